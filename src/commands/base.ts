@@ -1,0 +1,60 @@
+/**
+ * Flags and error handling shared by every command. Commands stay thin: parse, call a function
+ * from src/api, report. A {@link UserError} becomes one line on stderr and exit code 1; anything
+ * else is a bug and keeps its stack. `--log-level debug` shows stacks for user errors too.
+ */
+import { Command, Flags } from '@oclif/core';
+import { UserError } from '../util/errors.js';
+import { createRunLogger, type RunLogger } from '../util/log.js';
+
+export const logLevels = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+export abstract class BaseCommand extends Command {
+  static override baseFlags = {
+    'log-level': Flags.option({ options: logLevels, summary: 'Log verbosity (default: the job\'s run.logLevel, else info); debug also shows stack traces.', helpGroup: 'GLOBAL' })(),
+    json: Flags.boolean({ default: false, summary: 'Log JSON lines instead of human-readable text.', helpGroup: 'GLOBAL' }),
+  };
+
+  private debugErrors = false;
+  private runLogger?: RunLogger;
+
+  /** Opens the run's logger (stderr + `<runDir>/log.jsonl`). */
+  protected openLogger(flags: { 'log-level'?: LogLevel | undefined; json: boolean }, runDir?: string): RunLogger {
+    const level = flags['log-level'] ?? 'info';
+    this.debugErrors = level === 'debug' || level === 'trace';
+    this.runLogger = createRunLogger({ level, json: flags.json, runDir });
+    return this.runLogger;
+  }
+
+  protected override async init(): Promise<void> {
+    await super.init();
+    this.debugErrors = this.argv.includes('debug') || this.argv.includes('--log-level=debug');
+  }
+
+  protected override async finally(err: Error | undefined): Promise<void> {
+    await this.runLogger?.close();
+    return super.finally(err);
+  }
+
+  protected override async catch(err: Error & { exitCode?: number; oclif?: unknown }): Promise<unknown> {
+    if (err instanceof UserError && !this.debugErrors) {
+      this.runLogger?.logger.error({ err: err.message }, 'failed');
+      return this.error(err.message, { exit: 1 });
+    }
+    return super.catch(err);
+  }
+}
+
+/** `--set key.path=value`, repeatable: overrides any job-file key, validated like the file. */
+export const setFlag = Flags.string({
+  char: 's',
+  multiple: true,
+  default: [],
+  summary: 'Override a job-file key, e.g. --set train.iterations=5 (repeatable).',
+});
+
+export const outFlag = Flags.string({
+  char: 'o',
+  summary: 'Run directory for outputs (default: runs/<command>-<timestamp>).',
+});

@@ -1,0 +1,36 @@
+import { Flags } from '@oclif/core';
+import { resolve } from 'node:path';
+import { createRunDir, loadJobFile, packageRoot, writeResolvedConfig } from '../../config/index.js';
+import { compareBaselines } from '../../api/compare.js';
+import { BaseCommand, outFlag, setFlag } from '../base.js';
+import { withInterrupt } from '../interrupt.js';
+
+export default class CompareBaselines extends BaseCommand {
+  static override summary = 'Train and evaluate the learned temperature policy against fixed and heuristic temperatures.';
+  static override description =
+    'Each method (fixed temperatures, edt, entropy-threshold, an annealed schedule, learned with coordinate ascent, ' +
+    'learned with joint updates) trains from the same initial model with the same budget and seeds, then is ' +
+    'evaluated on the same held-out problems. Writes results.csv, results.md and plots. Finished method/seed ' +
+    'cells are not retrained when the same --out is given again.';
+  static override examples = [
+    '<%= config.bin %> compare baselines',
+    '<%= config.bin %> compare baselines --config configs/compare.yaml --out results/compare-default',
+    '<%= config.bin %> compare baselines --set compare.seeds=[0]',
+  ];
+  static override flags = {
+    config: Flags.string({ char: 'c', summary: 'Comparison job file.', default: resolve(packageRoot, 'configs', 'compare.yaml') }),
+    set: setFlag,
+    out: outFlag,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(CompareBaselines);
+    const { config } = loadJobFile(flags.config, flags.set);
+    const runDir = createRunDir('compare', flags.out ?? config.run.out);
+    const { logger } = this.openLogger({ ...flags, 'log-level': flags['log-level'] ?? config.run.logLevel }, runDir);
+    writeResolvedConfig(runDir, config);
+    const result = await withInterrupt((signal) => compareBaselines(config, { logger, runDir, signal }));
+    this.log(result.table);
+    this.log(`run directory: ${result.runDir}`);
+  }
+}

@@ -1,0 +1,26 @@
+import { runDoctor } from '../api/doctor.js';
+import { BaseCommand } from './base.js';
+
+export default class Doctor extends BaseCommand {
+  static override summary = 'Check Node.js, ONNX Runtime and which execution providers (cpu, cuda, webgpu) work here.';
+  static override description =
+    'Creates a session on a one-node graph with each provider and runs it; for providers that fail, says how to enable them.';
+  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --json'];
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Doctor);
+    const report = await runDoctor();
+    if (flags.json) {
+      this.log(JSON.stringify(report));
+      return;
+    }
+    this.log(`node         ${report.node}`);
+    this.log(`onnxruntime  ${report.onnxruntime} (onnxruntime-node)`);
+    this.log(`platform     ${report.platform}`);
+    this.log('execution providers:');
+    for (const p of report.providers) {
+      if (p.ok) this.log(`  ${p.provider.padEnd(7)} ok (${p.ms!.toFixed(0)} ms)`);
+      else this.log(`  ${p.provider.padEnd(7)} unavailable: ${p.error}\n          to enable: ${p.hint}`);
+    }
+  }
+}

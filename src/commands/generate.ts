@@ -1,0 +1,53 @@
+import { Args, Flags } from '@oclif/core';
+import { generate } from '../api/generate.js';
+import { UserError } from '../util/errors.js';
+import { BaseCommand } from './base.js';
+
+export default class Generate extends BaseCommand {
+  static override summary = 'Generate a continuation with the KV cache, greedy or under a temperature policy.';
+  static override examples = [
+    '<%= config.bin %> generate models/arith-tiny --prompt "Tom has 3 apples." --max-new-tokens 40',
+    '<%= config.bin %> generate ../shared/fixtures/hf/qwen2-tiny --input-ids 1,2,3 --temperature 0 --json',
+    '<%= config.bin %> generate models/arith-tiny --prompt "2+3=" --policy edt --json',
+  ];
+  static override args = { 'model-dir': Args.string({ required: true, description: 'Hugging Face model folder.' }) };
+  static override flags = {
+    prompt: Flags.string({ char: 'p', summary: 'Prompt text (needs the model\'s tokenizer.json).', exclusive: ['input-ids'] }),
+    'input-ids': Flags.string({ summary: 'Prompt as comma-separated token ids.', exclusive: ['prompt'] }),
+    'max-new-tokens': Flags.integer({ min: 1, default: 32, summary: 'Tokens to generate at most.' }),
+    temperature: Flags.string({ default: '0', summary: 'Fixed sampling temperature; 0 = greedy.' }),
+    policy: Flags.string({ summary: 'Temperature policy (overrides --temperature), e.g. edt, fixed:0.7, learned.' }),
+    head: Flags.string({ summary: 'Temperature head folder for --policy learned.' }),
+    seed: Flags.integer({ min: 0, default: 0, summary: 'Sampling seed.' }),
+    'execution-provider': Flags.option({ options: ['cpu', 'cuda', 'webgpu'] as const, default: 'cpu' as const, summary: 'ONNX Runtime execution provider.' })(),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Generate);
+    this.openLogger({ ...flags, json: false });
+    if (!flags.prompt && !flags['input-ids']) throw new UserError('give a prompt with --prompt or --input-ids');
+    const inputIds = flags['input-ids']?.split(',').map((s) => {
+      const id = Number(s.trim());
+      if (!Number.isInteger(id) || id < 0) throw new UserError(`--input-ids: "${s}" is not a token id`);
+      return id;
+    });
+    const temperature = Number(flags.temperature);
+    if (!Number.isFinite(temperature) || temperature < 0) throw new UserError(`--temperature: expected a number >= 0, got "${flags.temperature}"`);
+    const result = await generate({
+      modelDir: args['model-dir'],
+      prompt: flags.prompt,
+      inputIds,
+      maxNewTokens: flags['max-new-tokens'],
+      temperature,
+      policy: flags.policy,
+      headPath: flags.head,
+      seed: flags.seed,
+      executionProvider: flags['execution-provider'],
+    });
+    if (flags.json) {
+      this.log(JSON.stringify({ text: result.text, tokens: result.tokens }));
+    } else {
+      this.log(result.text);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { Args, Flags } from '@oclif/core';
+import { createRunDir, loadJobFile, writeResolvedConfig } from '../config/index.js';
+import { runPretraining } from '../api/pretrain.js';
+import { BaseCommand, outFlag, setFlag } from './base.js';
+import { withInterrupt } from './interrupt.js';
+
+export default class Pretrain extends BaseCommand {
+  static override summary = 'Pretrain a small model from scratch on synthetic-arith worked solutions (cross-entropy).';
+  static override description =
+    'Builds a model of the job\'s pretrain architecture with a character-level tokenizer, trains it with the ce ' +
+    'training graph and saves Hugging Face model folders (checkpoints and final) in the run directory.';
+  static override examples = [
+    '<%= config.bin %> pretrain configs/pretrain.yaml',
+    '<%= config.bin %> pretrain configs/pretrain.yaml --set pretrain.steps=200 --out runs/pretrain-quick',
+  ];
+  static override args = { config: Args.string({ required: true, description: 'YAML job file.' }) };
+  static override flags = {
+    set: setFlag,
+    out: outFlag,
+    resume: Flags.string({ summary: 'Continue the run in this directory from its latest checkpoint.' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Pretrain);
+    const { config } = loadJobFile(args.config, flags.set);
+    const runDir = createRunDir('pretrain', flags.resume ?? flags.out ?? config.run.out);
+    const { logger } = this.openLogger({ ...flags, 'log-level': flags['log-level'] ?? config.run.logLevel }, runDir);
+    writeResolvedConfig(runDir, config);
+    const result = await withInterrupt((signal) => runPretraining(config, { logger, runDir, signal }, { resume: Boolean(flags.resume) }));
+    this.log(`run directory: ${result.runDir}`);
+  }
+}

@@ -1,0 +1,38 @@
+import { Args, Flags } from '@oclif/core';
+import { createRunDir, loadJobFile, writeResolvedConfig } from '../config/index.js';
+import { runTraining } from '../api/train.js';
+import { BaseCommand, outFlag, setFlag } from './base.js';
+import { withInterrupt } from './interrupt.js';
+
+export default class Train extends BaseCommand {
+  static override summary = 'Train the temperature and token policies with hierarchical RL (GRPO, coordinate ascent).';
+  static override description =
+    'Runs the job file\'s RL schedule: rollouts with the current temperature policy, verifier rewards, group-relative ' +
+    'advantages, then updates of the temperature head and/or the LLM. Writes metrics.csv, eval.csv, checkpoints and ' +
+    'log.jsonl to the run directory. Ctrl-C writes a checkpoint; --resume continues from it.';
+  static override examples = [
+    '<%= config.bin %> train configs/default.yaml',
+    '<%= config.bin %> train configs/default.yaml --set train.iterations=5 --out runs/quick',
+    '<%= config.bin %> train configs/default.yaml --resume runs/train-2026-11-26T10-00-00',
+  ];
+  static override args = { config: Args.string({ required: true, description: 'YAML job file.' }) };
+  static override flags = {
+    set: setFlag,
+    out: outFlag,
+    resume: Flags.string({ summary: 'Continue the run in this directory from its latest checkpoint.' }),
+    'max-iterations': Flags.integer({ min: 1, summary: 'Stop after this many iterations (quick runs).' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Train);
+    const overrides = [...flags.set];
+    if (flags['max-iterations']) overrides.push(`train.iterations=${flags['max-iterations']}`);
+    const { config } = loadJobFile(args.config, overrides);
+    const runDir = createRunDir('train', flags.resume ?? flags.out ?? config.run.out);
+    const { logger } = this.openLogger({ ...flags, 'log-level': flags['log-level'] ?? config.run.logLevel }, runDir);
+    writeResolvedConfig(runDir, config);
+    logger.info({ runDir }, 'training');
+    const result = await withInterrupt((signal) => runTraining(config, { logger, runDir, signal }, { resume: Boolean(flags.resume) }));
+    this.log(`run directory: ${result.runDir}`);
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * The one schema for introspect's YAML job files, shared by every command (`train`, `eval`,
+ * `pretrain`, `compare baselines`, ...). It is the single source of validation, defaults, the
+ * reference in configs/README.md (`npm run docs:config`) and the help of `--set`.
+ *
+ * Every field says what it is and *why you would change it*. Objects are strict: an unknown key is
+ * an error, because a misspelt key that is silently ignored makes an experiment quietly wrong.
+ * Cross-field checks live in {@link checkJob}, in one place.
+ */
+import { z } from 'zod';
+
+const positiveInt = () => z.number().int().min(1);
+const probability = () => z.number().min(0).max(1);
+
+/** A temperature policy, as `fixed:0.7`, `edt`, `learned` or `{name: edt, T0: 1, N: 0.8, theta: 1}`. */
+export const policySpecSchema = z
+  .union([z.string().min(1), z.looseObject({ name: z.string().min(1) })])
+  .describe(
+    'Temperature policy: greedy, fixed:<t>, edt, entropy-threshold, schedule or learned; as a string or an ' +
+      'object {name, ...params}. This is the variable the experiment is about.',
+  );
+
+export const runSchema = z
+  .strictObject({
+    out: z
+      .string()
+      .optional()
+      .describe('Run directory for outputs. Default: runs/<command>-<timestamp> under the current folder.'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Seed for prompt order, sampling and initialisation. Change it to measure seed spread.'),
+    logLevel: z
+      .enum(['trace', 'debug', 'info', 'warn', 'error'])
+      .default('info')
+      .describe('Log verbosity; debug also prints stack traces of errors.'),
+  })
+  .describe('Where results go and how the run is seeded and logged.');
+
+export const modelSchema = z
+  .strictObject({
+    path: z
+      .string()
+      .optional()
+      .describe(
+        'Hugging Face model folder (config.json, model.safetensors, tokenizer.json) or a Hub id (org/name) to ' +
+          'download. Relative paths resolve against the job file. Default: the embedded model in models/.',
+      ),
+    executionProvider: z
+      .enum(['cpu', 'cuda', 'webgpu'])
+      .default('cpu')
+      .describe('ONNX Runtime execution provider. cuda needs `npm run install-cuda`; run `introspect doctor` to see what works.'),
+    trainable: z
+      .union([z.literal('all'), z.literal('none'), z.strictObject({ include: z.array(z.string()).min(1) })])
+      .default('all')
+      .describe(
+        'Which LLM parameters the token policy updates: all, none, or {include: [regex, ...]} on checkpoint ' +
+          'names (e.g. "layers\\.(22|23)\\."). Frozen parameters are baked into the graphs, which saves memory.',
+      ),
+    threads: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (all cores).'),
+  })
+  .describe('The LLM (the token policy) and how it runs.');
+
+export const taskSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .default('synthetic-arith')
+      .describe('Task: synthetic-arith, gsm8k, math500, aime24, amc23, minerva_math or olympiadbench.'),
+    dataDir: z
+      .string()
+      .optional()
+      .describe('Folder with the datasets; default INTROSPECT_DATA_DIR, else the user cache folder.'),
+    split: z.enum(['train', 'test']).default('train').describe('Split that training prompts come from.'),
+    synthetic: z
+      .strictObject({
+        steps: z.tuple([positiveInt(), positiveInt()]).default([1, 3]).describe('Min and max arithmetic steps per problem: the difficulty knob.'),
+        maxNumber: positiveInt().default(20).describe('Largest operand and intermediate result; smaller is easier.'),
+        operations: z.array(z.enum(['+', '-', '*'])).min(1).default(['+', '-']).describe('Operations used.'),
+        trainSize: positiveInt().default(20000).describe('Problems in the train split.'),
+        testSize: positiveInt().default(500).describe('Problems in the held-out test split (disjoint from train).'),
+      })
+      .prefault({})
+      .describe('Knobs of the synthetic-arith generator (ignored by the other tasks).'),
+    systemPrompt: z.string().optional().describe('System prompt for chat-template models; default: none.'),
+    instruction: z
+      .string()
+      .optional()
+      .describe('Answer-format instruction appended for chat models, e.g. "put your final answer within \\boxed{}".'),
+    formatPenalty: z
+      .number()
+      .max(0)
+      .default(0)
+      .describe('Reward when no final answer can be extracted (0 or negative); negative teaches the format faster.'),
+  })
+  .describe('The task: prompts and the verifier that rewards answers.');
+
+export const rolloutSchema = z
+  .strictObject({
+    maxNewTokens: positiveInt().default(64).describe('Generation length cap; long enough for a full solution.'),
+    batchSize: positiveInt().default(64).describe('Sequences decoded together; larger is faster per token until memory runs out.'),
+    stop: z.array(z.string()).default([]).describe('Extra stop strings besides the model\'s EOS tokens.'),
+    topP: probability().default(1).describe('Nucleus sampling for evaluation; 1 disables. Training keeps 1 so log-probabilities match the loss.'),
+    topK: z.number().int().min(0).default(0).describe('Top-k sampling for evaluation; 0 disables.'),
+  })
+  .describe('How completions are sampled.');
+
+export const headSchema = z
+  .strictObject({
+    path: z.string().optional().describe('A trained head (temperature_head.json + .safetensors folder) to start from; default: a fresh head.'),
+    kind: z.enum(['grid', 'lognormal']).default('grid').describe('Discrete temperature grid (categorical) or a continuous log-normal.'),
+    grid: z
+      .array(z.number().positive())
+      .min(2)
+      .default([0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6])
+      .describe('Temperatures the grid head chooses from.'),
+    hiddenSize: positiveInt().default(64).describe('Width of the head\'s hidden layer.'),
+    initTemperature: z.number().positive().default(1.0).describe('Temperature the untrained head is centred on.'),
+    initSpread: z.number().positive().default(0.3).describe('Spread of the untrained head around initTemperature (std in temperature units); wider explores more.'),
+  })
+  .describe('The learned temperature head (policy `learned`).');
+
+const optimizerSchema = z
+  .strictObject({
+    lr: z.number().positive().describe('Peak learning rate.'),
+    betas: z.tuple([probability(), probability()]).default([0.9, 0.999]).describe('Adam betas.'),
+    eps: z.number().positive().default(1e-8).describe('Adam epsilon.'),
+    weightDecay: z.number().min(0).default(0).describe('Decoupled weight decay (AdamW).'),
+    warmupSteps: z.number().int().min(0).default(0).describe('Linear warm-up steps.'),
+    decay: z.enum(['constant', 'cosine']).default('constant').describe('Learning-rate shape after warm-up.'),
+    maxGradNorm: z.number().positive().default(1.0).describe('Global gradient-norm clip.'),
+  })
+  .describe('AdamW settings for one policy.');
+
+export const phaseSchema = z.strictObject({
+  phase: z.enum(['temperature', 'token']).describe('Which policy updates during this phase.'),
+  iterations: positiveInt().describe('Iterations the phase lasts.'),
+});
+
+export const trainSchema = z
+  .strictObject({
+    iterations: positiveInt().default(40).describe('RL iterations (rollout + update rounds).'),
+    promptsPerIteration: positiveInt().default(16).describe('Prompts sampled per iteration.'),
+    groupSize: z.number().int().min(2).default(8).describe('Rollouts per prompt (G); GRPO advantages compare within a group.'),
+    epochs: positiveInt().default(1).describe('Optimisation passes over each batch of rollouts.'),
+    miniBatchSize: positiveInt().default(32).describe('Sequences per gradient step.'),
+    schedule: z
+      .strictObject({
+        name: z.enum(['coordinate-ascent', 'joint', 'token-only', 'temperature-only']).default('coordinate-ascent').describe(
+          'coordinate-ascent alternates the phases below; joint updates both policies every iteration; token-only is plain GRPO (how baselines train); temperature-only freezes the LLM.',
+        ),
+        phases: z
+          .array(phaseSchema)
+          .min(1)
+          .default([
+            { phase: 'temperature', iterations: 2 },
+            { phase: 'token', iterations: 2 },
+          ])
+          .describe('Phases of coordinate ascent, cycled.'),
+      })
+      .prefault({})
+      .describe('Which policy is updated when.'),
+    advantage: z
+      .strictObject({
+        estimator: z.enum(['grpo', 'grpo-no-std']).default('grpo').describe('grpo divides by the group std; grpo-no-std does not (less bias toward easy/hard prompts).'),
+        dropUniformGroups: z.boolean().default(true).describe('Skip groups whose rewards are all equal: they carry no signal.'),
+      })
+      .prefault({}),
+    loss: z
+      .strictObject({
+        clipLow: z.number().min(0).max(1).default(0.2).describe('PPO ratio clip below 1.'),
+        clipHigh: z.number().min(0).default(0.28).describe('PPO ratio clip above 1 (clip-higher keeps exploration alive).'),
+        aggregation: z.enum(['token-mean', 'seq-mean-token-mean']).default('token-mean').describe('token-mean weighs every token equally; seq-mean-token-mean weighs every sequence equally.'),
+        klCoef: z.number().min(0).default(0).describe('KL penalty to the initial model (k3 estimator); 0 disables and saves a forward pass.'),
+        entropyCoef: z.number().min(0).default(0).describe('Entropy bonus on the token policy.'),
+        headEntropyCoef: z.number().min(0).default(0.001).describe('Entropy bonus on the temperature head; keeps it from collapsing early.'),
+      })
+      .prefault({}),
+    tokenOptimizer: optimizerSchema.prefault({ lr: 1e-5 }).describe('AdamW for the LLM.'),
+    temperatureOptimizer: optimizerSchema.prefault({ lr: 1e-3 }).describe('AdamW for the temperature head.'),
+    checkpointEvery: z.number().int().min(0).default(10).describe('Iterations between checkpoints; 0 = only at the end.'),
+    evalEvery: z.number().int().min(0).default(10).describe('Iterations between held-out evaluations; 0 disables.'),
+    evalProblems: positiveInt().default(100).describe('Held-out problems per periodic evaluation.'),
+    evalK: positiveInt().default(1).describe('Samples per held-out problem in periodic evaluation.'),
+    maxNonFiniteSteps: positiveInt().default(5).describe('Consecutive skipped non-finite steps before training stops with an error.'),
+  })
+  .describe('Hierarchical RL training (`introspect train`).');
+
+export const evalSchema = z
+  .strictObject({
+    tasks: z.array(z.string()).min(1).default(['synthetic-arith']).describe('Benchmarks, one column each in the summary.'),
+    k: positiveInt().default(4).describe('Samples per problem for avg@k, pass@k and maj@k.'),
+    limit: z.number().int().min(0).default(0).describe('Evaluate only the first N problems; 0 = all.'),
+    greedy: z.boolean().default(false).describe('Also report greedy accuracy.'),
+    split: z.enum(['train', 'test']).default('test').describe('Split to evaluate on.'),
+  })
+  .describe('Benchmark evaluation (`introspect eval`).');
+
+export const pretrainSchema = z
+  .strictObject({
+    architecture: z.enum(['qwen2', 'qwen3', 'llama', 'gpt2']).default('qwen2').describe('Hugging Face architecture of the new model.'),
+    hiddenSize: positiveInt().default(128),
+    layers: positiveInt().default(2),
+    heads: positiveInt().default(4),
+    kvHeads: positiveInt().default(2),
+    intermediateSize: positiveInt().default(384),
+    steps: positiveInt().default(2000).describe('Optimiser steps.'),
+    batchSize: positiveInt().default(32).describe('Sequences per step.'),
+    lr: z.number().positive().default(3e-3),
+    warmupSteps: z.number().int().min(0).default(100),
+    checkpointEvery: z.number().int().min(0).default(500),
+    evalEvery: z.number().int().min(0).default(500),
+  })
+  .describe('Supervised pretraining of a small model from scratch (`introspect pretrain`).');
+
+export const methodSchema = z.strictObject({
+  name: z.string().min(1).describe('Label in the results table.'),
+  policy: policySpecSchema,
+  schedule: z.enum(['coordinate-ascent', 'joint', 'token-only', 'temperature-only']).default('token-only'),
+  evalPolicies: z.array(policySpecSchema).optional().describe('Policies to evaluate the trained model with; default: its own.'),
+});
+
+export const compareSchema = z
+  .strictObject({
+    seeds: z.array(z.number().int().min(0)).min(1).default([0, 1, 2]).describe('Seeds; each method trains once per seed.'),
+    methods: z.array(methodSchema).default([]).describe('Methods to compare; empty = the built-in baseline set.'),
+  })
+  .describe('`introspect compare baselines`.');
+
+export const jobSchema = z
+  .strictObject({
+    run: runSchema.prefault({}),
+    model: modelSchema.prefault({}),
+    task: taskSchema.prefault({}),
+    rollout: rolloutSchema.prefault({}),
+    policy: policySpecSchema.default('learned'),
+    head: headSchema.prefault({}),
+    train: trainSchema.prefault({}),
+    eval: evalSchema.prefault({}),
+    pretrain: pretrainSchema.prefault({}),
+    compare: compareSchema.prefault({}),
+  })
+  .describe('An introspect job file.');
+
+export type JobConfig = z.infer<typeof jobSchema>;
+export type PolicySpec = z.infer<typeof policySpecSchema>;
+
+/** Key paths whose values are file-system paths: resolved against the job file's folder. */
+export const PATH_KEYS: readonly (readonly string[])[] = [
+  ['run', 'out'],
+  ['model', 'path'],
+  ['task', 'dataDir'],
+  ['head', 'path'],
+];
+
+/** A problem found by a cross-field check: the key path it concerns and what is wrong. */
+export interface JobIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Cross-field checks, all in one place. */
+export function checkJob(job: JobConfig): JobIssue[] {
+  const issues: JobIssue[] = [];
+  if (job.train.miniBatchSize > job.train.promptsPerIteration * job.train.groupSize) {
+    issues.push({
+      path: ['train', 'miniBatchSize'],
+      message: `must be at most promptsPerIteration x groupSize = ${job.train.promptsPerIteration * job.train.groupSize}`,
+    });
+  }
+  if (job.task.synthetic.steps[0] > job.task.synthetic.steps[1]) {
+    issues.push({ path: ['task', 'synthetic', 'steps'], message: 'min steps must not exceed max steps' });
+  }
+  if (job.pretrain.heads % job.pretrain.kvHeads !== 0) {
+    issues.push({ path: ['pretrain', 'kvHeads'], message: 'heads must be a multiple of kvHeads' });
+  }
+  if (job.pretrain.hiddenSize % job.pretrain.heads !== 0) {
+    issues.push({ path: ['pretrain', 'hiddenSize'], message: 'must be a multiple of heads' });
+  }
+  const [lo, hi] = [Math.min(...job.head.grid), Math.max(...job.head.grid)];
+  if (job.head.kind === 'grid' && (job.head.initTemperature < lo || job.head.initTemperature > hi)) {
+    issues.push({ path: ['head', 'initTemperature'], message: `must lie within the grid [${lo}, ${hi}]` });
+  }
+  return issues;
+}

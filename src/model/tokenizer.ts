@@ -1,0 +1,158 @@
+/**
+ * A model folder's tokenizer: `tokenizer.json` run by @huggingface/tokenizers, the special tokens
+ * and chat template of `tokenizer_config.json`, and chat templates rendered by @huggingface/jinja
+ * with the same variables transformers' `apply_chat_template` passes.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Template } from '@huggingface/jinja';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { UserError } from '../util/errors.js';
+
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+export interface ChatTemplateOptions {
+  /** end the prompt with the header of an assistant turn, so the model answers next */
+  addGenerationPrompt?: boolean;
+  /** further template variables, e.g. `{ enable_thinking: false }` for Qwen3 */
+  extra?: Record<string, unknown>;
+}
+
+/** The `*_token` fields of tokenizer_config.json that templates and generation use. */
+const SPECIAL_TOKEN_KEYS = ['bos_token', 'eos_token', 'pad_token', 'unk_token'] as const;
+
+/** A special token in tokenizer_config.json: a string, or an AddedToken object `{content, ...}`. */
+function tokenContent(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && typeof (value as { content?: unknown }).content === 'string') {
+    return (value as { content: string }).content;
+  }
+  return null;
+}
+
+export class ModelTokenizer {
+  private readonly tokenizer: Tokenizer;
+  /** special token strings by tokenizer_config key (`bos_token`, ...), where set */
+  readonly specialTokens: Record<string, string>;
+  readonly chatTemplate: string | null;
+  /** one past the largest token id (the model's embedding may have more rows, never fewer) */
+  readonly vocabSize: number;
+
+  constructor(
+    tokenizerJson: object,
+    tokenizerConfig: Record<string, unknown>,
+    opts: { source?: string; chatTemplate?: string | null } = {},
+  ) {
+    const source = opts.source ?? 'tokenizer.json';
+    try {
+      this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    } catch (error) {
+      throw new UserError(`cannot load tokenizer ${source}: ${(error as Error).message}`, { cause: error });
+    }
+    this.specialTokens = {};
+    for (const key of SPECIAL_TOKEN_KEYS) {
+      const content = tokenContent(tokenizerConfig[key]);
+      if (content !== null) this.specialTokens[key] = content;
+    }
+    this.chatTemplate = opts.chatTemplate ?? chatTemplateOf(tokenizerConfig, source);
+    let maxId = -1;
+    for (const id of this.tokenizer.get_vocab(true).values()) maxId = Math.max(maxId, id);
+    this.vocabSize = maxId + 1;
+  }
+
+  /**
+   * Loads `tokenizer.json` and `tokenizer_config.json` from a model folder. The chat template comes
+   * from `chat_template.jinja` or `chat_template.json` when present (newer transformers save it
+   * there), else from tokenizer_config.json.
+   */
+  static load(dir: string): ModelTokenizer {
+    const tokenizerPath = join(dir, 'tokenizer.json');
+    if (!existsSync(tokenizerPath)) throw new UserError(`${dir} has no tokenizer.json`);
+    const configPath = join(dir, 'tokenizer_config.json');
+    const config = existsSync(configPath) ? (readJson(configPath) as Record<string, unknown>) : {};
+    let chatTemplate: string | null = null;
+    if (existsSync(join(dir, 'chat_template.jinja'))) chatTemplate = readFileSync(join(dir, 'chat_template.jinja'), 'utf8');
+    else if (existsSync(join(dir, 'chat_template.json'))) {
+      chatTemplate = chatTemplateOf(readJson(join(dir, 'chat_template.json')) as Record<string, unknown>, join(dir, 'chat_template.json'));
+    }
+    return new ModelTokenizer(readJson(tokenizerPath) as object, config, { source: tokenizerPath, chatTemplate });
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.tokenizer.token_to_id(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.tokenizer.id_to_token(id);
+  }
+
+  /** The id of a special token named in tokenizer_config.json (`bos_token`, `eos_token`, ...), or null. */
+  specialTokenId(key: (typeof SPECIAL_TOKEN_KEYS)[number]): number | null {
+    const content = this.specialTokens[key];
+    return content === undefined ? null : (this.tokenToId(content) ?? null);
+  }
+
+  /**
+   * Token ids of `text`. `addSpecialTokens` runs the tokenizer's post-processor (e.g. prepending BOS),
+   * as `tokenizer(text)` does in transformers; text rendered from a chat template already contains
+   * its special tokens, so {@link encodeChat} turns it off.
+   */
+  encode(text: string, opts: { addSpecialTokens?: boolean } = {}): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true }).ids;
+  }
+
+  /**
+   * Text of token ids. Ids outside the tokenizer's vocabulary (models often pad their embedding
+   * beyond it, and an untrained model may sample those rows) decode to nothing.
+   */
+  decode(ids: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
+    const known = ids.filter((id) => this.tokenizer.id_to_token(id) !== undefined);
+    if (known.length === 0) return '';
+    return this.tokenizer.decode(known, { skip_special_tokens: opts.skipSpecialTokens ?? false });
+  }
+
+  /** Renders the chat template with the variables transformers provides (messages, special tokens, flags). */
+  applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTemplateOptions = {}): string {
+    if (this.chatTemplate === null) throw new UserError('the tokenizer has no chat template (tokenizer_config.json "chat_template")');
+    let template: Template;
+    try {
+      template = new Template(this.chatTemplate);
+    } catch (error) {
+      throw new UserError(`cannot parse the chat template: ${(error as Error).message}`, { cause: error });
+    }
+    return template.render({
+      ...this.specialTokens,
+      ...opts.extra,
+      messages,
+      add_generation_prompt: opts.addGenerationPrompt ?? false,
+    });
+  }
+
+  /** The prompt's token ids: the rendered chat template, encoded without adding special tokens again. */
+  encodeChat(messages: readonly ChatMessage[], opts: ChatTemplateOptions = {}): number[] {
+    return this.encode(this.applyChatTemplate(messages, opts), { addSpecialTokens: false });
+  }
+}
+
+/** A chat template field: one template, or a list of named templates of which "default" is used. */
+function chatTemplateOf(config: Record<string, unknown>, source: string): string | null {
+  const value = config.chat_template;
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) {
+    const entry = value.find((t) => (t as { name?: unknown }).name === 'default') as { template?: unknown } | undefined;
+    if (typeof entry?.template === 'string') return entry.template;
+  }
+  throw new UserError(`${source}: "chat_template" must be a string or a list with a "default" template`);
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UserError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * introspect's ONNX layer: a graph IR, a numpy-like builder, reverse-mode autodiff that emits
+ * standard ONNX operators, serialisation to ONNX ModelProto, and onnxruntime-node sessions.
+ * See README.md in this folder.
+ */
+export * from './ir.js';
+export * from './opset.js';
+export * from './builder.js';
+export { eliminateDeadNodes } from './passes.js';
+export { grad, type GradOptions } from './autodiff.js';
+export { gradientRules, type GradientRule, type GradientContext } from './gradients.js';
+export { toModelBytes, fromModelBytes, saveModel, type ModelOptions, type SaveOptions } from './serialize.js';
+export { createSession, toOrtTensor, fromOrtTensor, type SessionOptions } from './session.js';

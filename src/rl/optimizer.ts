@@ -1,0 +1,204 @@
+/**
+ * AdamW (Loshchilov & Hutter 2019) over named float32 parameters, updated in place.
+ *
+ * The trainer keeps one instance per policy (token policy = the LLM, temperature policy = the head), each
+ * with its own hyper-parameters; the learning rate of a step comes from an lr schedule.
+ *
+ * Order of operations of one step, per element, matching torch.optim.AdamW (amsgrad off, maximize off):
+ *   norm      = sqrt(sum over all grads of g^2)                    (float64 accumulation)
+ *   if norm is not finite: skip the step entirely (params, moments and step count untouched)
+ *   clipCoef  = min(1, maxGradNorm / (norm + 1e-6))                (torch.nn.utils.clip_grad_norm_)
+ *   step     += 1
+ *   g         = f32(g * clipCoef)
+ *   p         = f32(p * (1 - lr * wd))                             (decoupled decay, only where the filter says)
+ *   m         = f32(beta1 * m + (1 - beta1) * g)
+ *   v         = f32(beta2 * v + (1 - beta2) * g * g)
+ *   p         = f32(p - (lr / (1 - beta1^step)) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps))
+ * where f32 rounds to float32 (each expression is evaluated in float64 from float32 operands, then rounded
+ * once). The caller's gradients are never written: clipping is folded into the update as `clipCoef`.
+ *
+ * Because params, m and v are float32 and everything else is a pure function of (step, lr, options), saving
+ * params + {@link AdamW.exportState} and restoring them gives a bit-identical continuation.
+ */
+import { UserError } from '../util/errors.js';
+
+export interface AdamWOptions {
+  /** Default learning rate, used when `step` is not given one. */
+  lr: number;
+  /** Decay rates of the first and second moment estimates. Default [0.9, 0.999] (torch). */
+  betas?: readonly [number, number];
+  /** Added to the denominator for stability. Default 1e-8 (torch). */
+  eps?: number;
+  /** Decoupled weight decay coefficient. Default 0.01 (torch AdamW). */
+  weightDecay?: number;
+  /**
+   * Which parameters get weight decay (by name). Default: all. Use {@link skipOneDimensional} to exempt norm
+   * gains and biases, the usual practice for transformers.
+   */
+  decayParameter?: (name: string) => boolean;
+  /** Clip the global gradient L2 norm to this value. Default: no clipping. */
+  maxGradNorm?: number;
+}
+
+/** What one call of {@link AdamW.step} did. */
+export interface StepReport {
+  /** False when the step was skipped because a gradient held NaN or +-Inf. */
+  applied: boolean;
+  /** Global L2 norm of the gradients before clipping (NaN/Inf when the step was skipped). */
+  gradNorm: number;
+  /** Factor the gradients were scaled by (1 when not clipped, 0 when skipped). */
+  clipCoef: number;
+  /** Optimizer step count after this call (unchanged by a skipped step). */
+  step: number;
+  /** Learning rate used. */
+  lr: number;
+}
+
+/** Checkpointable optimizer state: the step count and the moment tensors, named `exp_avg.<param>` and `exp_avg_sq.<param>`. */
+export interface OptimizerState {
+  step: number;
+  tensors: Map<string, Float32Array>;
+}
+
+const FIRST_MOMENT = 'exp_avg.';
+const SECOND_MOMENT = 'exp_avg_sq.';
+
+export class AdamW {
+  private readonly m = new Map<string, Float32Array>();
+  private readonly v = new Map<string, Float32Array>();
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly eps: number;
+  private readonly weightDecay: number;
+  private readonly decayParameter: (name: string) => boolean;
+  private readonly maxGradNorm: number;
+  private steps = 0;
+
+  /**
+   * @param params the parameters, updated in place by {@link step}; the optimizer keeps these references.
+   */
+  constructor(readonly params: ReadonlyMap<string, Float32Array>, readonly options: AdamWOptions) {
+    [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0.01;
+    this.decayParameter = options.decayParameter ?? (() => true);
+    this.maxGradNorm = options.maxGradNorm ?? Infinity;
+    checkLr(options.lr);
+    for (const [name, beta] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
+      if (!(beta >= 0 && beta < 1)) throw new UserError(`AdamW ${name} must be in [0, 1), got ${beta}`);
+    }
+    if (!(this.eps > 0)) throw new UserError(`AdamW eps must be > 0, got ${this.eps}`);
+    if (!(this.weightDecay >= 0)) throw new UserError(`AdamW weight decay must be >= 0, got ${this.weightDecay}`);
+    if (!(this.maxGradNorm > 0)) throw new UserError(`max gradient norm must be > 0, got ${this.maxGradNorm}`);
+    for (const [name, p] of params) {
+      this.m.set(name, new Float32Array(p.length));
+      this.v.set(name, new Float32Array(p.length));
+    }
+  }
+
+  /** Number of applied steps so far (drives bias correction). */
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /**
+   * One AdamW update of every parameter, in place.
+   * @param grads one gradient per parameter, same names and lengths (not modified)
+   * @param lr learning rate for this step (from the schedule); default `options.lr`
+   */
+  step(grads: ReadonlyMap<string, Float32Array>, lr: number = this.options.lr): StepReport {
+    checkLr(lr);
+    this.checkGrads(grads);
+    const gradNorm = globalGradNorm(grads);
+    if (!Number.isFinite(gradNorm)) return { applied: false, gradNorm, clipCoef: 0, step: this.steps, lr };
+    const clipCoef = Math.min(1, this.maxGradNorm / (gradNorm + 1e-6));
+
+    this.steps++;
+    const { beta1, beta2, eps } = this;
+    const stepSize = lr / (1 - beta1 ** this.steps);
+    const bias2Sqrt = Math.sqrt(1 - beta2 ** this.steps);
+    for (const [name, p] of this.params) {
+      const g = grads.get(name)!;
+      const m = this.m.get(name)!;
+      const v = this.v.get(name)!;
+      const decay = this.weightDecay > 0 && this.decayParameter(name) ? 1 - lr * this.weightDecay : 1;
+      for (let i = 0; i < p.length; i++) {
+        const gi = Math.fround(g[i] * clipCoef);
+        const pi = Math.fround(p[i] * decay);
+        const mi = Math.fround(beta1 * m[i] + (1 - beta1) * gi);
+        const vi = Math.fround(beta2 * v[i] + (1 - beta2) * gi * gi);
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = pi - (stepSize * mi) / (Math.sqrt(vi) / bias2Sqrt + eps);
+      }
+    }
+    return { applied: true, gradNorm, clipCoef, step: this.steps, lr };
+  }
+
+  /** Copies of the moments and the step count; later steps do not change the returned arrays. */
+  exportState(): OptimizerState {
+    const tensors = new Map<string, Float32Array>();
+    for (const [name, m] of this.m) tensors.set(FIRST_MOMENT + name, m.slice());
+    for (const [name, v] of this.v) tensors.set(SECOND_MOMENT + name, v.slice());
+    return { step: this.steps, tensors };
+  }
+
+  /** Restores state saved by {@link exportState} (copied in); the names and sizes must match this optimizer's. */
+  importState(state: OptimizerState): void {
+    if (!Number.isInteger(state.step) || state.step < 0) throw new UserError(`optimizer state has invalid step ${state.step}`);
+    const expected = this.m.size + this.v.size;
+    if (state.tensors.size !== expected) {
+      throw new UserError(`optimizer state has ${state.tensors.size} tensors, expected ${expected}`);
+    }
+    for (const [prefix, moments] of [[FIRST_MOMENT, this.m], [SECOND_MOMENT, this.v]] as const) {
+      for (const [name, target] of moments) {
+        const saved = state.tensors.get(prefix + name);
+        if (!saved) throw new UserError(`optimizer state lacks tensor "${prefix + name}"`);
+        if (saved.length !== target.length) {
+          throw new UserError(`optimizer state tensor "${prefix + name}" has ${saved.length} elements, expected ${target.length}`);
+        }
+      }
+    }
+    for (const [name, m] of this.m) m.set(state.tensors.get(FIRST_MOMENT + name)!);
+    for (const [name, v] of this.v) v.set(state.tensors.get(SECOND_MOMENT + name)!);
+    this.steps = state.step;
+  }
+
+  private checkGrads(grads: ReadonlyMap<string, Float32Array>): void {
+    if (grads.size !== this.params.size) {
+      const extra = [...grads.keys()].filter((n) => !this.params.has(n));
+      throw new RangeError(`got ${grads.size} gradients for ${this.params.size} parameters${extra.length ? `; unknown: ${extra.join(', ')}` : ''}`);
+    }
+    for (const [name, p] of this.params) {
+      const g = grads.get(name);
+      if (!g) throw new RangeError(`no gradient for parameter "${name}"`);
+      if (g.length !== p.length) throw new RangeError(`gradient "${name}" has ${g.length} elements, parameter has ${p.length}`);
+    }
+  }
+}
+
+function checkLr(lr: number): void {
+  if (!(lr >= 0 && Number.isFinite(lr))) throw new UserError(`learning rate must be finite and >= 0, got ${lr}`);
+}
+
+/** L2 norm over all gradient elements together, accumulated in float64. NaN/Inf if any element is. */
+export function globalGradNorm(grads: ReadonlyMap<string, Float32Array>): number {
+  let squares = 0;
+  for (const g of grads.values()) {
+    for (let i = 0; i < g.length; i++) squares += g[i] * g[i];
+  }
+  return Math.sqrt(squares);
+}
+
+/**
+ * A `decayParameter` filter that exempts parameters with at most one dimension (norm gains, biases) from
+ * weight decay, as most transformer recipes do.
+ * @param shapes the shape of every parameter, by name
+ */
+export function skipOneDimensional(shapes: ReadonlyMap<string, readonly number[]>): (name: string) => boolean {
+  return (name) => {
+    const shape = shapes.get(name);
+    if (!shape) throw new RangeError(`no shape for parameter "${name}"`);
+    return shape.length > 1;
+  };
+}

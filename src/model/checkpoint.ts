@@ -6,9 +6,10 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { readModelConfig, type GenerationConfig, type ModelConfig } from './config.js';
+import { architectures } from './arch/index.js';
+import { modelConfigToJson, readModelConfig, type GenerationConfig, type ModelConfig } from './config.js';
 import type { SaveDtype } from './dtypes.js';
-import { archParameters, expectedParameters, type ParamSpec } from './parameters.js';
+import { expectedParameters, type ParamSpec } from './parameters.js';
 import type { FloatTensor } from './safetensors.js';
 import { WeightFiles, writeWeightFiles } from './weights.js';
 
@@ -70,7 +71,7 @@ const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.
 export function loadCheckpoint(dir: string): Checkpoint {
   const absDir = resolve(dir);
   const { config, generation } = readModelConfig(absDir);
-  const arch = archParameters.get(config.arch);
+  const arch = architectures.get(config.arch);
   const expected = expectedParameters(config);
   const files = WeightFiles.open(absDir);
   try {
@@ -106,8 +107,8 @@ export interface SaveOptions {
 const torchDtypeNames: Record<SaveDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
 
 /**
- * Writes a model folder that transformers' `from_pretrained` loads: config.json (the original
- * fields, with the dtype updated), generation_config.json, the weights, and the tokenizer files.
+ * Writes a model folder that transformers' `from_pretrained` loads: config.json, generation_config.json,
+ * the weights, and the tokenizer files. A config built in code (empty `raw`) gets a complete config.json.
  * Each file is written beside its target and renamed into place.
  */
 export function saveCheckpoint(dir: string, config: ModelConfig, params: ParamMap, opts: SaveOptions = {}): string[] {
@@ -123,8 +124,10 @@ export function saveCheckpoint(dir: string, config: ModelConfig, params: ParamMa
     { dtype, maxShardBytes: opts.maxShardBytes },
   );
 
-  // transformers 5 reads `dtype`; older versions read `torch_dtype`. Update whichever is there.
-  const raw: Record<string, unknown> = { ...config.raw };
+  // The original file's fields (initializer_range, layer_types, ...) with the normalised ones on top,
+  // so edits to the ModelConfig reach the file. transformers 5 reads `dtype`, older versions
+  // `torch_dtype`: update whichever is there.
+  const raw: Record<string, unknown> = { ...config.raw, ...modelConfigToJson(config) };
   if ('torch_dtype' in raw) raw.torch_dtype = torchDtypeNames[dtype];
   if ('dtype' in raw || !('torch_dtype' in raw)) raw.dtype = torchDtypeNames[dtype];
   writeJsonAtomic(join(absDir, 'config.json'), raw);

@@ -1,14 +1,15 @@
 /**
  * `config.json` of the supported Hugging Face causal LMs, normalised into one {@link ModelConfig}
  * that the graph builders read, whatever the architecture calls its fields (GPT-2's `n_embd` is
- * Llama's `hidden_size`). Each architecture registers a reader; anything a reader cannot represent
- * faithfully (rope scaling, sliding windows, unknown activations) is refused with a one-line
- * {@link UserError} instead of being silently computed differently from transformers.
+ * Llama's `hidden_size`). Each architecture (arch/) reads and writes its own vocabulary; anything a
+ * reader cannot represent faithfully (rope scaling, sliding windows, unknown activations) is refused
+ * with a one-line {@link UserError} instead of being silently computed differently from transformers.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { Registry } from '../util/registry.js';
+import { architectures } from './arch/index.js';
+import { ConfigFields } from './config-fields.js';
 
 export type ArchName = 'qwen2' | 'qwen3' | 'llama' | 'gpt2';
 
@@ -64,186 +65,8 @@ export interface GenerationConfig {
   raw: Record<string, unknown>;
 }
 
-type ArchFields = Omit<ModelConfig, 'arch' | 'bosTokenId' | 'eosTokenIds' | 'padTokenId' | 'raw'>;
-
-/** Reads one architecture's fields from a raw config.json. */
-export type ConfigReader = (fields: ConfigFields) => ArchFields;
-
-export const configReaders = new Registry<ArchName, ConfigReader>('model_type');
-
-/**
- * Typed access to a raw config object; every failure names the file and the key.
- * Absent and `null` both count as missing (transformers writes `null` for unset options).
- */
-export class ConfigFields {
-  constructor(
-    readonly raw: Record<string, unknown>,
-    readonly source: string,
-  ) {}
-
-  fail(problem: string): never {
-    throw new UserError(`${this.source}: ${problem}`);
-  }
-
-  has(key: string): boolean {
-    return this.raw[key] !== undefined && this.raw[key] !== null;
-  }
-
-  int(key: string, fallback?: number): number {
-    const value = this.raw[key] ?? fallback;
-    if (!Number.isSafeInteger(value) || (value as number) <= 0) {
-      this.fail(value === undefined ? `missing "${key}"` : `"${key}" must be a positive integer, got ${JSON.stringify(value)}`);
-    }
-    return value as number;
-  }
-
-  num(key: string, fallback?: number): number {
-    const value = this.raw[key] ?? fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      this.fail(value === undefined ? `missing "${key}"` : `"${key}" must be a positive number, got ${JSON.stringify(value)}`);
-    }
-    return value;
-  }
-
-  bool(key: string, fallback: boolean): boolean {
-    const value = this.raw[key] ?? fallback;
-    if (typeof value !== 'boolean') this.fail(`"${key}" must be true or false, got ${JSON.stringify(value)}`);
-    return value;
-  }
-
-  str(key: string, fallback: string): string {
-    const value = this.raw[key] ?? fallback;
-    if (typeof value !== 'string') this.fail(`"${key}" must be a string, got ${JSON.stringify(value)}`);
-    return value;
-  }
-
-  /** Fails unless `key` is absent, null or equal to `allowed` (an option introspect does not implement). */
-  only(key: string, allowed: unknown, why: string): void {
-    if (this.has(key) && this.raw[key] !== allowed) this.fail(`"${key}": ${JSON.stringify(this.raw[key])} is not supported (${why})`);
-  }
-}
-
-/**
- * The rotary base. transformers 5 writes `rope_parameters: {rope_type, rope_theta}`; older configs
- * (most of the Hub) have a top-level `rope_theta` and optionally `rope_scaling`. Only plain rotary
- * embeddings are implemented, so any scaling type (linear, dynamic, yarn, llama3, ...) is refused.
- */
-function readRope(f: ConfigFields, defaultTheta: number): number {
-  const params = f.raw.rope_parameters;
-  if (params !== undefined && params !== null) {
-    if (typeof params !== 'object' || Array.isArray(params)) f.fail('"rope_parameters" must be an object');
-    const p = new ConfigFields(params as Record<string, unknown>, `${f.source} rope_parameters`);
-    checkRopeType(p);
-    p.only('partial_rotary_factor', 1, 'partial rotary embeddings are not implemented');
-    if (p.has('rope_theta')) return p.num('rope_theta');
-  }
-  const scaling = f.raw.rope_scaling;
-  if (scaling !== undefined && scaling !== null) {
-    if (typeof scaling !== 'object' || Array.isArray(scaling)) f.fail('"rope_scaling" must be an object or null');
-    checkRopeType(new ConfigFields(scaling as Record<string, unknown>, `${f.source} rope_scaling`));
-  }
-  return f.num('rope_theta', defaultTheta);
-}
-
-function checkRopeType(p: ConfigFields): void {
-  const type = p.raw.rope_type ?? p.raw.type ?? 'default';
-  if (type !== 'default') p.fail(`rope scaling type ${JSON.stringify(type)} is not supported (only default rotary embeddings)`);
-}
-
-/** Sliding-window and other non-full attention layers are not implemented. */
-function requireFullAttention(f: ConfigFields): void {
-  f.only('use_sliding_window', false, 'sliding-window attention is not implemented');
-  const layerTypes = f.raw.layer_types;
-  if (Array.isArray(layerTypes) && layerTypes.some((t) => t !== 'full_attention')) {
-    f.fail(`"layer_types" ${JSON.stringify([...new Set(layerTypes)])} is not supported (only full_attention)`);
-  }
-}
-
-function siluOnly(f: ConfigFields): Activation {
-  const act = f.str('hidden_act', 'silu');
-  if (act !== 'silu' && act !== 'swish') f.fail(`"hidden_act": ${JSON.stringify(act)} is not supported (only silu)`);
-  return 'silu';
-}
-
-/** Shared by the Llama family: Llama, Qwen2 and Qwen3 differ only in biases, q/k norms and defaults. */
-function llamaFamily(f: ConfigFields, opts: { qkvBias: boolean; outputBias: boolean; qkNorm: boolean; defaultTheta: number }): ArchFields {
-  requireFullAttention(f);
-  const hiddenSize = f.int('hidden_size');
-  const numHeads = f.int('num_attention_heads');
-  return {
-    vocabSize: f.int('vocab_size'),
-    hiddenSize,
-    numLayers: f.int('num_hidden_layers'),
-    numHeads,
-    numKvHeads: f.int('num_key_value_heads', numHeads),
-    headDim: f.int('head_dim', hiddenSize / numHeads),
-    intermediateSize: f.int('intermediate_size'),
-    norm: 'rms',
-    normEps: f.num('rms_norm_eps', 1e-6),
-    ropeTheta: readRope(f, opts.defaultTheta),
-    maxPositionEmbeddings: f.int('max_position_embeddings', 2048),
-    tieWordEmbeddings: f.bool('tie_word_embeddings', false),
-    attentionBias: opts.qkvBias,
-    attentionOutputBias: opts.outputBias,
-    mlpBias: f.bool('mlp_bias', false),
-    qkNorm: opts.qkNorm,
-    gatedMlp: true,
-    activation: siluOnly(f),
-  };
-}
-
-configReaders.register('llama', (f) => {
-  const bias = f.bool('attention_bias', false);
-  return llamaFamily(f, { qkvBias: bias, outputBias: bias, qkNorm: false, defaultTheta: 10000 });
-});
-
-// Qwen2 always has q/k/v biases and never an o_proj bias; it has no attention_bias option.
-configReaders.register('qwen2', (f) =>
-  llamaFamily(f, { qkvBias: true, outputBias: false, qkNorm: false, defaultTheta: 10000 }),
-);
-
-configReaders.register('qwen3', (f) => {
-  const bias = f.bool('attention_bias', false);
-  return llamaFamily(f, { qkvBias: bias, outputBias: bias, qkNorm: true, defaultTheta: 10000 });
-});
-
-/** GPT-2's activation names (transformers ACT2FN) mapped to what they compute. */
-const gpt2Activations: Record<string, Activation> = {
-  gelu_new: 'gelu_tanh',
-  gelu_pytorch_tanh: 'gelu_tanh',
-  gelu: 'gelu',
-};
-
-configReaders.register('gpt2', (f) => {
-  f.only('add_cross_attention', false, 'GPT-2 as an encoder-decoder is not supported');
-  f.only('scale_attn_by_inverse_layer_idx', false, 'per-layer attention scaling is not implemented');
-  f.only('scale_attn_weights', true, 'unscaled attention is not implemented');
-  const hiddenSize = f.int('n_embd');
-  const numHeads = f.int('n_head');
-  if (hiddenSize % numHeads !== 0) f.fail(`"n_embd" ${hiddenSize} is not divisible by "n_head" ${numHeads}`);
-  const actName = f.str('activation_function', 'gelu_new');
-  const activation = gpt2Activations[actName] ?? f.fail(`"activation_function": ${JSON.stringify(actName)} is not supported (valid: ${Object.keys(gpt2Activations).join(', ')})`);
-  return {
-    vocabSize: f.int('vocab_size'),
-    hiddenSize,
-    numLayers: f.int('n_layer'),
-    numHeads,
-    numKvHeads: numHeads,
-    headDim: hiddenSize / numHeads,
-    intermediateSize: f.int('n_inner', 4 * hiddenSize),
-    norm: 'layer',
-    normEps: f.num('layer_norm_epsilon', 1e-5),
-    ropeTheta: null,
-    maxPositionEmbeddings: f.int('n_positions', 1024),
-    tieWordEmbeddings: f.bool('tie_word_embeddings', true),
-    attentionBias: true,
-    attentionOutputBias: true,
-    mlpBias: true,
-    qkNorm: false,
-    gatedMlp: false,
-    activation,
-  };
-});
+/** The fields an architecture reads from config.json (token ids and the raw file are shared). */
+export type ArchFields = Omit<ModelConfig, 'arch' | 'bosTokenId' | 'eosTokenIds' | 'padTokenId' | 'raw'>;
 
 /** A token id field that may be absent, null, one id or a list of ids. */
 function tokenIds(f: ConfigFields, key: string): number[] {
@@ -280,13 +103,14 @@ export function parseGenerationConfig(json: unknown, source = 'generation_config
  * precedence, as they do in transformers' `generate`.
  */
 export function parseModelConfig(json: unknown, source = 'config.json', generation?: GenerationConfig | null): ModelConfig {
-  const f = new ConfigFields(asObject(json, source), source);
+  // Explicitly typed so TypeScript narrows through `f.fail(...)`, which never returns.
+  const f: ConfigFields = new ConfigFields(asObject(json, source), source);
   const modelType = f.raw.model_type;
   if (typeof modelType !== 'string') f.fail('missing "model_type"');
-  if (!configReaders.has(modelType)) {
-    f.fail(`model_type ${JSON.stringify(modelType)} is not supported (valid: ${configReaders.names().join(', ')})`);
+  if (!architectures.has(modelType)) {
+    f.fail(`model_type ${JSON.stringify(modelType)} is not supported (valid: ${architectures.names().join(', ')})`);
   }
-  const fields = configReaders.get(modelType)(f);
+  const fields = architectures.get(modelType).readConfig(f);
   if (fields.numHeads % fields.numKvHeads !== 0) {
     f.fail(`${fields.numHeads} attention heads cannot be shared evenly by ${fields.numKvHeads} key/value heads`);
   }
@@ -316,4 +140,29 @@ export function readModelConfig(dir: string): { config: ModelConfig; generation:
   const generationPath = join(dir, 'generation_config.json');
   const generation = existsSync(generationPath) ? parseGenerationConfig(readJson(generationPath), generationPath) : null;
   return { config: parseModelConfig(readJson(configPath), configPath, generation), generation };
+}
+
+/**
+ * The config.json fields that describe `config` (for new models, and to keep a saved config.json
+ * in step with the normalised fields). Checked by reading it back: a config an architecture cannot
+ * express (say, Qwen2 without q/k/v biases) is refused rather than saved as a different model.
+ */
+export function modelConfigToJson(config: ModelConfig): Record<string, unknown> {
+  const arch = architectures.get(config.arch);
+  const json: Record<string, unknown> = {
+    architectures: [arch.hfClass],
+    model_type: config.arch,
+    ...arch.writeConfig(config),
+    tie_word_embeddings: config.tieWordEmbeddings,
+    bos_token_id: config.bosTokenId,
+    eos_token_id: config.eosTokenIds.length === 1 ? config.eosTokenIds[0] : config.eosTokenIds.length > 0 ? config.eosTokenIds : null,
+    pad_token_id: config.padTokenId,
+  };
+  const { raw: _raw, ...wanted } = config;
+  const { raw: _back, ...back } = parseModelConfig(json, `${config.arch} config`);
+  const differing = (Object.keys(wanted) as (keyof typeof wanted)[]).filter((k) => JSON.stringify(wanted[k]) !== JSON.stringify(back[k]));
+  if (differing.length > 0) {
+    throw new UserError(`a ${config.arch} config.json cannot express ${differing.map((k) => `${k}=${JSON.stringify(wanted[k])}`).join(', ')}`);
+  }
+  return json;
 }

@@ -75,7 +75,14 @@ export class GraphBuilder {
   private readonly scalarCache = new Map<string, Value>();
   private counter = 0;
 
-  constructor(readonly name: string) {}
+  /**
+   * @param options.fold fold constant and shape arithmetic while building (default true);
+   *   fromModelBytes turns it off so a file reads back node for node.
+   */
+  constructor(
+    readonly name: string,
+    private readonly options: { fold?: boolean } = {},
+  ) {}
 
   /**
    * A builder that continues an existing graph (used by autodiff): the graph's inputs,
@@ -102,8 +109,23 @@ export class GraphBuilder {
       });
       g.nodes.push(node);
     }
-    g.counter = graph.nodes.length + map.size;
+    // Continue numbering above every existing auto name so node and value names stay unique.
+    for (const n of graph.nodes) {
+      for (const s of [n.name, ...n.outputs.map((v) => v.name)]) {
+        const m = /(\d+)(_\d+)?_*$/.exec(s);
+        if (m) g.counter = Math.max(g.counter, Number(m[1]) + 1);
+      }
+    }
     return g;
+  }
+
+  /** Renames a value (names must stay unique). */
+  rename(v: Value, name: string): void {
+    if (v.name === name) return;
+    if (this.names.has(name)) throw new Error(`graph '${this.name}' already has a value named '${name}'`);
+    this.names.delete(v.name);
+    v.name = name;
+    this.names.set(name, v);
   }
 
   /** The value with this name, or an error. */
@@ -128,11 +150,12 @@ export class GraphBuilder {
   }
 
   /** A named weight stored with the model. */
-  initializer(name: string, data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint16Array, dims: readonly number[], dtype?: DType): Value {
+  initializer(name: string, data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint16Array | Uint8Array, dims: readonly number[], dtype?: DType): Value {
     const t: TensorData = { dtype: dtype ?? dtypeOfArray(data), dims: [...dims], data };
     if (numel(t.dims) !== data.length) throw new Error(`initializer '${name}': ${data.length} values do not fill dims [${dims}]`);
+    // No `constant` on the value: weights must stay live graph values (folding them would cut
+    // them off from autodiff and from later weight updates).
     const v: Value = { name, dtype: t.dtype, shape: [...dims], producer: null };
-    if (t.data.length <= 64) v.constant = t;
     this.claim(v);
     this.initializers.push({ value: v, data: t });
     return v;
@@ -167,6 +190,10 @@ export class GraphBuilder {
 
   /** Marks `value` as a graph output called `name` (renaming it, or via Identity when it already has a fixed name). */
   output(value: Value, name: string): Value {
+    if (value.name === name && !this.outputs.includes(value)) {
+      this.outputs.push(value);
+      return value;
+    }
     const renamable = value.producer !== null && value.name.startsWith(AUTO_PREFIX) && value.producer.op !== 'Constant' && !this.outputs.includes(value);
     let out = value;
     if (renamable) {
@@ -204,6 +231,20 @@ export class GraphBuilder {
   node(op: string, inputs: readonly (Value | null)[], attrs: Record<string, Attr> = {}, numOutputs = 1): Value[] {
     const infos = inferNode(op, inputs, attrs, numOutputs, () => this.freshDim());
     const folded = foldNode(op, inputs, attrs, infos);
+    if (this.options.fold === false) {
+      // Node for node: keep what is known about values, but never replace a node.
+      const outs = this.emit(op, inputs, attrs, numOutputs, infos);
+      const out = outs[0] as Value;
+      if (op === 'Constant' && attrs.value?.type === 'tensor') {
+        out.constant = attrs.value.value;
+        if (out.dtype === 'int64' && out.shape.length <= 1) out.symbolic = Array.from(out.constant.data as BigInt64Array, Number);
+      } else if (folded?.[0]) {
+        const f = folded[0];
+        const sym = f.symbolic ?? (f.constant?.dtype === 'int64' ? Array.from(f.constant.data as BigInt64Array, Number) : undefined);
+        if (sym) out.symbolic = sym;
+      }
+      return outs;
+    }
     if (folded) {
       return folded.map((f, i) => {
         if (f.constant) return this.constant(f.constant);

@@ -9,5 +9,6 @@ export * from './builder.js';
 export { eliminateDeadNodes } from './passes.js';
 export { grad, type GradOptions } from './autodiff.js';
 export { gradientRules, type GradientRule, type GradientContext } from './gradients.js';
-export { toModelBytes, fromModelBytes, saveModel, type ModelOptions, type SaveOptions } from './serialize.js';
+export { toModelBytes, fromModelBytes, saveModel, loadModel, type ModelOptions, type SaveOptions } from './serialize.js';
+export { unbroadcast } from './grad-utils.js';
 export { createSession, toOrtTensor, fromOrtTensor, type SessionOptions } from './session.js';

@@ -48,14 +48,14 @@ export function rangeText(p: NumberParam): string {
 }
 
 /**
- * Checks one value against its declaration; returns a problem phrased for the user, or undefined.
- * Text values (from the `name:key=value` form) are converted first; YAML values must already have the
- * declared type.
+ * Checks one value against its declaration; returns the value or a problem phrased for the user.
+ * Text values (`fromText`, from the `name:key=value` form) are converted first; YAML values must
+ * already have the declared type (a quoted "0.5" for a number is a mistake worth reporting).
  */
-export function coerceParam(p: ParamSpec, raw: unknown): { value: ParamValue } | { problem: string } {
+export function coerceParam(p: ParamSpec, raw: unknown, fromText: boolean): { value: ParamValue } | { problem: string } {
   switch (p.type) {
     case 'number': {
-      const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+      const value = fromText && typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
       if (typeof value !== 'number' || !Number.isFinite(value)) return { problem: `must be a finite number, got ${JSON.stringify(raw)}` };
       const ok =
         (p.min === undefined || (p.exclusiveMin ? value > p.min : value >= p.min)) &&
@@ -68,7 +68,7 @@ export function coerceParam(p: ParamSpec, raw: unknown): { value: ParamValue } |
         ? { value: raw }
         : { problem: `must be one of ${p.choices.join(', ')}, got ${JSON.stringify(raw)}` };
     case 'boolean': {
-      const value = raw === 'true' ? true : raw === 'false' ? false : raw;
+      const value = fromText && raw === 'true' ? true : fromText && raw === 'false' ? false : raw;
       return typeof value === 'boolean' ? { value } : { problem: `must be true or false, got ${JSON.stringify(raw)}` };
     }
   }

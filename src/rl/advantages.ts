@@ -75,7 +75,7 @@ export const DEFAULT_ADVANTAGE_EPS = 1e-6;
  *
  * The std is the sample std (n - 1 denominator) because that is what torch.std computes by default, and
  * verl's and trl's GRPO use torch.std. A group of one rollout has no baseline: like verl we use mean 0 and
- * std 1 there, so the advantage is the raw reward (plain REINFORCE).
+ * std 1 there, and the advantage is the raw reward (plain REINFORCE without a baseline).
  */
 export function groupBaseline(rewards: ArrayLike<number>, start: number, size: number): { mean: number; std: number } {
   if (size === 1) return { mean: 0, std: 1 };
@@ -110,7 +110,8 @@ function groupRelative(input: AdvantageInput, scale: (centred: number, std: numb
     groups.push({ mean, std: groupSize === 1 ? 0 : std, min, max, dropped });
     if (dropped) continue;
     for (let i = start; i < start + groupSize; i++) {
-      advantages[i] = scale(rewards[i] - mean, std);
+      // G = 1: no group to compare with, the raw reward is the advantage (verl would give r / (1 + eps)).
+      advantages[i] = groupSize === 1 ? rewards[i] : scale(rewards[i] - mean, std);
       kept[i] = 1;
     }
   }

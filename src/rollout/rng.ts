@@ -138,7 +138,10 @@ export function streamFor(seed: number, ...ids: number[]): Rng {
   // Expand the key into 128 bits of state with two splitmix64 steps.
   const a = mix64((key + GOLDEN_GAMMA) & MASK64);
   const b = mix64((key + 2n * GOLDEN_GAMMA) & MASK64);
-  const words = [Number(a & 0xffffffffn), Number(a >> 32n), Number(b & 0xffffffffn), Number(b >> 32n)];
-  if (words.every((w) => w === 0)) words[0] = 1; // all-zero is xoshiro's fixed point (probability 2^-128)
-  return Rng.fromState({ algorithm: 'xoshiro128**', words: words as [number, number, number, number] });
+  // All-zero is xoshiro's fixed point (probability 2^-128); nudge it.
+  const lowest = a === 0n && b === 0n ? 1 : Number(a & 0xffffffffn);
+  return Rng.fromState({
+    algorithm: 'xoshiro128**',
+    words: [lowest, Number(a >> 32n), Number(b & 0xffffffffn), Number(b >> 32n)],
+  });
 }

@@ -23,7 +23,10 @@ import type { Rng } from './rng.js';
 
 /** Truncation of the token distribution before sampling; both off by default. */
 export interface SamplingOptions {
-  /** Keep only the `topK` most likely tokens (integer >= 1); ties at the cut go to the lower index. */
+  /**
+   * Keep only the `topK` most likely tokens (integer >= 0; 0 disables it, as in the run config and
+   * Hugging Face); ties at the cut go to the lower index.
+   */
   readonly topK?: number;
   /**
    * Keep the smallest set of most likely tokens whose probability (after top-k renormalisation, as in
@@ -77,8 +80,8 @@ export function logSoftmaxAt(logits: Float32Array, temperature: number, token: n
 /** Validates top-k/top-p once (they come from the config), so a bad value is a one-line user error. */
 export function checkSamplingOptions(options: SamplingOptions): void {
   const { topK, topP } = options;
-  if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1)) {
-    throw new UserError(`topK must be an integer >= 1 (leave it out to disable), got ${topK}`);
+  if (topK !== undefined && !(Number.isInteger(topK) && topK >= 0)) {
+    throw new UserError(`topK must be an integer >= 0 (0 disables it), got ${topK}`);
   }
   if (topP !== undefined && !(topP > 0 && topP <= 1)) {
     throw new UserError(`topP must be in (0, 1] (1 disables it), got ${topP}`);
@@ -135,7 +138,7 @@ export class TokenSampler {
 
   constructor(options: SamplingOptions = {}) {
     checkSamplingOptions(options);
-    this.topK = options.topK ?? Infinity;
+    this.topK = options.topK || Infinity; // undefined or 0: off
     this.topP = options.topP ?? 1;
   }
 

@@ -44,19 +44,34 @@ export function afterHashes(text: string): string | null {
 }
 
 /**
- * The answer stated in the last "the answer is ..." / "final answer: ..." phrase: the first $...$
- * span after it if it starts with one, else the text up to the end of the sentence.
+ * The answer stated in the last "the answer is ..." / "final answer: ..." phrase: the rest of its
+ * sentence, which may hold several `$...$` spans ("The final answer is $69$, $84$.").
  */
 export function afterAnswerPhrase(text: string): string | null {
   const phrases = [...text.matchAll(/answer\s*(?:is|:)\s*:?/gi)];
   if (phrases.length === 0) return null;
   const last = phrases[phrases.length - 1];
-  const rest = text.slice((last.index ?? 0) + last[0].length).split('\n')[0].trim();
-  const math = /^\${1,2}([^$]+)\${1,2}/.exec(rest) ?? /^\\\((.+?)\\\)/.exec(rest);
-  if (math !== null) return math[1].trim();
-  // A sentence ends at a period followed by a space or the end, never inside a decimal like 3.5.
-  const sentence = rest.split(/\.(?:\s|$)/)[0].trim();
+  const rest = text.slice((last.index ?? 0) + last[0].length).split('\n')[0];
+  const sentence = rest.slice(0, sentenceEnd(rest)).trim();
   return sentence === '' ? null : sentence;
+}
+
+/**
+ * Where the first sentence of `text` ends: at a period followed by a space or the end of the text,
+ * outside `$...$` math, and never inside a decimal such as 3.5.
+ */
+function sentenceEnd(text: string): number {
+  let inMath = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\\') {
+      i++; // `\$` is a dollar sign, not a math delimiter
+      continue;
+    }
+    if (ch === '$') inMath = !inMath;
+    else if (ch === '.' && !inMath && (i + 1 === text.length || /\s/.test(text[i + 1]))) return i;
+  }
+  return text.length;
 }
 
 /** The last number in plain text (thousands separators and a sign kept, e.g. `-1,250.5`). */

@@ -62,7 +62,7 @@ export function splitTopLevel(text: string, separator: string): string[] {
     if (text.startsWith(separator, i)) {
       // A command separator must not be the prefix of a longer command (\cup vs \cupdot).
       const after = text[i + separator.length];
-      if (separator.startsWith('\\') && after !== undefined && /[a-zA-Z]/.test(after)) return;
+      if (/^\\[a-zA-Z]+$/.test(separator) && after !== undefined && /[a-zA-Z]/.test(after)) return;
       parts.push(text.slice(last, i));
       last = i + separator.length;
     }

@@ -1,0 +1,5 @@
+/** Registers every supported architecture; import this module (not the files) to use the registry. */
+import './llama.js';
+import './gpt2.js';
+
+export { architectures, type Architecture } from './registry.js';

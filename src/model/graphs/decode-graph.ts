@@ -1,0 +1,68 @@
+/**
+ * The decode graph: prefill and incremental decoding in one graph over a key/value cache, with
+ * the input and output names of Hugging Face's ONNX exports (see README.md in this folder).
+ * A prefill passes an empty cache (P = 0); a decode step passes S = 1.
+ */
+import { GraphBuilder, type Graph, type Value } from '../../onnx/index.js';
+import { expectedParameters } from '../parameters.js';
+import type { KeyValue } from './attention.js';
+import { GraphParams, type ParamSelection, selectParams } from './params.js';
+import type { ModelWeights } from './train-graphs.js';
+import { lmHead, transformerBody } from './transformer.js';
+
+export interface DecodeGraphOptions {
+  /**
+   * Parameters that become graph inputs named as in the checkpoint instead of being stored in
+   * the graph, so a trainer can feed updated weights without rebuilding the session. Default none.
+   */
+  paramInputs?: ParamSelection;
+  /**
+   * Compute `logits` for the last position only ([B, 1, V] instead of [B, S, V]): a prefill then
+   * skips S-1 output projections, which dominate for large vocabularies. Default false.
+   */
+  lastLogitsOnly?: boolean;
+}
+
+/** Symbolic dimension names of the decode graph's inputs and outputs. */
+export const DECODE_DIMS = { batch: 'batch', sequence: 'sequence', past: 'past_sequence', total: 'past_sequence+sequence' } as const;
+
+/** Names of the cache inputs and outputs of layer `i`. */
+export const pastKeyName = (i: number): string => `past_key_values.${i}.key`;
+export const pastValueName = (i: number): string => `past_key_values.${i}.value`;
+export const presentKeyName = (i: number): string => `present.${i}.key`;
+export const presentValueName = (i: number): string => `present.${i}.value`;
+
+export function buildDecodeGraph(model: ModelWeights, opts: DecodeGraphOptions = {}): Graph {
+  const { config } = model;
+  const { batch, sequence, past: pastDim, total } = DECODE_DIMS;
+  const g = new GraphBuilder(`${config.arch}_decode`);
+  const inputIds = g.input('input_ids', 'int64', [batch, sequence]);
+  const attentionMask = g.input('attention_mask', 'int64', [batch, total]);
+  const positionIds = g.input('position_ids', 'int64', [batch, sequence]);
+  const kvShape = [batch, config.numKvHeads, pastDim, config.headDim];
+  const past: KeyValue[] = [];
+  for (let i = 0; i < config.numLayers; i++) {
+    past.push({ key: g.input(pastKeyName(i), 'float32', kvShape), value: g.input(pastValueName(i), 'float32', kvShape) });
+  }
+  const inputParams = selectParams(expectedParameters(config).map((p) => p.name), opts.paramInputs ?? 'none');
+  const params = new GraphParams(g, model.params, inputParams);
+
+  const body = transformerBody(g, config, params, { inputIds, positionIds, attentionMask, past });
+  const H = config.hiddenSize;
+  const V = config.vocabSize;
+  const lastHidden = g.reshape(body.hidden, g.concat([g.shape(inputIds), g.constant([H], 'int64')], { axis: 0 })); // [B, S, H]
+  let logits: Value;
+  if (opts.lastLogitsOnly) {
+    const last = g.reshape(g.slice(lastHidden, { starts: [-1], ends: [2 ** 31 - 1], axes: [1] }), [-1, H]); // [B, H]
+    logits = g.reshape(lmHead(g, config, params, last), [-1, 1, V]); // [B, 1, V]
+  } else {
+    logits = g.reshape(lmHead(g, config, params, body.hidden), g.concat([g.shape(inputIds), g.constant([V], 'int64')], { axis: 0 })); // [B, S, V]
+  }
+  g.output(logits, 'logits');
+  g.output(lastHidden, 'last_hidden');
+  body.presents.forEach((kv, i) => {
+    g.output(kv.key, presentKeyName(i));
+    g.output(kv.value, presentValueName(i));
+  });
+  return g.build();
+}

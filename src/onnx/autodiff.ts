@@ -1,0 +1,99 @@
+/**
+ * Reverse-mode automatic differentiation over the IR. The backward graph is made of standard
+ * ONNX ops only (see gradients.ts), so stock onnxruntime-node runs it on any execution provider;
+ * no training build of ONNX Runtime is needed.
+ */
+import { GraphBuilder } from './builder.js';
+import { type Graph, type Node, type Value, isFloat, isStatic, numel } from './ir.js';
+import { type GradientContext, gradientRules } from './gradients.js';
+
+export interface GradOptions {
+  /** Outputs of the forward graph to keep in the result (e.g. `logprobs`), under their own names. */
+  keepOutputs?: readonly string[];
+}
+
+/**
+ * A new graph that computes `loss` (as output `loss`), `grad.<name>` for each name in `wrt`
+ * (graph inputs, initializers, or any other value of the graph), and the forward outputs named in
+ * `keepOutputs`. A non-scalar loss is differentiated as the sum of its elements.
+ *
+ * Gradients flow only through floating-point values and never through `stopGradient`; a `wrt`
+ * value that `loss` does not depend on gets zeros of its shape. Throws, naming the op, when a
+ * node on a differentiated path has no gradient rule. The input graph is not modified.
+ */
+export function grad(graph: Graph, loss: string, wrt: readonly string[], opts: GradOptions = {}): Graph {
+  const g = GraphBuilder.extend(graph, `${graph.name}_grad`);
+  const lossValue = g.value(loss);
+  if (!isFloat(lossValue.dtype)) throw new Error(`grad(): loss '${loss}' has dtype ${lossValue.dtype}; it must be floating point`);
+  const wrtValues = wrt.map((name) => g.value(name));
+  const nodes = nodesOf(g, graph);
+
+  // Values that depend on a wrt value through differentiable (floating-point) edges.
+  const active = new Set<Value>(wrtValues.filter((v) => isFloat(v.dtype)));
+  for (const node of nodes) {
+    if (node.tag === 'stopGradient' || !node.inputs.some((v) => v && active.has(v))) continue;
+    for (const out of node.outputs) if (isFloat(out.dtype)) active.add(out);
+  }
+
+  const grads = new Map<Value, Value>();
+  const accumulate = (v: Value, gv: Value): void => {
+    const prev = grads.get(v);
+    grads.set(v, prev ? g.add(prev, gv) : gv);
+  };
+  if (active.has(lossValue)) accumulate(lossValue, ones(g, lossValue));
+
+  for (let n = nodes.length - 1; n >= 0; n--) {
+    const node = nodes[n] as Node;
+    const outGrads = node.outputs.map((v) => grads.get(v) ?? null);
+    if (node.tag === 'stopGradient' || outGrads.every((x) => x === null)) continue;
+    const needs = node.inputs.map((v) => v !== null && active.has(v));
+    if (!needs.some(Boolean)) continue;
+    const rule = gradientRules[node.op];
+    if (!rule) {
+      throw new Error(`grad(): no gradient rule for op '${node.op}' (node '${node.name}', output '${node.outputs[0]?.name}'); add one in src/onnx/gradients.ts or keep it off the differentiated path with stopGradient`);
+    }
+    const ctx: GradientContext = {
+      g,
+      node,
+      inputs: node.inputs,
+      outputs: node.outputs,
+      grads: outGrads,
+      gy: outGrads[0] ?? g.zerosLike(node.outputs[0] as Value),
+      needs,
+    };
+    const inGrads = rule(ctx);
+    node.inputs.forEach((v, i) => {
+      const gi = inGrads[i];
+      if (v && gi && needs[i]) accumulate(v, gi);
+    });
+  }
+
+  g.output(lossValue, 'loss');
+  wrtValues.forEach((v, i) => g.output(grads.get(v) ?? g.zerosLike(v), `grad.${wrt[i]}`));
+  for (const name of opts.keepOutputs ?? []) {
+    if (!graph.outputs.some((o) => o.name === name)) throw new Error(`grad(): keepOutputs names '${name}', which is not an output of '${graph.name}'`);
+    g.output(g.value(name), name);
+  }
+  return g.build();
+}
+
+/** The copied forward nodes, in the builder (found through the copies of the graph's outputs and values). */
+function nodesOf(g: GraphBuilder, graph: Graph): Node[] {
+  const seen = new Set<Node>();
+  const out: Node[] = [];
+  for (const node of graph.nodes) {
+    const copy = g.value((node.outputs[0] as Value).name).producer as Node;
+    if (!seen.has(copy)) {
+      seen.add(copy);
+      out.push(copy);
+    }
+  }
+  return out;
+}
+
+/** d(sum(loss))/d(loss): ones of the loss's shape. */
+function ones(g: GraphBuilder, v: Value): Value {
+  if (v.shape.length === 0) return g.constant(1, v.dtype);
+  if (isStatic(v.shape) && numel(v.shape) === 1) return g.constant([1], v.dtype, v.shape);
+  return g.constantOfShape(g.shape(v), { dtype: v.dtype, value: 1 });
+}

@@ -1,0 +1,131 @@
+/**
+ * `TemperatureHead`: a head's config and parameters, with its graphs, an ONNX Runtime session for
+ * decoding, and save/load. The parameters are the one mutable state: the trainer updates the
+ * Float32Arrays in place (or replaces them with {@link TemperatureHead.setParams}), and the next
+ * {@link TemperatureHead.logits} call uses them, because the session takes them as inputs.
+ */
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { type Graph, type SessionOptions, createSession, saveModel } from '../../onnx/index.js';
+import type { TemperatureHeadSession } from '../types.js';
+import { type TemperatureHeadConfig, type TemperatureHeadOptions, headOutputWidth, resolveHeadConfig } from './config.js';
+import { HEAD_GRAPH_FILE, loadHeadFiles, saveHeadFiles } from './checkpoint.js';
+import { type HeadDType, headOutputName, temperatureHeadGraph } from './graph.js';
+import { HEAD_PARAM_NAMES, type HeadParams, checkHeadParams, headParamShapes, initHeadParams } from './parameters.js';
+import { headForwardReference } from './reference.js';
+import { temperatureHeadTrainingGraph } from './training-graph.js';
+
+export class TemperatureHead implements TemperatureHeadSession {
+  private paramsById: HeadParams;
+  private session: Promise<ort.InferenceSession> | null = null;
+
+  private constructor(
+    readonly config: TemperatureHeadConfig,
+    params: HeadParams,
+    private readonly sessionOptions: SessionOptions = {},
+  ) {
+    const problem = checkHeadParams(config, params);
+    if (problem !== undefined) throw new RangeError(`temperature head: ${problem}`);
+    this.paramsById = params;
+  }
+
+  /** A freshly initialised head (deterministic in `config.seed`). */
+  static create(options: TemperatureHeadOptions, sessionOptions?: SessionOptions): TemperatureHead {
+    const config = resolveHeadConfig(options);
+    return new TemperatureHead(config, initHeadParams(config), sessionOptions);
+  }
+
+  /** A head from config and parameters (copied). */
+  static fromParams(options: TemperatureHeadOptions, params: ReadonlyMap<string, ArrayLike<number>>, sessionOptions?: SessionOptions): TemperatureHead {
+    const config = resolveHeadConfig(options);
+    const problem = checkHeadParams(config, params);
+    if (problem !== undefined) throw new RangeError(`temperature head: ${problem}`);
+    return new TemperatureHead(config, new Map([...params].map(([k, v]) => [k, Float32Array.from(v)])), sessionOptions);
+  }
+
+  /** Reads `temperature_head.json` + `temperature_head.safetensors` from `dir`. */
+  static load(dir: string, sessionOptions?: SessionOptions): TemperatureHead {
+    const { config, params } = loadHeadFiles(dir);
+    return new TemperatureHead(config, params, sessionOptions);
+  }
+
+  /** Writes `temperature_head.json` + `temperature_head.safetensors` into `dir`; returns their paths. */
+  save(dir: string): string[] {
+    return saveHeadFiles(dir, this.config, this.paramsById);
+  }
+
+  /** Writes the forward graph with the current parameters as initializers to `dir/temperature_head.onnx`. */
+  exportOnnx(dir: string): string[] {
+    return saveModel(this.forwardGraph(), join(dir, HEAD_GRAPH_FILE), { producerName: 'introspect' });
+  }
+
+  /** The parameters by name (`fc1.weight` [D, H], `fc1.bias` [D], `fc2.weight` [K, D], `fc2.bias` [K]); live, not copies. */
+  get params(): HeadParams {
+    return this.paramsById;
+  }
+
+  /** Replaces the parameters (e.g. after an optimiser step that returns new arrays). */
+  setParams(params: HeadParams): void {
+    const problem = checkHeadParams(this.config, params);
+    if (problem !== undefined) throw new RangeError(`temperature head: ${problem}`);
+    this.paramsById = params;
+  }
+
+  /** K: the width of one output row (grid size, or 2 for lognormal). */
+  get outputWidth(): number {
+    return headOutputWidth(this.config);
+  }
+
+  /** Parameter shapes by name. */
+  get paramShapes(): Record<string, number[]> {
+    return headParamShapes(this.config);
+  }
+
+  /** The forward graph (see {@link temperatureHeadGraph}); current parameters unless `paramsAs: 'inputs'`. */
+  forwardGraph(opts: { paramsAs?: 'initializers' | 'inputs'; dtype?: HeadDType } = {}): Graph {
+    return temperatureHeadGraph(this.config, { ...opts, params: this.paramsById });
+  }
+
+  /** The training graph (see {@link temperatureHeadTrainingGraph}). */
+  trainingGraph(opts: { dtype?: HeadDType } = {}): Graph {
+    return temperatureHeadTrainingGraph(this.config, opts);
+  }
+
+  /**
+   * The head's output in plain TypeScript (float64).
+   * @param hidden [rows, H] row-major
+   * @returns [rows, K] row-major: grid logits, or (mu, logStd) for lognormal
+   */
+  forward(hidden: ArrayLike<number>, rows: number): Float64Array {
+    return headForwardReference(this.config, this.paramsById, hidden, rows);
+  }
+
+  /**
+   * The head's output through ONNX Runtime, with the current parameters.
+   * @param hidden final hidden states, [rows, H] row-major float32
+   * @returns [rows, K] row-major float32: grid logits, or (mu, logStd) for lognormal
+   */
+  async logits(hidden: Float32Array, rows: number): Promise<Float32Array> {
+    const H = this.config.inputSize;
+    if (hidden.length !== rows * H) throw new RangeError(`temperature head: hidden has ${hidden.length} values, expected rows ${rows} x H ${H}`);
+    this.session ??= createSession(this.forwardGraph({ paramsAs: 'inputs' }), this.sessionOptions);
+    const session = await this.session;
+    const shapes = headParamShapes(this.config);
+    const feeds: Record<string, ort.Tensor> = { hidden: new ort.Tensor('float32', hidden, [rows, H]) };
+    for (const name of HEAD_PARAM_NAMES) feeds[name] = new ort.Tensor('float32', this.paramsById.get(name) as Float32Array, shapes[name]);
+    const result = await session.run(feeds);
+    return result[headOutputName(this.config)]?.data as Float32Array;
+  }
+
+  /** {@link TemperatureHeadSession}'s entry point for the rollout engine: same as {@link logits}. */
+  run(hidden: Float32Array, rows: number): Promise<Float32Array> {
+    return this.logits(hidden, rows);
+  }
+
+  /** Releases the ONNX Runtime session (a later {@link logits} call makes a new one). */
+  async dispose(): Promise<void> {
+    const session = this.session;
+    this.session = null;
+    if (session) await (await session).release();
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Rollouts -> the tensors of the two training graphs.
+ *
+ * Token policy (the LLM's `policy` graph): one row per sequence, prompt then completion, right-padded
+ * to the longest row. Entry t of every per-position tensor concerns predicting input_ids[:, t] (the
+ * graph's alignment), so a completion token at position t carries its sampling temperature, its
+ * rollout log-probability and its loss weight at t; prompt and padding positions have weight 0.
+ *
+ * Temperature policy (the head's graph): one row per generated token, with the hidden state the head
+ * read, the action it took and that action's log-probability; every token of a sequence shares the
+ * sequence's advantage (the reward is only known at the end).
+ */
+import type { Rollout } from '../rollout/types.js';
+
+export type LossAggregation = 'token-mean' | 'seq-mean-token-mean';
+
+export interface TokenBatch {
+  rows: number;
+  length: number;
+  /** [B, T] */
+  inputIds: BigInt64Array;
+  /** [B, T], 1 for real tokens */
+  attentionMask: BigInt64Array;
+  /** [B, T], temperature each token was sampled at; 1 where unused */
+  temperatures: Float32Array;
+  /** [B, T], log softmax(logits / T)[token] at sampling time; 0 where unused */
+  oldLogprobs: Float32Array;
+  /** [B, T], per-token loss weights: the graph computes sum(w * l) / sum(w) */
+  lossMask: Float32Array;
+  /** [B] */
+  advantages: Float32Array;
+  /** number of completion tokens with non-zero weight */
+  tokens: number;
+}
+
+/**
+ * Packs sequences for the token-policy graph.
+ * @param aggregation token-mean weighs every token 1; seq-mean-token-mean weighs a sequence's tokens
+ *   1/len so that sum(w * l) / sum(w) is the mean over sequences of per-sequence token means.
+ */
+export function tokenBatch(rollouts: readonly Rollout[], advantages: ArrayLike<number>, aggregation: LossAggregation): TokenBatch {
+  const B = rollouts.length;
+  const T = Math.max(...rollouts.map((r) => r.promptIds.length + r.tokens.length));
+  const batch: TokenBatch = {
+    rows: B,
+    length: T,
+    inputIds: new BigInt64Array(B * T),
+    attentionMask: new BigInt64Array(B * T),
+    temperatures: new Float32Array(B * T).fill(1),
+    oldLogprobs: new Float32Array(B * T),
+    lossMask: new Float32Array(B * T),
+    advantages: Float32Array.from(advantages),
+    tokens: 0,
+  };
+  rollouts.forEach((r, b) => {
+    const P = r.promptIds.length;
+    const ids = [...r.promptIds, ...r.tokens];
+    ids.forEach((id, t) => {
+      batch.inputIds[b * T + t] = BigInt(id);
+      batch.attentionMask[b * T + t] = 1n;
+    });
+    // Greedy tokens (temperature 0) have no tempered distribution to score: leave them out.
+    const trainable = r.tokens.map((_, i) => r.temperatures[i]! > 0);
+    const count = trainable.filter(Boolean).length;
+    const weight = aggregation === 'seq-mean-token-mean' ? (count > 0 ? 1 / count : 0) : 1;
+    r.tokens.forEach((_, i) => {
+      const t = b * T + P + i;
+      if (!trainable[i]) return;
+      batch.temperatures[t] = r.temperatures[i]!;
+      batch.oldLogprobs[t] = r.logprobs[i]!;
+      batch.lossMask[t] = weight;
+      batch.tokens++;
+    });
+  });
+  return batch;
+}
+
+export interface HeadBatch {
+  rows: number;
+  hiddenSize: number;
+  /** [N, H] */
+  hidden: Float32Array;
+  /** [N] grid indices */
+  actions: BigInt64Array;
+  /** [N] the temperatures themselves (log-normal heads act in temperature) */
+  temperatures: Float32Array;
+  /** [N] */
+  oldLogprobs: Float32Array;
+  /** [N] */
+  advantages: Float32Array;
+  /** [N] loss weights, as in {@link tokenBatch} */
+  mask: Float32Array;
+}
+
+/** Packs every generated token of `rollouts` for the temperature head's graph. */
+export function headBatch(rollouts: readonly Rollout[], advantages: ArrayLike<number>, aggregation: LossAggregation, hiddenSize: number): HeadBatch {
+  const N = rollouts.reduce((n, r) => n + r.tokens.length, 0);
+  const batch: HeadBatch = {
+    rows: N,
+    hiddenSize,
+    hidden: new Float32Array(N * hiddenSize),
+    actions: new BigInt64Array(N),
+    temperatures: new Float32Array(N),
+    oldLogprobs: new Float32Array(N),
+    advantages: new Float32Array(N),
+    mask: new Float32Array(N),
+  };
+  let n = 0;
+  rollouts.forEach((r, b) => {
+    if (!r.hidden || !r.actionLogprobs || !r.actions) throw new Error('head training needs rollouts recorded with the learned policy and hidden states');
+    const weight = aggregation === 'seq-mean-token-mean' ? 1 / Math.max(1, r.tokens.length) : 1;
+    batch.hidden.set(r.hidden, n * hiddenSize);
+    for (let i = 0; i < r.tokens.length; i++, n++) {
+      batch.actions[n] = BigInt(Math.max(0, r.actions[i]!));
+      batch.temperatures[n] = r.temperatures[i]!;
+      batch.oldLogprobs[n] = r.actionLogprobs[i]!;
+      batch.advantages[n] = advantages[b]!;
+      batch.mask[n] = weight;
+    }
+  });
+  return batch;
+}

@@ -1,0 +1,194 @@
+/**
+ * The rollout engine: sampled completions where every token's temperature comes from a temperature
+ * policy, the method's defining loop (arXiv 2602.13035):
+ *
+ *   h_t, logits_t = LLM(context)            (one batched decode step with the KV cache)
+ *   tau_t ~ pi_phi(. | h_t)  or  tau_t = f(logits_t, t, ...)     (learned head, or a heuristic)
+ *   y_t ~ softmax(logits_t / tau_t)
+ *
+ * Reproducibility: every sequence draws from its own random stream, derived from (seed, stream key,
+ * prompt id, sample index), and draws in a fixed order per step (temperature action, then token), so
+ * the same seed gives the same rollouts whatever the batch size or the order of the batch.
+ * Sequences are decoded `batchSize` at a time; finished rows are dropped from the batch
+ * (`keepRows`) so they stop costing compute.
+ */
+import type { HeadPolicy, TemperatureHeadSession, TemperaturePolicy } from '../policy/types.js';
+import { streamFor, type Rng } from './rng.js';
+import { entropyOf, TokenSampler, type SamplingOptions } from './sampling.js';
+import type { BatchDecoder, FinishReason, Rollout } from './types.js';
+
+export interface RolloutRequest {
+  /** prompt token ids, one list per prompt */
+  prompts: readonly (readonly number[])[];
+  /** stable id per prompt for its random streams (e.g. the dataset index); default its position */
+  promptIds?: readonly number[];
+  /** samples per prompt (G); a prompt's samples are contiguous in the result */
+  groupSize: number;
+  policy: TemperaturePolicy;
+  /** the temperature head's session; required by head policies (`learned`) */
+  head?: TemperatureHeadSession;
+  maxNewTokens: number;
+  eosTokenIds: readonly number[];
+  /** a completion also ends when its text contains one of these */
+  stopStrings?: readonly string[];
+  /** token ids -> text (the tokenizer's decode) */
+  decodeText: (ids: readonly number[]) => string;
+  seed: number;
+  /** mixed into every stream, e.g. [iteration] so each training iteration samples afresh */
+  streamKey?: readonly number[];
+  /** sequences decoded together */
+  batchSize: number;
+  /** keep each token's final hidden state (the head's training input) */
+  recordHidden?: boolean;
+  sampling?: SamplingOptions;
+  trainingStep?: number;
+  totalTrainingSteps?: number;
+  /** called after every decode step with the number of tokens generated in it */
+  onTokens?: (count: number) => void;
+}
+
+/** Per-sequence state while it is being decoded. */
+interface Active {
+  promptIndex: number;
+  sampleIndex: number;
+  rng: Rng;
+  tokens: number[];
+  temperatures: number[];
+  logprobs: number[];
+  entropies: number[];
+  actions: number[];
+  actionLogprobs: number[];
+  hidden: Float32Array[];
+  finish?: FinishReason;
+}
+
+/** Generates `groupSize` completions for every prompt with `decoder`; results are ordered by (prompt, sample). */
+export async function generateRollouts(decoder: BatchDecoder, request: RolloutRequest): Promise<Rollout[]> {
+  validateRequest(request);
+  const sequences: { promptIndex: number; sampleIndex: number }[] = [];
+  request.prompts.forEach((_, promptIndex) => {
+    for (let sampleIndex = 0; sampleIndex < request.groupSize; sampleIndex++) sequences.push({ promptIndex, sampleIndex });
+  });
+  const results: Rollout[] = [];
+  for (let start = 0; start < sequences.length; start += request.batchSize) {
+    const chunk = sequences.slice(start, start + request.batchSize);
+    results.push(...(await decodeChunk(decoder, request, chunk)));
+  }
+  return results;
+}
+
+function validateRequest(r: RolloutRequest): void {
+  if (!Number.isInteger(r.groupSize) || r.groupSize < 1) throw new RangeError(`groupSize must be a positive integer, got ${r.groupSize}`);
+  if (!Number.isInteger(r.batchSize) || r.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${r.batchSize}`);
+  if (!Number.isInteger(r.maxNewTokens) || r.maxNewTokens < 1) throw new RangeError(`maxNewTokens must be a positive integer, got ${r.maxNewTokens}`);
+  if (r.policy.kind === 'head' && !r.head) throw new Error(`policy "${r.policy.spec.name}" needs the temperature head's session`);
+  if (r.policy.kind === 'per-token' && r.policy.needsTrainingProgress && r.trainingStep === undefined) {
+    throw new Error(`policy "${r.policy.spec.name}" needs the training step (it only runs during training)`);
+  }
+  if (r.promptIds && r.promptIds.length !== r.prompts.length) throw new RangeError('promptIds must have one id per prompt');
+  r.prompts.forEach((p, i) => {
+    if (p.length === 0) throw new RangeError(`prompt ${i} is empty`);
+  });
+}
+
+async function decodeChunk(
+  decoder: BatchDecoder,
+  request: RolloutRequest,
+  chunk: readonly { promptIndex: number; sampleIndex: number }[],
+): Promise<Rollout[]> {
+  const { policy } = request;
+  const sampler = new TokenSampler(request.sampling ?? {});
+  const eos = new Set(request.eosTokenIds);
+  const all: Active[] = chunk.map(({ promptIndex, sampleIndex }) => ({
+    promptIndex,
+    sampleIndex,
+    rng: streamFor(request.seed, ...(request.streamKey ?? []), request.promptIds?.[promptIndex] ?? promptIndex, sampleIndex),
+    tokens: [],
+    temperatures: [],
+    logprobs: [],
+    entropies: [],
+    actions: [],
+    actionLogprobs: [],
+    hidden: [],
+  }));
+  let active = all.slice();
+  let out = await decoder.prefill(chunk.map((s) => request.prompts[s.promptIndex]!));
+  const V = decoder.vocabSize;
+  const H = decoder.hiddenSize;
+
+  for (let step = 0; step < request.maxNewTokens && active.length > 0; step++) {
+    const headRows = policy.kind === 'head' ? await request.head!.run(out.hidden, active.length) : null;
+    const next: number[] = [];
+    active.forEach((seq, row) => {
+      const logits = out.logits.subarray(row * V, (row + 1) * V);
+      const hidden = out.hidden.subarray(row * H, (row + 1) * H);
+      const entropy = entropyOf(logits);
+      let temperature: number;
+      if (policy.kind === 'head') {
+        const w = (policy as HeadPolicy).outputWidth;
+        const action = policy.act(headRows!.subarray(row * w, (row + 1) * w), seq.rng);
+        temperature = action.temperature;
+        seq.actions.push(action.distribution === 'grid' ? action.action : -1);
+        seq.actionLogprobs.push(action.logprob);
+      } else {
+        temperature = policy.temperature({
+          logits,
+          hidden,
+          entropy,
+          step,
+          progress: step / request.maxNewTokens,
+          trainingStep: request.trainingStep,
+          totalTrainingSteps: request.totalTrainingSteps,
+        });
+      }
+      const sampled = sampler.sample(logits, temperature, seq.rng);
+      seq.tokens.push(sampled.token);
+      seq.temperatures.push(temperature);
+      // log softmax(logits / T)[token], as the trainer's graphs score it (see sampling.ts).
+      seq.logprobs.push(sampled.logprob);
+      seq.entropies.push(entropy);
+      if (request.recordHidden) seq.hidden.push(hidden.slice());
+      if (eos.has(sampled.token)) seq.finish = 'eos';
+      else if (request.stopStrings?.length && hasStop(request.decodeText(seq.tokens), request.stopStrings)) seq.finish = 'stop';
+      next.push(sampled.token);
+    });
+    request.onTokens?.(active.length);
+    const keep = active.map((s, i) => (s.finish ? -1 : i)).filter((i) => i >= 0);
+    if (keep.length === 0 || step + 1 === request.maxNewTokens) break;
+    if (keep.length < active.length) {
+      decoder.keepRows(keep);
+      active = keep.map((i) => active[i]!);
+    }
+    out = await decoder.step(keep.map((i) => next[i]!));
+  }
+  return all.map((seq) => toRollout(seq, request));
+}
+
+function hasStop(text: string, stops: readonly string[]): boolean {
+  return stops.some((s) => s.length > 0 && text.includes(s));
+}
+
+function toRollout(seq: Active, request: RolloutRequest): Rollout {
+  const rollout: Rollout = {
+    promptIndex: seq.promptIndex,
+    sampleIndex: seq.sampleIndex,
+    promptIds: request.prompts[seq.promptIndex]!,
+    tokens: seq.tokens,
+    text: request.decodeText(seq.tokens),
+    finishReason: seq.finish ?? 'length',
+    temperatures: Float32Array.from(seq.temperatures),
+    logprobs: Float32Array.from(seq.logprobs),
+    entropies: Float32Array.from(seq.entropies),
+  };
+  if (request.policy.kind === 'head') {
+    rollout.actions = Int32Array.from(seq.actions);
+    rollout.actionLogprobs = Float32Array.from(seq.actionLogprobs);
+  }
+  if (request.recordHidden) {
+    const H = seq.hidden[0]?.length ?? 0;
+    const hidden = new Float32Array(seq.hidden.length * H);
+    seq.hidden.forEach((row, i) => hidden.set(row, i * H));
+    rollout.hidden = hidden;
+  }
+  return rollout;
+}

@@ -1,0 +1,57 @@
+/**
+ * The rollout engine's view of the model and what it produces.
+ */
+import type { HeadAction } from '../policy/types.js';
+
+/** Logits and final hidden states of the last position of every active row. */
+export interface DecodeOutput {
+  /** [rows, V] row-major, untempered */
+  logits: Float32Array;
+  /** [rows, H] row-major: what the temperature head reads */
+  hidden: Float32Array;
+}
+
+/**
+ * A batch of sequences decoded together with a KV cache (implemented by the model's DecodeSession).
+ * Rows are numbered 0..rows-1 in the order the prompts were given; `keepRows` renumbers them.
+ */
+export interface BatchDecoder {
+  readonly vocabSize: number;
+  readonly hiddenSize: number;
+  /** Runs the (left-padded) prompts; returns the outputs at each prompt's last token. */
+  prefill(prompts: readonly (readonly number[])[]): Promise<DecodeOutput>;
+  /** Appends one token per active row and returns the outputs at it. */
+  step(tokens: readonly number[]): Promise<DecodeOutput>;
+  /** Keeps only these rows (ascending indices into the current rows), so finished sequences stop costing compute. */
+  keepRows(rows: readonly number[]): void;
+}
+
+/** Why a completion ended. */
+export type FinishReason = 'eos' | 'stop' | 'length';
+
+/** One sampled completion with the per-token record the trainer and the analysis need. */
+export interface Rollout {
+  /** index of the prompt in the request */
+  promptIndex: number;
+  /** index of this sample within its prompt's group (0..G-1) */
+  sampleIndex: number;
+  promptIds: readonly number[];
+  /** generated token ids (including the EOS token when one ended it) */
+  tokens: number[];
+  text: string;
+  finishReason: FinishReason;
+  /** per generated token: the temperature it was sampled at (0 = greedy) */
+  temperatures: Float32Array;
+  /** per generated token: log softmax(logits / temperature)[token] (at T=1 for greedy tokens) */
+  logprobs: Float32Array;
+  /** per generated token: entropy of the untempered next-token distribution, nats */
+  entropies: Float32Array;
+  /** per generated token, learned policy only: the head's action (grid index; -1 for log-normal) */
+  actions?: Int32Array;
+  /** per generated token, learned policy only: log-probability of the temperature action */
+  actionLogprobs?: Float32Array;
+  /** per generated token, when requested: final hidden states, [tokens, H] row-major */
+  hidden?: Float32Array;
+}
+
+export type { HeadAction };

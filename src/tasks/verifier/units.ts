@@ -1,0 +1,77 @@
+/**
+ * Removing units from the end of an answer, so `5 \text{ cm}`, `864 \mbox{ inches}^2`, `60 km/h` and
+ * `18 dollars` compare equal to the bare numbers that the datasets' answer fields hold (minerva_math
+ * and olympiadbench state units beside the value; models often repeat them).
+ */
+
+/**
+ * Unit words recognised when written as plain text after a value. Single letters (m, s, g) are left
+ * out on purpose: in plain text they are as likely to be variables (`\frac{37}{4} m` is a mass).
+ * Inside \text{}/\mathrm{} any trailing word counts as a unit, since that markup already says so.
+ */
+const UNIT_WORDS = new Set(
+  (
+    'mm cm dm km meter meters metre metres centimeter centimeters millimeter millimeters kilometer kilometers ' +
+    'in inch inches ft foot feet yd yard yards mi mile miles ' +
+    'mg kg gram grams kilogram kilograms lb lbs pound pounds oz ounce ounces ton tons ' +
+    'ms sec secs second seconds min mins minute minutes hr hrs hour hours day days week weeks month months year years ' +
+    'deg degree degrees rad radian radians ' +
+    'dollar dollars cent cents euro euros percent ' +
+    'ml mL liter liters litre litres gallon gallons ' +
+    'mph kmh kph ' +
+    'unit units sq square cubic ' +
+    'Hz kHz MHz GHz eV keV MeV GeV erg ergs Pa kPa atm mol ohm ohms Kelvin kelvin'
+  ).split(' '),
+);
+
+/** A plain unit token: a unit word, optionally with a power (`cm^2`, `s^{-1}`). */
+const UNIT_TOKEN = /^([a-zA-Z]+)(?:\^\{?-?\d+\}?)?$/;
+
+/** SI symbols that count as units only inside a compound unit (`km/h`, `m/s`), never alone. */
+const SINGLE_LETTER_UNITS = new Set(['m', 's', 'g', 'h', 'K', 'J', 'W', 'N', 'V', 'A', 'L']);
+
+/** True when a plain-text tail (`km/h`, `square units`, `cm^2`, `m/s`) consists of unit words. */
+function isPlainUnitTail(tail: string): boolean {
+  const words = tail.split(/[\s/]+|\\cdot/).filter((t) => t !== '').map((t) => UNIT_TOKEN.exec(t)?.[1]);
+  if (words.length === 0) return false;
+  const known = words.every((w) => w !== undefined && (UNIT_WORDS.has(w) || SINGLE_LETTER_UNITS.has(w)));
+  return known && (words.length > 1 || UNIT_WORDS.has(words[0] as string));
+}
+
+/** The value before a unit must end like a value does, not like an unfinished expression (`x +`). */
+const ENDS_LIKE_VALUE = /[\w})\]!.%']$/;
+
+/** A trailing \text{...}-style group (with an optional power, as in `\mbox{ inches}^2`). */
+const TRAILING_TEXT_UNIT =
+  /^(.*\S)\s*\\(?:text|textrm|textnormal|mathrm|mbox|rm)\s*\{([\s~]*[a-zA-Z][a-zA-Z\s~/.\-^{}\d]*)\}(\s*\^\s*\{?-?\d+\}?)?$/s;
+
+/** A trailing plain-text tail of unit-like tokens, after whitespace. */
+const TRAILING_PLAIN = /^(.*?\S)\s+([a-zA-Z][a-zA-Z/^{}\-\d\s]*)$/s;
+
+/** A value written as a plain number, after which any trailing plain words are taken as units. */
+const PLAIN_NUMBER = /^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)%?$/;
+
+/**
+ * Removes units from the end of `text`, repeatedly (`\mathrm{ergs} \mathrm{s}^{-1}` loses both).
+ * Never empties the text: a lone `\text{Evelyn}` is an answer, not a unit.
+ */
+export function stripTrailingUnits(text: string): string {
+  let current = text.trim();
+  for (;;) {
+    const textUnit = TRAILING_TEXT_UNIT.exec(current);
+    if (textUnit !== null && ENDS_LIKE_VALUE.test(textUnit[1].trim())) {
+      current = textUnit[1].trim();
+      continue;
+    }
+    const plain = TRAILING_PLAIN.exec(current);
+    if (plain !== null) {
+      const value = plain[1].trim();
+      const tail = plain[2].trim();
+      if (ENDS_LIKE_VALUE.test(value) && (isPlainUnitTail(tail) || (PLAIN_NUMBER.test(value) && /^[a-zA-Z\s]+$/.test(tail)))) {
+        current = value;
+        continue;
+      }
+    }
+    return current;
+  }
+}

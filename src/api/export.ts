@@ -1,4 +1,4 @@
-import { CapabilityMissingError } from '../util/errors.js';
+import { exportModel as exportGraphs } from '../model/export.js';
 
 export interface ExportOptions {
   modelDir: string;
@@ -7,7 +7,8 @@ export interface ExportOptions {
   trainable: 'all' | 'none' | string[];
 }
 
-/** Writes decode.onnx, train_ce.onnx, train_policy.onnx and a manifest for a Hugging Face model folder. */
-export async function exportModel(_options: ExportOptions): Promise<{ files: string[] }> {
-  throw new CapabilityMissingError('ONNX export of Hugging Face models (the model issue)');
+/** Writes decode.onnx, train_ce.onnx, train_policy.onnx, score.onnx and a manifest for a Hugging Face model folder. */
+export async function exportModel(options: ExportOptions): Promise<{ files: string[] }> {
+  const { files } = exportGraphs({ modelDir: options.modelDir, outDir: options.outDir, trainable: options.trainable });
+  return { files };
 }

@@ -1,4 +1,8 @@
-import { CapabilityMissingError } from '../util/errors.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateTokens } from '../model/generate.js';
+import { ModelTokenizer } from '../model/tokenizer.js';
+import { CapabilityMissingError, UserError } from '../util/errors.js';
 
 export interface GenerateOptions {
   modelDir: string;
@@ -25,7 +29,34 @@ export interface GenerateResult {
   tokens: GeneratedToken[];
 }
 
-/** Generation with the KV cache, greedy or sampled under a temperature policy. */
-export async function generate(_options: GenerateOptions): Promise<GenerateResult> {
-  throw new CapabilityMissingError('text generation (the model issue)');
+/**
+ * Generation with the KV cache. Greedy (temperature 0, no policy) runs here; sampling under a
+ * temperature or a temperature policy is the sampling engine's.
+ */
+export async function generate(options: GenerateOptions): Promise<GenerateResult> {
+  if (options.policy !== undefined || options.temperature !== 0) {
+    throw new CapabilityMissingError('sampled generation (--temperature > 0 or --policy; the sampling engine issue)');
+  }
+  const hasTokenizer = existsSync(join(options.modelDir, 'tokenizer.json'));
+  const tokenizer = hasTokenizer ? ModelTokenizer.load(options.modelDir) : null;
+  let inputIds = options.inputIds;
+  if (inputIds === undefined) {
+    if (options.prompt === undefined) throw new UserError('give a prompt or input ids');
+    if (!tokenizer) throw new UserError(`${options.modelDir} has no tokenizer.json; give the prompt as --input-ids`);
+    inputIds = tokenizer.encode(options.prompt);
+  }
+  if (inputIds.length === 0) throw new UserError('the prompt has no tokens');
+  const result = await generateTokens({
+    model: options.modelDir,
+    inputIds: [inputIds],
+    maxNewTokens: options.maxNewTokens,
+    executionProvider: options.executionProvider,
+  });
+  const ids = result.tokens[0] ?? [];
+  const logprobs = result.logprobs[0] ?? [];
+  const textOf = (t: number[]): string => (tokenizer ? tokenizer.decode(t) : t.join(' '));
+  return {
+    text: textOf(ids),
+    tokens: ids.map((id, i) => ({ id, text: tokenizer ? tokenizer.decode([id]) : String(id), logprob: logprobs[i] as number, temperature: 0 })),
+  };
 }

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { createRunDir } from '../config/index.js';
 import { analyzeRun } from '../api/analyze.js';
-import { BaseCommand, outFlag } from './base.js';
+import { BaseCommand, outFlag } from '../cli/base.js';
 
 export default class Analyze extends BaseCommand {
   static override summary = 'Show what a learned temperature head does: temperature vs entropy, by position, coloured solutions.';

@@ -1,5 +1,5 @@
 import { runDoctor } from '../api/doctor.js';
-import { BaseCommand } from './base.js';
+import { BaseCommand } from '../cli/base.js';
 
 export default class Doctor extends BaseCommand {
   static override summary = 'Check Node.js, ONNX Runtime and which execution providers (cpu, cuda, webgpu) work here.';

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { createRunDir, loadJobFile, validateJob, writeResolvedConfig, type JobConfig } from '../config/index.js';
 import { runEvaluation } from '../api/evaluate.js';
-import { BaseCommand, outFlag, setFlag } from './base.js';
+import { BaseCommand, outFlag, setFlag } from '../cli/base.js';
 
 export default class Eval extends BaseCommand {
   static override summary = 'Evaluate a model and temperature policy on math benchmarks (avg@k, pass@k, maj@k).';

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { exportModel } from '../api/export.js';
-import { BaseCommand } from './base.js';
+import { BaseCommand } from '../cli/base.js';
 
 export default class Export extends BaseCommand {
   static override summary = 'Write the ONNX graphs (decode, train_ce, train_policy) of a Hugging Face model folder.';

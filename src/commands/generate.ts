@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { generate } from '../api/generate.js';
 import { UserError } from '../util/errors.js';
-import { BaseCommand } from './base.js';
+import { BaseCommand } from '../cli/base.js';
 
 export default class Generate extends BaseCommand {
   static override summary = 'Generate a continuation with the KV cache, greedy or under a temperature policy.';

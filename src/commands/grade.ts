@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { gradeFile } from '../api/grade.js';
-import { BaseCommand } from './base.js';
+import { BaseCommand } from '../cli/base.js';
 
 export default class Grade extends BaseCommand {
   static override summary = 'Grade responses against reference answers with introspect\'s verifier.';

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { createRunDir, loadJobFile, writeResolvedConfig } from '../config/index.js';
 import { runPretraining } from '../api/pretrain.js';
-import { BaseCommand, outFlag, setFlag } from './base.js';
-import { withInterrupt } from './interrupt.js';
+import { BaseCommand, outFlag, setFlag } from '../cli/base.js';
+import { withInterrupt } from '../cli/interrupt.js';
 
 export default class Pretrain extends BaseCommand {
   static override summary = 'Pretrain a small model from scratch on synthetic-arith worked solutions (cross-entropy).';

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { createRunDir, loadJobFile, writeResolvedConfig } from '../config/index.js';
 import { runTraining } from '../api/train.js';
-import { BaseCommand, outFlag, setFlag } from './base.js';
-import { withInterrupt } from './interrupt.js';
+import { BaseCommand, outFlag, setFlag } from '../cli/base.js';
+import { withInterrupt } from '../cli/interrupt.js';
 
 export default class Train extends BaseCommand {
   static override summary = 'Train the temperature and token policies with hierarchical RL (GRPO, coordinate ascent).';

@@ -9,8 +9,13 @@
  */
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../util/errors.js';
-import { createSession } from '../onnx/index.js';
+import { createSession, toModelBytes } from '../onnx/index.js';
+import { loadCheckpoint } from './checkpoint.js';
 import type { ModelConfig } from './config.js';
+import { type CachedGraphOptions, cachedGraphPath } from './graph-cache.js';
+import { buildDecodeGraph } from './graphs/decode-graph.js';
+import type { ParamSelection } from './graphs/params.js';
+import type { ModelWeights } from './graphs/train-graphs.js';
 import { expectedParameters } from './parameters.js';
 import type { FloatTensor } from './safetensors.js';
 import { pastKeyName, pastValueName, presentKeyName, presentValueName } from './graphs/decode-graph.js';
@@ -24,6 +29,17 @@ export interface DecodeSessionOptions {
   intraOpNumThreads?: number;
 }
 
+export interface LoadDecoderOptions extends DecodeSessionOptions {
+  /** parameters the graph takes as inputs, to be fed with {@link DecodeSession.setWeights} (default none) */
+  paramInputs?: ParamSelection;
+  /**
+   * Take the graph from the on-disk graph cache (building it there on a miss) instead of building
+   * it in memory. Default: on for model folders, off for in-memory weights. Graphs whose weights
+   * exceed one protobuf (2 GiB) go through a file unless `cache` is false.
+   */
+  cache?: boolean | CachedGraphOptions;
+}
+
 /** The last position of every row after a prefill or a step. */
 export interface DecodeOutput {
   /**
@@ -34,6 +50,9 @@ export interface DecodeOutput {
   /** Per row: the final hidden state after the final norm [H] (what the temperature head reads); views as above. */
   hidden: Float32Array[];
 }
+
+/** Largest weights loaded from memory rather than from a cached file (one protobuf's limit, with headroom). */
+const IN_MEMORY_MAX_BYTES = 2 ** 31 - 2 ** 26;
 
 const I64 = (values: ArrayLike<number>): BigInt64Array => BigInt64Array.from(values as ArrayLike<number>, (v) => BigInt(v));
 
@@ -51,8 +70,6 @@ export class DecodeSession {
   private constructor(
     readonly session: ort.InferenceSession,
     readonly config: ModelConfig,
-    /** token id written into padding slots (never attended to) */
-    private readonly padTokenId: number,
   ) {
     const inputs = new Set(session.inputNames);
     this.paramInputs = new Map(expectedParameters(config).filter((p) => inputs.has(p.name)).map((p) => [p.name, p.dims]));
@@ -69,7 +86,24 @@ export class DecodeSession {
       executionProviders: ep === 'cpu' ? ['cpu'] : [ep, 'cpu'],
       ...(opts.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: opts.intraOpNumThreads }),
     });
-    return new DecodeSession(session, config, config.padTokenId ?? config.eosTokenIds[0] ?? 0);
+    return new DecodeSession(session, config);
+  }
+
+  /**
+   * A session for a model folder or loaded weights, over a decode graph that computes logits for
+   * the last position only (all a decode loop reads).
+   */
+  static async load(model: string | (ModelWeights & { dir?: string }), opts: LoadDecoderOptions = {}): Promise<DecodeSession> {
+    const weights = typeof model === 'string' ? loadCheckpoint(model) : model;
+    const options = { lastLogitsOnly: true, paramInputs: opts.paramInputs ?? 'none' };
+    // One protobuf holds at most 2 GiB, so bigger models always go through a file with external data.
+    const weightBytes = expectedParameters(weights.config).reduce((sum, p) => sum + 4 * p.dims.reduce((a, b) => a * b, 1), 0);
+    const useCache = opts.cache ?? (typeof model === 'string' || weightBytes > IN_MEMORY_MAX_BYTES);
+    if (useCache) {
+      const { path } = cachedGraphPath(weights, { kind: 'decode', options }, typeof useCache === 'object' ? useCache : {});
+      return DecodeSession.open(path, weights.config, opts);
+    }
+    return DecodeSession.open(toModelBytes(buildDecodeGraph(weights, options)), weights.config, opts);
   }
 
   /** Rows in the batch. */
@@ -108,7 +142,8 @@ export class DecodeSession {
     const B = promptIds.length;
     const L = Math.max(...promptIds.map((p) => p.length));
     this.padding = promptIds.map((p) => L - p.length);
-    const ids = new Array<number>(B * L).fill(this.padTokenId);
+    // Padding slots are never attended to; token 0 is just a valid row of the embedding.
+    const ids = new Array<number>(B * L).fill(0);
     const positions = new Array<number>(B * L).fill(0);
     promptIds.forEach((p, b) => {
       const pad = L - p.length;

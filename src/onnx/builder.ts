@@ -72,7 +72,10 @@ export class GraphBuilder {
   private readonly nodes: Node[] = [];
   private readonly outputs: Value[] = [];
   private readonly names = new Map<string, Value>();
-  private readonly scalarCache = new Map<string, Value>();
+  private readonly constantCache = new Map<string, Value>();
+  /** Common-subexpression table: the same op on the same inputs with the same attributes is built once. */
+  private readonly cse = new Map<string, Value[]>();
+  private readonly valueIds = new Map<Value, number>();
   private counter = 0;
 
   /**
@@ -108,6 +111,7 @@ export class GraphBuilder {
         return c;
       });
       g.nodes.push(node);
+      g.remember(node);
     }
     // Continue numbering above every existing auto name so node and value names stay unique.
     for (const n of graph.nodes) {
@@ -177,14 +181,15 @@ export class GraphBuilder {
       t = { dtype: dtype ?? dtypeOfArray(data), dims: dims ? [...dims] : [data.length], data };
     }
     if (numel(t.dims) !== t.data.length) throw new Error(`constant: ${t.data.length} values do not fill dims [${t.dims}]`);
-    const key = t.data.length === 1 ? `${t.dtype}:${t.dims.join(',')}:${String(t.data[0])}` : undefined;
-    const cached = key === undefined ? undefined : this.scalarCache.get(key);
+    // Small constants are shared: one node per distinct value.
+    const key = t.data.length <= 64 ? constantKey(t) : undefined;
+    const cached = key === undefined ? undefined : this.constantCache.get(key);
     if (cached) return cached;
     const [out] = this.emit('Constant', [], { value: attr.tensor(t) }, 1, [{ dtype: t.dtype, shape: [...t.dims] }]);
     const v = out as Value;
     v.constant = t;
     if (t.dtype === 'int64' && t.dims.length <= 1) v.symbolic = Array.from(t.data as BigInt64Array, Number);
-    if (key !== undefined) this.scalarCache.set(key, v);
+    if (key !== undefined) this.constantCache.set(key, v);
     return v;
   }
 
@@ -230,7 +235,7 @@ export class GraphBuilder {
    */
   node(op: string, inputs: readonly (Value | null)[], attrs: Record<string, Attr> = {}, numOutputs = 1): Value[] {
     const infos = inferNode(op, inputs, attrs, numOutputs, () => this.freshDim());
-    const folded = foldNode(op, inputs, attrs, infos);
+    const folded = this.options.fold === false ? undefined : foldNode(op, inputs, attrs, infos);
     if (this.options.fold === false) {
       // Node for node: keep what is known about values, but never replace a node.
       const outs = this.emit(op, inputs, attrs, numOutputs, infos);
@@ -245,15 +250,34 @@ export class GraphBuilder {
       }
       return outs;
     }
-    if (folded) {
-      return folded.map((f, i) => {
-        if (f.constant) return this.constant(f.constant);
-        const v = this.emit(op, inputs, attrs, numOutputs, infos)[i] as Value;
-        v.symbolic = f.symbolic;
-        return v;
-      });
+    if (folded?.[0]?.constant) return [this.constant(folded[0].constant)];
+    const key = `${op}|${inputs.map((v) => (v ? this.idOf(v) : '')).join(',')}|${numOutputs}|${attrKey(attrs)}`;
+    const seen = this.cse.get(key);
+    if (seen) return seen;
+    const outs = this.emit(op, inputs, attrs, numOutputs, infos);
+    if (folded?.[0]?.symbolic) (outs[0] as Value).symbolic = folded[0].symbolic;
+    this.cse.set(key, outs);
+    return outs;
+  }
+
+  /** Registers a copied node in the constant and CSE tables, so new code reuses it. */
+  private remember(node: Node): void {
+    const a = node.attrs.value;
+    if (node.op === 'Constant' && a?.type === 'tensor') {
+      const t = a.value;
+      if (t.data.length <= 64) this.constantCache.set(constantKey(t), node.outputs[0] as Value);
+    } else if (!node.tag) {
+      this.cse.set(`${node.op}|${node.inputs.map((v) => (v ? this.idOf(v) : '')).join(',')}|${node.outputs.length}|${attrKey(node.attrs)}`, node.outputs);
     }
-    return this.emit(op, inputs, attrs, numOutputs, infos);
+  }
+
+  private idOf(v: Value): number {
+    let id = this.valueIds.get(v);
+    if (id === undefined) {
+      id = this.valueIds.size;
+      this.valueIds.set(v, id);
+    }
+    return id;
   }
 
   // ---- elementwise -------------------------------------------------------------------------
@@ -377,11 +401,27 @@ export class GraphBuilder {
     if (opts.steps !== undefined) ins.push(this.ints(opts.steps));
     return this.node('Slice', ins)[0] as Value;
   }
-  /** Zero (or `value`) padding: `pads` = [begin_0, ..., begin_k, end_0, ..., end_k] over `axes` (all when omitted). */
+  /**
+   * Zero (or `value`) padding: `pads` = [begin_0, ..., begin_k, end_0, ..., end_k] over `axes`
+   * (all axes when omitted). `axes` is expanded into full-rank pads here rather than passed as
+   * Pad-18's `axes` input: onnxruntime's transpose optimizer permutes pads as if they were
+   * full-rank and produces an out-of-range Gather when it pushes a Transpose through such a Pad.
+   */
   pad(x: Value, pads: IntsOperand, opts: { axes?: readonly number[]; value?: number } = {}): Value {
-    const ins: (Value | null)[] = [x, this.ints(pads)];
-    if (opts.value !== undefined || opts.axes) ins.push(opts.value === undefined ? null : this.like(opts.value, x));
-    if (opts.axes) ins.push(this.ints(opts.axes));
+    let full = pads;
+    if (opts.axes) {
+      if (!Array.isArray(pads)) throw new Error('pad: `axes` needs constant pads; give full-rank runtime pads instead');
+      const r = x.shape.length;
+      const list = new Array<number>(2 * r).fill(0);
+      opts.axes.forEach((a, i) => {
+        const ax = a < 0 ? a + r : a;
+        list[ax] = pads[i] as number;
+        list[ax + r] = pads[i + opts.axes!.length] as number;
+      });
+      full = list;
+    }
+    const ins: (Value | null)[] = [x, this.ints(full)];
+    if (opts.value !== undefined) ins.push(this.like(opts.value, x));
     return this.node('Pad', ins)[0] as Value;
   }
   concat(xs: readonly Value[], opts: { axis: number }): Value {
@@ -401,7 +441,22 @@ export class GraphBuilder {
   // ---- shapes ----------------------------------------------------------------------------
 
   /** ONNX Reshape: `0` copies the input's size, `-1` is inferred. */
-  reshape(x: Value, shape: IntsOperand): Value { return this.node('Reshape', [x, this.ints(shape)])[0] as Value; }
+  reshape(x: Value, shape: IntsOperand): Value {
+    const target = this.ints(shape);
+    if (!Array.isArray(shape) && target.symbolic && !target.constant) {
+      // A runtime shape whose sizes are known symbolically (e.g. Shape(y) for y: [batch, seq, 64])
+      // becomes a constant target: 0 copies x's size at the same axis, one -1 takes the rest.
+      const sym = target.symbolic;
+      let holes = 0;
+      const fixed = sym.map((d, i) => (typeof d === 'number' ? d : d === x.shape[i] ? 0 : (holes++, -1)));
+      if (holes <= 1 && !fixed.some((d, i) => d === 0 && sym[i] === 0)) {
+        const out = this.node('Reshape', [x, this.constant(fixed, 'int64')])[0] as Value;
+        out.shape = [...sym]; // the -1 is exactly the size the runtime shape names
+        return out;
+      }
+    }
+    return this.node('Reshape', [x, target])[0] as Value;
+  }
   /** Permutes axes (reverses them when `perm` is omitted). */
   transpose(x: Value, opts: { perm?: readonly number[] } = {}): Value {
     const perm = opts.perm ?? x.shape.map((_, i) => x.shape.length - 1 - i);
@@ -463,7 +518,8 @@ export class GraphBuilder {
    * Serialised as a plain Identity.
    */
   stopGradient(x: Value): Value {
-    const out = this.node('Identity', [x])[0] as Value;
+    // Emitted directly (not through the CSE table), so it is never shared with a plain Identity.
+    const out = this.emit('Identity', [x], {}, 1, [{ dtype: x.dtype, shape: [...x.shape] }])[0] as Value;
     (out.producer as Node).tag = 'stopGradient';
     return out;
   }
@@ -527,6 +583,20 @@ export class GraphBuilder {
     this.nodes.push(node);
     return node.outputs;
   }
+}
+
+const constantKey = (t: TensorData): string => `${t.dtype}[${t.dims.join(',')}]${Array.from(t.data as ArrayLike<number | bigint>, String).join(',')}`;
+
+/** A stable key for attributes (tensor attributes by dtype, dims and values). */
+function attrKey(attrs: Record<string, Attr>): string {
+  return Object.keys(attrs)
+    .sort()
+    .map((k) => {
+      const a = attrs[k] as Attr;
+      const v = a.type === 'tensor' ? constantKey(a.value) : JSON.stringify(a.value);
+      return `${k}:${a.type}=${v}`;
+    })
+    .join(';');
 }
 
 /** ONNX TensorProto.DataType codes. */

@@ -129,18 +129,18 @@ function sliceGrad(c: GradientContext): (Value | null)[] {
   const steps = c.inputs[4] ? intsOf(c.inputs[4]) : new Array<number>(n).fill(1);
   if (starts && ends && axes && steps?.every((s) => s === 1)) {
     // Unit steps: the gradient is the output gradient zero-padded back to the input's size.
-    const begins: Size[] = [];
-    const endPads: Size[] = [];
+    // Full-rank pads (see GraphBuilder.pad for why not Pad's `axes` input).
+    const r = x.shape.length;
+    const pads: Size[] = new Array<Size>(2 * r).fill(0);
     axes.forEach((a, i) => {
-      const ax = normAxis(a, x.shape.length);
+      const ax = normAxis(a, r);
       const d = dimOf(g, x, ax);
       const clampIdx = (v: number): Size => (v === 0 ? 0 : v >= 2 ** 31 - 1 ? d : v < 0 ? imax(g, isub(g, d, -v), 0) : imin(g, v, d));
       const begin = clampIdx(starts[i] as number);
-      begins.push(begin);
-      endPads.push(isub(g, d, imax(g, clampIdx(ends[i] as number), begin)));
+      pads[ax] = begin;
+      pads[ax + r] = isub(g, d, imax(g, clampIdx(ends[i] as number), begin));
     });
-    const normAxes = axes.map((a) => normAxis(a, x.shape.length));
-    return [g.pad(gy, sizesToTensor(g, [...begins, ...endPads]), { axes: normAxes }), ...c.inputs.slice(1).map(() => null)];
+    return [g.pad(gy, sizesToTensor(g, pads)), ...c.inputs.slice(1).map(() => null)];
   }
   // General steps or runtime bounds: slice an index grid the same way and scatter into zeros.
   const count = g.size(x);

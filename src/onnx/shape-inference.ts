@@ -183,7 +183,7 @@ function reshapeDims(inShape: readonly Dim[], target: readonly Dim[] | undefined
   const syms = rest.filter((d) => typeof d === 'string');
   const p = numel(nums);
   if (syms.length === 0) out[hole] = p / known;
-  else if (syms.length === 1 && p === known) out[hole] = syms[0] as string;
+  else if (p === known) out[hole] = syms.join('*'); // e.g. [batch, seq, 64] -> [-1, 64] gives 'batch*seq'
   else out[hole] = fresh();
   return out;
 }
@@ -302,7 +302,9 @@ const rules: Record<string, ShapeRule> = {
   NonZero: (ctx) => [{ dtype: 'int64', shape: [input(ctx, 0).shape.length, ctx.fresh()] }],
   Range: (ctx) => {
     const [s, l, d] = [0, 1, 2].map((i) => intsOf(ctx.inputs[i])?.[0] ?? constFloat(ctx.inputs[i]));
-    const n = s === undefined || l === undefined || d === undefined ? ctx.fresh() : Math.max(Math.ceil((l - s) / d), 0);
+    const limit = dimsOf(ctx.inputs[1])?.[0];
+    // range(0, n, 1) has n elements, also when n is a symbolic size such as 'seq'.
+    const n = s === 0 && d === 1 && typeof limit === 'string' ? limit : s === undefined || l === undefined || d === undefined ? ctx.fresh() : Math.max(Math.ceil((l - s) / d), 0);
     return [{ dtype: input(ctx, 0).dtype, shape: [n] }];
   },
   ConstantOfShape: (ctx) => {

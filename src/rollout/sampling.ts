@@ -21,7 +21,10 @@
 import { UserError } from '../util/errors.js';
 import type { Rng } from './rng.js';
 
-/** Truncation of the token distribution before sampling; both off by default. */
+/**
+ * Truncation of the token distribution before sampling, applied to the tempered distribution
+ * softmax(logits / T) as Hugging Face's and vLLM's samplers do; both off by default.
+ */
 export interface SamplingOptions {
   /**
    * Keep only the `topK` most likely tokens (integer >= 0; 0 disables it, as in the run config and
@@ -114,9 +117,11 @@ function argmaxOf(logits: Float32Array): number {
 }
 
 /**
- * Truncation uses a histogram of tempered log-probability gaps below the top token, in buckets of
- * 1/4 nat, so that only the buckets that can hold the kept set are sorted instead of the whole
- * vocabulary. Gaps beyond 32 nats (probability ratio < 1e-14) share the last bucket.
+ * Truncation works on a histogram of the tempered log-probability gap below the top token, in buckets
+ * of 1/4 nat (gaps beyond 32 nats, probability ratio < 1e-14, share the last bucket). The kept set is
+ * always a prefix of the tokens sorted by probability, so it is "every token in the buckets before
+ * some bucket B, plus the most likely few of bucket B": only bucket B is ever sorted, never the
+ * vocabulary.
  */
 const BUCKETS = 128;
 const BUCKETS_PER_NAT = 4;
@@ -130,10 +135,11 @@ export class TokenSampler {
   private readonly topK: number;
   private readonly topP: number;
   private weights = new Float64Array(0); // e^((x - m) / T) per token
-  private candidates = new Uint32Array(0);
+  private buckets = new Uint8Array(0); // gap bucket per token (truncation only)
+  private members = new Uint32Array(0); // the sorted tokens of the boundary bucket
   private readonly bucketCounts = new Uint32Array(BUCKETS);
   private readonly bucketMass = new Float64Array(BUCKETS);
-  /** Orders candidates by weight, descending, then by index; bound once to avoid a closure per call. */
+  /** Orders tokens by weight, descending, then by index; bound once to avoid a closure per call. */
   private readonly byWeight = (a: number, b: number): number => this.weights[b] - this.weights[a] || a - b;
 
   constructor(options: SamplingOptions = {}) {
@@ -159,81 +165,106 @@ export class TokenSampler {
     const w = this.weights;
     const m = logits[argmax];
     const truncate = this.topK < V || this.topP < 1;
-    if (truncate) {
-      this.bucketCounts.fill(0);
-      this.bucketMass.fill(0);
-    }
     let total = 0;
-    for (let i = 0; i < V; i++) {
-      const gap = (m - logits[i]) / temperature; // >= 0, nats below the top token
-      const wi = Math.exp(-gap);
-      w[i] = wi;
-      total += wi;
-      if (truncate) {
+    if (!truncate) {
+      for (let i = 0; i < V; i++) {
+        const wi = Math.exp((logits[i] - m) / temperature);
+        w[i] = wi;
+        total += wi;
+      }
+    } else {
+      if (this.buckets.length < V) this.buckets = new Uint8Array(V);
+      const counts = this.bucketCounts.fill(0);
+      const mass = this.bucketMass.fill(0);
+      for (let i = 0; i < V; i++) {
+        const gap = (m - logits[i]) / temperature; // >= 0: nats below the top token
+        const wi = Math.exp(-gap);
         const b = bucketOf(gap);
-        this.bucketCounts[b]++;
-        this.bucketMass[b] += wi;
+        w[i] = wi;
+        total += wi;
+        this.buckets[i] = b;
+        counts[b]++;
+        mass[b] += wi;
       }
     }
-    const token = truncate ? this.pickTruncated(logits, temperature, m, total, u) : pickFrom(w, V, u * total);
+    const token = truncate ? this.pickTruncated(V, total, u) : pickFrom(w, V, u * total);
     return { token, logprob: (logits[token] - m) / temperature - Math.log(total) };
   }
 
-  /** Samples from the top-k/top-p set, given the weights and bucket histogram filled by {@link sample}. */
-  private pickTruncated(logits: Float32Array, temperature: number, m: number, total: number, u: number): number {
+  /**
+   * Samples from the top-k, then top-p set, given the weights and histogram filled by {@link sample}.
+   * The kept set is tracked as (every token of the buckets before `cut`) + `members[0..n)`, the most
+   * likely tokens of bucket `cut`, with `massBefore` the mass of the former.
+   */
+  private pickTruncated(V: number, total: number, u: number): number {
     const w = this.weights;
-    const V = logits.length;
-    const useTopK = this.topK < V;
-    // The kept set is a prefix of the tokens sorted by weight, so it lies within the buckets up to
-    // `cut`: with top-k, the first bucket where the count reaches k (the whole top-k set is needed,
-    // since top-p then renormalises over its mass); without, the first where the mass reaches p.
-    let cut = BUCKETS - 1;
-    for (let b = 0, count = 0, mass = 0; b < BUCKETS; b++) {
-      count += this.bucketCounts[b];
-      mass += this.bucketMass[b];
-      if (useTopK ? count >= this.topK : mass >= this.topP * total) {
-        cut = b;
-        break;
-      }
-    }
-    if (this.candidates.length < V) this.candidates = new Uint32Array(V);
+    let cut = BUCKETS; // no boundary bucket yet: everything kept
     let n = 0;
-    for (let i = 0; i < V; i++) {
-      if (bucketOf((m - logits[i]) / temperature) <= cut) this.candidates[n++] = i;
-    }
-    const sorted = this.candidates.subarray(0, n).sort(this.byWeight);
+    let massBefore = total;
+    let keptMass = total;
 
-    let kept = useTopK ? Math.min(n, this.topK) : n;
-    if (this.topP < 1) {
-      // Top-p over the distribution left by top-k, renormalised (Hugging Face's and vLLM's order).
-      let base = total;
-      if (useTopK) {
-        base = 0;
-        for (let j = 0; j < kept; j++) base += w[sorted[j]];
-      }
-      const target = this.topP * base;
-      let cum = 0;
-      for (let j = 0; j < kept; j++) {
-        cum += w[sorted[j]];
-        if (cum >= target) {
-          kept = j + 1;
-          break;
-        }
-      }
+    if (this.topK < V) {
+      let before = 0;
+      cut = 0;
+      while (before + this.bucketCounts[cut] < this.topK) before += this.bucketCounts[cut++];
+      n = this.sortBucket(cut, V);
+      const take = this.topK - before; // ties at the cut: the sort puts the lower index first
+      massBefore = 0;
+      for (let b = 0; b < cut; b++) massBefore += this.bucketMass[b];
+      keptMass = massBefore;
+      for (let j = 0; j < take; j++) keptMass += w[this.members[j]];
+      n = take;
     }
-    let keptMass = 0;
-    for (let j = 0; j < kept; j++) keptMass += w[sorted[j]];
+
+    if (this.topP < 1) {
+      // Top-p over the distribution left by top-k, renormalised (Hugging Face's and vLLM's order):
+      // the shortest prefix whose mass reaches topP * keptMass.
+      const target = this.topP * keptMass;
+      let cum = 0;
+      let b = 0;
+      while (b < cut && cum + this.bucketMass[b] < target) cum += this.bucketMass[b++];
+      if (b < cut) {
+        // The boundary moves to an earlier (or the first) bucket; sort it.
+        cut = b;
+        massBefore = cum;
+        n = this.sortBucket(cut, V);
+      }
+      // Walk the boundary bucket's sorted members to the first one that reaches the target.
+      let j = 0;
+      while (j < n && cum < target) cum += w[this.members[j++]];
+      if (j > 0) n = j; // j = 0 only when the buckets before already reach the target (rounding)
+      keptMass = massBefore;
+      for (let k = 0; k < n; k++) keptMass += w[this.members[k]];
+    }
+
+    // Draw: first the tokens of the buckets before `cut`, in vocabulary order, then the members.
     const target = u * keptMass;
     let cum = 0;
-    let last = sorted[0]; // the argmax, weight 1
-    for (let j = 0; j < kept; j++) {
-      const i = sorted[j];
+    let last = -1;
+    for (let i = 0; i < V; i++) {
+      if (this.buckets[i] < cut && w[i] > 0) {
+        cum += w[i];
+        last = i;
+        if (cum > target) return i;
+      }
+    }
+    for (let j = 0; j < n; j++) {
+      const i = this.members[j];
       if (w[i] === 0) continue;
       cum += w[i];
       last = i;
       if (cum > target) return i;
     }
     return last; // u * mass rounded up to the full mass
+  }
+
+  /** Collects the tokens of bucket `b` into `members`, most likely first (ties: lower index first); returns their count. */
+  private sortBucket(b: number, V: number): number {
+    if (this.members.length < this.bucketCounts[b]) this.members = new Uint32Array(V);
+    let n = 0;
+    for (let i = 0; i < V; i++) if (this.buckets[i] === b) this.members[n++] = i;
+    this.members.subarray(0, n).sort(this.byWeight);
+    return n;
   }
 }
 

@@ -121,10 +121,11 @@ export async function gradCheck(row: GradRow, seed = 1): Promise<GradCheckResult
   const errors: Record<string, number> = {};
   for (const name of wrt) {
     const base = feeds[name] as TensorData;
-    const h = base.dtype === 'float64' ? 1e-5 : 1e-2;
+    const h = (row as { step?: number }).step ?? (base.dtype === 'float64' ? 1e-5 : 1e-2);
     const step = Math.max(1, Math.floor(base.data.length / (row.maxEntries ?? Infinity)));
     const checked: number[] = [];
-    for (let i = 0; i < base.data.length; i += step) checked.push(i);
+    // Evenly spaced, shifted by one more element each time so a matrix's columns are all visited.
+    for (let k = 0; k * step < base.data.length; k++) checked.push(k * step + (k % step));
     const numeric: number[] = [];
     for (const i of checked) {
       const plus = { ...base, data: base.data.slice() } as TensorData;

@@ -10,7 +10,8 @@ import * as ort from 'onnxruntime-node';
 import { createSession } from '../../src/onnx/index.js';
 import { HEAD_PARAM_NAMES, type HeadKind, TemperatureHead, headForwardReference, temperatureHeadTrainingGraph } from '../../src/policy/head/index.js';
 import { clippedSurrogate, entropyFromLogits, temperatureLogSoftmax } from '../../src/rl/losses.js';
-import { logNormalLogDensity } from '../../src/policy/log-normal.js';
+import { logNormalLogDensity, sampleLogNormal } from '../../src/policy/log-normal.js';
+import { sampleGridAction } from '../../src/policy/grid-action.js';
 import { streamFor } from '../../src/rollout/rng.js';
 
 const N = 6;
@@ -170,3 +171,45 @@ test('the float32 training graph agrees with the float64 one', async () => {
   r64.grad('fc2.weight').forEach((x, i) => close(g[i] as number, x, 1e-4 * (1 + Math.abs(x)), `grad.fc2.weight[${i}]`));
   await Promise.all([g64.release(), g32.release()]);
 });
+
+for (const kind of ['grid', 'lognormal'] as const) {
+  test(`${kind} head: the training graph recomputes the log-probs the rollout sampler recorded`, async () => {
+    const head = TemperatureHead.create({ kind, inputSize: H, hiddenSize: 4, outputInitStd: 0.5, seed: 2 });
+    const rng = streamFor(9);
+    const hidden = Float32Array.from({ length: N * H }, () => 2 * rng.normal());
+    const out = await head.logits(hidden, N); // what the engine runs while decoding
+    const K = head.outputWidth;
+    const actions = kind === 'grid' ? new BigInt64Array(N) : new Float32Array(N);
+    const recorded = new Float32Array(N);
+    for (let n = 0; n < N; n++) {
+      const row = out.subarray(n * K, (n + 1) * K);
+      if (actions instanceof BigInt64Array) {
+        const a = sampleGridAction(row, head.config.grid, rng);
+        [actions[n], recorded[n]] = [BigInt(a.action), a.logprob];
+      } else {
+        const a = sampleLogNormal(row[0] as number, row[1] as number, rng);
+        [actions[n], recorded[n]] = [a.temperature, a.logprob];
+      }
+    }
+    const f32 = (data: ArrayLike<number>, dims: number[]) => new ort.Tensor('float32', Float32Array.from(data), dims);
+    const feeds: Record<string, ort.Tensor> = {
+      hidden: f32(hidden, [N, H]),
+      actions: actions instanceof BigInt64Array ? new ort.Tensor('int64', actions, [N]) : f32(actions, [N]),
+      old_logprobs: f32(recorded, [N]),
+      advantages: f32(ADVANTAGES, [N]),
+      mask: f32(MASK, [N]),
+      clip_low: f32([CLIP_LOW], []),
+      clip_high: f32([CLIP_HIGH], []),
+      entropy_coef: f32([0], []),
+    };
+    for (const name of HEAD_PARAM_NAMES) feeds[name] = f32(head.params.get(name) as Float32Array, head.paramShapes[name] as number[]);
+    const session = await createSession(head.trainingGraph());
+    const r = await session.run(feeds);
+    const logprobs = r.logprobs?.data as Float32Array;
+    recorded.forEach((l, n) => close(logprobs[n] as number, l, 1e-5 * (1 + Math.abs(l)), `logprobs[${n}]`));
+    // ratio 1 everywhere: the loss is minus the weighted mean advantage
+    const expected = -MASK.reduce((acc, m, n) => acc + m * (ADVANTAGES[n] as number), 0) / MASK.reduce((a, b) => a + b, 0);
+    close((r.loss?.data as Float32Array)[0] as number, expected, 1e-5, 'loss at ratio 1');
+    await Promise.all([session.release(), head.dispose()]);
+  });
+}

@@ -128,13 +128,13 @@ test('sampleToken: top-k and top-p restrict the support; logprob is not renormal
 });
 
 test('sampleToken: truncation over a large vocabulary matches a full sort, ties at the cut included', () => {
-  // 3000 tail tokens far below 14 head tokens at scattered positions, with ties (5.6, 5.6) and (4.6, 4.6).
-  const V = 3000;
+  // 1500 tail tokens far below 14 head tokens at scattered positions, with ties (5.6, 5.6) and (4.6, 4.6).
+  const V = 1500;
   const fill = streamFor(77);
   const logits = Float32Array.from({ length: V }, () => -6 + 5 * fill.uniform());
   const heads: [number, number][] = [
-    [2999, 6], [17, 5.9], [1500, 5.6], [3, 5.6], [2222, 5.3], [640, 5.1], [1200, 5],
-    [2500, 4.9], [90, 4.6], [1800, 4.6], [2100, 4.4], [777, 4.2], [1000, 4], [2700, 3.9],
+    [1499, 6], [17, 5.9], [750, 5.6], [3, 5.6], [1111, 5.3], [320, 5.1], [600, 5],
+    [1250, 4.9], [45, 4.6], [900, 4.6], [1050, 4.4], [388, 4.2], [500, 4], [1350, 3.9],
   ];
   for (const [i, x] of heads) logits[i] = x;
   const temperature = 0.9;
@@ -144,7 +144,7 @@ test('sampleToken: truncation over a large vocabulary matches a full sort, ties 
     const label = JSON.stringify(options);
     const kept = truncatedSet(probs, options);
     const keptMass = kept.reduce((s, i) => s + probs[i], 0);
-    const n = 8000;
+    const n = 4000;
     // Precondition of this test's design: each kept token is expected >= 30 times, so all must appear.
     assert.ok(kept.every((i) => (n * probs[i]) / keptMass >= 30), `${label}: design keeps rare tokens`);
     const s = new TokenSampler(options);
@@ -160,14 +160,14 @@ test('sampleToken: truncation over a large vocabulary matches a full sort, ties 
     );
     for (const i of kept) {
       const expected = probs[i] / keptMass;
-      // standard error <= sqrt(0.25 / 8000) ~ 0.0056
-      assert.ok(Math.abs(observed[i] / n - expected) < 0.025, `${label}: token ${i} ${observed[i] / n} vs ${expected}`);
+      // standard error <= sqrt(0.25 / 4000) ~ 0.008
+      assert.ok(Math.abs(observed[i] / n - expected) < 0.03, `${label}: token ${i} ${observed[i] / n} vs ${expected}`);
     }
     // Back to a small vocabulary with the grown (larger, stale) scratch buffers.
     const smallKept = truncatedSet(softmax(small), options);
     for (let d = 0; d < 200; d++) assert.ok(smallKept.includes(s.sample(small, 1, rng).token), `${label}: small vocabulary after large`);
   }
-  assert.ok(truncatedSet(probs, { topK: 9 }).includes(90) && !truncatedSet(probs, { topK: 9 }).includes(1800), 'tie goes to the lower index');
+  assert.ok(truncatedSet(probs, { topK: 9 }).includes(45) && !truncatedSet(probs, { topK: 9 }).includes(900), 'tie goes to the lower index');
 });
 
 test('sampleToken: greedy at T = 0 is the argmax (lowest index among ties) and uses one uniform', () => {

@@ -2,8 +2,8 @@ import { Flags } from '@oclif/core';
 import { resolve } from 'node:path';
 import { createRunDir, loadJobFile, packageRoot, writeResolvedConfig } from '../../config/index.js';
 import { compareBaselines } from '../../api/compare.js';
-import { BaseCommand, outFlag, setFlag } from '../base.js';
-import { withInterrupt } from '../interrupt.js';
+import { BaseCommand, outFlag, setFlag } from '../../cli/base.js';
+import { withInterrupt } from '../../cli/interrupt.js';
 
 export default class CompareBaselines extends BaseCommand {
   static override summary = 'Train and evaluate the learned temperature policy against fixed and heuristic temperatures.';

@@ -56,10 +56,10 @@ export function buildTrainGraph(model: ModelWeights, kind: TrainGraphKind, opts:
   const body = transformerBody(g, config, params, { inputIds, positionIds, attentionMask, past: null });
 
   // Logits only where they predict a token: positions 0..T-2 predict tokens 1..T-1.
-  const batch = g.shape(inputIds, { start: 0, end: 1 }); // [1] = [B]
   const hidden = g.reshape(body.hidden, g.concat([g.shape(inputIds), g.constant([config.hiddenSize], 'int64')], { axis: 0 })); // [B, T, H]
-  const predicting = g.reshape(g.slice(hidden, { starts: [0], ends: [-1], axes: [1] }), [-1, config.hiddenSize]); // [B*(T-1), H]
-  let logits = g.reshape(lmHead(g, config, params, predicting), g.concat([batch, g.constant([-1, config.vocabSize], 'int64')], { axis: 0 })); // [B, T-1, V]
+  const predicting = g.slice(hidden, { starts: [0], ends: [-1], axes: [1] }); // [B, T-1, H]
+  const logitRows = lmHead(g, config, params, g.reshape(predicting, [-1, config.hiddenSize])); // [B*(T-1), V]
+  let logits = g.reshape(logitRows, g.concat([g.shape(predicting, { start: 0, end: 2 }), g.constant([config.vocabSize], 'int64')], { axis: 0 })); // [B, T-1, V]
   const fromOne = (x: Value): Value => g.slice(x, { starts: [1], ends: [2 ** 31 - 1], axes: [1] }); // [B, T-1]
   if (temperatures) logits = g.div(logits, g.unsqueeze(fromOne(temperatures), { axes: [2] })); // [B, T-1, V]
   const { logSoftmax, logprobs } = targetLogprobs(g, logits, fromOne(inputIds));

@@ -48,7 +48,7 @@ export const DEFAULT_HEAD_CONFIG: Omit<TemperatureHeadConfig, 'inputSize'> = {
   hiddenSize: 64,
   initTemperature: 1.0,
   initSpread: 0.3,
-  outputInitStd: 0.01,
+  outputInitStd: 0.001,
   seed: 0,
 };
 

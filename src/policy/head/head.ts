@@ -4,6 +4,7 @@
  * Float32Arrays in place (or replaces them with {@link TemperatureHead.setParams}), and the next
  * {@link TemperatureHead.logits} call uses them, because the session takes them as inputs.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { type Graph, type SessionOptions, createSession, saveModel } from '../../onnx/index.js';
@@ -37,10 +38,7 @@ export class TemperatureHead implements TemperatureHeadSession {
 
   /** A head from config and parameters (copied). */
   static fromParams(options: TemperatureHeadOptions, params: ReadonlyMap<string, ArrayLike<number>>, sessionOptions?: SessionOptions): TemperatureHead {
-    const config = resolveHeadConfig(options);
-    const problem = checkHeadParams(config, params);
-    if (problem !== undefined) throw new RangeError(`temperature head: ${problem}`);
-    return new TemperatureHead(config, new Map([...params].map(([k, v]) => [k, Float32Array.from(v)])), sessionOptions);
+    return new TemperatureHead(resolveHeadConfig(options), new Map([...params].map(([k, v]) => [k, Float32Array.from(v)])), sessionOptions);
   }
 
   /** Reads `temperature_head.json` + `temperature_head.safetensors` from `dir`. */
@@ -56,6 +54,7 @@ export class TemperatureHead implements TemperatureHeadSession {
 
   /** Writes the forward graph with the current parameters as initializers to `dir/temperature_head.onnx`. */
   exportOnnx(dir: string): string[] {
+    mkdirSync(dir, { recursive: true });
     return saveModel(this.forwardGraph(), join(dir, HEAD_GRAPH_FILE), { producerName: 'introspect' });
   }
 
@@ -108,7 +107,10 @@ export class TemperatureHead implements TemperatureHeadSession {
   async logits(hidden: Float32Array, rows: number): Promise<Float32Array> {
     const H = this.config.inputSize;
     if (hidden.length !== rows * H) throw new RangeError(`temperature head: hidden has ${hidden.length} values, expected rows ${rows} x H ${H}`);
-    this.session ??= createSession(this.forwardGraph({ paramsAs: 'inputs' }), this.sessionOptions);
+    this.session ??= createSession(this.forwardGraph({ paramsAs: 'inputs' }), this.sessionOptions).catch((error: unknown) => {
+      this.session = null; // let a later call try again instead of replaying the failure
+      throw error;
+    });
     const session = await this.session;
     const shapes = headParamShapes(this.config);
     const feeds: Record<string, ort.Tensor> = { hidden: new ort.Tensor('float32', hidden, [rows, H]) };

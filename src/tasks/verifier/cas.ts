@@ -1,144 +1,94 @@
-import { ComputeEngine } from '@cortex-js/compute-engine';
-import { numbersClose } from './numbers.js';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { casEquivalentInline, type CasOptions } from './cas-engine.js';
+import type { CasReply, CasRequest, CasWorkerData } from './cas-worker.js';
 
-type Expr = ReturnType<ComputeEngine['parse']>;
-
-/** A complex value; real answers have im = 0. */
-interface Value {
-  re: number;
-  im: number;
-}
-
-export interface CasOptions {
-  relTol: number;
-  /** Date.now() after which the comparison gives up (and counts as not equal). */
-  deadline: number;
-  /** Random points at which expressions with free variables are compared. */
-  samples: number;
-}
-
-/** Floating-point noise in values the CAS computes: an exact 0 may come out as 1e-17. */
-const CAS_ABS_TOL = 1e-12;
-
-let engine: ComputeEngine | undefined;
-
-/** One engine for the process: constructing it costs ~40 ms, far more than a comparison. */
-function getEngine(): ComputeEngine {
-  engine ??= new ComputeEngine();
-  return engine;
-}
-
-const GREEK =
-  'alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|iota|kappa|lambda|mu|nu|xi|rho|sigma|tau|upsilon|phi|varphi|chi|psi|omega|Gamma|Delta|Theta|Lambda|Xi|Sigma|Phi|Psi|Omega';
-const SUBSCRIPTED = new RegExp(`(\\\\(?:${GREEK})(?![a-zA-Z])|(?<![a-zA-Z\\\\])[a-zA-Z])_(?:\\{([a-zA-Z0-9]+)\\}|([a-zA-Z0-9]))`, 'g');
+export type { CasOptions } from './cas-engine.js';
 
 /**
- * LaTeX the engine reads as intended. Compute Engine 0.27 parses `x_0` as indexing `At(x, 0)` and
- * then types `x` as a list for the rest of the scope (and `x_0 + 1` as `x_{0+1}`), so subscripted
- * symbols become single symbols (`\mathrm{x_0}`). It has no \binom, so binomials become factorials.
+ * The CAS with a hard time limit. One Compute Engine call cannot be interrupted (`99999999999!`
+ * runs for a minute), so comparisons run in a worker thread while this thread waits on a shared
+ * flag with a timeout: past the deadline the worker is terminated and the answers count as not
+ * equal. Waiting with Atomics.wait keeps grading synchronous. Where no worker can start, the
+ * comparison runs inline with soft deadline checks.
  */
-function toCasLatex(latex: string): string {
-  return latex
-    .replace(SUBSCRIPTED, (_m, base: string, braced?: string, bare?: string) => `\\mathrm{${base.replace('\\', '')}_${braced ?? bare}}`)
-    .replace(/\\binom\{([^{}]*)\}\{([^{}]*)\}/g, '\\frac{($1)!}{($2)!(($1)-($2))!}')
-    .replace(/%/g, '');
+
+/** Worker start-up (loading the engine) is not charged to any comparison, but it is bounded. */
+const STARTUP_LIMIT_MS = 20_000;
+
+/** Flag values the worker sets (see cas-worker.ts). */
+const READY = 1;
+
+interface CasThread {
+  worker: Worker;
+  port: MessagePort;
+  flag: Int32Array;
 }
 
-/** The numeric value of a closed-form expression, or null when it has none (a tuple, a string). */
-function numericValue(expr: Expr): Value | null {
-  const n = expr.N();
-  const re = n.re;
-  const im = n.im;
-  if (typeof re !== 'number' || Number.isNaN(re)) return null;
-  return { re, im: typeof im === 'number' && !Number.isNaN(im) ? im : 0 };
-}
+let thread: CasThread | undefined;
+let workerUnavailable = false;
 
-function valuesClose(a: Value, b: Value, relTol: number): boolean {
-  return numbersClose(a.re, b.re, relTol, CAS_ABS_TOL) && numbersClose(a.im, b.im, relTol, CAS_ABS_TOL);
-}
+/**
+ * A CommonJS bootstrap evaluated in the worker: it imports the worker module (through tsx's API
+ * when running from TypeScript sources, since tsx's hooks do not reach worker threads) and reports
+ * a failure through the flag, so the parent never waits out the start-up limit for a broken worker.
+ */
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+const load = workerData.tsxApi
+  ? import(workerData.tsxApi).then((api) => api.tsImport(workerData.moduleUrl, workerData.moduleUrl))
+  : import(workerData.moduleUrl);
+load.catch(() => { Atomics.store(workerData.flag, 0, 2); Atomics.notify(workerData.flag, 0); });
+`;
 
-/** Evaluates `expr` at a point: compiled JavaScript when the engine can compile it, else substitution. */
-function evaluator(ce: ComputeEngine, expr: Expr): (point: Record<string, number>) => Value | null {
-  let compiled: ((args?: Record<string, number>) => unknown) | undefined;
+function startThread(): CasThread | undefined {
   try {
-    compiled = expr.compile() as typeof compiled;
-  } catch {
-    compiled = undefined; // complex constants and some functions do not compile; substitute instead
-  }
-  return (point) => {
-    if (compiled !== undefined) {
-      const v = compiled(point);
-      if (typeof v === 'number' && Number.isFinite(v)) return { re: v, im: 0 };
+    const fromSource = import.meta.url.endsWith('.ts');
+    const moduleUrl = new URL(`./cas-worker${fromSource ? '.ts' : '.js'}`, import.meta.url).href;
+    const tsxApi = fromSource ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href : undefined;
+    const { port1, port2 } = new MessageChannel();
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const data: CasWorkerData = { port: port2, flag, moduleUrl, tsxApi };
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, transferList: [port2] });
+    worker.on('error', () => {}); // a failed or terminated worker is replaced, never fatal
+    // Neither may keep the process alive once grading is done.
+    worker.unref();
+    port1.unref();
+    Atomics.wait(flag, 0, 0, STARTUP_LIMIT_MS);
+    if (Atomics.load(flag, 0) !== READY) {
+      void worker.terminate();
+      return undefined;
     }
-    const subs = Object.fromEntries(Object.entries(point).map(([k, v]) => [k, ce.number(v)]));
-    const value = numericValue(expr.subs(subs));
-    return value !== null && Number.isFinite(value.re) && Number.isFinite(value.im) ? value : null;
-  };
+    return { worker, port: port1, flag };
+  } catch {
+    return undefined;
+  }
 }
 
-/** Deterministic sample points in [0.6, 2.4): positive, so square roots and logs stay real. */
-function samplePoint(variables: string[], index: number): Record<string, number> {
-  const point: Record<string, number> = {};
-  variables.forEach((name, k) => {
-    // A fixed low-discrepancy sequence (golden-ratio steps) rather than a seeded RNG: the same
-    // points every run, spread over the interval, different for each variable.
-    const u = (((index + 1) * 0.6180339887 + (k + 1) * 0.4142135623) % 1 + 1) % 1;
-    point[name] = 0.6 + 1.8 * u;
-  });
-  return point;
+function stopThread(): void {
+  if (thread === undefined) return;
+  void thread.worker.terminate();
+  thread.port.close();
+  thread = undefined;
 }
 
-/**
- * Whether two scalar LaTeX expressions have the same value: exact structural match, else the
- * numeric value for closed forms (`2\sqrt{3}` vs `\sqrt{12}`), else agreement at `samples` random
- * points of their free variables (`(x+1)^2` vs `x^2+2x+1`). Unparseable input or running past the
- * deadline counts as not equal.
- */
+/** Whether two scalar LaTeX expressions are equal, giving up (not equal) at `options.deadline`. */
 export function casEquivalent(a: string, b: string, options: CasOptions): boolean {
-  // The engine reports some malformed input with console.error (e.g. "Invalid type tuple<...>")
-  // before returning an error expression we handle anyway. It runs synchronously, so silencing
-  // console.error for exactly this call hides nothing else.
-  const consoleError = console.error;
-  console.error = () => {};
-  try {
-    return compareWithEngine(a, b, options);
-  } finally {
-    console.error = consoleError;
+  if (!workerUnavailable && thread === undefined) {
+    thread = startThread();
+    workerUnavailable = thread === undefined;
   }
-}
+  if (thread === undefined) return casEquivalentInline(a, b, options);
 
-function compareWithEngine(a: string, b: string, options: CasOptions): boolean {
-  const ce = getEngine();
-  // A scope per comparison: the engine infers and remembers symbol types, and one answer's
-  // inferences must not change how the next answer parses.
-  ce.pushScope();
-  try {
-    const ea = ce.parse(toCasLatex(a));
-    const eb = ce.parse(toCasLatex(b));
-    if (!ea.isValid || !eb.isValid) return false;
-    if (ea.isSame(eb)) return true;
-    const variables = [...new Set([...ea.unknowns, ...eb.unknowns])];
-    if (variables.length === 0) {
-      const va = numericValue(ea);
-      const vb = numericValue(eb);
-      return va !== null && vb !== null && valuesClose(va, vb, options.relTol);
-    }
-    const fa = evaluator(ce, ea);
-    const fb = evaluator(ce, eb);
-    let agreed = 0;
-    for (let i = 0; i < options.samples; i++) {
-      if (Date.now() >= options.deadline) return false;
-      const point = samplePoint(variables, i);
-      const va = fa(point);
-      const vb = fb(point);
-      if (va === null && vb === null) continue; // outside both domains
-      if (va === null || vb === null || !valuesClose(va, vb, options.relTol)) return false;
-      agreed++;
-    }
-    return agreed >= Math.min(2, options.samples);
-  } catch {
-    return false; // the engine throws on some malformed input; such an answer matches nothing
-  } finally {
-    ce.popScope();
+  const remaining = options.deadline - Date.now();
+  if (remaining <= 0) return false;
+  Atomics.store(thread.flag, 0, 0);
+  thread.port.postMessage({ a, b, options } satisfies CasRequest);
+  if (Atomics.wait(thread.flag, 0, 0, remaining) === 'timed-out') {
+    stopThread(); // the worker is stuck in the engine; a fresh one starts on the next call
+    return false;
   }
+  const reply = receiveMessageOnPort(thread.port)?.message as CasReply | undefined;
+  return reply?.equal === true;
 }

@@ -37,12 +37,17 @@ export abstract class BaseCommand extends Command {
     return super.finally(err);
   }
 
-  protected override async catch(err: Error & { exitCode?: number; oclif?: unknown }): Promise<unknown> {
+  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    // oclif's own errors (bad flags, --help exits) keep oclif's handling.
+    if (err.oclif !== undefined) return super.catch(err);
+    this.runLogger?.logger.error({ err: err.message }, 'failed');
     if (err instanceof UserError && !this.debugErrors) {
-      this.runLogger?.logger.error({ err: err.message }, 'failed');
-      return this.error(err.message, { exit: 1 });
+      // One unwrapped line: oclif would wrap long messages (file paths) to the terminal width.
+      process.stderr.write(`Error: ${err.message}\n`);
+    } else {
+      process.stderr.write(`${err.stack ?? String(err)}\n`);
     }
-    return super.catch(err);
+    return this.exit(1);
   }
 }
 

@@ -1,0 +1,138 @@
+/**
+ * Graphs built on demand and cached on disk, so a command does not rebuild (and re-differentiate)
+ * the same graph every time it starts. A cached graph is keyed by everything that decides its
+ * contents: the model config, the weights it stores (frozen parameters are initializers), which
+ * graph, its options (trainable set, parameter inputs, losses), and {@link GRAPH_FORMAT_VERSION}.
+ *
+ * Layout: `<cache>/<key>/model.onnx` (+ `model.onnx.data` when weights exceed one protobuf), where
+ * `<cache>` is `$INTROSPECT_CACHE_DIR/graphs` or `~/.cache/introspect/graphs`. Entries are
+ * written into a temporary folder and renamed into place, so a reader never sees half a graph.
+ * Nothing is evicted; delete the folder to reclaim space.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Graph, saveModel } from '../onnx/index.js';
+import type { ModelConfig } from './config.js';
+import { expectedParameters } from './parameters.js';
+import { buildDecodeGraph, type DecodeGraphOptions } from './graphs/decode-graph.js';
+import { selectParams } from './graphs/params.js';
+import { buildTrainGraph, type ModelWeights, type TrainGraphKind, type TrainGraphOptions } from './graphs/train-graphs.js';
+
+/** Bump whenever a change to the graph builders changes what an existing cached graph would compute. */
+export const GRAPH_FORMAT_VERSION = 1;
+
+/** Which graph to build, with its options. */
+export type GraphSpec = { kind: 'decode'; options?: DecodeGraphOptions } | { kind: TrainGraphKind; options?: TrainGraphOptions };
+
+/** Builds the graph a spec names. */
+export function buildGraph(model: ModelWeights, spec: GraphSpec): Graph {
+  return spec.kind === 'decode' ? buildDecodeGraph(model, spec.options) : buildTrainGraph(model, spec.kind, spec.options);
+}
+
+/** `$INTROSPECT_CACHE_DIR/graphs`, else `~/.cache/introspect/graphs`. */
+export function graphCacheDir(): string {
+  const root = process.env.INTROSPECT_CACHE_DIR;
+  return root ? resolve(root, 'graphs') : join(homedir(), '.cache', 'introspect', 'graphs');
+}
+
+/** A short hash of a value's canonical JSON (object keys sorted). */
+export function stableHash(value: unknown, length = 24): string {
+  const canonical = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canonical);
+    if (v instanceof RegExp) return { regex: v.source, flags: v.flags };
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+    return v;
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex').slice(0, length);
+}
+
+/** A hash of the model's config.json as read (what the graph builders' ModelConfig comes from). */
+export function configHash(config: ModelConfig): string {
+  return stableHash(config.raw);
+}
+
+/**
+ * Identifies the weights of a model folder without reading them: the path, name, size and
+ * modification time of every weight file. Saving a checkpoint rewrites its files, which changes
+ * their times, so a changed checkpoint never hits a stale graph.
+ */
+export function folderWeightsId(dir: string): string {
+  const abs = resolve(dir);
+  const files = readdirSync(abs)
+    .filter((n) => n.endsWith('.safetensors') || n === 'model.safetensors.index.json')
+    .sort()
+    .map((n) => {
+      const s = statSync(join(abs, n));
+      return [n, s.size, s.mtimeMs];
+    });
+  return stableHash({ dir: abs, files });
+}
+
+/** Identifies in-memory weights by their contents (for parameters that come from no folder). */
+export function contentWeightsId(model: ModelWeights): string {
+  const h = createHash('sha256');
+  for (const p of expectedParameters(model.config)) {
+    const t = model.params.get(p.name);
+    if (!t) continue;
+    h.update(p.name).update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+  return h.digest('hex').slice(0, 24);
+}
+
+/** Options resolved to what they mean (the regexes' matching names), so equal graphs share a key. */
+function resolvedSpec(config: ModelConfig, spec: GraphSpec): unknown {
+  const names = expectedParameters(config).map((p) => p.name);
+  if (spec.kind === 'decode') {
+    const o = spec.options ?? {};
+    return { kind: 'decode', paramInputs: selectParams(names, o.paramInputs ?? 'none'), lastLogitsOnly: o.lastLogitsOnly === true };
+  }
+  const o = spec.options ?? {};
+  return {
+    kind: spec.kind,
+    trainable: selectParams(names, o.trainable ?? 'all'),
+    klPenalty: o.klPenalty === true,
+    entropyBonus: o.entropyBonus === true,
+    entropyOutput: o.entropyOutput === true,
+  };
+}
+
+/** The cache key of a graph. */
+export function graphKey(config: ModelConfig, weightsId: string, spec: GraphSpec): string {
+  return stableHash({ version: GRAPH_FORMAT_VERSION, config: configHash(config), weights: weightsId, graph: resolvedSpec(config, spec) });
+}
+
+export interface CachedGraphOptions {
+  /** cache folder (default {@link graphCacheDir}) */
+  cacheDir?: string;
+  /** weights identity (default: {@link folderWeightsId} of `model.dir` when given, else {@link contentWeightsId}) */
+  weightsId?: string;
+}
+
+/**
+ * The path of the graph's .onnx file in the cache, building and saving it first on a miss.
+ * Load it with `createSession(path)` (external weight data is found beside it).
+ */
+export function cachedGraphPath(model: ModelWeights & { dir?: string }, spec: GraphSpec, opts: CachedGraphOptions = {}): { path: string; hit: boolean } {
+  const weightsId = opts.weightsId ?? (model.dir ? folderWeightsId(model.dir) : contentWeightsId(model));
+  const key = graphKey(model.config, weightsId, spec);
+  const root = opts.cacheDir ?? graphCacheDir();
+  const entry = join(root, key);
+  const path = join(entry, 'model.onnx');
+  if (existsSync(path)) return { path, hit: true };
+  mkdirSync(root, { recursive: true });
+  const temp = join(root, `${key}.tmp-${process.pid}-${Date.now()}`);
+  mkdirSync(temp);
+  try {
+    saveModel(buildGraph(model, spec), join(temp, 'model.onnx'));
+    writeFileSync(join(temp, 'spec.json'), JSON.stringify({ version: GRAPH_FORMAT_VERSION, arch: model.config.arch, weightsId, graph: resolvedSpec(model.config, spec) }, null, 1) + '\n');
+    renameSync(temp, entry);
+  } catch (error) {
+    rmSync(temp, { recursive: true, force: true });
+    // Another process finished the same entry first: use theirs.
+    if (existsSync(path)) return { path, hit: true };
+    throw error;
+  }
+  return { path, hit: false };
+}

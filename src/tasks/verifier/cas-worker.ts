@@ -1,0 +1,52 @@
+/**
+ * Worker thread that runs CAS comparisons for cas.ts. Protocol: the parent posts a CasRequest on
+ * the port; the worker posts a CasReply, then sets the shared flag to 1 and wakes the parent,
+ * which is blocked in Atomics.wait (so grading stays synchronous).
+ */
+import { workerData, type MessagePort } from 'node:worker_threads';
+import { casEquivalentInline, type CasOptions } from './cas-engine.js';
+
+export interface CasRequest {
+  a: string;
+  b: string;
+  options: CasOptions;
+}
+
+export interface CasReply {
+  equal: boolean;
+}
+
+export interface CasWorkerData {
+  port: MessagePort;
+  /**
+   * Int32Array over a SharedArrayBuffer: [0] = 1 when the worker is ready or a reply is waiting,
+   * 2 when the worker module failed to load.
+   */
+  flag: Int32Array;
+  /** This module's URL, imported by the bootstrap in cas.ts. */
+  moduleUrl: string;
+  /** tsx's API module when running from TypeScript sources; undefined when compiled. */
+  tsxApi: string | undefined;
+}
+
+const { port, flag } = workerData as CasWorkerData;
+
+function signal(): void {
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}
+
+port.on('message', (request: CasRequest) => {
+  let equal = false;
+  try {
+    equal = casEquivalentInline(request.a, request.b, request.options);
+  } catch {
+    equal = false;
+  }
+  port.postMessage({ equal } satisfies CasReply);
+  signal();
+});
+
+// Warm the engine before reporting ready, so no comparison pays for its construction.
+casEquivalentInline('1', '1', { relTol: 1e-4, deadline: Date.now() + 60_000, samples: 1 });
+signal();

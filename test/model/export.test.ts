@@ -1,0 +1,100 @@
+/**
+ * `exportModel` writes graphs that ONNX Runtime loads, with a manifest that describes them;
+ * the graph cache builds once and reuses, keyed by what decides a graph's contents.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { exportModel as exportApi } from '../../src/api/export.js';
+import { exportModel, type ExportManifest } from '../../src/model/export.js';
+import { cachedGraphPath, contentWeightsId, graphKey } from '../../src/model/graph-cache.js';
+import { fixtureDir } from '../helpers/paths.js';
+import { data, f32, i64, loadReference, maxAbsDiff, paramFeeds, runGraph } from './graphs-reference.js';
+
+const tempDir = (): string => mkdtempSync(join(tmpdir(), 'introspect-export-'));
+
+test('export writes decode, training and score graphs that ONNX Runtime loads, and a manifest naming their I/O', async () => {
+  const out = tempDir();
+  try {
+    const { files, manifest } = exportModel({ modelDir: fixtureDir('llama-tiny'), outDir: out, trainable: [String.raw`layers\.0\.`] });
+    for (const name of ['decode', 'train_ce', 'train_policy', 'score']) assert.ok(files.includes(join(out, `${name}.onnx`)), name);
+    const onDisk = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as ExportManifest;
+    assert.deepEqual(onDisk, JSON.parse(JSON.stringify(manifest)));
+    assert.ok(manifest.trainable.length > 0 && manifest.trainable.every((p) => p.startsWith('model.layers.0.')));
+    for (const [name, graph] of Object.entries(manifest.graphs)) {
+      const session = await ort.InferenceSession.create(join(out, graph.files[0]!));
+      assert.deepEqual([...session.inputNames].sort(), graph.inputs.map((i) => i.name).sort(), `${name} inputs`);
+      assert.deepEqual([...session.outputNames].sort(), graph.outputs.map((o) => o.name).sort(), `${name} outputs`);
+      await session.release();
+    }
+    const ce = manifest.graphs.train_ce;
+    assert.deepEqual(ce.outputs.map((o) => o.name), ['loss', ...manifest.trainable.map((p) => `grad.${p}`), 'logprobs']);
+    assert.deepEqual(ce.inputs.find((i) => i.name === 'input_ids'), { name: 'input_ids', dtype: 'int64', shape: ['batch', 'sequence'] });
+    assert.deepEqual(manifest.graphs.decode.inputs.find((i) => i.name === 'past_key_values.1.value')?.shape, ['batch', 1, 'past_sequence', 16]);
+
+    // The exported decode graph computes what transformers computes.
+    const ref = loadReference('llama-tiny');
+    const session = await ort.InferenceSession.create(join(out, 'decode.onnx'));
+    const empty = new ort.Tensor('float32', new Float32Array(0), [2, 1, 0, 16]);
+    const feeds: Record<string, ort.Tensor> = { input_ids: i64(ref.ids.flat(), [2, 16]), attention_mask: i64(new Array<number>(32).fill(1), [2, 16]), position_ids: i64([...Array(32).keys()].map((i) => i % 16), [2, 16]) };
+    for (let i = 0; i < 2; i++) feeds[`past_key_values.${i}.key`] = feeds[`past_key_values.${i}.value`] = empty;
+    assert.ok(maxAbsDiff(data((await runGraph(session, feeds)).logits), ref.logits) < 1e-4);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('export with external weight data writes .data files beside the graphs, and they load', async () => {
+  const out = tempDir();
+  try {
+    const { manifest } = exportModel({ modelDir: fixtureDir('gpt2-tiny'), outDir: out, trainable: 'none', externalData: true });
+    assert.deepEqual(manifest.trainable, []);
+    assert.deepEqual(manifest.graphs.decode.files, ['decode.onnx', 'decode.onnx.data']);
+    assert.ok(existsSync(join(out, 'decode.onnx.data')));
+    const session = await ort.InferenceSession.create(join(out, 'train_ce.onnx'));
+    assert.deepEqual([...session.outputNames], ['loss', 'logprobs']);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('the export command\'s library entry writes the files it lists', async () => {
+  const out = tempDir();
+  try {
+    const { files } = await exportApi({ modelDir: fixtureDir('qwen3-tiny'), outDir: out, trainable: ['q_norm'] });
+    assert.ok(files.length >= 5 && files.every((f) => existsSync(f)));
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as ExportManifest;
+    assert.deepEqual(manifest.trainable, ['model.layers.0.self_attn.q_norm.weight', 'model.layers.1.self_attn.q_norm.weight']);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('graph cache: builds on a miss, reuses on a hit, and keys on options and weights', async () => {
+  const cacheDir = tempDir();
+  try {
+    const ref = loadReference('qwen2-tiny');
+    const model = { ...ref.checkpoint };
+    const spec = { kind: 'ce' as const, options: { trainable: [/model\.norm/] } };
+    const first = cachedGraphPath(model, spec, { cacheDir });
+    assert.equal(first.hit, false);
+    const second = cachedGraphPath(model, { kind: 'ce', options: { trainable: ['^model\\.norm\\.weight$'] } }, { cacheDir });
+    assert.deepEqual(second, { path: first.path, hit: true }, 'equal trainable sets share an entry');
+    const id = contentWeightsId(model);
+    assert.notEqual(graphKey(model.config, id, spec), graphKey(model.config, id, { kind: 'ce', options: { trainable: 'all' } }));
+    assert.notEqual(graphKey(model.config, id, spec), graphKey(model.config, id, { kind: 'policy', options: { trainable: [/model\.norm/] } }));
+    const changed = new Map(model.params);
+    const emb = model.params.get('model.embed_tokens.weight')!;
+    changed.set('model.embed_tokens.weight', { data: emb.data.map((x) => x + 1), dims: emb.dims });
+    assert.notEqual(contentWeightsId({ config: model.config, params: changed }), id, 'other weights, other key');
+    // the cached file runs
+    const feeds = { input_ids: i64(ref.ids.flat(), [2, 16]), attention_mask: i64(new Array<number>(32).fill(1), [2, 16]), loss_mask: f32(new Array<number>(32).fill(1), [2, 16]), ...paramFeeds(model, ['model.norm.weight']) };
+    const out = await runGraph(await ort.InferenceSession.create(first.path), feeds);
+    assert.ok(Math.abs(data(out.loss)[0]! - ref.json.ce_loss) < 1e-4);
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+});

@@ -20,6 +20,8 @@ Exits 1 if any check fails; the last line reads 'N passed, N failed'.
 
 from __future__ import annotations
 
+import cpu_setup  # noqa: F401  (first: chooses the BLAS kernels before torch loads them)
+
 import argparse
 import json
 import shutil

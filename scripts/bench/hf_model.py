@@ -15,6 +15,8 @@ nh query heads, kv key/value heads, hd head dim, V vocabulary.
 
 from __future__ import annotations
 
+import cpu_setup  # noqa: F401  (first: chooses the BLAS kernels before torch loads them)
+
 import json
 import math
 from dataclasses import dataclass

@@ -14,6 +14,8 @@ embeddings ~ N(0, initializer_range), biases 0, norm weights 1. Deterministic fo
 
 from __future__ import annotations
 
+import cpu_setup  # noqa: F401  (first: chooses the BLAS kernels before torch loads them)
+
 import argparse
 import json
 from pathlib import Path

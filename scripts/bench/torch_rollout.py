@@ -10,8 +10,11 @@ exactly --new-tokens tokens. Reports generated tokens per second
 
 from __future__ import annotations
 
+import cpu_setup  # noqa: F401  (first: chooses the BLAS kernels before torch loads them)
+
 import argparse
 import json
+import os
 import statistics
 import time
 
@@ -63,15 +66,16 @@ def main() -> None:
     sample_gen = torch.Generator().manual_seed(args.seed + 1)
     sampler = make_sampler(args.temperature, sample_gen)
 
-    times = []
+    times, cpu_times = [], []
     with torch.inference_mode():
         for i in range(args.warmup + args.repeats):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             tokens, _ = generate(model, prompts, mask, args.new_tokens, sampler, static_cache=args.cache == "static")
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
             assert tokens.shape == (args.batch, args.new_tokens)
             if i >= args.warmup:
                 times.append(elapsed)
+                cpu_times.append(cpu)
 
     seconds = statistics.median(times)
     result = {
@@ -84,6 +88,10 @@ def main() -> None:
         "tokens_per_s": args.batch * args.new_tokens / seconds,
         "seconds": seconds,
         "repeat_seconds": times,
+        # CPU time of all threads: with the machine to itself about threads x seconds; far less
+        # means the run waited for cores that other processes held.
+        "cpu_seconds": statistics.median(cpu_times),
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
         "cache": args.cache,
         "temperature": args.temperature,
         "model": args.model,

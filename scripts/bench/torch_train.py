@@ -10,8 +10,11 @@ per second (batch * seq_len / seconds per forward + backward, median over repeat
 
 from __future__ import annotations
 
+import cpu_setup  # noqa: F401  (first: chooses the BLAS kernels before torch loads them)
+
 import argparse
 import json
+import os
 import statistics
 import time
 
@@ -100,14 +103,15 @@ def main() -> None:
         parser.error(f"--seq-len {args.seq_len} exceeds the model's {model.cfg.max_positions} positions")
     batch = random_batch(model.cfg.vocab_size, args.batch, args.seq_len, args.seed)
 
-    times = []
+    times, cpu_times = [], []
     for i in range(args.warmup + args.repeats):
         model.zero_grad(set_to_none=True)  # fresh gradient buffers each pass, as a training step would
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         policy_step(model, batch, args.clip_low, args.clip_high)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         if i >= args.warmup:
             times.append(elapsed)
+            cpu_times.append(cpu)
 
     seconds = statistics.median(times)
     result = {
@@ -119,6 +123,10 @@ def main() -> None:
         "tokens_per_s": args.batch * args.seq_len / seconds,
         "seconds": seconds,
         "repeat_seconds": times,
+        # CPU time of all threads: with the machine to itself about threads x seconds; far less
+        # means the run waited for cores that other processes held.
+        "cpu_seconds": statistics.median(cpu_times),
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
         "model": args.model,
         "arch": model.cfg.arch,
         "parameters": sum(p.numel() for p in model.parameters()),

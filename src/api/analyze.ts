@@ -1,7 +1,175 @@
-import { CapabilityMissingError } from '../util/errors.js';
+/**
+ * `introspect analyze <run-dir>`: what a temperature policy did in a run's sampled answers, as the paper
+ * reports it for the learned head: temperature against the LLM's entropy (with Pearson and Spearman
+ * correlations), temperature along the answer, and solutions with each token coloured by its temperature.
+ */
+import { createReadStream, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import { writeChart } from '../report/png.js';
+import { formatCorrelation } from '../report/stats.js';
+import { binnedScatter } from '../report/svg-charts.js';
+import {
+  type AnalysisOptions,
+  type AnalyzedSample,
+  type TemperatureAnalysis,
+  analysisMarkdown,
+  analyzeTemperatures,
+  pickSolutions,
+  positionBinning,
+  tokenColumns,
+} from '../report/temperature-analysis.js';
+import { temperatureRange } from '../report/color-scale.js';
+import { type TokenSolution, renderTokensHtml, renderTokensSvg } from '../report/token-render.js';
+import { UserError } from '../util/errors.js';
 import type { RunContext } from './context.js';
 
-/** Plots and renderings of what a learned temperature head does in a training run. */
-export async function analyzeRun(_trainRunDir: string, _ctx: RunContext): Promise<{ files: string[] }> {
-  throw new CapabilityMissingError('analysis of learned temperatures (the default-model issue)');
+/**
+ * The samples file of a run directory:
+ * 1. `<runDir>/samples.jsonl`, written by `introspect eval`;
+ * 2. otherwise the trainer's latest periodic evaluation, `<runDir>/eval/iter-<n>/samples.jsonl` with the
+ *    largest n (by number, so iter-100 is newer than iter-99).
+ * Throws a one-line {@link UserError} when the directory or any samples file is missing.
+ */
+export function findSamplesFile(runDir: string): string {
+  const dir = resolve(runDir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`run directory not found: ${dir}`);
+  const evalRun = join(dir, 'samples.jsonl');
+  if (existsSync(evalRun)) return evalRun;
+  const evalDir = join(dir, 'eval');
+  const iterations = existsSync(evalDir)
+    ? readdirSync(evalDir)
+        .map((name) => ({ name, iteration: /^iter-(\d+)$/.exec(name)?.[1] }))
+        .filter((e) => e.iteration !== undefined && existsSync(join(evalDir, e.name, 'samples.jsonl')))
+        .sort((a, b) => Number(b.iteration) - Number(a.iteration))
+    : [];
+  if (iterations.length > 0) return join(evalDir, iterations[0].name, 'samples.jsonl');
+  throw new UserError(`no samples in ${dir}: expected samples.jsonl (an eval run) or eval/iter-*/samples.jsonl (a training run's evaluations)`);
+}
+
+const sampleSchema = z.object({
+  task: z.string(),
+  problemId: z.string(),
+  sample: z.number().int(),
+  policy: z.string(),
+  answer: z.string(),
+  extracted: z.string().nullable(),
+  correct: z.boolean(),
+  reward: z.number(),
+  tokens: z.array(z.string()),
+  temperatures: z.array(z.number()),
+  entropies: z.array(z.number()),
+});
+
+/**
+ * Reads a samples.jsonl line by line (eval files can hold millions of tokens), keeping only the fields the
+ * analysis needs. A malformed line is a one-line {@link UserError} naming the file and line.
+ */
+export async function readSamples(path: string): Promise<AnalyzedSample[]> {
+  const samples: AnalyzedSample[] = [];
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  let lineNumber = 0;
+  for await (const line of lines) {
+    lineNumber++;
+    if (line.trim() === '') continue;
+    const where = `${path}:${lineNumber}`;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (error) {
+      throw new UserError(`${where}: not JSON (${(error as Error).message})`);
+    }
+    const parsed = sampleSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new UserError(`${where}: ${issue.path.join('.') || 'record'}: ${issue.message}`);
+    }
+    const s = parsed.data;
+    if (s.temperatures.length !== s.tokens.length || s.entropies.length !== s.tokens.length) {
+      throw new UserError(`${where}: tokens, temperatures and entropies differ in length (${s.tokens.length}, ${s.temperatures.length}, ${s.entropies.length})`);
+    }
+    samples.push(s);
+  }
+  if (samples.length === 0) throw new UserError(`no samples in ${path}: the file is empty`);
+  return samples;
+}
+
+export interface AnalyzeOptions extends AnalysisOptions {
+  /** How many correct and incorrect solutions to render token by token (default 3 each). */
+  solutions?: { correct: number; incorrect: number };
+}
+
+export interface AnalyzeResult {
+  /** Every file written, absolute paths. */
+  files: string[];
+  /** The samples file analysed. */
+  source: string;
+  analysis: TemperatureAnalysis;
+}
+
+/** Analyses the samples of `runDir` (see {@link findSamplesFile}) and writes plots, renderings and tables to `ctx.runDir`. */
+export async function analyzeRun(runDir: string, ctx: RunContext, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+  const source = findSamplesFile(runDir);
+  ctx.logger.info({ source }, 'reading samples');
+  const samples = await readSamples(source);
+  const analysis = analyzeTemperatures(samples, options);
+  const out = (name: string) => join(ctx.runDir, name);
+  const files: string[] = [];
+  const columns = tokenColumns(samples);
+  const c = analysis.correlation;
+
+  const correlationTitle = c.undefinedBecause
+    ? `correlation undefined (${c.undefinedBecause})`
+    : `Pearson r = ${formatCorrelation(c.pearson, c, 2)}, Spearman ρ = ${formatCorrelation(c.spearman, c, 2)}`;
+  const entropyPoints = columns.entropies.map((h, i): [number, number] => [h, columns.temperatures[i]]);
+  files.push(
+    ...writeChart(
+      out('temperature-vs-entropy'),
+      binnedScatter({
+        title: `Temperature vs entropy: ${correlationTitle}`,
+        xLabel: 'entropy of the next-token distribution (nats)',
+        yLabel: 'temperature',
+        points: entropyPoints,
+        bins: options.entropyBins ?? 10,
+        correlation: { x: 'entropy', y: 'temperature' },
+      }),
+    ),
+  );
+  const position = positionBinning(columns, options.positionBins);
+  files.push(
+    ...writeChart(
+      out('temperature-by-position'),
+      binnedScatter({
+        title: 'Temperature by token position in the answer',
+        xLabel: 'token position in the answer',
+        yLabel: 'temperature',
+        points: columns.positions.map((p, i): [number, number] => [p, columns.temperatures[i]]),
+        bins: position.bins,
+        range: position.range,
+      }),
+    ),
+  );
+
+  const chosen = pickSolutions(samples, options.solutions ?? { correct: 3, incorrect: 3 });
+  const solutions: TokenSolution[] = chosen.map((s) => ({
+    heading: `${s.task} ${s.problemId} · sample ${s.sample} · ${s.policy} · ${s.correct ? 'correct' : 'incorrect'} (gold ${s.answer}, extracted ${s.extracted ?? 'none'})`,
+    tokens: s.tokens,
+    temperatures: s.temperatures,
+    entropies: s.entropies,
+  }));
+  // one colour scale for all renderings: the extent over every token of the run, not just the ones shown
+  const render = { title: 'Sampled solutions coloured by temperature', range: temperatureRange(columns.temperatures) };
+  writeFileSync(out('solutions.html'), renderTokensHtml(solutions, render));
+  writeFileSync(out('solutions.svg'), renderTokensSvg(solutions, render));
+  files.push(out('solutions.html'), out('solutions.svg'));
+
+  // JSON has no NaN: undefined numbers become null, and correlationText says why in words
+  const correlationText = { pearson: formatCorrelation(c.pearson, c), spearman: formatCorrelation(c.spearman, c) };
+  const json = JSON.stringify({ source, ...analysis, correlationText }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+  writeFileSync(out('analysis.json'), `${json}\n`);
+  writeFileSync(out('analysis.md'), analysisMarkdown(analysis, source));
+  files.push(out('analysis.json'), out('analysis.md'));
+  ctx.logger.info({ tokens: analysis.counts.tokens, pearson: analysis.correlation.pearson, spearman: analysis.correlation.spearman }, 'analysis written');
+  return { files, source, analysis };
 }

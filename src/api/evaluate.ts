@@ -1,14 +1,156 @@
-import type { JobConfig } from '../config/index.js';
-import { CapabilityMissingError } from '../util/errors.js';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { modelDirOf, type JobConfig } from '../config/index.js';
+import { evaluatePolicy } from '../eval/evaluate.js';
+import { loadJobProblems } from '../eval/problems.js';
+import { metricsTable, openSummaryCsv, summaryRow, writeReport, type TaskResult } from '../eval/report.js';
+import { resolveModelDir } from '../model/hub.js';
+import { createPolicy, parsePolicySpec, type TemperaturePolicy } from '../policy/index.js';
+import type { TemperatureHead } from '../policy/head/index.js';
+import { openPolicyModel, openTemperatureHead } from '../rollout/runtime.js';
+import { checkSamplingOptions } from '../rollout/sampling.js';
+import { getTask } from '../tasks/index.js';
+import { UserError } from '../util/errors.js';
+import { Progress } from '../util/progress.js';
 import type { RunContext } from './context.js';
 
 export interface EvalResult {
   runDir: string;
   /** Markdown summary table (tasks as columns). */
   table: string;
+  results: TaskResult[];
 }
 
-/** Benchmark evaluation: k samples per problem, avg@k, pass@k, maj@k, written under the run directory. */
-export async function runEvaluation(_job: JobConfig, _ctx: RunContext): Promise<EvalResult> {
-  throw new CapabilityMissingError('benchmark evaluation (the eval issue)');
+/** The policy as written in records and reports: `fixed:0.6`, `edt`, `{name: edt, N: 0.8}` as `edt:N=0.8`. */
+export function policyLabel(spec: JobConfig['policy']): string {
+  if (typeof spec === 'string') return spec;
+  const { name, ...params } = spec;
+  const pairs = Object.entries(params).map(([k, v]) => `${k}=${String(v)}`);
+  return pairs.length === 0 ? name : `${name}:${pairs.join(',')}`;
+}
+
+/**
+ * Benchmark evaluation: for each task of `job.eval`, k samples per problem under `job.policy`,
+ * graded by the task's verifier; writes summary.csv, samples.jsonl (greedy-samples.jsonl with
+ * `eval.greedy`) and report.md to the run directory. On an aborted signal it stops after the
+ * current chunk and writes what is done.
+ */
+export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<EvalResult> {
+  const { logger, runDir, signal } = ctx;
+  const tasks = job.eval.tasks.map((name) => getTask(name)); // unknown names fail before the model loads
+  checkSamplingOptions({ topK: job.rollout.topK, topP: job.rollout.topP });
+  const label = policyLabel(job.policy);
+  const modelDir = await resolveModelDir(modelDirOf(job));
+  logger.info({ model: modelDir, policy: label, tasks: job.eval.tasks }, 'opening model');
+  const model = await openPolicyModel({ modelDir, executionProvider: job.model.executionProvider, threads: job.model.threads });
+  let head: TemperatureHead | undefined;
+  const samplesFile = createWriteStream(join(runDir, 'samples.jsonl'));
+  let greedyFile: WriteStream | undefined;
+  const results: TaskResult[] = [];
+  try {
+    let policy: TemperaturePolicy;
+    if (parsePolicySpec(job.policy).name === 'learned') {
+      head = openTemperatureHead(job, model.config.hiddenSize);
+      policy = createPolicy(job.policy, { head: { kind: head.config.kind, grid: head.config.grid } });
+    } else {
+      policy = createPolicy(job.policy);
+    }
+    if (policy.needsTrainingProgress) throw new UserError(`temperature policy "${policy.spec.name}" follows the training step, so it cannot be evaluated on its own`);
+    if (job.eval.greedy) greedyFile = createWriteStream(join(runDir, 'greedy-samples.jsonl'));
+    const csv = openSummaryCsv(runDir);
+
+    for (const task of tasks) {
+      if (signal?.aborted) break;
+      const problems = await loadJobProblems(job, task.name, job.eval.split, job.eval.limit);
+      if (problems.length === 0) throw new UserError(`task ${task.name} has no ${job.eval.split} problems to evaluate`);
+      const passes = job.eval.greedy ? 2 : 1;
+      const progress = new Progress({ label: `eval ${task.name}`, total: problems.length * passes, rateUnit: 'tok' });
+      const started = Date.now();
+      let tokens = 0;
+      const evaluation = await evaluatePolicy({
+        model,
+        policy,
+        ...(head ? { head } : {}),
+        policyLabel: label,
+        task,
+        problems,
+        k: job.eval.k,
+        prompt: { ...(job.task.systemPrompt !== undefined ? { systemPrompt: job.task.systemPrompt } : {}), ...(job.task.instruction !== undefined ? { instruction: job.task.instruction } : {}) },
+        maxNewTokens: job.rollout.maxNewTokens,
+        batchSize: job.rollout.batchSize,
+        sampling: { topK: job.rollout.topK, topP: job.rollout.topP },
+        stopStrings: job.rollout.stop,
+        seed: job.run.seed,
+        greedy: job.eval.greedy,
+        verify: { formatPenalty: job.task.formatPenalty },
+        keepSamples: false,
+        ...(signal ? { signal } : {}),
+        onSamples: (records, greedy) => {
+          const out = greedy ? greedyFile! : samplesFile;
+          out.write(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        },
+        onTokens: (count) => {
+          tokens += count;
+          progress.tick(0, count);
+        },
+        onProblems: (count) => {
+          progress.tick(count * passes);
+          const seconds = (Date.now() - started) / 1000;
+          logger.debug({ task: task.name, tokens, tokensPerSecond: round(tokens / seconds) }, 'evaluated a chunk of problems');
+        },
+      });
+      progress.finish();
+      const seconds = (Date.now() - started) / 1000;
+      const result: TaskResult = { task: task.name, policy: label, summary: evaluation.summary, seconds, completed: evaluation.completed };
+      results.push(result);
+      csv.append(summaryRow(result));
+      const s = evaluation.summary;
+      logger.info(
+        {
+          task: task.name,
+          problems: s.problems,
+          avgAtK: round(s.avgAtK),
+          passAtK: round(s.passAtK),
+          majAtK: round(s.majAtK),
+          ...(s.greedyAccuracy !== null ? { greedyAccuracy: round(s.greedyAccuracy) } : {}),
+          tokensPerSecond: round(s.tokens / seconds),
+          seconds: round(seconds),
+        },
+        evaluation.completed ? 'task evaluated' : 'task stopped early',
+      );
+    }
+    if (signal?.aborted) logger.warn('evaluation stopped early; the results cover the problems finished so far');
+    writeReport(
+      runDir,
+      {
+        model: modelDir,
+        policy: label,
+        ...(head && job.head.path !== undefined ? { head: job.head.path } : {}),
+        k: job.eval.k,
+        split: job.eval.split,
+        limit: job.eval.limit,
+        maxNewTokens: job.rollout.maxNewTokens,
+        topK: job.rollout.topK,
+        topP: job.rollout.topP,
+        seed: job.run.seed,
+        greedy: job.eval.greedy,
+      },
+      results,
+    );
+  } finally {
+    await Promise.all([closeStream(samplesFile), greedyFile ? closeStream(greedyFile) : undefined]);
+    await head?.dispose();
+    await model.dispose();
+  }
+  return { runDir, table: metricsTable(results), results };
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(4));
+}
+
+function closeStream(stream: WriteStream): Promise<void> {
+  return new Promise((done, fail) => {
+    stream.end((error?: Error | null) => (error ? fail(error) : done()));
+  });
 }

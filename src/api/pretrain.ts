@@ -1,8 +1,10 @@
 import type { JobConfig } from '../config/index.js';
-import { CapabilityMissingError } from '../util/errors.js';
+import { pretrain, type PretrainSummary } from '../rl/pretrain.js';
 import type { RunContext } from './context.js';
 
+export type { PretrainSummary };
+
 /** Supervised pretraining of a small model from scratch on synthetic-arith worked solutions. */
-export async function runPretraining(_job: JobConfig, _ctx: RunContext, _options: { resume?: boolean } = {}): Promise<{ runDir: string }> {
-  throw new CapabilityMissingError('supervised pretraining (the default-model issue)');
+export async function runPretraining(job: JobConfig, ctx: RunContext, options: { resume?: boolean } = {}): Promise<PretrainSummary> {
+  return pretrain(job, ctx, options);
 }

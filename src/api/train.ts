@@ -1,18 +1,10 @@
 import type { JobConfig } from '../config/index.js';
-import { CapabilityMissingError } from '../util/errors.js';
+import { train, type TrainOptions, type TrainSummary } from '../rl/trainer.js';
 import type { RunContext } from './context.js';
 
-export interface TrainOptions {
-  /** Continue from the latest checkpoint in the run directory. */
-  resume?: boolean;
-}
-
-export interface TrainResult {
-  runDir: string;
-  iterations: number;
-}
+export type { TrainOptions, TrainSummary };
 
 /** Hierarchical RL training (GRPO over the temperature and token policies, coordinate ascent). */
-export async function runTraining(_job: JobConfig, _ctx: RunContext, _options: TrainOptions = {}): Promise<TrainResult> {
-  throw new CapabilityMissingError('hierarchical RL training (the trainer issue)');
+export async function runTraining(job: JobConfig, ctx: RunContext, options: TrainOptions = {}): Promise<TrainSummary> {
+  return train(job, ctx, options);
 }

@@ -96,9 +96,9 @@ export const taskSchema = z
       .describe('Answer-format instruction appended for chat models, e.g. "put your final answer within \\boxed{}".'),
     formatPenalty: z
       .number()
-      .max(0)
+      .min(0)
       .default(0)
-      .describe('Reward when no final answer can be extracted (0 or negative); negative teaches the format faster.'),
+      .describe('Subtracted from the reward (reward = -formatPenalty) when no final answer can be extracted; positive values teach the answer format faster.'),
   })
   .describe('The task: prompts and the verifier that rewards answers.');
 

@@ -214,6 +214,24 @@ function splitGrad(c: GradientContext): (Value | null)[] {
   return [g.concat(parts, { axis }), null];
 }
 
+function padGrad(c: GradientContext): (Value | null)[] {
+  const { g, gy } = c;
+  const x = x0(c);
+  const mode = c.node.attrs.mode;
+  const pads = intsOf(c.inputs[1]);
+  if ((mode && mode.type === 'string' && mode.value !== 'constant') || !pads || pads.some((p) => p < 0)) {
+    throw new Error(`Pad '${c.node.name}': gradients need mode 'constant' and constant, non-negative pads`);
+  }
+  const r = x.shape.length;
+  const axes = c.inputs[3] ? (intsOf(c.inputs[3]) as number[]).map((a) => normAxis(a, r)) : [...Array(r).keys()];
+  const n = axes.length;
+  // The gradient of the input is the middle of the output gradient.
+  const gx = g.slice(gy, { starts: axes.map((_, i) => pads[i] as number), ends: axes.map((_, i) => (pads[i + n] ? -(pads[i + n] as number) : 2 ** 62)), axes });
+  // The padding value went to every padded element.
+  const gv = c.inputs[2] && c.needs[2] ? g.sub(g.reduceSum(gy, { keepdims: false }), g.reduceSum(gx, { keepdims: false })) : null;
+  return [c.needs[0] ? gx : null, null, gv, null];
+}
+
 /** The gradient table. Ops missing here make grad() throw when they lie on a differentiated path. */
 export const gradientRules: Record<string, GradientRule> = {
   Identity: (c) => [c.gy],
@@ -254,6 +272,15 @@ export const gradientRules: Record<string, GradientRule> = {
   ReduceSum: (c) => [c.g.expand(keptGrad(c), c.g.shape(x0(c))), null],
   ReduceMean: reduceMeanGrad,
   ReduceMax: reduceMaxGrad,
+  ReduceMin: reduceMaxGrad, // the same: the gradient goes to the elements equal to the result
+  Pad: padGrad,
+  CumSum: (c) => {
+    // y_i = sum_{j<=i} x_j, so dx_j = sum_{i>=j} gy_i: the cumulative sum in the other direction.
+    const reverse = attrInt(c.node.attrs, 'reverse', 0) === 1;
+    const exclusive = attrInt(c.node.attrs, 'exclusive', 0) === 1;
+    const attrs = { ...c.node.attrs, reverse: { type: 'int' as const, value: reverse ? 0 : 1 }, exclusive: { type: 'int' as const, value: exclusive ? 1 : 0 } };
+    return [c.g.node('CumSum', [c.gy, x1(c)], attrs)[0] as Value, null];
+  },
   MatMul: matmulGrad,
   Gemm: gemmGrad,
   Max: minMaxGrad(1),

@@ -2,11 +2,13 @@
 import type { Graph, Node, Value } from './ir.js';
 
 /**
- * Removes nodes and initializers that no graph output depends on. Graph inputs are kept (they
- * are the graph's signature, and ONNX Runtime accepts unused inputs). Returns a new Graph that
- * shares the surviving nodes and values.
+ * Removes nodes that no graph output depends on. Graph inputs and initializers are kept by
+ * default: they are the graph's declared parameters (grad() may be asked for the gradient of a
+ * weight the loss ignores, which is zeros) and ONNX Runtime accepts unused ones; pass
+ * `dropUnusedInitializers` to remove weights nothing reads. Returns a new Graph that shares the
+ * surviving nodes and values.
  */
-export function eliminateDeadNodes(graph: Graph): Graph {
+export function eliminateDeadNodes(graph: Graph, opts: { dropUnusedInitializers?: boolean } = {}): Graph {
   const live = new Set<Value>();
   const liveNodes = new Set<Node>();
   const stack = [...graph.outputs];
@@ -23,7 +25,7 @@ export function eliminateDeadNodes(graph: Graph): Graph {
   return {
     name: graph.name,
     inputs: graph.inputs,
-    initializers: graph.initializers.filter((i) => live.has(i.value)),
+    initializers: opts.dropUnusedInitializers ? graph.initializers.filter((i) => live.has(i.value)) : graph.initializers,
     nodes: graph.nodes.filter((n) => liveNodes.has(n)),
     outputs: graph.outputs,
   };

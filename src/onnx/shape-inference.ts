@@ -122,6 +122,8 @@ function matmul(ctx: ShapeContext): ValueInfo[] {
   const dtype = sameDtypes(ctx, [a, b]);
   const as = a.shape.length === 1 ? [1, a.shape[0] as Dim] : a.shape;
   const bs = b.shape.length === 1 ? [b.shape[0] as Dim, 1] : b.shape;
+  const [ka, kb] = [as[as.length - 1], bs[bs.length - 2]];
+  if (typeof ka === 'number' && typeof kb === 'number' && ka !== kb) throw new Error(`MatMul: inner sizes differ ([${a.shape}] @ [${b.shape}])`);
   const batch = broadcastShapes([as.slice(0, -2), bs.slice(0, -2)], ctx.fresh, ctx.op);
   const shape: Dim[] = [...batch];
   if (a.shape.length > 1) shape.push(as[as.length - 2] as Dim);

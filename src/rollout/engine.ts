@@ -113,15 +113,20 @@ async function decodeChunk(
   }));
   let active = all.slice();
   let out = await decoder.prefill(chunk.map((s) => request.prompts[s.promptIndex]!));
-  const V = decoder.vocabSize;
-  const H = decoder.hiddenSize;
+  let headInput = new Float32Array(0);
 
   for (let step = 0; step < request.maxNewTokens && active.length > 0; step++) {
-    const headRows = policy.kind === 'head' ? await request.head!.run(out.hidden, active.length) : null;
+    let headRows: Float32Array | null = null;
+    if (policy.kind === 'head') {
+      const H = out.hidden[0]!.length;
+      if (headInput.length !== active.length * H) headInput = new Float32Array(active.length * H);
+      out.hidden.forEach((row, i) => headInput.set(row, i * H));
+      headRows = await request.head!.run(headInput, active.length);
+    }
     const next: number[] = [];
     active.forEach((seq, row) => {
-      const logits = out.logits.subarray(row * V, (row + 1) * V);
-      const hidden = out.hidden.subarray(row * H, (row + 1) * H);
+      const logits = out.logits[row]!;
+      const hidden = out.hidden[row]!;
       const entropy = entropyOf(logits);
       let temperature: number;
       if (policy.kind === 'head') {

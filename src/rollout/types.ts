@@ -3,12 +3,12 @@
  */
 import type { HeadAction } from '../policy/types.js';
 
-/** Logits and final hidden states of the last position of every active row. */
+/** Logits and final hidden states of the last position of every active row (views valid until the next call). */
 export interface DecodeOutput {
-  /** [rows, V] row-major, untempered */
-  logits: Float32Array;
-  /** [rows, H] row-major: what the temperature head reads */
-  hidden: Float32Array;
+  /** per row: untempered logits [V] */
+  logits: Float32Array[];
+  /** per row: final hidden state [H], what the temperature head reads */
+  hidden: Float32Array[];
 }
 
 /**
@@ -16,8 +16,6 @@ export interface DecodeOutput {
  * Rows are numbered 0..rows-1 in the order the prompts were given; `keepRows` renumbers them.
  */
 export interface BatchDecoder {
-  readonly vocabSize: number;
-  readonly hiddenSize: number;
   /** Runs the (left-padded) prompts; returns the outputs at each prompt's last token. */
   prefill(prompts: readonly (readonly number[])[]): Promise<DecodeOutput>;
   /** Appends one token per active row and returns the outputs at it. */

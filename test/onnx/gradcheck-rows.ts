@@ -181,6 +181,16 @@ export const gradRows: GradRow[] = [
   { op: 'Squeeze', case: 'axes [1]', inputs: { a: f64([2, 1, 3]) }, f: (g, x) => g.squeeze(x.a!, { axes: [1] }) },
   { op: 'Expand', case: '[2,1] -> [3,2,4]', inputs: { a: f64([2, 1]) }, f: (g, x) => g.expand(x.a!, [3, 2, 4]) },
   { op: 'Expand', case: 'symbolic [n,1] -> shape of [n,3]', inputs: { a: { shape: [2, 1], declared: ['n', 1] }, b: { shape: [2, 3], declared: ['n', 3] } }, f: (g, x) => g.add(g.expand(x.a!, g.shape(x.b!)), g.mul(x.b!, 0)) },
+  { op: 'Pad', case: 'constant pads on two axes', inputs: { a: f64([2, 3]) }, f: (g, x) => g.pad(x.a!, [1, 0, 0, 2]) },
+  {
+    op: 'Pad',
+    case: 'padding value as a tensor (gradient to the value)',
+    inputs: { a: f64([2, 3]), v: { shape: [], values: [0.3] } },
+    f: (g, x) => g.node('Pad', [x.a!, g.constant([0, 1, 2, 0], 'int64'), x.v!])[0]!,
+  },
+  { op: 'CumSum', case: 'axis 1', inputs: { a: f64([2, 4]) }, f: (g, x) => g.cumSum(x.a!, { axis: 1 }) },
+  { op: 'CumSum', case: 'reverse, exclusive, axis 0', inputs: { a: f64([3, 2]) }, f: (g, x) => g.cumSum(x.a!, { axis: 0, reverse: true, exclusive: true }) },
+  { op: 'ReduceMin', case: 'axes [0], keepdims=1', inputs: { a: f64([3, 2], 'distinct') }, f: (g, x) => g.reduceMin(x.a!, { axes: [0] }) },
   { op: 'Trilu', case: 'lower, k=1', inputs: { a: f64([2, 3, 3]) }, f: (g, x) => g.trilu(x.a!, { upper: false, k: 1 }) },
 
   // ---- ops without a gradient of their own, and composition -----------------------------------

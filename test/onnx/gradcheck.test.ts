@@ -3,16 +3,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gradientRules } from '../../src/onnx/index.js';
-import { gradCheck } from './helpers.js';
+import { checkInferredShapes, gradCheck } from './helpers.js';
 import { gradRows } from './gradcheck-rows.js';
 
 for (const row of gradRows) {
   test(`gradient of ${row.op}: ${row.case}`, async () => {
-    const { errors } = await gradCheck(row);
+    const { errors, gradGraph, feeds } = await gradCheck(row);
     const tol = row.tol ?? 1e-6;
     for (const [name, err] of Object.entries(errors)) {
       assert.ok(err <= tol, `d loss / d ${name}: relative error ${err.toExponential(2)} > ${tol}${row.reason ? ` (${row.reason})` : ''}`);
     }
+    // The builder's inferred shapes of every forward and backward value match ORT's.
+    await checkInferredShapes(gradGraph, feeds);
   });
 }
 

@@ -1,7 +1,8 @@
 // Shared test helpers for the ONNX layer: a seeded RNG, running graphs in onnxruntime-node, and a
 // finite-difference gradient check (the independent reference for every gradient rule).
 import type * as ort from 'onnxruntime-node';
-import { type DType, type Dim, type Graph, type TensorData, type Value, GraphBuilder, allocate, createSession, grad, toOrtTensor } from '../../src/onnx/index.js';
+import assert from 'node:assert/strict';
+import { type DType, type Dim, type Graph, type TensorData, type Value, GraphBuilder, UNKNOWN_DIM_PREFIX, allocate, createSession, grad, toOrtTensor } from '../../src/onnx/index.js';
 
 /** mulberry32: small, seeded, deterministic. */
 export function rng(seed: number): () => number {
@@ -95,6 +96,7 @@ export interface GradCheckResult {
   /** Norm-wise relative error per wrt input: max|analytic - numeric| / max(max|numeric|, 1e-6). */
   errors: Record<string, number>;
   gradGraph: Graph;
+  feeds: Feeds;
 }
 
 /**
@@ -121,7 +123,7 @@ export async function gradCheck(row: GradRow, seed = 1): Promise<GradCheckResult
   const errors: Record<string, number> = {};
   for (const name of wrt) {
     const base = feeds[name] as TensorData;
-    const h = (row as { step?: number }).step ?? (base.dtype === 'float64' ? 1e-5 : 1e-2);
+    const h = base.dtype === 'float64' ? 1e-5 : 1e-2;
     const step = Math.max(1, Math.floor(base.data.length / (row.maxEntries ?? Infinity)));
     const checked: number[] = [];
     // Evenly spaced, shifted by one more element each time so a matrix's columns are all visited.
@@ -145,5 +147,30 @@ export async function gradCheck(row: GradRow, seed = 1): Promise<GradCheckResult
     }
     errors[name] = worst;
   }
-  return { errors, gradGraph };
+  return { errors, gradGraph, feeds };
+}
+
+/**
+ * Runs `graph` with every node output exposed and checks each inferred shape against the real
+ * one: numbers must match, and each symbolic name must stand for one size throughout.
+ */
+export async function checkInferredShapes(graph: Graph, feeds: Feeds): Promise<number> {
+  const g = GraphBuilder.extend(graph);
+  const probes = new Map<string, { shape: Value['shape'] }>();
+  graph.nodes.forEach((n, i) => n.outputs.forEach((v, j) => probes.set(g.output(g.value(v.name), `probe.${i}.${j}`).name, { shape: [...v.shape] })));
+  const out = await runSession(await createSession(g.build(), { graphOptimizationLevel: 'disabled' }), feeds);
+  const binding = new Map<string, number>();
+  for (const [name, { shape }] of probes) {
+    const dims = out[name]?.dims as number[];
+    assert.equal(dims.length, shape.length, `${name}: rank`);
+    shape.forEach((d, i) => {
+      const real = dims[i] as number;
+      if (typeof d === 'number') assert.equal(real, d, `${name}: dim ${i} inferred ${d}, actual ${real}`);
+      else if (!d.startsWith(UNKNOWN_DIM_PREFIX)) {
+        if (!binding.has(d)) binding.set(d, real);
+        assert.equal(real, binding.get(d), `${name}: '${d}' is ${real} here but ${binding.get(d)} elsewhere`);
+      }
+    });
+  }
+  return probes.size;
 }

@@ -100,3 +100,14 @@ test('answersEquivalent: relTol is configurable', () => {
   assert.equal(answersEquivalent('4.5e33', '4.49e33'), false);
   assert.equal(answersEquivalent('4.5e33', '4.49e33', { relTol: 0.01 }), true);
 });
+
+test('answersEquivalent: the time limit is hard, even inside one long CAS call', () => {
+  answersEquivalent('\\sqrt{2}', '\\sqrt{3}'); // start the CAS worker outside the timed part
+  const started = Date.now();
+  // Compute Engine evaluates this factorial for about a minute when left alone.
+  assert.equal(answersEquivalent('99999999999999999999999!', '99999999999999999999999!+1', { timeLimitMs: 300 }), false);
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed < 3000, `took ${elapsed} ms`);
+  // The stuck worker was replaced: the CAS still answers.
+  assert.equal(answersEquivalent('2\\sqrt{3}', '\\sqrt{12}'), true);
+});

@@ -93,50 +93,68 @@ export interface QkNorm {
 }
 
 /**
- * Multi-head causal attention for rows `q` [N, nh*hd], `k`/`v` [N, kvh*hd] (N = B*S), with
- * `bs` = [B, S] as an int64 tensor. Returns rows [N, nh*hd] and the layer's new cache entry.
+ * The projected rows attention reads: separate q [N, nh*hd], k and v [N, kvh*hd], or one fused
+ * [N, (nh + 2*kvh)*hd] with q, k and v side by side (N = B*S).
+ */
+export type AttentionRows = { q: Value; k: Value; v: Value } | { qkv: Value };
+
+/**
+ * Multi-head causal attention with `bs` = [B, S] as an int64 tensor. Returns rows [N, nh*hd] and
+ * the layer's new cache entry.
  *
  * Grouped queries are folded into the key/value heads instead of repeating keys and values:
  * query head h uses kv head h / rep, so [B, nh, S, hd] reshapes for free to [B, kvh, rep*S, hd]
  * and every score matrix is one product with the shared keys.
  */
-export function attention(
-  g: GraphBuilder,
-  rows: { q: Value; k: Value; v: Value },
-  bs: Value,
-  past: KeyValue | null,
-  shared: AttentionShared,
-  dims: AttentionDims,
-  qkNorm: QkNorm | null,
-): { out: Value; present: KeyValue } {
+export function attention(g: GraphBuilder, rows: AttentionRows, bs: Value, past: KeyValue | null, shared: AttentionShared, dims: AttentionDims, qkNorm: QkNorm | null): { out: Value; present: KeyValue } {
   const { numHeads: nh, numKvHeads: kvh, headDim: hd } = dims;
   const heads = (x: Value, n: number): Value => g.reshape(x, g.concat([bs, g.constant([n, hd], 'int64')], { axis: 0 })); // [B, S, n, hd]
-  let q = heads(rows.q, nh); // [B, S, nh, hd]
-  let k = heads(rows.k, kvh); // [B, S, kvh, hd]
-  const v0 = heads(rows.v, kvh); // [B, S, kvh, hd]
+  let q: Value;
+  let k: Value;
+  let v: Value;
+  if ('qkv' in rows) {
+    const all = heads(rows.qkv, nh + 2 * kvh); // [B, S, nh+2kvh, hd]
+    if (shared.rotary && !qkNorm) {
+      // One rotation for queries and keys together: half the rotary ops of rotating each.
+      const [qk, v0] = g.split(all, { axis: 2, split: [nh + kvh, kvh] }) as [Value, Value]; // [B, S, nh+kvh, hd], [B, S, kvh, hd]
+      [q, k] = g.split(applyRotary(g, qk, shared.rotary), { axis: 2, split: [nh, kvh] }) as [Value, Value]; // [B, S, nh, hd], [B, S, kvh, hd]
+      v = v0;
+    } else {
+      [q, k, v] = g.split(all, { axis: 2, split: [nh, kvh, kvh] }) as [Value, Value, Value]; // [B, S, nh|kvh|kvh, hd]
+    }
+  } else {
+    q = heads(rows.q, nh); // [B, S, nh, hd]
+    k = heads(rows.k, kvh); // [B, S, kvh, hd]
+    v = heads(rows.v, kvh); // [B, S, kvh, hd]
+  }
+  const rotated = 'qkv' in rows && shared.rotary && !qkNorm;
   if (qkNorm) {
     q = rmsNorm(g, q, qkNorm.q, qkNorm.eps);
     k = rmsNorm(g, k, qkNorm.k, qkNorm.eps);
   }
-  if (shared.rotary) {
+  if (shared.rotary && !rotated) {
     q = applyRotary(g, q, shared.rotary);
     k = applyRotary(g, k, shared.rotary);
   }
   const toHeadsFirst = { perm: [0, 2, 1, 3] };
   q = g.transpose(q, toHeadsFirst); // [B, nh, S, hd]
   let key = g.transpose(k, toHeadsFirst); // [B, kvh, S, hd]
-  let value = g.transpose(v0, toHeadsFirst); // [B, kvh, S, hd]
+  let value = g.transpose(v, toHeadsFirst); // [B, kvh, S, hd]
   if (past) {
     key = g.concat([past.key, key], { axis: 2 }); // [B, kvh, T, hd]
     value = g.concat([past.value, value], { axis: 2 }); // [B, kvh, T, hd]
   }
   const rep = nh / kvh;
-  const grouped = rep === 1 ? q : g.reshape(q, [0, kvh, -1, hd]); // [B, kvh, rep*S, hd]
+  // Reshape targets built from the sizes they name (not -1), so the symbolic shapes of queries,
+  // mask and gradients agree and autodiff can sum broadcasts at build time.
+  const sizes = (parts: (Value | number)[]): Value => g.concat(parts.map((p) => (typeof p === 'number' ? g.constant([p], 'int64') : p)), { axis: 0 });
+  const dim = (x: Value, axis: number): Value => g.shape(x, { start: axis, end: axis + 1 });
+  const grouped = rep === 1 ? q : g.reshape(q, sizes([dim(q, 0), kvh, dim(shared.bias, 2), hd])); // [B, kvh, rep*S, hd]
   const keyT = g.transpose(key, { perm: [0, 1, 3, 2] }); // [B, kvh, hd, T]
   const scores = g.mul(g.matmul(grouped, keyT), 1 / Math.sqrt(hd)); // [B, kvh, rep*S, T]
   const weights = g.softmax(g.add(scores, shared.bias), { axis: -1 }); // [B, kvh, rep*S, T]
   let context = g.matmul(weights, value); // [B, kvh, rep*S, hd]
-  if (rep !== 1) context = g.reshape(context, [0, nh, -1, hd]); // [B, nh, S, hd]
+  if (rep !== 1) context = g.reshape(context, sizes([dim(q, 0), nh, dim(q, 2), hd])); // [B, nh, S, hd]
   const merged = g.transpose(context, toHeadsFirst); // [B, S, nh, hd]
   const out = g.reshape(merged, [-1, nh * hd]); // [N, nh*hd]
   return { out, present: { key, value } };

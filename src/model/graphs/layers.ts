@@ -26,22 +26,19 @@ export interface ProjectionSpec {
 }
 
 /**
- * Several projections of the same rows (q/k/v, gate/up). When all their weights are stored in the
- * graph they are concatenated at build time into one weight, so the runtime does one larger
- * matrix product and a Split instead of several small products (fewer kernel launches per
- * decode step); parameters that are graph inputs keep separate products, because concatenating
- * them would copy every weight on every run.
+ * Several projections of the same rows (q/k/v, gate/up) as one: when all their weights are stored
+ * in the graph they are concatenated at build time, so the runtime does one larger matrix product
+ * instead of several small ones (fewer kernel launches per decode step). Returns the fused rows
+ * [N, sum of outs], or null when a weight is a graph input: concatenating inputs would copy every
+ * weight on every run, so those keep separate products.
  */
-export function projections(g: GraphBuilder, params: GraphParams, x: Value, specs: readonly ProjectionSpec[], layout: WeightLayout, fusedName: string): Value[] {
+export function fusedProjection(g: GraphBuilder, params: GraphParams, x: Value, specs: readonly ProjectionSpec[], layout: WeightLayout, fusedName: string): Value | null {
   const constant = specs.every((s) => params.isConstant(s.weight) && (s.bias === null || params.isConstant(s.bias)));
-  if (!constant || specs.length === 1) {
-    return specs.map((s) => linear(g, x, params.get(s.weight), s.bias === null ? null : params.get(s.bias), layout));
-  }
+  if (!constant) return null;
   const tensors = specs.map((s) => params.tensor(s.weight));
   const outSizes = tensors.map((t) => (layout === 'out_in' ? t.dims[0] : t.dims[1]) as number);
   const weight = params.derived(`${fusedName}.weight`, () => concatOut(tensors, layout));
-  const anyBias = specs.some((s) => s.bias !== null);
-  const bias = !anyBias
+  const bias = !specs.some((s) => s.bias !== null)
     ? null
     : params.derived(`${fusedName}.bias`, () => {
         const data = new Float32Array(outSizes.reduce((a, b) => a + b, 0));
@@ -52,7 +49,15 @@ export function projections(g: GraphBuilder, params: GraphParams, x: Value, spec
         });
         return { data, dims: [data.length] };
       });
-  return g.split(linear(g, x, weight, bias, layout), { axis: 1, split: outSizes });
+  return linear(g, x, weight, bias, layout);
+}
+
+/** The projections of {@link fusedProjection}, one value each (split from the fused product when possible). */
+export function projections(g: GraphBuilder, params: GraphParams, x: Value, specs: readonly ProjectionSpec[], layout: WeightLayout, fusedName: string): Value[] {
+  const fused = specs.length > 1 ? fusedProjection(g, params, x, specs, layout, fusedName) : null;
+  if (!fused) return specs.map((s) => linear(g, x, params.get(s.weight), s.bias === null ? null : params.get(s.bias), layout));
+  const outSizes = specs.map((s) => params.tensor(s.weight).dims[layout === 'out_in' ? 0 : 1] as number);
+  return g.split(fused, { axis: 1, split: outSizes });
 }
 
 /** Concatenates weights along their output axis. */

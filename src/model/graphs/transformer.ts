@@ -7,7 +7,7 @@ import type { GraphBuilder, Value } from '../../onnx/index.js';
 import { Registry } from '../../util/registry.js';
 import type { ArchName, ModelConfig } from '../config.js';
 import { type AttentionShared, type KeyValue, attention, attentionBias, rotaryTables } from './attention.js';
-import { activate, layerNorm, linear, projections, rmsNorm } from './layers.js';
+import { activate, fusedProjection, layerNorm, linear, projections, rmsNorm } from './layers.js';
 import type { GraphParams } from './params.js';
 
 /** What one architecture's layers read while building. */
@@ -49,9 +49,11 @@ const llamaFamily: ArchGraph = {
     const bias = (name: string): string | null => (c.attentionBias ? `${at}.self_attn.${name}.bias` : null);
 
     const h = norm(x, 'input_layernorm');
-    const [q, k, v] = projections(g, p, h, ['q_proj', 'k_proj', 'v_proj'].map((n) => ({ weight: `${at}.self_attn.${n}.weight`, bias: bias(n) })), 'out_in', `${at}.self_attn.qkv_proj`) as [Value, Value, Value];
+    const qkvSpecs = ['q_proj', 'k_proj', 'v_proj'].map((n) => ({ weight: `${at}.self_attn.${n}.weight`, bias: bias(n) }));
+    const qkv = fusedProjection(g, p, h, qkvSpecs, 'out_in', `${at}.self_attn.qkv_proj`);
+    const [q, k, v] = qkv ? [] : qkvSpecs.map((s) => linear(g, h, p.get(s.weight), s.bias === null ? null : p.get(s.bias), 'out_in'));
     const qkNorm = c.qkNorm ? { q: p.get(`${at}.self_attn.q_norm.weight`), k: p.get(`${at}.self_attn.k_norm.weight`), eps: c.normEps } : null;
-    const attn = attention(g, { q, k, v }, ctx.bs, past, ctx.attention, c, qkNorm);
+    const attn = attention(g, qkv ? { qkv } : { q: q as Value, k: k as Value, v: v as Value }, ctx.bs, past, ctx.attention, c, qkNorm);
     const oBias = c.attentionOutputBias ? p.get(`${at}.self_attn.o_proj.bias`) : null;
     const x1 = g.add(x, linear(g, attn.out, p.get(`${at}.self_attn.o_proj.weight`), oBias, 'out_in'));
 
@@ -77,8 +79,7 @@ archGraphs.register('gpt2', {
     const conv1d = (h: Value, name: string): Value => linear(g, h, p.get(`${at}.${name}.weight`), p.get(`${at}.${name}.bias`), 'in_out');
 
     // c_attn is q, k and v side by side along its output axis.
-    const [q, k, v] = g.split(conv1d(norm(x, 'ln_1'), 'attn.c_attn'), { axis: 1, numOutputs: 3 }) as [Value, Value, Value]; // [N, H] each
-    const attn = attention(g, { q, k, v }, ctx.bs, past, ctx.attention, c, null);
+    const attn = attention(g, { qkv: conv1d(norm(x, 'ln_1'), 'attn.c_attn') }, ctx.bs, past, ctx.attention, c, null);
     const x1 = g.add(x, conv1d(attn.out, 'attn.c_proj'));
     const mlp = conv1d(activate(g, conv1d(norm(x1, 'ln_2'), 'mlp.c_fc'), c.activation), 'mlp.c_proj');
     return { x: g.add(x1, mlp), present: attn.present };

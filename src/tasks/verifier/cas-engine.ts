@@ -62,7 +62,8 @@ function valuesClose(a: Value, b: Value, relTol: number): boolean {
 function evaluator(ce: ComputeEngine, expr: Expr): (point: Record<string, number>) => Value | null {
   let compiled: ((args?: Record<string, number>) => unknown) | undefined;
   try {
-    compiled = expr.compile() as typeof compiled;
+    // No simplification pass: it can cost hundreds of milliseconds and values do not need it.
+    compiled = expr.compile({ optimize: [] }) as typeof compiled;
   } catch {
     compiled = undefined; // complex constants and some functions do not compile; substitute instead
   }

@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { casEquivalentInline, type CasOptions } from './cas-engine.js';
 import type { CasReply, CasRequest, CasWorkerData } from './cas-worker.js';
@@ -46,7 +44,7 @@ function startThread(): CasThread | undefined {
   try {
     const fromSource = import.meta.url.endsWith('.ts');
     const moduleUrl = new URL(`./cas-worker${fromSource ? '.ts' : '.js'}`, import.meta.url).href;
-    const tsxApi = fromSource ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href : undefined;
+    const tsxApi = fromSource ? import.meta.resolve('tsx/esm/api') : undefined;
     const { port1, port2 } = new MessageChannel();
     const flag = new Int32Array(new SharedArrayBuffer(4));
     const data: CasWorkerData = { port: port2, flag, moduleUrl, tsxApi };
@@ -73,21 +71,50 @@ function stopThread(): void {
   thread = undefined;
 }
 
+/**
+ * Verdicts by (a, b, tolerance, samples). RL groups sample the same answers again and again, and a
+ * CAS comparison costs milliseconds; cleared when full rather than managed as an LRU, for simplicity.
+ */
+const memo = new Map<string, boolean>();
+const MEMO_LIMIT = 10_000;
+
 /** Whether two scalar LaTeX expressions are equal, giving up (not equal) at `options.deadline`. */
 export function casEquivalent(a: string, b: string, options: CasOptions): boolean {
-  if (!workerUnavailable && thread === undefined) {
-    thread = startThread();
-    workerUnavailable = thread === undefined;
+  const key = JSON.stringify([a, b, options.relTol, options.samples]);
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const verdict = compare(a, b, options);
+  if (verdict !== 'timeout') {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, verdict);
   }
+  return verdict === true;
+}
+
+/**
+ * Starts the CAS worker if it is not running (once per process, and again after a timeout).
+ * @returns the milliseconds start-up took, which callers add to their deadline: loading the engine
+ *   is not the comparison's fault
+ */
+export function prepareCas(): number {
+  if (workerUnavailable || thread !== undefined) return 0;
+  const started = Date.now();
+  thread = startThread();
+  workerUnavailable = thread === undefined;
+  return Date.now() - started;
+}
+
+function compare(a: string, b: string, options: CasOptions): boolean | 'timeout' {
+  prepareCas();
   if (thread === undefined) return casEquivalentInline(a, b, options);
 
   const remaining = options.deadline - Date.now();
-  if (remaining <= 0) return false;
+  if (remaining <= 0) return 'timeout';
   Atomics.store(thread.flag, 0, 0);
   thread.port.postMessage({ a, b, options } satisfies CasRequest);
   if (Atomics.wait(thread.flag, 0, 0, remaining) === 'timed-out') {
     stopThread(); // the worker is stuck in the engine; a fresh one starts on the next call
-    return false;
+    return 'timeout';
   }
   const reply = receiveMessageOnPort(thread.port)?.message as CasReply | undefined;
   return reply?.equal === true;

@@ -1,4 +1,4 @@
-import { readBraceGroup } from './latex-scan.js';
+import { matchBraces } from './latex-scan.js';
 
 /** How a final answer is pulled out of a free-form response. */
 export interface ExtractOptions {
@@ -21,15 +21,16 @@ const BOX_COMMAND = /\\(?:boxed|fbox|framebox)(?![a-zA-Z])/g;
  */
 export function lastBoxed(text: string): string | null {
   const starts = [...text.matchAll(BOX_COMMAND)].map((m) => (m.index ?? 0) + m[0].length);
+  if (starts.length === 0) return null;
+  const closeOf = matchBraces(text);
   for (let k = starts.length - 1; k >= 0; k--) {
     let i = starts[k];
     while (text[i] === ' ') i++;
     if (text[i] === '{') {
-      const group = readBraceGroup(text, i);
-      if (group !== null) return group.content.trim();
-      continue;
+      if (closeOf[i] >= 0) return text.slice(i + 1, closeOf[i]).trim();
+      continue; // truncated: an earlier complete box is the answer
     }
-    const bare = /^[^\s$]+/.exec(text.slice(i));
+    const bare = /^[^\s$]+/.exec(text.slice(i, i + 100));
     if (bare !== null && i > starts[k]) return bare[0];
   }
   return null;

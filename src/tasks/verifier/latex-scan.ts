@@ -30,6 +30,25 @@ export function readBraceGroup(text: string, start: number): { content: string; 
   return null;
 }
 
+/**
+ * For every `{` in `text`, the index of its matching `}` (-1 when it never closes), in one pass:
+ * finding the last complete \boxed{} of a long truncated response stays linear.
+ */
+export function matchBraces(text: string): Int32Array {
+  const closeOf = new Int32Array(text.length).fill(-1);
+  const open: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\\') i++; // an escaped brace (`\{`) does not open or close a group
+    else if (ch === '{') open.push(i);
+    else if (ch === '}') {
+      const start = open.pop();
+      if (start !== undefined) closeOf[start] = i;
+    }
+  }
+  return closeOf;
+}
+
 /** Bracket depth at every character, counting (, [, { and their escaped forms alike. */
 function forEachTopLevel(text: string, visit: (i: number) => boolean | void): void {
   let depth = 0;

@@ -1,3 +1,5 @@
+import { readBraceGroup } from './latex-scan.js';
+
 /**
  * Removing units from the end of an answer, so `5 \text{ cm}`, `864 \mbox{ inches}^2`, `60 km/h` and
  * `18 dollars` compare equal to the bare numbers that the datasets' answer fields hold (minerva_math
@@ -41,15 +43,47 @@ function isPlainUnitTail(tail: string): boolean {
 /** The value before a unit must end like a value does, not like an unfinished expression (`x +`). */
 const ENDS_LIKE_VALUE = /[\w})\]!.%']$/;
 
-/** A trailing \text{...}-style group (with an optional power, as in `\mbox{ inches}^2`). */
-const TRAILING_TEXT_UNIT =
-  /^(.*\S)\s*\\(?:text|textrm|textnormal|mathrm|mbox|rm)\s*\{([\s~]*[a-zA-Z][a-zA-Z\s~/.\-^{}\d]*)\}(\s*\^\s*\{?-?\d+\}?)?$/s;
+/** Commands whose trailing group is a unit when it follows a value (`5 \text{ cm}`). */
+const TEXT_COMMAND = /\\(?:text|textrm|textnormal|mathrm|mbox|rm)\s*(?=\{)/g;
 
-/** A trailing plain-text tail of unit-like tokens, after whitespace. */
-const TRAILING_PLAIN = /^(.*?\S)\s+([a-zA-Z][a-zA-Z/^{}\-\d\s]*)$/s;
+/** What a unit inside \text{} looks like: words, powers, slashes (`~cm`, ` inches`, `km/h`). */
+const TEXT_UNIT_CONTENT = /^[\s~]*[a-zA-Z][a-zA-Z\s~/.\-^{}\d]*$/;
+
+/** What may follow a unit group: a power, as in `\mbox{ inches}^2`. */
+const UNIT_POWER = /^\s*(?:\^\s*\{?-?\d+\}?)?\s*$/;
+
+/** A plain-text tail: words with powers and slashes (`km/h`, `square units`, `cm^2`). */
+const PLAIN_TAIL = /^[a-zA-Z][a-zA-Z/^{}\-\d\s]*$/;
 
 /** A value written as a plain number, after which any trailing plain words are taken as units. */
 const PLAIN_NUMBER = /^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)%?$/;
+
+/** Units are short: plain tails are looked for only in the last characters (keeps this linear). */
+const MAX_TAIL_CHARS = 40;
+
+/** `text` without a trailing \text{unit} group, or null when it does not end in one. */
+function withoutTextUnit(text: string): string | null {
+  const last = [...text.matchAll(TEXT_COMMAND)].pop();
+  if (last === undefined || last.index === 0) return null;
+  const group = readBraceGroup(text, last.index + last[0].length);
+  if (group === null || !TEXT_UNIT_CONTENT.test(group.content) || !UNIT_POWER.test(text.slice(group.end))) return null;
+  const value = text.slice(0, last.index).trim();
+  return ENDS_LIKE_VALUE.test(value) ? value : null;
+}
+
+/** `text` without a trailing plain-text unit (`60 km/h`, `18 dollars`), or null. */
+function withoutPlainUnit(text: string): string | null {
+  const from = Math.max(0, text.length - MAX_TAIL_CHARS);
+  // Try the longest tail first: `12 square units` loses both words.
+  for (const gap of text.slice(from).matchAll(/\s+(?=[a-zA-Z])/g)) {
+    const at = from + (gap.index ?? 0);
+    const value = text.slice(0, at).trim();
+    const tail = text.slice(at).trim();
+    if (value === '' || !ENDS_LIKE_VALUE.test(value) || !PLAIN_TAIL.test(tail)) continue;
+    if (isPlainUnitTail(tail) || (PLAIN_NUMBER.test(value) && /^[a-zA-Z\s]+$/.test(tail))) return value;
+  }
+  return null;
+}
 
 /**
  * Removes units from the end of `text`, repeatedly (`\mathrm{ergs} \mathrm{s}^{-1}` loses both).
@@ -58,20 +92,8 @@ const PLAIN_NUMBER = /^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)%?$/;
 export function stripTrailingUnits(text: string): string {
   let current = text.trim();
   for (;;) {
-    const textUnit = TRAILING_TEXT_UNIT.exec(current);
-    if (textUnit !== null && ENDS_LIKE_VALUE.test(textUnit[1].trim())) {
-      current = textUnit[1].trim();
-      continue;
-    }
-    const plain = TRAILING_PLAIN.exec(current);
-    if (plain !== null) {
-      const value = plain[1].trim();
-      const tail = plain[2].trim();
-      if (ENDS_LIKE_VALUE.test(value) && (isPlainUnitTail(tail) || (PLAIN_NUMBER.test(value) && /^[a-zA-Z\s]+$/.test(tail)))) {
-        current = value;
-        continue;
-      }
-    }
-    return current;
+    const stripped = withoutTextUnit(current) ?? withoutPlainUnit(current);
+    if (stripped === null) return current;
+    current = stripped;
   }
 }

@@ -1,0 +1,82 @@
+/**
+ * The temperature-policy update: the head's PPO-clipped objective over every generated token's
+ * (hidden state, temperature action, action log-prob), with the sequence's advantage, through the
+ * head's training graph; AdamW over its gradients. The hidden states were recorded during the
+ * rollout and enter the graph as inputs, so no gradient can reach the LLM (the stop-gradient of the
+ * method holds by construction).
+ */
+import * as ort from 'onnxruntime-node';
+import { createSession } from '../onnx/index.js';
+import type { TemperatureHead } from '../policy/head/head.js';
+import type { Rollout } from '../rollout/types.js';
+import { AdamW } from './optimizer.js';
+import { headBatch, type LossAggregation } from './batch.js';
+
+export interface HeadUpdateOptions {
+  clipLow: number;
+  clipHigh: number;
+  entropyCoef: number;
+  aggregation: LossAggregation;
+}
+
+export interface HeadStepStats {
+  loss: number;
+  /** mean entropy of the head's distribution over the batch's tokens */
+  entropy: number;
+  clipFraction: number;
+  gradNorm: number;
+  applied: boolean;
+  tokens: number;
+}
+
+export class HeadUpdater {
+  private readonly paramFeeds: Record<string, ort.Tensor> = {};
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly head: TemperatureHead,
+    readonly optimizer: AdamW,
+    private readonly options: HeadUpdateOptions,
+  ) {
+    const shapes = head.paramShapes;
+    for (const [name, data] of head.params) this.paramFeeds[name] = new ort.Tensor('float32', data, shapes[name]!);
+  }
+
+  static async open(head: TemperatureHead, optimizer: AdamW, options: HeadUpdateOptions): Promise<HeadUpdater> {
+    return new HeadUpdater(await createSession(head.trainingGraph()), head, optimizer, options);
+  }
+
+  async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number): Promise<HeadStepStats> {
+    const H = this.head.config.inputSize;
+    const batch = headBatch(rollouts, advantages, this.options.aggregation, H);
+    const N = batch.rows;
+    const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
+    const lognormal = this.head.config.kind === 'lognormal';
+    const out = await this.session.run({
+      ...this.paramFeeds,
+      hidden: new ort.Tensor('float32', batch.hidden, [N, H]),
+      actions: lognormal ? new ort.Tensor('float32', batch.temperatures, [N]) : new ort.Tensor('int64', batch.actions, [N]),
+      old_logprobs: new ort.Tensor('float32', batch.oldLogprobs, [N]),
+      advantages: new ort.Tensor('float32', batch.advantages, [N]),
+      mask: new ort.Tensor('float32', batch.mask, [N]),
+      clip_low: scalar(this.options.clipLow),
+      clip_high: scalar(this.options.clipHigh),
+      entropy_coef: scalar(this.options.entropyCoef),
+    });
+    const grads = new Map<string, Float32Array>();
+    for (const name of this.head.params.keys()) grads.set(name, out[`grad.${name}`]!.data as Float32Array);
+    const loss = (out.loss!.data as Float32Array)[0]!;
+    const result = Number.isFinite(loss) ? this.optimizer.step(grads, lr) : { applied: false, gradNorm: NaN };
+    const logprobs = out.logprobs!.data as Float32Array;
+    const entropy = out.entropy!.data as Float32Array;
+    let clipped = 0;
+    let entropySum = 0;
+    for (let i = 0; i < N; i++) {
+      const ratio = Math.exp(logprobs[i]! - batch.oldLogprobs[i]!);
+      const a = batch.advantages[i]!;
+      if ((a > 0 && ratio > 1 + this.options.clipHigh) || (a < 0 && ratio < 1 - this.options.clipLow)) clipped++;
+      entropySum += entropy[i]!;
+    }
+    return { loss, entropy: N ? entropySum / N : 0, clipFraction: N ? clipped / N : 0, gradNorm: result.gradNorm, applied: result.applied, tokens: N };
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Supervised pretraining of a small model from scratch on synthetic-arith worked solutions: the
+ * embedded default model is made this way. A character-level tokenizer (saved as an ordinary
+ * tokenizer.json) keeps the vocabulary tiny; the `ce` training graph gives the gradients; AdamW
+ * with warm-up and cosine decay applies them. The loss covers the solution (and EOS) only: the
+ * model has to answer questions, not write them.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { JobConfig } from '../config/index.js';
+import type { RunContext } from '../api/context.js';
+import { loadCheckpoint, saveCheckpoint, type ParamMap } from '../model/checkpoint.js';
+import { buildCharTokenizer, buildCharTokenizerConfig, CHAR_SPECIAL_TOKENS, writeTokenizerFiles } from '../model/char-tokenizer.js';
+import type { ModelConfig } from '../model/config.js';
+import { initParameters, newModelConfig } from '../model/init.js';
+import { streamFor } from '../rollout/rng.js';
+import { openPolicyModel } from '../rollout/runtime.js';
+import { createPolicy } from '../policy/index.js';
+import { evaluatePolicy } from '../eval/evaluate.js';
+import { loadJobProblems } from '../eval/problems.js';
+import { getTask, type Problem } from '../tasks/index.js';
+import { CsvLog } from '../util/csv-log.js';
+import { UserError } from '../util/errors.js';
+import { Progress } from '../util/progress.js';
+import { createLrSchedule } from './lr-schedule.js';
+import { AdamW } from './optimizer.js';
+import { openTrainSession } from './token-update.js';
+import { readOptimizerInto } from './checkpoint.js';
+import { writeSafetensors } from '../model/safetensors.js';
+
+const COLUMNS = ['step', 'loss', 'grad_norm', 'lr', 'tokens_per_s', 'seconds'] as const;
+const EVAL_COLUMNS = ['step', 'greedy_accuracy', 'sampled_accuracy', 'mean_length'] as const;
+
+export interface PretrainSummary {
+  runDir: string;
+  /** the final model folder */
+  modelDir: string;
+  steps: number;
+  evals: { step: number; greedyAccuracy: number; sampledAccuracy: number }[];
+}
+
+/** The alphabet of the task's texts: every character of both splits' prompts and solutions, plus digits. */
+function alphabetOf(problems: readonly Problem[], prompt: (q: string) => string): string[] {
+  const chars = new Set<string>('0123456789');
+  for (const p of problems) for (const c of prompt(p.question) + (p.solution ?? '')) chars.add(c);
+  return [...chars].sort();
+}
+
+export async function pretrain(job: JobConfig, ctx: RunContext, options: { resume?: boolean } = {}): Promise<PretrainSummary> {
+  if (job.task.name !== 'synthetic-arith') throw new UserError(`pretrain: task.name must be synthetic-arith (got ${job.task.name})`);
+  const task = getTask('synthetic-arith');
+  const train = await loadJobProblems(job, 'synthetic-arith', 'train');
+  const test = await loadJobProblems(job, 'synthetic-arith', 'test', job.train.evalProblems);
+  const stateFile = join(ctx.runDir, 'checkpoints', 'latest', 'pretrain.json');
+  const resume = options.resume && existsSync(stateFile);
+  if (options.resume && !resume) throw new UserError(`${ctx.runDir} has no pretraining checkpoint to resume from`);
+
+  // Tokenizer: characters, written once into a folder every saved model copies.
+  const tokenizerDir = join(ctx.runDir, 'tokenizer');
+  const tokenizerJson = buildCharTokenizer(alphabetOf([...train, ...test], (q) => task.prompt(q)));
+  if (!resume) writeTokenizerFiles(tokenizerDir, tokenizerJson, buildCharTokenizerConfig({ modelMaxLength: 512 }));
+  const vocab = (tokenizerJson as unknown as { model: { vocab: Record<string, number> } }).model.vocab;
+  const idOf = (c: string) => vocab[c] ?? vocab[CHAR_SPECIAL_TOKENS.unk_token]!;
+  const [pad, bos, eos] = [vocab['<pad>']!, vocab['<bos>']!, vocab['<eos>']!];
+
+  const p = job.pretrain;
+  let config: ModelConfig;
+  let params: ParamMap;
+  if (resume) {
+    const saved = loadCheckpoint(join(ctx.runDir, 'checkpoints', 'latest', 'model'));
+    config = saved.config;
+    params = saved.params;
+  } else {
+    config = newModelConfig({
+      arch: p.architecture, vocabSize: Object.keys(vocab).length, hiddenSize: p.hiddenSize, layers: p.layers, heads: p.heads,
+      kvHeads: p.kvHeads, intermediateSize: p.intermediateSize, maxPositions: 512, bosTokenId: bos, eosTokenId: eos, padTokenId: pad,
+    });
+    params = initParameters(config, job.run.seed);
+  }
+  const names = [...params.keys()];
+  const session = await openTrainSession({ config, params }, 'ce', { trainable: 'all' }, { executionProvider: job.model.executionProvider, threads: job.model.threads });
+  const optimizer = new AdamW(new Map(names.map((n) => [n, params.get(n)!.data])), { lr: p.lr, weightDecay: 0.01, maxGradNorm: 1 });
+  let step = 0;
+  if (resume) {
+    step = (JSON.parse(readFileSync(stateFile, 'utf8')) as { step: number }).step;
+    readOptimizerInto(join(ctx.runDir, 'checkpoints', 'latest', 'optimizer.safetensors'), optimizer);
+  }
+  // Short runs (--set pretrain.steps=20) keep a schedule: warm-up never takes the whole run.
+  const lr = createLrSchedule('cosine', { baseLr: p.lr, warmupSteps: Math.min(p.warmupSteps, p.steps - 1), totalSteps: p.steps, minLrRatio: 0.1 });
+  const metrics = new CsvLog<Record<(typeof COLUMNS)[number], number>>(join(ctx.runDir, 'metrics.csv'), COLUMNS);
+  const evalCsv = new CsvLog<Record<(typeof EVAL_COLUMNS)[number], number>>(join(ctx.runDir, 'eval.csv'), EVAL_COLUMNS);
+  if (resume) {
+    metrics.truncate((r) => Number(r.step) <= step);
+    evalCsv.truncate((r) => Number(r.step) <= step);
+  }
+  const paramFeeds = Object.fromEntries(names.map((n) => [n, new ort.Tensor('float32', params.get(n)!.data, params.get(n)!.dims)]));
+  const encode = (text: string) => [...text].map(idOf);
+  const evals: PretrainSummary['evals'] = [];
+  const progress = new Progress({ label: 'pretrain', total: p.steps, rateUnit: 'tok' });
+  progress.tick(step);
+
+  const save = (dir: string) => saveCheckpoint(dir, config, params, { tokenizerDir });
+  const checkpoint = () => {
+    const root = join(ctx.runDir, 'checkpoints');
+    const temp = join(root, `.tmp-${process.pid}`);
+    rmSync(temp, { recursive: true, force: true });
+    mkdirSync(temp, { recursive: true });
+    save(join(temp, 'model'));
+    const state = optimizer.exportState();
+    writeSafetensors(join(temp, 'optimizer.safetensors'), [...state.tensors].map(([name, data]) => ({ name, dims: [data.length], data })), { metadata: { step: String(state.step) } });
+    writeFileSync(join(temp, 'pretrain.json'), JSON.stringify({ step }) + '\n');
+    rmSync(join(root, 'latest'), { recursive: true, force: true });
+    renameSync(temp, join(root, 'latest'));
+  };
+  const evaluate = async () => {
+    const dir = join(ctx.runDir, 'checkpoints', `.eval-${process.pid}`);
+    rmSync(dir, { recursive: true, force: true });
+    save(dir);
+    const model = await openPolicyModel({ modelDir: dir, executionProvider: job.model.executionProvider, threads: job.model.threads });
+    const common = { model, task, problems: test, k: 1, maxNewTokens: job.rollout.maxNewTokens, batchSize: job.rollout.batchSize, seed: job.run.seed };
+    const greedy = await evaluatePolicy({ ...common, policy: createPolicy('greedy'), policyLabel: 'greedy' });
+    const sampled = await evaluatePolicy({ ...common, policy: createPolicy('fixed:1.0'), policyLabel: 'fixed:1.0' });
+    await model.dispose();
+    rmSync(dir, { recursive: true, force: true });
+    const row = { step, greedy_accuracy: greedy.summary.avgAtK, sampled_accuracy: sampled.summary.avgAtK, mean_length: greedy.summary.meanLength };
+    evalCsv.append(row);
+    evals.push({ step, greedyAccuracy: row.greedy_accuracy, sampledAccuracy: row.sampled_accuracy });
+    ctx.logger.info(row, 'held-out evaluation');
+  };
+
+  while (step < p.steps && !ctx.signal?.aborted) {
+    const started = performance.now();
+    const rng = streamFor(job.run.seed, 0x73667420, step);
+    const rows = Array.from({ length: p.batchSize }, () => train[Math.floor(rng.uniform() * train.length)]!);
+    const seqs = rows.map((prob) => {
+      const prompt = [bos, ...encode(task.prompt(prob.question))];
+      return { ids: [...prompt, ...encode(prob.solution ?? ''), eos], promptLength: prompt.length };
+    });
+    const T = Math.max(...seqs.map((s) => s.ids.length));
+    const B = seqs.length;
+    const inputIds = new BigInt64Array(B * T).fill(BigInt(pad));
+    const attention = new BigInt64Array(B * T);
+    const lossMask = new Float32Array(B * T);
+    seqs.forEach((s, b) => {
+      s.ids.forEach((id, t) => {
+        inputIds[b * T + t] = BigInt(id);
+        attention[b * T + t] = 1n;
+        if (t >= s.promptLength) lossMask[b * T + t] = 1;
+      });
+    });
+    const out = await session.run({
+      ...paramFeeds,
+      input_ids: new ort.Tensor('int64', inputIds, [B, T]),
+      attention_mask: new ort.Tensor('int64', attention, [B, T]),
+      loss_mask: new ort.Tensor('float32', lossMask, [B, T]),
+    });
+    const grads = new Map(names.map((n) => [n, out[`grad.${n}`]!.data as Float32Array]));
+    const rate = lr.lrAt(step);
+    const report = optimizer.step(grads, rate);
+    step++;
+    const seconds = (performance.now() - started) / 1000;
+    const loss = (out.loss!.data as Float32Array)[0]!;
+    const tokens = seqs.reduce((n, s) => n + s.ids.length, 0);
+    metrics.append({ step, loss, grad_norm: report.gradNorm, lr: rate, tokens_per_s: tokens / seconds, seconds });
+    progress.tick(1, tokens, `loss ${loss.toFixed(3)}`);
+    if (step % 50 === 0) ctx.logger.info({ step, loss, lr: rate }, 'pretrain');
+    if (p.evalEvery > 0 && step % p.evalEvery === 0) await evaluate();
+    if (p.checkpointEvery > 0 && step % p.checkpointEvery === 0) checkpoint();
+  }
+  progress.finish();
+  checkpoint();
+  const modelDir = join(ctx.runDir, 'model');
+  save(modelDir);
+  if (step === p.steps && (p.evalEvery === 0 || step % p.evalEvery !== 0)) await evaluate();
+  return { runDir: ctx.runDir, modelDir, steps: step, evals };
+}

@@ -1,0 +1,137 @@
+/**
+ * The token-policy update: GRPO's clipped objective on temperature-scaled log-probabilities, run
+ * through the LLM's `policy` training graph (the "separate backward graph"), then AdamW in
+ * TypeScript over the gradients it returns.
+ *
+ * The graph takes the trainable parameters as inputs named as in the checkpoint. The parameter
+ * arrays are owned here and updated in place by the optimiser, so the ORT tensors that wrap them
+ * (created once) always carry the current weights, and the decode session sees the same arrays.
+ */
+import * as ort from 'onnxruntime-node';
+import { createSession, toModelBytes } from '../onnx/index.js';
+import { buildTrainGraph, type ModelWeights } from '../model/graphs/train-graphs.js';
+import { cachedGraphPath } from '../model/graph-cache.js';
+import type { ParamSelection } from '../model/graphs/params.js';
+import type { Rollout } from '../rollout/types.js';
+import type { FloatTensor } from '../model/safetensors.js';
+import { AdamW } from './optimizer.js';
+import { tokenBatch, type LossAggregation, type TokenBatch } from './batch.js';
+
+/** Models whose weights exceed one protobuf's 2 GiB are loaded from a cached file with external data. */
+const IN_MEMORY_MAX_BYTES = 2 ** 31 - 2 ** 26;
+
+export interface TokenUpdateOptions {
+  clipLow: number;
+  clipHigh: number;
+  klCoef: number;
+  entropyCoef: number;
+  aggregation: LossAggregation;
+}
+
+export interface MiniBatchStats {
+  loss: number;
+  clipFraction: number;
+  /** mean over weighted tokens of (old - new) log-prob: k1 estimate of KL(old || new) */
+  approxKl: number;
+  gradNorm: number;
+  applied: boolean;
+  tokens: number;
+}
+
+/** Opens a training graph's session: in memory for small models, from the graph cache for large ones. */
+export async function openTrainSession(
+  model: ModelWeights & { dir?: string },
+  kind: 'ce' | 'policy' | 'score',
+  options: { trainable: ParamSelection; klPenalty?: boolean; entropyBonus?: boolean },
+  session: { executionProvider: string; threads: number },
+): Promise<ort.InferenceSession> {
+  const providers = session.executionProvider === 'cpu' ? ['cpu'] : [session.executionProvider, 'cpu'];
+  const sessionOptions = { executionProviders: providers, ...(session.threads > 0 ? { intraOpNumThreads: session.threads } : {}) };
+  let bytes = 0;
+  for (const p of model.params.values()) bytes += p.data.byteLength;
+  if (bytes > IN_MEMORY_MAX_BYTES) {
+    const { path } = cachedGraphPath(model, { kind, options: { ...options, entropyOutput: true } });
+    return createSession(path, sessionOptions);
+  }
+  return createSession(toModelBytes(buildTrainGraph(model, kind, { ...options, entropyOutput: true })), sessionOptions);
+}
+
+/** Feeds shared by the `policy` and `score` graphs for one packed batch. */
+export function batchFeeds(batch: TokenBatch): Record<string, ort.Tensor> {
+  const dims = [batch.rows, batch.length];
+  return {
+    input_ids: new ort.Tensor('int64', batch.inputIds, dims),
+    attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
+    temperatures: new ort.Tensor('float32', batch.temperatures, dims),
+  };
+}
+
+export class TokenPolicyUpdater {
+  private readonly paramFeeds: Record<string, ort.Tensor> = {};
+
+  constructor(
+    private readonly session: ort.InferenceSession,
+    /** trainable parameters, updated in place */
+    readonly params: Map<string, FloatTensor>,
+    readonly optimizer: AdamW,
+    private readonly options: TokenUpdateOptions,
+  ) {
+    for (const [name, p] of params) this.paramFeeds[name] = new ort.Tensor('float32', p.data, [...p.dims]);
+  }
+
+  /**
+   * One gradient step on a mini-batch of rollouts.
+   * @param refLogprobs per rollout, the frozen reference model's log-probs of its completion tokens (KL only)
+   */
+  async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number, refLogprobs?: readonly Float32Array[]): Promise<MiniBatchStats> {
+    const batch = tokenBatch(rollouts, advantages, this.options.aggregation);
+    const dims = [batch.rows, batch.length];
+    const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
+    const feeds: Record<string, ort.Tensor> = {
+      ...batchFeeds(batch),
+      old_logprobs: new ort.Tensor('float32', batch.oldLogprobs, dims),
+      loss_mask: new ort.Tensor('float32', batch.lossMask, dims),
+      advantages: new ort.Tensor('float32', batch.advantages, [batch.rows]),
+      clip_low: scalar(this.options.clipLow),
+      clip_high: scalar(this.options.clipHigh),
+      ...this.paramFeeds,
+    };
+    if (this.options.klCoef > 0) {
+      feeds.ref_logprobs = new ort.Tensor('float32', alignCompletion(rollouts, refLogprobs!, batch.length), dims);
+      feeds.kl_coef = scalar(this.options.klCoef);
+    }
+    if (this.options.entropyCoef > 0) feeds.entropy_coef = scalar(this.options.entropyCoef);
+    const out = await this.session.run(feeds);
+    const grads = new Map<string, Float32Array>();
+    for (const name of this.params.keys()) grads.set(name, out[`grad.${name}`]!.data as Float32Array);
+    const loss = (out.loss!.data as Float32Array)[0]!;
+    const result = Number.isFinite(loss) ? this.optimizer.step(grads, lr) : { applied: false, gradNorm: NaN };
+    return {
+      loss,
+      clipFraction: (out.clip_fraction!.data as Float32Array)[0]!,
+      approxKl: approxKl(batch, out.logprobs!.data as Float32Array),
+      gradNorm: result.gradNorm,
+      applied: result.applied,
+      tokens: batch.tokens,
+    };
+  }
+}
+
+/** Per-rollout completion log-probs placed at their positions in the packed [B, T] layout. */
+export function alignCompletion(rollouts: readonly Rollout[], perRollout: readonly Float32Array[], T: number): Float32Array {
+  const out = new Float32Array(rollouts.length * T);
+  rollouts.forEach((r, b) => out.set(perRollout[b]!, b * T + r.promptIds.length));
+  return out;
+}
+
+function approxKl(batch: TokenBatch, logprobs: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < batch.lossMask.length; i++) {
+    const w = batch.lossMask[i]!;
+    if (w === 0) continue;
+    num += w * (batch.oldLogprobs[i]! - logprobs[i]!);
+    den += w;
+  }
+  return den > 0 ? num / den : 0;
+}

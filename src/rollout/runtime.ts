@@ -1,0 +1,195 @@
+/**
+ * The one way the trainer and evaluation open a model for rollouts: the checkpoint's config, its
+ * tokenizer, a KV-cache decoder behind the engine's {@link BatchDecoder} interface, how a task's
+ * question becomes prompt tokens, and (for `learned`) the temperature head the job describes.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JobConfig } from '../config/index.js';
+import { loadCheckpoint, type Checkpoint } from '../model/checkpoint.js';
+import type { ModelConfig } from '../model/config.js';
+import { DecodeSession } from '../model/decode-session.js';
+import type { ParamSelection } from '../model/graphs/params.js';
+import type { FloatTensor } from '../model/safetensors.js';
+import { ModelTokenizer } from '../model/tokenizer.js';
+import { TemperatureHead } from '../policy/head/index.js';
+import { BOXED_INSTRUCTION, buildChatMessages } from '../tasks/index.js';
+import { UserError } from '../util/errors.js';
+import type { BatchDecoder } from './types.js';
+
+export interface OpenPolicyModelOptions {
+  /** a local Hugging Face model folder (resolve Hub ids first with `resolveModelDir`) */
+  modelDir: string;
+  executionProvider?: 'cpu' | 'cuda' | 'webgpu';
+  /** ONNX Runtime intra-op threads; 0 or undefined lets ONNX Runtime choose */
+  threads?: number;
+  /**
+   * Checkpoint names of the parameters the caller will update between rollouts ({@link PolicyModel.setWeights}):
+   * the decode graph takes them as inputs; every other parameter is baked into the graph.
+   */
+  trainableParams?: readonly string[];
+  /** the folder's checkpoint when the caller has loaded it already (saves reading the weights twice) */
+  checkpoint?: Checkpoint;
+}
+
+/** How a question becomes a prompt. */
+export interface PromptOptions {
+  /** the task's plain-text template, used when the tokenizer has no chat template */
+  plainPrompt: (question: string) => string;
+  /** chat models: the system message (default none) */
+  systemPrompt?: string;
+  /** chat models: appended to the question (default the \boxed{} instruction the verifier reads) */
+  instruction?: string;
+}
+
+/** Parameter values by checkpoint name (the arrays are used as they are, not copied). */
+export type WeightMap =
+  | ReadonlyMap<string, { readonly data: Float32Array; readonly dims: readonly number[] }>
+  | Readonly<Record<string, { readonly data: Float32Array; readonly dims: readonly number[] }>>;
+
+/** An opened model, ready for {@link generateRollouts}. */
+export interface PolicyModel {
+  readonly modelDir: string;
+  readonly config: ModelConfig;
+  readonly tokenizer: ModelTokenizer;
+  readonly decoder: BatchDecoder;
+  /** generation stops at any of these: the model's EOS ids and the tokenizer's eos_token */
+  readonly eosTokenIds: readonly number[];
+  /** the initial values of `trainableParams`, as loaded from the checkpoint */
+  readonly trainableWeights: ReadonlyMap<string, FloatTensor>;
+  /** true when prompts are rendered with the tokenizer's chat template */
+  readonly usesChatTemplate: boolean;
+  /** The prompt's token ids: the chat template when the tokenizer has one, else the task's plain template. */
+  encodePrompt(question: string, options: PromptOptions): number[];
+  /** The text of generated ids, special tokens (EOS) left out: what the verifier grades. */
+  decodeText(ids: readonly number[]): string;
+  /** The text of one token, special tokens included (for per-token records). */
+  tokenText(id: number): string;
+  /** Feeds new values of trainable parameters to the decode graph; used by every later rollout. */
+  setWeights(weights: WeightMap): void;
+  dispose(): Promise<void>;
+}
+
+/** Opens a model folder for rollouts (see {@link PolicyModel}). */
+export async function openPolicyModel(options: OpenPolicyModelOptions): Promise<PolicyModel> {
+  const { modelDir } = options;
+  if (!existsSync(join(modelDir, 'tokenizer.json'))) {
+    throw new UserError(`model folder ${modelDir} has no tokenizer.json; rollouts need a tokenizer to build prompts and read answers`);
+  }
+  const tokenizer = ModelTokenizer.load(modelDir);
+  const checkpoint = options.checkpoint ?? loadCheckpoint(modelDir);
+  const trainable = options.trainableParams ?? [];
+  const unknown = trainable.filter((name) => !checkpoint.params.has(name));
+  if (unknown.length > 0) throw new UserError(`trainable parameters not in ${modelDir}: ${unknown.slice(0, 4).join(', ')}`);
+  // Exact names, anchored: selectParams compiles strings as unanchored regexes.
+  const paramInputs: ParamSelection = trainable.length === 0 ? 'none' : trainable.map((name) => new RegExp(`^${escapeRegExp(name)}$`));
+  const session = await DecodeSession.load(checkpoint, {
+    paramInputs,
+    cache: true,
+    executionProvider: options.executionProvider ?? 'cpu',
+    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+  });
+  const trainableWeights = new Map(trainable.map((name) => [name, checkpoint.params.get(name)!]));
+  if (trainableWeights.size > 0) session.setWeights(trainableWeights);
+  const config = checkpoint.config;
+  return new OpenedModel(modelDir, config, tokenizer, session, eosIdsOf(config, tokenizer), trainableWeights);
+}
+
+class OpenedModel implements PolicyModel {
+  readonly decoder: BatchDecoder;
+  readonly usesChatTemplate: boolean;
+  /** the id prepended to plain prompts, or null (see {@link plainBosId}) */
+  private readonly bosId: number | null;
+
+  constructor(
+    readonly modelDir: string,
+    readonly config: ModelConfig,
+    readonly tokenizer: ModelTokenizer,
+    private readonly session: DecodeSession,
+    readonly eosTokenIds: readonly number[],
+    readonly trainableWeights: ReadonlyMap<string, FloatTensor>,
+  ) {
+    // DecodeSession has the engine's BatchDecoder shape (per-row views of the last position).
+    this.decoder = session;
+    this.usesChatTemplate = tokenizer.chatTemplate !== null;
+    this.bosId = plainBosId(config, tokenizer);
+  }
+
+  encodePrompt(question: string, options: PromptOptions): number[] {
+    if (this.usesChatTemplate) {
+      const messages = buildChatMessages(question, {
+        systemPrompt: options.systemPrompt ?? null,
+        answerInstruction: options.instruction ?? BOXED_INSTRUCTION,
+      });
+      return this.tokenizer.encodeChat(messages, { addGenerationPrompt: true });
+    }
+    const ids = this.tokenizer.encode(options.plainPrompt(question));
+    if (this.bosId !== null && ids[0] !== this.bosId) ids.unshift(this.bosId);
+    if (ids.length === 0) throw new UserError(`the prompt of question ${JSON.stringify(question.slice(0, 40))} has no tokens`);
+    return ids;
+  }
+
+  decodeText(ids: readonly number[]): string {
+    return this.tokenizer.decode(ids, { skipSpecialTokens: true });
+  }
+
+  tokenText(id: number): string {
+    return this.tokenizer.decode([id]);
+  }
+
+  setWeights(weights: WeightMap): void {
+    const entries = weights instanceof Map ? [...weights] : Object.entries(weights);
+    this.session.setWeights(new Map(entries.map(([name, t]) => [name, { data: t.data, dims: [...t.dims] }])));
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** The model's EOS ids and the tokenizer's eos_token (chat models end turns with it), without duplicates. */
+function eosIdsOf(config: ModelConfig, tokenizer: ModelTokenizer): number[] {
+  const ids = new Set(config.eosTokenIds);
+  const tokenizerEos = tokenizer.specialTokenId('eos_token');
+  if (tokenizerEos !== null) ids.add(tokenizerEos);
+  return [...ids];
+}
+
+/**
+ * Plain prompts start with BOS when the tokenizer declares a bos_token that is also the model's
+ * bos_token_id (introspect's character models are trained on `<bos>question...`), unless the
+ * tokenizer's post-processor already adds it (Llama). Qwen declares no bos_token, so its prompts
+ * are left as they are.
+ */
+function plainBosId(config: ModelConfig, tokenizer: ModelTokenizer): number | null {
+  const id = tokenizer.specialTokenId('bos_token');
+  return id !== null && id === config.bosTokenId ? id : null;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The temperature head of a job: the trained one at `job.head.path`, else a fresh head from the
+ * `head` section seeded with `job.run.seed`.
+ * @param hiddenSize the model's hidden size (the head's input width)
+ */
+export function openTemperatureHead(job: Pick<JobConfig, 'head' | 'run'>, hiddenSize: number): TemperatureHead {
+  if (job.head.path !== undefined) {
+    const head = TemperatureHead.load(job.head.path);
+    if (head.config.inputSize !== hiddenSize) {
+      throw new UserError(`temperature head ${job.head.path} reads hidden states of width ${head.config.inputSize}, but the model's are ${hiddenSize}`);
+    }
+    return head;
+  }
+  return TemperatureHead.create({
+    kind: job.head.kind,
+    grid: job.head.grid,
+    hiddenSize: job.head.hiddenSize,
+    initTemperature: job.head.initTemperature,
+    initSpread: job.head.initSpread,
+    inputSize: hiddenSize,
+    seed: job.run.seed,
+  });
+}

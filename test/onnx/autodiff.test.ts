@@ -1,0 +1,76 @@
+// grad()'s contract beyond single-op rules: missing rules fail at build time naming the op,
+// stopGradient blocks, unreachable inputs get zeros, integer paths carry no gradient, and the
+// forward graph is left untouched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GraphBuilder, createSession, grad } from '../../src/onnx/index.js';
+import { runSession, tensor } from './helpers.js';
+
+const X = [0.5, -1.25, 2, 0.75, -0.5, 1.5];
+
+test('grad() through an op with no rule throws at build time, naming the op', () => {
+  const g = new GraphBuilder('topk');
+  const x = g.input('x', 'float64', [2, 3]);
+  const [values] = g.topK(x, 2);
+  g.output(g.reduceSum(values, { keepdims: false }), 'loss');
+  assert.throws(() => grad(g.build(), 'loss', ['x']), (e: Error) => /no gradient rule for op 'TopK'/.test(e.message));
+});
+
+test('an op with no rule is fine off the differentiated path', async () => {
+  const g = new GraphBuilder('side');
+  const x = g.input('x', 'float64', [2, 3]);
+  const z = g.input('z', 'float64', [2, 3]);
+  const [side] = g.topK(z, 3); // depends on z only
+  g.output(g.reduceSum(g.add(g.mul(x, x), side), { keepdims: false }), 'loss');
+  const out = await runSession(await createSession(grad(g.build(), 'loss', ['x'])), { x: tensor('float64', X, [2, 3]), z: tensor('float64', X, [2, 3]) });
+  assert.deepEqual(out['grad.x']?.values, X.map((v) => 2 * v));
+});
+
+test('stopGradient blocks the gradient: d/dx [x * stop(x)] = x, not 2x', async () => {
+  const g = new GraphBuilder('stop');
+  const x = g.input('x', 'float64', [2, 3]);
+  g.output(g.reduceSum(g.mul(x, g.stopGradient(x)), { keepdims: false }), 'loss');
+  const out = await runSession(await createSession(grad(g.build(), 'loss', ['x'])), { x: tensor('float64', X, [2, 3]) });
+  assert.deepEqual(out['grad.x']?.values, X);
+});
+
+test('a wrt input the loss does not depend on gets zeros of its (runtime) shape', async () => {
+  const g = new GraphBuilder('unused');
+  const x = g.input('x', 'float64', ['n', 3]);
+  g.input('u', 'float64', ['n', 'k']);
+  g.initializer('w', new Float64Array([1, 2, 3, 4]), [2, 2]);
+  g.output(g.reduceSum(g.exp(x), { keepdims: false }), 'loss');
+  const out = await runSession(await createSession(grad(g.build(), 'loss', ['x', 'u', 'w'])), {
+    x: tensor('float64', X, [2, 3]),
+    u: tensor('float64', [1, 2, 3, 4, 5, 6, 7, 8], [2, 4]),
+  });
+  assert.deepEqual(out['grad.u'], { dims: [2, 4], values: new Array<number>(8).fill(0) });
+  assert.deepEqual(out['grad.w'], { dims: [2, 2], values: [0, 0, 0, 0] });
+  assert.deepEqual(out['grad.x']?.values, X.map(Math.exp));
+});
+
+test('integer and boolean paths carry no gradient; a non-scalar loss is differentiated as its sum', async () => {
+  const g = new GraphBuilder('ints');
+  const x = g.input('x', 'float64', [2, 3]);
+  const rounded = g.cast(g.cast(x, { to: 'int64' }), { to: 'float64' }); // piecewise constant
+  g.output(g.add(g.mul(x, 3), rounded), 'loss'); // [2, 3]
+  const out = await runSession(await createSession(grad(g.build(), 'loss', ['x'])), { x: tensor('float64', X, [2, 3]) });
+  assert.deepEqual(out['grad.x']?.values, new Array<number>(6).fill(3));
+  assert.deepEqual(out.loss?.dims, [2, 3]);
+});
+
+test('grad() leaves the forward graph untouched and checks its arguments', () => {
+  const g = new GraphBuilder('fwd');
+  const x = g.input('x', 'float64', [3]);
+  const w = g.initializer('w', new Float64Array([1, 2, 3]), [3]);
+  g.output(g.reduceSum(g.mul(g.tanh(x), w), { keepdims: false }), 'loss');
+  g.output(g.argMax(x, { axis: 0, keepdims: false }), 'best');
+  const forward = g.build();
+  const before = JSON.stringify(forward.nodes.map((n) => [n.op, n.name, n.inputs.map((v) => v?.name), n.outputs.map((v) => v.name)]));
+  const training = grad(forward, 'loss', ['x', 'w'], { keepOutputs: ['best'] });
+  assert.equal(JSON.stringify(forward.nodes.map((n) => [n.op, n.name, n.inputs.map((v) => v?.name), n.outputs.map((v) => v.name)])), before);
+  assert.deepEqual(training.outputs.map((v) => v.name), ['loss', 'grad.x', 'grad.w', 'best']);
+  assert.throws(() => grad(forward, 'loss', ['nope']), /no value named 'nope'/);
+  assert.throws(() => grad(forward, 'loss', ['x'], { keepOutputs: ['missing'] }), /not an output/);
+  assert.throws(() => grad(forward, 'best', ['x']), /must be floating point/);
+});

@@ -1,0 +1,145 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { niceAxis } from '../../src/report/scale.js';
+import { binnedStats, samplePoints } from '../../src/report/stats.js';
+import { barChart, binnedScatter, lineChart } from '../../src/report/svg-charts.js';
+import { svgToPng, writeChart } from '../../src/report/png.js';
+import { countClass, pngSize, xmlProblems } from './xml-check.js';
+
+/** Pixel coordinates of a path's vertices ("M x y L x y ..."). */
+function pathPoints(d: string): [number, number][] {
+  return [...d.matchAll(/[ML](-?[\d.]+) (-?[\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+}
+
+test('niceAxis picks 1-2-5 steps covering the data (hand-computed)', () => {
+  const rows: { lo: number; hi: number; ticks: number[]; decimals: number }[] = [
+    { lo: 0, hi: 1, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1], decimals: 1 },
+    { lo: 0.3, hi: 0.68, ticks: [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7], decimals: 2 },
+    { lo: -3, hi: 7, ticks: [-4, -2, 0, 2, 4, 6, 8], decimals: 0 },
+    // a constant gets +-10% around it: [4.5, 5.5] in steps of 0.2
+    { lo: 5, hi: 5, ticks: [4.4, 4.6, 4.8, 5, 5.2, 5.4, 5.6], decimals: 1 },
+    // a span of a few ulps (the computed mean of a constant) is the constant's axis
+    { lo: 0.6, hi: 0.6000000000000003, ticks: [0.54, 0.56, 0.58, 0.6, 0.62, 0.64, 0.66], decimals: 2 },
+    { lo: NaN, hi: 3, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1], decimals: 1 },
+  ];
+  for (const row of rows) {
+    const axis = niceAxis(row.lo, row.hi);
+    assert.deepEqual(axis.ticks, row.ticks, `${row.lo}..${row.hi}`);
+    assert.equal(axis.decimals, row.decimals);
+  }
+});
+
+test('lineChart: one path per series, markers per point, labels, escaped title, affine y-up mapping', () => {
+  const series = [
+    { name: 'learned', points: [0, 1, 2, 3, 4].map((i): [number, number] => [i * 10, 0.2 + 0.1 * i]) },
+    { name: 'fixed:0.6', points: [0, 1, 2, 3, 4].map((i): [number, number] => [i * 10, 0.3]) },
+    { name: 'edt <T0=1>', points: [[0, 0.25], [40, 0.4], [20, NaN]] as [number, number][] },
+  ];
+  const svg = lineChart({ title: 'Reward <&> "quoted"', xLabel: 'iteration', yLabel: 'mean reward', series });
+  assert.deepEqual(xmlProblems(svg), []);
+  assert.equal(countClass(svg, 'series'), 3);
+  assert.equal(countClass(svg, 'marker'), 5 + 5 + 2); // the NaN point is left out
+  assert.match(svg, /Reward &lt;&amp;&gt; &quot;quoted&quot;/);
+  assert.doesNotMatch(svg, /Reward <&>/);
+  assert.match(svg, /edt &lt;T0=1&gt;/);
+  assert.match(svg, />iteration<\/text>/);
+  assert.match(svg, />mean reward<\/text>/);
+  const d = /<path d="([^"]+)"[^>]*class="series" data-name="learned"/.exec(svg)?.[1];
+  assert.ok(d, 'learned series path');
+  const pixels = pathPoints(d);
+  assert.equal(pixels.length, 5);
+  // equal data steps give equal pixel steps, and y grows upward (pixel y falls)
+  for (let i = 1; i < 5; i++) {
+    assert.ok(Math.abs(pixels[i][0] - pixels[i - 1][0] - (pixels[1][0] - pixels[0][0])) < 0.02);
+    assert.ok(Math.abs(pixels[i][1] - pixels[i - 1][1] - (pixels[1][1] - pixels[0][1])) < 0.02);
+  }
+  assert.ok(pixels[4][1] < pixels[0][1]);
+});
+
+test('barChart: bars with heights proportional to values, error bars, value labels, n/a for NaN', () => {
+  const bars = [
+    { label: 'learned', value: 0.6, error: 0.05 },
+    { label: 'fixed:0.6', value: 0.3, error: 0.02 },
+    { label: 'a<b & c', value: 0.45 },
+    { label: 'broken', value: NaN },
+  ];
+  const svg = barChart({ title: 'avg@8 on GSM8K', yLabel: 'avg@8', bars });
+  assert.deepEqual(xmlProblems(svg), []);
+  assert.equal(countClass(svg, 'bar'), 3);
+  assert.equal(countClass(svg, 'error-bar'), 2);
+  assert.match(svg, />0\.6 ± 0\.05</);
+  assert.match(svg, />0\.45</);
+  assert.match(svg, />n\/a</);
+  assert.match(svg, /a&lt;b &amp; c/);
+  assert.match(svg, />avg@8<\/text>/);
+  const heights = [...svg.matchAll(/<rect [^>]*height="([\d.]+)"[^>]*class="bar"/g)].map((m) => Number(m[1]));
+  assert.equal(heights.length, 3);
+  assert.ok(Math.abs(heights[0] / heights[1] - 2) < 0.01, `${heights}`);
+  assert.ok(Math.abs(heights[2] / heights[1] - 1.5) < 0.01, `${heights}`);
+});
+
+test('binnedScatter: sampled points, one mean per non-empty bin covering every point, correlations', () => {
+  // y = 2x + 1 on x in [0, 10): Pearson and Spearman are exactly 1
+  const points = Array.from({ length: 200 }, (_, i): [number, number] => [i / 20, 2 * (i / 20) + 1]);
+  const svg = binnedScatter({ title: 'T vs H', xLabel: 'entropy', yLabel: 'temperature', points, bins: 5, maxPoints: 50, correlation: { x: 'entropy', y: 'temperature' } });
+  assert.deepEqual(xmlProblems(svg), []);
+  assert.equal(countClass(svg, 'point'), 50);
+  assert.equal(countClass(svg, 'bin-mean'), 5);
+  const counts = [...svg.matchAll(/class="bin-mean" data-count="(\d+)"/g)].map((m) => Number(m[1]));
+  assert.deepEqual(counts, [40, 40, 40, 40, 40]);
+  assert.match(svg, /Pearson r = 1\.000/);
+  assert.match(svg, /Spearman ρ = 1\.000/);
+  assert.match(svg, /points \(50 of 200\)/);
+
+  const flat = binnedScatter({ title: 't', xLabel: 'x', yLabel: 'y', points: points.map(([x]) => [x, 0.6]), bins: 4, correlation: { x: 'entropy', y: 'temperature' } });
+  assert.deepEqual(xmlProblems(flat), []);
+  assert.match(flat, /Pearson r = undefined \(constant temperature\)/);
+  const yTicks = [...flat.matchAll(/<g class="y-tick">.*?<text[^>]*>([^<]+)</g)].map((m) => m[1]);
+  assert.deepEqual(yTicks, ['0.54', '0.56', '0.58', '0.60', '0.62', '0.64', '0.66']);
+});
+
+test('binnedStats: means and sample stds per bin (hand-computed)', () => {
+  const bins = binnedStats([0, 1, 2, 3], [1, 3, 10, 20], 2);
+  assert.deepEqual(bins.map((b) => b.count), [2, 2]);
+  assert.deepEqual(bins.map((b) => b.meanY), [2, 15]);
+  assert.ok(Math.abs(bins[0].stdY - Math.SQRT2) < 1e-12);
+  assert.ok(Math.abs(bins[1].stdY - Math.sqrt(50)) < 1e-12);
+  // a large offset with a tiny spread keeps its precision: std of {1000.001, 1000.003} is sqrt(2e-6)
+  const offset = binnedStats([0, 1], [1000.001, 1000.003], 1);
+  assert.ok(Math.abs(offset[0].stdY - Math.sqrt(2e-6)) < 1e-9);
+  assert.ok(Number.isNaN(binnedStats([0, 5], [1, 2], 2)[0].stdY)); // one point: no sample std
+});
+
+test('samplePoints: a deterministic subset in original order', () => {
+  const items = Array.from({ length: 1000 }, (_, i) => i);
+  const a = samplePoints(items, 100);
+  assert.equal(a.length, 100);
+  assert.equal(new Set(a).size, 100);
+  assert.deepEqual(a, [...a].sort((x, y) => x - y));
+  assert.deepEqual(samplePoints(items, 100), a);
+  assert.notDeepEqual(samplePoints(items, 100, 7), a);
+  assert.deepEqual(samplePoints([3, 1, 2], 10), [3, 1, 2]);
+});
+
+test('svgToPng renders at the requested width; writeChart writes .svg and .png', () => {
+  const svg = lineChart({ title: 'x', xLabel: 'a', yLabel: 'b', series: [{ name: 's', points: [[0, 0], [1, 1]] }] });
+  for (const width of [300, 1200]) {
+    const size = pngSize(svgToPng(svg, { width }));
+    assert.equal(size.width, width);
+    assert.ok(Math.abs(size.height - Math.round((width * 460) / 760)) <= 1, `${size.height}`);
+  }
+  assert.throws(() => svgToPng('<svg><g></svg>'));
+  const dir = mkdtempSync(join(tmpdir(), 'introspect-charts-'));
+  try {
+    const files = writeChart(join(dir, 'curve'), svg, { width: 400 });
+    assert.deepEqual(files, [join(dir, 'curve.svg'), join(dir, 'curve.png')]);
+    assert.ok(files.every((f) => existsSync(f)));
+    assert.equal(readFileSync(files[0], 'utf8'), svg);
+    assert.equal(pngSize(readFileSync(files[1])).width, 400);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -207,6 +207,9 @@ function checkPaired(x: ArrayLike<number>, y: ArrayLike<number>): void {
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   checkPaired(x, y);
   if (x.length < 2) return NaN;
+  // A constant side has no correlation; test it exactly, since a rounded mean of equal values
+  // leaves tiny non-zero deviations (sum of squares ~1e-30) that would give a spurious ~0.
+  if (isConstant(x) || isConstant(y)) return NaN;
   const mx = mean(x);
   const my = mean(y);
   let sxy = 0;
@@ -218,6 +221,11 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
     syy += (y[i] - my) ** 2;
   }
   return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : NaN;
+}
+
+function isConstant(v: ArrayLike<number>): boolean {
+  for (let i = 1; i < v.length; i++) if (v[i] !== v[0]) return false;
+  return true;
 }
 
 /** 1-based ranks, tied values sharing the mean of their ranks. */

@@ -214,12 +214,13 @@ export class GraphCore {
       return outs;
     }
     if (folded?.[0]?.constant) return [this.constant(folded[0].constant)];
-    const key = `${op}|${inputs.map((v) => (v ? this.idOf(v) : '')).join(',')}|${numOutputs}|${attrKey(attrs)}`;
-    const seen = this.cse.get(key);
+    // Random ops draw anew each time they appear, so they are never shared.
+    const key = /^(Random|Multinomial|Bernoulli)/.test(op) ? undefined : `${op}|${inputs.map((v) => (v ? this.idOf(v) : '')).join(',')}|${numOutputs}|${attrKey(attrs)}`;
+    const seen = key === undefined ? undefined : this.cse.get(key);
     if (seen) return seen;
     const outs = this.emit(op, inputs, attrs, numOutputs, infos);
     if (folded?.[0]?.symbolic) (outs[0] as Value).symbolic = folded[0].symbolic;
-    this.cse.set(key, outs);
+    if (key !== undefined) this.cse.set(key, outs);
     return outs;
   }
 

@@ -56,7 +56,7 @@ test('plain {response, answer} lines: verdicts with line numbers (blank lines sk
       [1, '0.5', '\\frac{1}{2}', true],
       [3, '13', '12', false],
       [4, '4', null, false],
-      [5, '3', 'x = 3', true],
+      [5, '3', '$x = 3$', true],
     ],
   );
   assert.equal(result.accuracy, 0.5);

@@ -159,3 +159,11 @@ test('binned means over equal-width bins', () => {
   assert.deepEqual([inside[0].count, inside[0].meanY], [2, 3.5]);
   assert.throws(() => binnedMeans(x, y, 0), /bins must be/);
 });
+
+test('pearson of a constant series is NaN, even when its mean rounds', async () => {
+  const { pearson } = await import('../../src/eval/metrics.js');
+  const x = Array.from({ length: 200 }, (_, i) => i / 20);
+  const y = x.map(() => 0.6);
+  assert.ok(Number.isNaN(pearson(x, y)));
+  assert.ok(Number.isNaN(pearson(y, x)));
+});

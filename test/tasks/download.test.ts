@@ -90,10 +90,15 @@ test('download: a server that never answers times out', async () => {
   });
 });
 
-test('download: a refused connection is a UserError', async () => {
+test('download: a refused connection is a UserError naming the cause', async () => {
+  // A port that was just free: bind it, note it, release it.
+  const probe = createServer();
+  await new Promise<void>((ok) => probe.listen(0, '127.0.0.1', ok));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((ok) => probe.close(() => ok()));
   await withTempDir(async (dataDir) => {
-    // Port 9 (discard) on loopback is closed on test machines; the error names the cause.
-    await assert.rejects(getTask('aime24').load({ dataDir, mirrorBaseUrl: 'http://127.0.0.1:9', downloadTimeoutMs: 2000 }), UserError);
+    const load = getTask('aime24').load({ dataDir, mirrorBaseUrl: `http://127.0.0.1:${port}`, downloadTimeoutMs: 2000 });
+    await assert.rejects(load, (e: unknown) => e instanceof UserError && /ECONNREFUSED/.test(e.message));
   });
 });
 

@@ -44,6 +44,7 @@ const CASES: ReadonlyArray<readonly [string, string, boolean, string]> = [
   ['4.2', '4.2 %', true, 'percent with a space'],
   // units and wrappers
   ['5 \\text{ cm}', '5', true, '\\text unit'],
+  ['10', '\\text{10 dollars}', true, 'unit inside the same \\text group'],
   ['1.6 \\mathrm{~cm}', '1.6', true, '\\mathrm unit with a tie'],
   ['864 \\mbox{ inches}^2', '864', true, 'unit with a power'],
   ['\\frac{600}{7}', '\\frac{600}{7} km/h', true, 'plain compound unit'],
@@ -54,6 +55,8 @@ const CASES: ReadonlyArray<readonly [string, string, boolean, string]> = [
   ['1,000', '1000', true, 'thousands separator'],
   ['10,\\!080', '10080', true, 'thousands separator with \\!'],
   ['11,\\! 111,\\! 111,\\! 100', '11111111100', true, 'several separators'],
+  ['1000', 'x = 1,000', true, 'thousands separator after a variable prefix'],
+  ['(2,12) \\cup (12,102)', '(2,12102)', false, 'commas inside intervals are not thousands separators'],
   ['42', '42.', true, 'trailing period'],
   ['x=5', '5', true, 'variable prefix'],
   ['f(x)=\\frac{1}{x}', '\\frac{1}{x}', true, 'function prefix'],

@@ -26,11 +26,18 @@ export function normalizeAnswer(raw: string): string {
   s = s.replace(/\\neq(?![a-zA-Z])/g, '\\ne');
   s = s.replace(/\\text\s*\{\s*(?:or|and)\s*\}/g, ','); // "x=2 \text{ or } x=3" lists two answers
   s = stripTrailingUnits(stripTrailingPunctuation(s));
-  s = unwrapTextCommands(s);
+  s = stripTrailingUnits(unwrapTextCommands(s)); // `\text{10 dollars}` hides its unit until unwrapped
   s = fixShorthand(s);
   s = stripTrailingPunctuation(s);
-  if (/^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?$/.test(s)) s = s.replace(/,/g, ''); // 1,000 → 1000
-  return compactSpaces(s);
+  return compactSpaces(joinThousands(s));
+}
+
+/**
+ * `1,000` → `1000` when the whole text is one number with thousands separators. Only then: inside
+ * a list or interval (`(2,12) \cup (12,102)`) a comma separates values.
+ */
+export function joinThousands(s: string): string {
+  return /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?$/.test(s) ? s.replace(/,/g, '') : s;
 }
 
 /** Trailing sentence punctuation: `42.` ends a sentence (and as a number, `42.` is 42 anyway). */

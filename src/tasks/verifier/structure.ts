@@ -1,5 +1,5 @@
 import { outerBrackets, splitTopLevel } from './latex-scan.js';
-import { stripVariablePrefix } from './normalize.js';
+import { joinThousands, stripVariablePrefix } from './normalize.js';
 
 /**
  * The shape of an answer, read from normalised LaTeX before any value is compared:
@@ -20,7 +20,7 @@ const MATRIX = /^\\begin\{([pbvBV]?matrix|array)\}(?:\{[^{}]*\})?(.*)\\end\{\1\}
 
 /** Parses normalised answer text (see normalizeAnswer) into its shape. */
 export function parseAnswer(latex: string): AnswerNode {
-  const s = stripVariablePrefix(latex.trim());
+  const s = joinThousands(stripVariablePrefix(latex.trim())); // `x=1,000` is one number
 
   const union = splitTopLevel(s, '\\cup');
   if (union.length > 1) return { kind: 'set', items: union.map(parseAnswer) };

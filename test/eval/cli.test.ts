@@ -1,0 +1,59 @@
+/**
+ * `introspect eval` and `introspect grade` as a user runs them: the real CLI entry (bin/run.js, the
+ * compiled commands) on a tiny character model, with a fresh graph cache.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../../src/config/index.js';
+import { writeTinyCharModel } from './tiny-char-model.js';
+
+const temp = mkdtempSync(join(tmpdir(), 'introspect-eval-cli-'));
+const modelDir = writeTinyCharModel();
+after(() => {
+  rmSync(temp, { recursive: true, force: true });
+  rmSync(modelDir, { recursive: true, force: true });
+});
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const env = { ...process.env, CI: '1', INTROSPECT_CACHE_DIR: join(temp, 'cache') };
+  const r = spawnSync(process.execPath, [resolve(packageRoot, 'bin', 'run.js'), ...args], { encoding: 'utf8', env, timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('introspect eval synthetic-arith --model <dir> --k 4 --limit 20 --out <dir>', () => {
+  const out = join(temp, 'run');
+  const { status, stdout, stderr } = cli('eval', 'synthetic-arith', '--model', modelDir, '--k', '4', '--limit', '20', '--max-new-tokens', '16', '--policy', 'fixed:0.7', '--out', out);
+  assert.equal(status, 0, stderr);
+  assert.match(stdout, /^\| metric \| synthetic-arith \|$/m);
+  assert.match(stdout, /^\| pass@k \| \d+\.\d% \|$/m);
+  assert.match(stdout, new RegExp(`run directory: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  for (const name of ['summary.csv', 'samples.jsonl', 'report.md', 'config.yaml']) assert.ok(existsSync(join(out, name)), name);
+  const [header, row] = readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\n');
+  assert.equal(header, 'task,policy,k,problems,avg_at_k,avg_ci_low,avg_ci_high,pass_at_k,maj_at_k,greedy_acc,mean_length,mean_temperature,seconds');
+  assert.match(row!, /^synthetic-arith,fixed:0\.7,4,20,/);
+  const samples = readFileSync(join(out, 'samples.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(samples.length, 80);
+  assert.ok(samples.every((l) => (JSON.parse(l) as { temperatures: number[] }).temperatures.every((t) => t === 0.7)));
+});
+
+test('introspect eval with an unknown task: one line naming it, non-zero', () => {
+  const unknown = cli('eval', 'gsm9k', '--model', modelDir, '--out', join(temp, 'bad1'));
+  assert.notEqual(unknown.status, 0);
+  assert.match(unknown.stderr, /gsm9k/);
+  assert.doesNotMatch(unknown.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('introspect grade --input <file> [--task gsm8k]', () => {
+  const input = join(temp, 'answers.jsonl');
+  writeFileSync(input, [JSON.stringify({ response: '#### 18', answer: 'She makes 18.\n#### 18' }), JSON.stringify({ response: 'It is 4', answer: 'So 3.\n#### 3' })].join('\n'));
+  const graded = cli('grade', '--input', input, '--task', 'gsm8k');
+  assert.equal(graded.status, 0, graded.stderr);
+  assert.match(graded.stdout, /accuracy: 50\.00% \(1\/2\)/);
+  const missing = cli('grade', '--input', join(temp, 'nope.jsonl'));
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /nope\.jsonl: no such file/);
+});

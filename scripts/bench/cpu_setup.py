@@ -7,6 +7,11 @@ OpenBLAS picks its kernels from the CPU model it detects, and on virtual CPUs it
 about 3x slower than the AVX2/AVX-512 ones the CPU has. So, unless the user already chose one,
 name the kernel family from the CPU's feature flags. Harmless where OpenBLAS is not the BLAS.
 
+OMP_WAIT_POLICY defaults to PASSIVE: idle OpenMP threads sleep instead of spinning. On a machine
+shared with other work (2 cores, a dozen runnable processes) spinning threads burn the time slices
+their partners need, and a 2-thread rollout measured ~10x slower than with PASSIVE. Set
+OMP_WAIT_POLICY=ACTIVE to measure with spinning (perhaps a little faster on an idle machine).
+
 Import this module before torch: `import cpu_setup  # noqa: F401` as the first import.
 """
 
@@ -36,7 +41,14 @@ def openblas_coretype(flags: set[str]) -> str | None:
     return None
 
 
-if "torch" not in sys.modules and "OPENBLAS_CORETYPE" not in os.environ:
-    coretype = openblas_coretype(_cpu_flags())
-    if coretype:
-        os.environ["OPENBLAS_CORETYPE"] = coretype
+if "torch" not in sys.modules:
+    if "OPENBLAS_CORETYPE" not in os.environ:
+        coretype = openblas_coretype(_cpu_flags())
+        if coretype:
+            os.environ["OPENBLAS_CORETYPE"] = coretype
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def settings() -> dict[str, str | None]:
+    """The settings in force, for benchmark reports."""
+    return {name.lower(): os.environ.get(name) for name in ("OPENBLAS_CORETYPE", "OMP_WAIT_POLICY")}

@@ -14,7 +14,6 @@ import cpu_setup  # noqa: F401  (first: chooses the BLAS kernels before torch lo
 
 import argparse
 import json
-import os
 import statistics
 import time
 
@@ -91,7 +90,7 @@ def main() -> None:
         # CPU time of all threads: with the machine to itself about threads x seconds; far less
         # means the run waited for cores that other processes held.
         "cpu_seconds": statistics.median(cpu_times),
-        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+        **cpu_setup.settings(),
         "cache": args.cache,
         "temperature": args.temperature,
         "model": args.model,

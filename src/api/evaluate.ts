@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { modelDirOf, type JobConfig } from '../config/index.js';
-import { evaluatePolicy } from '../eval/evaluate.js';
+import { evaluatePolicy, policyLabel } from '../eval/evaluate.js';
 import { loadJobProblems } from '../eval/problems.js';
 import { metricsTable, openSummaryCsv, summaryRow, writeReport, type TaskResult } from '../eval/report.js';
 import { resolveModelDir } from '../model/hub.js';
@@ -9,7 +9,7 @@ import { createPolicy, parsePolicySpec, type TemperaturePolicy } from '../policy
 import type { TemperatureHead } from '../policy/head/index.js';
 import { openPolicyModel, openTemperatureHead } from '../rollout/runtime.js';
 import { checkSamplingOptions } from '../rollout/sampling.js';
-import { getTask } from '../tasks/index.js';
+import { getTask, tasks } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
 import type { RunContext } from './context.js';
@@ -21,14 +21,6 @@ export interface EvalResult {
   results: TaskResult[];
 }
 
-/** The policy as written in records and reports: `fixed:0.6`, `edt`, `{name: edt, N: 0.8}` as `edt:N=0.8`. */
-export function policyLabel(spec: JobConfig['policy']): string {
-  if (typeof spec === 'string') return spec;
-  const { name, ...params } = spec;
-  const pairs = Object.entries(params).map(([k, v]) => `${k}=${String(v)}`);
-  return pairs.length === 0 ? name : `${name}:${pairs.join(',')}`;
-}
-
 /**
  * Benchmark evaluation: for each task of `job.eval`, k samples per problem under `job.policy`,
  * graded by the task's verifier; writes summary.csv, samples.jsonl (greedy-samples.jsonl with
@@ -37,7 +29,10 @@ export function policyLabel(spec: JobConfig['policy']): string {
  */
 export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<EvalResult> {
   const { logger, runDir, signal } = ctx;
-  const tasks = job.eval.tasks.map((name) => getTask(name)); // unknown names fail before the model loads
+  // Unknown names fail before the model loads.
+  const unknown = job.eval.tasks.filter((name) => !tasks.has(name));
+  if (unknown.length > 0) throw new UserError(`eval.tasks: unknown task "${unknown[0]}"; valid: ${tasks.names().join(', ')}`);
+  const evalTasks = job.eval.tasks.map((name) => getTask(name));
   checkSamplingOptions({ topK: job.rollout.topK, topP: job.rollout.topP });
   const label = policyLabel(job.policy);
   const modelDir = await resolveModelDir(modelDirOf(job));
@@ -59,7 +54,7 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
     if (job.eval.greedy) greedyFile = createWriteStream(join(runDir, 'greedy-samples.jsonl'));
     const csv = openSummaryCsv(runDir);
 
-    for (const task of tasks) {
+    for (const task of evalTasks) {
       if (signal?.aborted) break;
       const problems = await loadJobProblems(job, task.name, job.eval.split, job.eval.limit);
       if (problems.length === 0) throw new UserError(`task ${task.name} has no ${job.eval.split} problems to evaluate`);
@@ -125,7 +120,7 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
       {
         model: modelDir,
         policy: label,
-        ...(head && job.head.path !== undefined ? { head: job.head.path } : {}),
+        ...(head ? { head: job.head.path ?? 'a fresh, untrained head' } : {}),
         k: job.eval.k,
         split: job.eval.split,
         limit: job.eval.limit,

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { readJsonl } from '../tasks/data/jsonl.js';
-import { getTask, gradeRecords, type GradeRecord, type RawRecord } from '../tasks/index.js';
+import { getTask, gradeRecords, tasks, type GradeRecord, type RawRecord } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
 
 export interface GradeFileOptions {
@@ -33,6 +33,7 @@ export interface GradeFileResult {
 export async function gradeFile(options: GradeFileOptions): Promise<GradeFileResult> {
   const { input } = options;
   if (!existsSync(input) || !statSync(input).isFile()) throw new UserError(`${input}: no such file to grade`);
+  if (options.task !== undefined && !tasks.has(options.task)) throw new UserError(`unknown task "${options.task}"; valid: ${tasks.names().join(', ')}`);
   const task = options.task === undefined ? undefined : getTask(options.task);
   const rows = await readJsonl(input);
   const records: (GradeRecord & { line: number })[] = rows.map(({ line, value }) => {

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { createRunDir, loadJobFile, validateJob, writeResolvedConfig, type JobConfig } from '../config/index.js';
 import { runEvaluation } from '../api/evaluate.js';
 import { BaseCommand, outFlag, setFlag } from '../cli/base.js';
+import { withInterrupt } from '../cli/interrupt.js';
 
 export default class Eval extends BaseCommand {
   static override summary = 'Evaluate a model and temperature policy on math benchmarks (avg@k, pass@k, maj@k).';
@@ -43,7 +44,7 @@ export default class Eval extends BaseCommand {
     const runDir = createRunDir('eval', flags.out ?? config.run.out);
     const { logger } = this.openLogger({ ...flags, 'log-level': flags['log-level'] ?? config.run.logLevel }, runDir);
     writeResolvedConfig(runDir, config);
-    const result = await runEvaluation(config, { logger, runDir });
+    const result = await withInterrupt((signal) => runEvaluation(config, { logger, runDir, signal }));
     this.log(result.table);
     this.log(`run directory: ${result.runDir}`);
   }

@@ -64,6 +64,14 @@ export interface EvaluatePolicyResult {
   completed: boolean;
 }
 
+/** A policy spec as written in records and reports: `fixed:0.6`, `edt`, and `{name: edt, N: 0.8}` as `edt:N=0.8`. */
+export function policyLabel(spec: string | { readonly name: string; readonly [param: string]: unknown }): string {
+  if (typeof spec === 'string') return spec;
+  const { name, ...params } = spec;
+  const pairs = Object.entries(params).map(([k, v]) => `${k}=${String(v)}`);
+  return pairs.length === 0 ? name : `${name}:${pairs.join(',')}`;
+}
+
 /** Evaluates a policy on problems (see {@link EvaluatePolicyOptions}). */
 export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<EvaluatePolicyResult> {
   if (!Number.isInteger(options.k) || options.k < 1) throw new RangeError(`k must be a positive integer, got ${options.k}`);
@@ -146,9 +154,17 @@ function toRecord(r: Rollout, problem: Problem, policy: string, promptIds: reado
     correct: verdict.correct,
     reward: verdict.reward,
     tokens: r.tokens.map((id) => model.tokenText(id)),
-    temperatures: Array.from(r.temperatures),
-    entropies: Array.from(r.entropies),
-    logprobs: Array.from(r.logprobs),
+    temperatures: jsonFloats(r.temperatures),
+    entropies: jsonFloats(r.entropies),
+    logprobs: jsonFloats(r.logprobs),
     finishReason: r.finishReason,
   };
+}
+
+/**
+ * Float32 values as the shortest decimals that keep float32's ~7 significant digits: 0.7 is written
+ * as 0.7, not as its float32 neighbour 0.699999988079071, and the file stays half as large.
+ */
+function jsonFloats(values: Float32Array): number[] {
+  return Array.from(values, (x) => Number(x.toPrecision(7)));
 }

@@ -85,7 +85,7 @@ export function metricsTable(results: readonly TaskResult[]): string {
 export interface ReportHeader {
   model: string;
   policy: string;
-  /** a trained head's folder, when the policy is `learned` */
+  /** the temperature head (a trained head's folder, or a note that it is fresh), when the policy is `learned` */
   head?: string;
   k: number;
   split: string;
@@ -101,7 +101,7 @@ export interface ReportHeader {
 export function reportMarkdown(header: ReportHeader, results: readonly TaskResult[]): string {
   const settings = [
     `- model: \`${header.model}\``,
-    `- policy: \`${header.policy}\`${header.head ? ` (head \`${header.head}\`)` : ''}`,
+    `- policy: \`${header.policy}\`${header.head ? ` (head: ${header.head})` : ''}`,
     `- k = ${header.k} samples per problem; split ${header.split}; ${header.limit > 0 ? `first ${header.limit} problems` : 'all problems'}`,
     `- sampling: max ${header.maxNewTokens} new tokens, top-k ${header.topK || 'off'}, top-p ${header.topP < 1 ? header.topP : 'off'}, seed ${header.seed}`,
     `- greedy pass: ${header.greedy ? 'yes' : 'no'}`,

@@ -10,15 +10,13 @@
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../util/errors.js';
 import { createSession, toModelBytes } from '../onnx/index.js';
-import { loadCheckpoint } from './checkpoint.js';
 import type { ModelConfig } from './config.js';
-import { type CachedGraphOptions, cachedGraphPath } from './graph-cache.js';
-import { buildDecodeGraph } from './graphs/decode-graph.js';
+import { cachedGraphPath, folderSource, weightsSource } from './graph-cache.js';
+import { buildDecodeGraph, pastKeyName, pastValueName, presentKeyName, presentValueName } from './graphs/decode-graph.js';
 import type { ParamSelection } from './graphs/params.js';
 import type { ModelWeights } from './graphs/train-graphs.js';
 import { expectedParameters } from './parameters.js';
 import type { FloatTensor } from './safetensors.js';
-import { pastKeyName, pastValueName, presentKeyName, presentValueName } from './graphs/decode-graph.js';
 
 /** Where the graph runs: ONNX Runtime execution provider names ('cpu', 'cuda', 'webgpu', ...). */
 export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu' | (string & {});
@@ -37,7 +35,7 @@ export interface LoadDecoderOptions extends DecodeSessionOptions {
    * it in memory. Default: on for model folders, off for in-memory weights. Graphs whose weights
    * exceed one protobuf (2 GiB) go through a file unless `cache` is false.
    */
-  cache?: boolean | CachedGraphOptions;
+  cache?: boolean | { cacheDir?: string };
 }
 
 /** The last position of every row after a prefill or a step. */
@@ -93,17 +91,17 @@ export class DecodeSession {
    * A session for a model folder or loaded weights, over a decode graph that computes logits for
    * the last position only (all a decode loop reads).
    */
-  static async load(model: string | (ModelWeights & { dir?: string }), opts: LoadDecoderOptions = {}): Promise<DecodeSession> {
-    const weights = typeof model === 'string' ? loadCheckpoint(model) : model;
+  static async load(model: string | ModelWeights, opts: LoadDecoderOptions = {}): Promise<DecodeSession> {
+    const source = typeof model === 'string' ? folderSource(model) : weightsSource(model);
     const options = { lastLogitsOnly: true, paramInputs: opts.paramInputs ?? 'none' };
     // One protobuf holds at most 2 GiB, so bigger models always go through a file with external data.
-    const weightBytes = expectedParameters(weights.config).reduce((sum, p) => sum + 4 * p.dims.reduce((a, b) => a * b, 1), 0);
+    const weightBytes = expectedParameters(source.config).reduce((sum, p) => sum + 4 * p.dims.reduce((a, b) => a * b, 1), 0);
     const useCache = opts.cache ?? (typeof model === 'string' || weightBytes > IN_MEMORY_MAX_BYTES);
     if (useCache) {
-      const { path } = cachedGraphPath(weights, { kind: 'decode', options }, typeof useCache === 'object' ? useCache : {});
-      return DecodeSession.open(path, weights.config, opts);
+      const { path } = cachedGraphPath(source, { kind: 'decode', options }, typeof useCache === 'object' ? useCache : {});
+      return DecodeSession.open(path, source.config, opts);
     }
-    return DecodeSession.open(toModelBytes(buildDecodeGraph(weights, options)), weights.config, opts);
+    return DecodeSession.open(toModelBytes(buildDecodeGraph(source.load(), options)), source.config, opts);
   }
 
   /** Rows in the batch. */

@@ -52,7 +52,7 @@ export const greedy: TokenChooser = ({ logits }) => {
 
 export interface GenerateTokensOptions extends LoadDecoderOptions {
   /** a model folder, loaded weights, or an open session (reused: its batch is replaced) */
-  model: string | (ModelWeights & { dir?: string }) | DecodeSession;
+  model: string | ModelWeights | DecodeSession;
   /** prompts as token ids (any lengths; batched with left padding) */
   inputIds: readonly (readonly number[])[];
   maxNewTokens: number;

@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, write
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Graph, saveModel } from '../onnx/index.js';
-import type { ModelConfig } from './config.js';
+import { loadCheckpoint } from './checkpoint.js';
+import { type ModelConfig, readModelConfig } from './config.js';
 import { expectedParameters } from './parameters.js';
 import { buildDecodeGraph, type DecodeGraphOptions } from './graphs/decode-graph.js';
 import { selectParams } from './graphs/params.js';
@@ -103,20 +104,36 @@ export function graphKey(config: ModelConfig, weightsId: string, spec: GraphSpec
   return stableHash({ version: GRAPH_FORMAT_VERSION, config: configHash(config), weights: weightsId, graph: resolvedSpec(config, spec) });
 }
 
-export interface CachedGraphOptions {
-  /** cache folder (default {@link graphCacheDir}) */
-  cacheDir?: string;
-  /** weights identity (default: {@link folderWeightsId} of `model.dir` when given, else {@link contentWeightsId}) */
-  weightsId?: string;
+/**
+ * What a graph is built from: the config and an identity of the weights (enough for the cache
+ * key), and how to load the weights on a miss (so a hit never reads a checkpoint).
+ */
+export interface GraphSource {
+  config: ModelConfig;
+  weightsId: string;
+  load(): ModelWeights;
+}
+
+/** A model folder as a graph source: only config.json is read unless the graph must be built. */
+export function folderSource(dir: string): GraphSource {
+  return { config: readModelConfig(dir).config, weightsId: folderWeightsId(dir), load: () => loadCheckpoint(dir) };
 }
 
 /**
- * The path of the graph's .onnx file in the cache, building and saving it first on a miss.
- * Load it with `createSession(path)` (external weight data is found beside it).
+ * Loaded weights as a graph source, identified by their contents: they may have been changed in
+ * memory since they were read from a folder, so the folder's identity would not do.
  */
-export function cachedGraphPath(model: ModelWeights & { dir?: string }, spec: GraphSpec, opts: CachedGraphOptions = {}): { path: string; hit: boolean } {
-  const weightsId = opts.weightsId ?? (model.dir ? folderWeightsId(model.dir) : contentWeightsId(model));
-  const key = graphKey(model.config, weightsId, spec);
+export function weightsSource(model: ModelWeights): GraphSource {
+  return { config: model.config, weightsId: contentWeightsId(model), load: () => model };
+}
+
+/**
+ * The path of the graph's .onnx file in the cache (default {@link graphCacheDir}), building and
+ * saving it first on a miss. Load it with `createSession(path)`: external weight data, when the
+ * weights needed it, lies beside it.
+ */
+export function cachedGraphPath(source: GraphSource, spec: GraphSpec, opts: { cacheDir?: string } = {}): { path: string; hit: boolean } {
+  const key = graphKey(source.config, source.weightsId, spec);
   const root = opts.cacheDir ?? graphCacheDir();
   const entry = join(root, key);
   const path = join(entry, 'model.onnx');
@@ -125,8 +142,9 @@ export function cachedGraphPath(model: ModelWeights & { dir?: string }, spec: Gr
   const temp = join(root, `${key}.tmp-${process.pid}-${Date.now()}`);
   mkdirSync(temp);
   try {
-    saveModel(buildGraph(model, spec), join(temp, 'model.onnx'));
-    writeFileSync(join(temp, 'spec.json'), JSON.stringify({ version: GRAPH_FORMAT_VERSION, arch: model.config.arch, weightsId, graph: resolvedSpec(model.config, spec) }, null, 1) + '\n');
+    saveModel(buildGraph(source.load(), spec), join(temp, 'model.onnx'));
+    const about = { version: GRAPH_FORMAT_VERSION, arch: source.config.arch, weightsId: source.weightsId, graph: resolvedSpec(source.config, spec) };
+    writeFileSync(join(temp, 'spec.json'), JSON.stringify(about, null, 1) + '\n');
     renameSync(temp, entry);
   } catch (error) {
     rmSync(temp, { recursive: true, force: true });

@@ -53,7 +53,7 @@ export class GraphCore {
   /**
    * A builder that continues an existing graph (used by autodiff): the graph's inputs,
    * initializers and nodes are copied (the original graph is not modified), outputs are not.
-   * Values are looked up by name with {@link GraphBuilder.value}.
+   * Values are looked up by name with {@link GraphCore.value}.
    */
   static extend<T extends GraphCore>(this: new (name: string) => T, graph: Graph, name = graph.name): T {
     const g = new this(name);
@@ -214,8 +214,7 @@ export class GraphCore {
       return outs;
     }
     if (folded?.[0]?.constant) return [this.constant(folded[0].constant)];
-    // Random ops draw anew each time they appear, so they are never shared.
-    const key = /^(Random|Multinomial|Bernoulli)/.test(op) ? undefined : `${op}|${inputs.map((v) => (v ? this.idOf(v) : '')).join(',')}|${numOutputs}|${attrKey(attrs)}`;
+    const key = this.cseKey(op, inputs, numOutputs, attrs);
     const seen = key === undefined ? undefined : this.cse.get(key);
     if (seen) return seen;
     const outs = this.emit(op, inputs, attrs, numOutputs, infos);
@@ -231,8 +230,15 @@ export class GraphCore {
       const t = a.value;
       if (t.data.length <= 64) this.constantCache.set(constantKey(t), node.outputs[0] as Value);
     } else if (!node.tag) {
-      this.cse.set(`${node.op}|${node.inputs.map((v) => (v ? this.idOf(v) : '')).join(',')}|${node.outputs.length}|${attrKey(node.attrs)}`, node.outputs);
+      const key = this.cseKey(node.op, node.inputs, node.outputs.length, node.attrs);
+      if (key !== undefined) this.cse.set(key, node.outputs);
     }
+  }
+
+  /** Identity of an op application for sharing; random ops draw anew each time, so they have none. */
+  private cseKey(op: string, inputs: readonly (Value | null)[], numOutputs: number, attrs: Record<string, Attr>): string | undefined {
+    if (/^(Random|Multinomial|Bernoulli)/.test(op)) return undefined;
+    return `${op}|${inputs.map((v) => (v ? this.idOf(v) : '')).join(',')}|${numOutputs}|${attrKey(attrs)}`;
   }
 
   private idOf(v: Value): number {
@@ -243,7 +249,6 @@ export class GraphCore {
     }
     return id;
   }
-
 
   /** A number as a scalar constant of `like`'s dtype; a Value passes through. */
   like(o: Value | number, like: Value): Value {

@@ -10,7 +10,7 @@
 import * as ort from 'onnxruntime-node';
 import { createSession, toModelBytes } from '../onnx/index.js';
 import { buildTrainGraph, type ModelWeights } from '../model/graphs/train-graphs.js';
-import { cachedGraphPath } from '../model/graph-cache.js';
+import { cachedGraphPath, folderSource, weightsSource } from '../model/graph-cache.js';
 import type { ParamSelection } from '../model/graphs/params.js';
 import type { Rollout } from '../rollout/types.js';
 import type { FloatTensor } from '../model/safetensors.js';
@@ -50,7 +50,9 @@ export async function openTrainSession(
   let bytes = 0;
   for (const p of model.params.values()) bytes += p.data.byteLength;
   if (bytes > IN_MEMORY_MAX_BYTES) {
-    const { path } = cachedGraphPath(model, { kind, options: { ...options, entropyOutput: true } });
+    // Frozen weights are baked into the graph: a folder's identity only names them while they are unchanged.
+    const source = model.dir && options.trainable === 'none' ? folderSource(model.dir) : weightsSource(model);
+    const { path } = cachedGraphPath(source, { kind, options: { ...options, entropyOutput: true } });
     return createSession(path, sessionOptions);
   }
   return createSession(toModelBytes(buildTrainGraph(model, kind, { ...options, entropyOutput: true })), sessionOptions);

@@ -1,3 +1,5 @@
+import { UserError } from './errors.js';
+
 /**
  * A table of named implementations (temperature policies, advantage estimators, losses, tasks, ...).
  *
@@ -35,7 +37,7 @@ export class Registry<Name extends string, Entry> {
 }
 
 /** Thrown by {@link Registry.get} for a name that is not registered; lists the valid names. */
-export class UnknownNameError extends Error {
+export class UnknownNameError extends UserError {
   constructor(readonly kind: string, readonly requested: string, readonly valid: string[]) {
     super(`unknown ${kind} "${requested}"; valid: ${valid.join(', ')}`);
     this.name = 'UnknownNameError';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { exportModel as exportApi } from '../../src/api/export.js';
 import { exportModel, type ExportManifest } from '../../src/model/export.js';
-import { cachedGraphPath, contentWeightsId, graphKey } from '../../src/model/graph-cache.js';
+import { cachedGraphPath, contentWeightsId, folderSource, graphKey, weightsSource } from '../../src/model/graph-cache.js';
 import { fixtureDir } from '../helpers/paths.js';
 import { data, f32, i64, loadReference, maxAbsDiff, paramFeeds, runGraph } from './graphs-reference.js';
 
@@ -77,12 +77,19 @@ test('graph cache: builds on a miss, reuses on a hit, and keys on options and we
   const cacheDir = tempDir();
   try {
     const ref = loadReference('qwen2-tiny');
-    const model = { ...ref.checkpoint };
+    const model = ref.checkpoint;
     const spec = { kind: 'ce' as const, options: { trainable: [/model\.norm/] } };
-    const first = cachedGraphPath(model, spec, { cacheDir });
+    const first = cachedGraphPath(folderSource(fixtureDir('qwen2-tiny')), spec, { cacheDir });
     assert.equal(first.hit, false);
-    const second = cachedGraphPath(model, { kind: 'ce', options: { trainable: ['^model\\.norm\\.weight$'] } }, { cacheDir });
+    const second = cachedGraphPath(folderSource(fixtureDir('qwen2-tiny')), { kind: 'ce', options: { trainable: ['^model\\.norm\\.weight$'] } }, { cacheDir });
     assert.deepEqual(second, { path: first.path, hit: true }, 'equal trainable sets share an entry');
+    const loads: string[] = [];
+    const counting = { ...folderSource(fixtureDir('qwen2-tiny')), load: () => (loads.push('load'), model) };
+    assert.equal(cachedGraphPath(counting, spec, { cacheDir }).hit, true);
+    assert.deepEqual(loads, [], 'a hit reads no weights');
+    const inMemory = cachedGraphPath(weightsSource(model), spec, { cacheDir });
+    assert.equal(inMemory.hit, false, 'loaded weights are keyed by content, not by the folder they came from');
+    assert.equal(cachedGraphPath(weightsSource({ config: model.config, params: new Map(model.params) }), spec, { cacheDir }).hit, true, 'equal contents share an entry');
     const id = contentWeightsId(model);
     assert.notEqual(graphKey(model.config, id, spec), graphKey(model.config, id, { kind: 'ce', options: { trainable: 'all' } }));
     assert.notEqual(graphKey(model.config, id, spec), graphKey(model.config, id, { kind: 'policy', options: { trainable: [/model\.norm/] } }));

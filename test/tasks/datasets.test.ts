@@ -100,9 +100,11 @@ test('loaders: limit, missing split, malformed file', async () => {
   });
 });
 
-test('resolveDataDir: explicit folder, then INTROSPECT_DATA_DIR, then the user cache', () => {
+test('resolveDataDir: explicit folder, then INTROSPECT_DATA_DIR, then the user cache', async () => {
   const saved = process.env.INTROSPECT_DATA_DIR;
   try {
+    process.env.INTROSPECT_DATA_DIR = datasetsDir;
+    assert.equal((await getTask('aime24').load({ download: false })).length, 30, 'loads from the env folder');
     process.env.INTROSPECT_DATA_DIR = '/from/env';
     assert.equal(resolveDataDir('rel/dir'), resolve('rel/dir'));
     assert.equal(resolveDataDir(), '/from/env');

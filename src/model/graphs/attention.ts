@@ -149,8 +149,8 @@ export function attention(g: GraphBuilder, rows: AttentionRows, bs: Value, past:
   // mask and gradients agree and autodiff can sum broadcasts at build time.
   const sizes = (parts: (Value | number)[]): Value => g.concat(parts.map((p) => (typeof p === 'number' ? g.constant([p], 'int64') : p)), { axis: 0 });
   const dim = (x: Value, axis: number): Value => g.shape(x, { start: axis, end: axis + 1 });
-  // The 1/sqrt(hd) score scale is applied to the queries: S*hd values instead of S*T scores
-  // (forward and backward), and ONNX Runtime folds it into the product when it runs.
+  // The 1/sqrt(hd) score scale is applied to the queries: S*hd values instead of S*T scores,
+  // in the forward and the backward pass.
   const scaled = g.mul(q, 1 / Math.sqrt(hd)); // [B, nh, S, hd]
   const grouped = rep === 1 ? scaled : g.reshape(scaled, sizes([dim(q, 0), kvh, dim(shared.bias, 2), hd])); // [B, kvh, rep*S, hd]
   const keyT = g.transpose(key, { perm: [0, 1, 3, 2] }); // [B, kvh, hd, T]

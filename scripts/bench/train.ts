@@ -1,0 +1,44 @@
+/**
+ * `npm run bench:train`: update throughput (tokens/s through the `policy` training graph: forward
+ * and backward over every parameter) against PyTorch eager autograd of the same model and loss, in
+ * one run on the same machine. Options: --batch 8 --seqLen 128 --threads 2 --repeats 3 ...
+ */
+import * as ort from 'onnxruntime-node';
+import { loadCheckpoint } from '../../src/model/checkpoint.js';
+import { openTrainSession } from '../../src/rl/token-update.js';
+import { streamFor } from '../../src/rollout/rng.js';
+import { benchModel, median, parseArgs, report, runTorchReference } from './common.js';
+
+const args = parseArgs({ batch: 8, seqLen: 128, threads: 2, repeats: 3, hidden: 256, layers: 4, heads: 8, kvHeads: 4, intermediate: 768, vocab: 512 });
+const modelDir = benchModel(args);
+const model = loadCheckpoint(modelDir);
+const session = await openTrainSession(model, 'policy', { trainable: 'all' }, { executionProvider: 'cpu', threads: args.threads });
+const [B, T] = [args.batch, args.seqLen];
+const rng = streamFor(0, 2);
+const ids = BigInt64Array.from({ length: B * T }, () => BigInt(3 + Math.floor(rng.uniform() * (args.vocab - 3))));
+const temps = Float32Array.from({ length: B * T }, () => 0.5 + rng.uniform());
+const feeds: Record<string, ort.Tensor> = {
+  input_ids: new ort.Tensor('int64', ids, [B, T]),
+  attention_mask: new ort.Tensor('int64', new BigInt64Array(B * T).fill(1n), [B, T]),
+  temperatures: new ort.Tensor('float32', temps, [B, T]),
+  old_logprobs: new ort.Tensor('float32', new Float32Array(B * T), [B, T]),
+  loss_mask: new ort.Tensor('float32', new Float32Array(B * T).fill(1), [B, T]),
+  advantages: new ort.Tensor('float32', Float32Array.from({ length: B }, () => rng.normal()), [B]),
+  clip_low: new ort.Tensor('float32', Float32Array.of(0.2), []),
+  clip_high: new ort.Tensor('float32', Float32Array.of(0.28), []),
+};
+for (const [name, p] of model.params) feeds[name] = new ort.Tensor('float32', p.data, p.dims);
+// Ratio 1, as in the reference: old log-probs are the graph's own.
+feeds.old_logprobs = new ort.Tensor('float32', (await session.run(feeds)).logprobs!.data as Float32Array, [B, T]);
+const times: number[] = [];
+for (let i = 0; i < args.repeats; i++) {
+  const started = performance.now();
+  await session.run(feeds);
+  times.push((performance.now() - started) / 1000);
+}
+const seconds = median(times);
+const introspect = { impl: 'introspect (onnxruntime-node, cpu)', tokens_per_s: (B * T) / seconds, seconds };
+const torch = runTorchReference('torch_train.py', ['--model', modelDir, '--batch', String(B), '--seq-len', String(T), '--threads', String(args.threads), '--repeats', String(args.repeats)]);
+const torchRate = 'tokens_per_s' in torch ? Number(torch.tokens_per_s) : NaN;
+report('train', { benchmark: 'train', settings: args, introspect, pytorch: torch, ratio: Number.isFinite(torchRate) ? introspect.tokens_per_s / torchRate : null });
+await session.release();

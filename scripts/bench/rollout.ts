@@ -34,13 +34,17 @@ for (let i = 0; i < args.repeats; i++) {
 }
 const seconds = median(times);
 const introspect = { impl: 'introspect (onnxruntime-node, cpu)', tokens_per_s: tokens / seconds, seconds, tokens };
-const torch = runTorchReference('torch_rollout.py', [
+const torchArgs = [
   '--model', modelDir, '--batch', String(args.batch), '--prompt-len', String(args.promptLen), '--new-tokens', String(args.newTokens),
   '--threads', String(args.threads), '--repeats', String(args.repeats),
-]);
-const torchRate = 'tokens_per_s' in torch ? Number(torch.tokens_per_s) : NaN;
+];
+// Two eager references: transformers' default growing cache, and a preallocated (static) cache.
+const torch = runTorchReference('torch_rollout.py', torchArgs);
+const torchStatic = runTorchReference('torch_rollout.py', [...torchArgs, '--cache', 'static']);
+const rate = (r: Record<string, unknown>) => ('tokens_per_s' in r ? Number(r.tokens_per_s) : NaN);
+const ratio = (r: Record<string, unknown>) => (Number.isFinite(rate(r)) ? introspect.tokens_per_s / rate(r) : null);
 report('rollout', {
-  benchmark: 'rollout', settings: args, introspect, pytorch: torch,
-  speedup: Number.isFinite(torchRate) ? introspect.tokens_per_s / torchRate : null,
+  benchmark: 'rollout', settings: args, introspect, pytorch: torch, pytorch_static_cache: torchStatic,
+  speedup: ratio(torch), speedup_vs_static_cache: ratio(torchStatic),
 });
 await session.release();

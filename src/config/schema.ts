@@ -81,6 +81,7 @@ export const taskSchema = z
     split: z.enum(['train', 'test']).default('train').describe('Split that training prompts come from.'),
     synthetic: z
       .strictObject({
+        seed: z.number().int().min(0).default(0).describe('Seed of the generated problem set; fixed apart from run.seed so that every run and seed sees the same problems.'),
         steps: z.tuple([positiveInt(), positiveInt()]).default([1, 3]).describe('Min and max arithmetic steps per problem: the difficulty knob.'),
         maxNumber: positiveInt().default(20).describe('Largest operand and intermediate result; smaller is easier.'),
         operations: z.array(z.enum(['+', '-', '*'])).min(1).default(['+', '-']).describe('Operations used.'),

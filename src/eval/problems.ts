@@ -5,11 +5,11 @@
 import type { JobConfig } from '../config/index.js';
 import { getTask, type Problem, type Split, type SyntheticArithOptions } from '../tasks/index.js';
 
-/** The synthetic-arith generator settings of a job: its `task.synthetic` knobs, seeded with `run.seed`. */
+/** The synthetic-arith generator settings of a job: its `task.synthetic` knobs (the problem set's own seed, not `run.seed`). */
 export function syntheticOptionsOf(job: Pick<JobConfig, 'task' | 'run'>, split: Split): Partial<SyntheticArithOptions> {
   const s = job.task.synthetic;
   return {
-    seed: job.run.seed,
+    seed: s.seed,
     count: split === 'train' ? s.trainSize : s.testSize,
     minSteps: s.steps[0],
     maxSteps: s.steps[1],

@@ -12,7 +12,9 @@ import { rmsNorm } from './layers.js';
 /**
  * Added to the scores of keys a query must not see. Finite (not -inf), so a query row whose keys
  * are all masked (a padding position of a left-padded prompt) gets a finite uniform softmax
- * instead of NaN; exp(-1e9 - max) underflows to exactly 0 wherever any key is visible.
+ * instead of NaN; exp(-1e9 - max) is exactly 0 wherever any key is visible, so masked weights
+ * are exact zeros (tiny nonzero weights would make the backward pass multiply denormals, which
+ * is many times slower on CPUs).
  */
 export const MASKED_SCORE = -1e9;
 

@@ -26,28 +26,19 @@ export interface ProjectionSpec {
 }
 
 /**
- * Several projections of the same rows (q/k/v, gate/up) as one product, so the runtime does one
- * larger matrix product instead of several small ones (and, in a backward pass, one input
- * gradient instead of several summed ones). Weights stored in the graph are concatenated at build
- * time. Weights that are graph inputs are concatenated at run time only when
- * `params.concatInputs` (training graphs, where the copy is small next to products over many
- * rows); otherwise (a decode step reads each weight once) this returns null and the caller keeps
- * separate products. Returns the fused rows [N, sum of outs].
+ * Several projections of the same rows (q/k/v, gate/up) as one: when all their weights are stored
+ * in the graph they are concatenated at build time, so the runtime does one larger matrix product
+ * instead of several small ones (fewer kernel launches per decode step). Returns the fused rows
+ * [N, sum of outs], or null when a weight is a graph input: concatenating inputs would copy every
+ * weight on every run (and measured no faster in training graphs), so those keep separate products.
  */
 export function fusedProjection(g: GraphBuilder, params: GraphParams, x: Value, specs: readonly ProjectionSpec[], layout: WeightLayout, fusedName: string): Value | null {
-  const names = specs.flatMap((s) => (s.bias === null ? [s.weight] : [s.weight, s.bias]));
-  const constant = names.every((n) => params.isConstant(n));
-  if (!constant && !params.concatInputs) return null;
+  const constant = specs.every((s) => params.isConstant(s.weight) && (s.bias === null || params.isConstant(s.bias)));
+  if (!constant) return null;
   const tensors = specs.map((s) => params.tensor(s.weight));
   const outSizes = tensors.map((t) => (layout === 'out_in' ? t.dims[0] : t.dims[1]) as number);
-  const hasBias = specs.some((s) => s.bias !== null);
-  if (!constant) {
-    const weight = g.concat(specs.map((s) => params.get(s.weight)), { axis: layout === 'out_in' ? 0 : 1 }); // [sum of outs, in] or [in, sum of outs]
-    const bias = hasBias ? g.concat(specs.map((s, i) => (s.bias === null ? g.constant(new Float32Array(outSizes[i] as number)) : params.get(s.bias))), { axis: 0 }) : null;
-    return linear(g, x, weight, bias, layout);
-  }
   const weight = params.derived(`${fusedName}.weight`, () => concatOut(tensors, layout));
-  const bias = !hasBias
+  const bias = !specs.some((s) => s.bias !== null)
     ? null
     : params.derived(`${fusedName}.bias`, () => {
         const data = new Float32Array(outSizes.reduce((a, b) => a + b, 0));

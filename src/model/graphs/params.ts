@@ -52,11 +52,6 @@ export class GraphParams {
     private readonly params: ParamMap,
     /** parameters that become graph inputs, in checkpoint order */
     inputNames: readonly string[],
-    /**
-     * Whether input weights may be concatenated at run time to fuse projections: worth it when
-     * the products run over many rows (training), not when a decode step reads each weight once.
-     */
-    readonly concatInputs = false,
   ) {
     this.inputNames = new Set(inputNames);
     for (const name of inputNames) {

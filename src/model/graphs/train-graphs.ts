@@ -49,7 +49,7 @@ export function buildTrainGraph(model: ModelWeights, kind: TrainGraphKind, opts:
   const perToken = (name: string): Value => g.input(name, 'float32', ['batch', 'sequence']);
   const scalar = (name: string): Value => g.input(name, 'float32', []);
   const temperatures = kind === 'ce' ? null : perToken('temperatures');
-  const params = new GraphParams(g, model.params, trainable, true);
+  const params = new GraphParams(g, model.params, trainable);
 
   // Positions count real tokens only, as transformers derives them for left-padded batches.
   const positionIds = g.max(g.sub(g.node('CumSum', [attentionMask, g.constant(1, 'int64')])[0] as Value, 1), 0); // [B, T]

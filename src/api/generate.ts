@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateTokens } from '../model/generate.js';
+import { DecodeSession } from '../model/decode-session.js';
 import { ModelTokenizer } from '../model/tokenizer.js';
-import { CapabilityMissingError, UserError } from '../util/errors.js';
+import { createPolicy } from '../policy/index.js';
+import { TemperatureHead } from '../policy/head/index.js';
+import { generateRollouts } from '../rollout/engine.js';
+import { UserError } from '../util/errors.js';
 
 export interface GenerateOptions {
   modelDir: string;
@@ -11,7 +14,9 @@ export interface GenerateOptions {
   maxNewTokens: number;
   /** 0 = greedy; used when no policy is given. */
   temperature: number;
+  /** a temperature policy spec (greedy, fixed:0.7, edt, learned, ...); overrides `temperature` */
   policy?: string;
+  /** the trained head's folder, for `learned` */
   headPath?: string;
   seed: number;
   executionProvider: 'cpu' | 'cuda' | 'webgpu';
@@ -20,8 +25,12 @@ export interface GenerateOptions {
 export interface GeneratedToken {
   id: number;
   text: string;
+  /** log softmax(logits / T)[id] (at T = 1 for greedy tokens) */
   logprob: number;
+  /** the temperature the token was sampled at (0 = greedy) */
   temperature: number;
+  /** entropy of the untempered next-token distribution, nats */
+  entropy: number;
 }
 
 export interface GenerateResult {
@@ -29,14 +38,8 @@ export interface GenerateResult {
   tokens: GeneratedToken[];
 }
 
-/**
- * Generation with the KV cache. Greedy (temperature 0, no policy) runs here; sampling under a
- * temperature or a temperature policy is the sampling engine's.
- */
+/** Generation with the KV cache through the rollout engine: greedy, a fixed temperature, or any temperature policy. */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
-  if (options.policy !== undefined || options.temperature !== 0) {
-    throw new CapabilityMissingError('sampled generation (--temperature > 0 or --policy; the sampling engine issue)');
-  }
   const hasTokenizer = existsSync(join(options.modelDir, 'tokenizer.json'));
   const tokenizer = hasTokenizer ? ModelTokenizer.load(options.modelDir) : null;
   let inputIds = options.inputIds;
@@ -46,17 +49,40 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     inputIds = tokenizer.encode(options.prompt);
   }
   if (inputIds.length === 0) throw new UserError('the prompt has no tokens');
-  const result = await generateTokens({
-    model: options.modelDir,
-    inputIds: [inputIds],
-    maxNewTokens: options.maxNewTokens,
-    executionProvider: options.executionProvider,
-  });
-  const ids = result.tokens[0] ?? [];
-  const logprobs = result.logprobs[0] ?? [];
-  const textOf = (t: number[]): string => (tokenizer ? tokenizer.decode(t) : t.join(' '));
-  return {
-    text: textOf(ids),
-    tokens: ids.map((id, i) => ({ id, text: tokenizer ? tokenizer.decode([id]) : String(id), logprob: logprobs[i] as number, temperature: 0 })),
-  };
+  const spec = options.policy ?? (options.temperature === 0 ? 'greedy' : `fixed:${options.temperature}`);
+  let head: TemperatureHead | undefined;
+  if (spec.startsWith('learned')) {
+    if (!options.headPath) throw new UserError('--policy learned needs the trained head: --head <folder with temperature_head.json>');
+    head = TemperatureHead.load(options.headPath);
+  }
+  const policy = createPolicy(spec, head ? { head: { kind: head.config.kind, grid: [...head.config.grid] } } : {});
+  const session = await DecodeSession.load(options.modelDir, { executionProvider: options.executionProvider });
+  try {
+    const eos = [...session.config.eosTokenIds];
+    const [rollout] = await generateRollouts(session, {
+      prompts: [inputIds],
+      groupSize: 1,
+      policy,
+      head,
+      maxNewTokens: options.maxNewTokens,
+      eosTokenIds: eos,
+      decodeText: (ids) => (tokenizer ? tokenizer.decode(ids, { skipSpecialTokens: true }) : ids.join(' ')),
+      seed: options.seed,
+      batchSize: 1,
+    });
+    const r = rollout!;
+    return {
+      text: r.text,
+      tokens: r.tokens.map((id, i) => ({
+        id,
+        text: tokenizer ? tokenizer.decode([id]) : String(id),
+        logprob: r.logprobs[i]!,
+        temperature: r.temperatures[i]!,
+        entropy: r.entropies[i]!,
+      })),
+    };
+  } finally {
+    await session.release();
+    await head?.dispose();
+  }
 }

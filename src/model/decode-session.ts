@@ -1,7 +1,10 @@
 /**
  * A batch of sequences decoded together over a decode graph's key/value cache: prefill the
- * prompts once, then one token per row per step. The cache is kept as ONNX Runtime tensors (the
- * `present.*` outputs of one run are the `past_key_values.*` inputs of the next, without a copy).
+ * prompts once, then one token per row per step. The session keeps the cache in buffers with
+ * spare capacity: each run reads them in place (ONNX Runtime takes inputs without copying) and
+ * returns only the new entries, which are written into the next free slots; unused slots are
+ * masked out. (Returning the whole cache each step would copy all of it out of ONNX Runtime,
+ * which dominates a step once the cache holds a few dozen tokens.)
  *
  * Prompts are left-padded to the longest one; padding slots are masked out of attention and do
  * not count as positions (position = number of real tokens before it, as transformers derives
@@ -12,7 +15,7 @@ import { UserError } from '../util/errors.js';
 import { createSession, toModelBytes } from '../onnx/index.js';
 import type { ModelConfig } from './config.js';
 import { cachedGraphPath, folderSource, weightsSource } from './graph-cache.js';
-import { buildDecodeGraph, pastKeyName, pastValueName, presentKeyName, presentValueName } from './graphs/decode-graph.js';
+import { buildDecodeGraph, type DecodeGraphOptions, newKeyName, newValueName, pastKeyName, pastValueName } from './graphs/decode-graph.js';
 import type { ParamSelection } from './graphs/params.js';
 import type { ModelWeights } from './graphs/train-graphs.js';
 import { expectedParameters } from './parameters.js';
@@ -25,6 +28,11 @@ export interface DecodeSessionOptions {
   executionProvider?: ExecutionProvider;
   /** threads per operator (ONNX Runtime's default, one per core, when omitted) */
   intraOpNumThreads?: number;
+  /**
+   * Cache slots added whenever the cache runs out of room (default 32): larger means fewer
+   * copies to grow it, smaller means fewer unused slots for attention to skip over.
+   */
+  capacityChunk?: number;
 }
 
 export interface LoadDecoderOptions extends DecodeSessionOptions {
@@ -54,12 +62,60 @@ const IN_MEMORY_MAX_BYTES = 2 ** 31 - 2 ** 26;
 
 const I64 = (values: ArrayLike<number>): BigInt64Array => BigInt64Array.from(values as ArrayLike<number>, (v) => BigInt(v));
 
+const DEFAULT_CAPACITY_CHUNK = 32;
+
+/**
+ * One layer's key or value cache: [B, kvh, capacity, hd], slots [0, filled) in use. Unused slots
+ * are zeros (finite, so masking them out of the softmax is exact).
+ */
+class CacheBuffer {
+  constructor(
+    readonly data: Float32Array,
+    readonly batch: number,
+    readonly heads: number,
+    readonly capacity: number,
+    readonly headDim: number,
+  ) {}
+
+  static empty(batch: number, heads: number, headDim: number): CacheBuffer {
+    return new CacheBuffer(new Float32Array(0), batch, heads, 0, headDim);
+  }
+
+  tensor(): ort.Tensor {
+    return new ort.Tensor('float32', this.data, [this.batch, this.heads, this.capacity, this.headDim]);
+  }
+
+  /**
+   * Rows `rows` of this cache, slots [from, to), in a new buffer with `capacity` slots
+   * (slot `from` becomes slot 0).
+   */
+  select(rows: readonly number[], from: number, to: number, capacity: number): CacheBuffer {
+    const { heads, headDim: hd } = this;
+    const out = new Float32Array(rows.length * heads * capacity * hd);
+    rows.forEach((r, i) => {
+      for (let h = 0; h < heads; h++) {
+        const src = ((r * heads + h) * this.capacity + from) * hd;
+        out.set(this.data.subarray(src, src + (to - from) * hd), (i * heads + h) * capacity * hd);
+      }
+    });
+    return new CacheBuffer(out, rows.length, heads, capacity, hd);
+  }
+
+  /** Writes `entries` [B, heads, S, hd] at slots [at, at+S) (the caller makes room first). */
+  write(entries: Float32Array, at: number, S: number): void {
+    const hd = this.headDim;
+    for (let bh = 0; bh < this.batch * this.heads; bh++) {
+      this.data.set(entries.subarray(bh * S * hd, (bh + 1) * S * hd), (bh * this.capacity + at) * hd);
+    }
+  }
+}
+
 export class DecodeSession {
-  /** Cache per layer, [B, kvh, T, hd] each; T counts padding slots. */
-  private past: { key: ort.Tensor; value: ort.Tensor }[] = [];
+  /** Cache per layer. */
+  private cache: { key: CacheBuffer; value: CacheBuffer }[] = [];
   /** Leading padding slots of each row. */
   private padding: number[] = [];
-  /** Cache slots T (the same for every row). */
+  /** Cache slots in use (the same for every row, padding included). */
   private slots = 0;
   private readonly weightFeeds: Record<string, ort.Tensor> = {};
   /** parameters the graph takes as inputs, with their checkpoint shapes */
@@ -68,15 +124,20 @@ export class DecodeSession {
   private constructor(
     readonly session: ort.InferenceSession,
     readonly config: ModelConfig,
+    private readonly capacityChunk: number,
   ) {
+    if (!Number.isInteger(capacityChunk) || capacityChunk < 1) throw new UserError(`capacityChunk must be a whole number >= 1, got ${capacityChunk}`);
+    if (!session.outputNames.includes(newKeyName(0))) {
+      throw new Error(`DecodeSession needs a decode graph built with cacheOutputs: 'new' (outputs ${newKeyName(0)}, ...)`);
+    }
     const inputs = new Set(session.inputNames);
     this.paramInputs = new Map(expectedParameters(config).filter((p) => inputs.has(p.name)).map((p) => [p.name, p.dims]));
   }
 
   /**
    * Opens a session for a decode graph (a model path, or ONNX bytes) of a model with `config`.
-   * Build the graph with `lastLogitsOnly` unless every position's logits are wanted: a prefill
-   * then returns only what the session uses.
+   * The graph must be built with `cacheOutputs: 'new'` (the session keeps the cache), and should
+   * be built with `lastLogitsOnly` (a prefill then returns only what the session uses).
    */
   static async open(model: string | Uint8Array, config: ModelConfig, opts: DecodeSessionOptions = {}): Promise<DecodeSession> {
     const ep = opts.executionProvider ?? 'cpu';
@@ -84,16 +145,13 @@ export class DecodeSession {
       executionProviders: ep === 'cpu' ? ['cpu'] : [ep, 'cpu'],
       ...(opts.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: opts.intraOpNumThreads }),
     });
-    return new DecodeSession(session, config);
+    return new DecodeSession(session, config, opts.capacityChunk ?? DEFAULT_CAPACITY_CHUNK);
   }
 
-  /**
-   * A session for a model folder or loaded weights, over a decode graph that computes logits for
-   * the last position only (all a decode loop reads).
-   */
+  /** A session for a model folder or loaded weights (building or reusing the decode graph it needs). */
   static async load(model: string | ModelWeights, opts: LoadDecoderOptions = {}): Promise<DecodeSession> {
     const source = typeof model === 'string' ? folderSource(model) : weightsSource(model);
-    const options = { lastLogitsOnly: true, paramInputs: opts.paramInputs ?? 'none' };
+    const options: DecodeGraphOptions = { lastLogitsOnly: true, cacheOutputs: 'new', paramInputs: opts.paramInputs ?? 'none' };
     // One protobuf holds at most 2 GiB, so bigger models always go through a file with external data.
     const weightBytes = expectedParameters(source.config).reduce((sum, p) => sum + 4 * p.dims.reduce((a, b) => a * b, 1), 0);
     const useCache = opts.cache ?? (typeof model === 'string' || weightBytes > IN_MEMORY_MAX_BYTES);
@@ -150,9 +208,8 @@ export class DecodeSession {
         positions[b * L + pad + j] = j; // cumsum(mask) - 1; padding slots stay at 0
       });
     });
-    const { numKvHeads, headDim } = this.config;
-    const empty = new ort.Tensor('float32', new Float32Array(0), [B, numKvHeads, 0, headDim]);
-    this.past = Array.from({ length: this.config.numLayers }, () => ({ key: empty, value: empty }));
+    const { numKvHeads: kvh, headDim: hd } = this.config;
+    this.cache = Array.from({ length: this.config.numLayers }, () => ({ key: CacheBuffer.empty(B, kvh, hd), value: CacheBuffer.empty(B, kvh, hd) }));
     this.slots = 0;
     return this.run(new ort.Tensor('int64', I64(ids), [B, L]), new ort.Tensor('int64', I64(positions), [B, L]));
   }
@@ -174,24 +231,10 @@ export class DecodeSession {
     if (rows.length === 0) throw new UserError('keepRows: at least one row must remain (start a new batch with prefill instead)');
     const padding = rows.map((r) => this.padding[r] as number);
     const drop = Math.min(...padding);
-    const { numKvHeads: kvh, headDim: hd } = this.config;
-    const T = this.slots;
-    const kept = T - drop;
-    const select = (t: ort.Tensor): ort.Tensor => {
-      const src = t.data as Float32Array;
-      const out = new Float32Array(rows.length * kvh * kept * hd);
-      rows.forEach((r, i) => {
-        for (let h = 0; h < kvh; h++) {
-          // [B, kvh, T, hd]: one head's slots drop..T are contiguous
-          const from = ((r * kvh + h) * T + drop) * hd;
-          out.set(src.subarray(from, from + kept * hd), (i * kvh + h) * kept * hd);
-        }
-      });
-      return new ort.Tensor('float32', out, [rows.length, kvh, kept, hd]);
-    };
-    this.past = this.past.map((kv) => ({ key: select(kv.key), value: select(kv.value) }));
+    const capacity = this.slots - drop + this.capacityChunk;
+    this.cache = this.cache.map((kv) => ({ key: kv.key.select(rows, drop, this.slots, capacity), value: kv.value.select(rows, drop, this.slots, capacity) }));
     this.padding = padding.map((p) => p - drop);
-    this.slots = kept;
+    this.slots -= drop;
   }
 
   /** Releases the ONNX Runtime session. */
@@ -204,22 +247,35 @@ export class DecodeSession {
     if (missing.length > 0) throw new UserError(`set the decode graph's parameter inputs with setWeights() first (missing: ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', ...' : ''})`);
     const B = this.batchSize;
     const S = inputIds.dims[1] as number;
-    const total = this.slots + S;
-    const mask = new BigInt64Array(B * total);
-    this.padding.forEach((pad, b) => mask.fill(1n, b * total + pad, (b + 1) * total));
+    const capacity = this.cache[0]?.key.capacity ?? 0;
+    // [cache slots | new tokens]: a slot is visible when it is in use and not padding.
+    const width = capacity + S;
+    const mask = new BigInt64Array(B * width);
+    this.padding.forEach((pad, b) => {
+      mask.fill(1n, b * width + Math.min(pad, this.slots), b * width + this.slots);
+      mask.fill(1n, b * width + capacity + Math.max(pad - this.slots, 0), (b + 1) * width);
+    });
     const feeds: Record<string, ort.Tensor> = {
       ...this.weightFeeds,
       input_ids: inputIds,
-      attention_mask: new ort.Tensor('int64', mask, [B, total]),
+      attention_mask: new ort.Tensor('int64', mask, [B, width]),
       position_ids: positionIds,
     };
-    this.past.forEach((kv, i) => {
-      feeds[pastKeyName(i)] = kv.key;
-      feeds[pastValueName(i)] = kv.value;
+    this.cache.forEach((kv, i) => {
+      feeds[pastKeyName(i)] = kv.key.tensor();
+      feeds[pastValueName(i)] = kv.value.tensor();
     });
     const out = await this.session.run(feeds);
-    this.past = this.past.map((_, i) => ({ key: out[presentKeyName(i)] as ort.Tensor, value: out[presentValueName(i)] as ort.Tensor }));
-    this.slots = total;
+    if (this.slots + S > capacity) {
+      const grown = this.slots + S + this.capacityChunk;
+      const all = [...Array(B).keys()];
+      this.cache = this.cache.map((kv) => ({ key: kv.key.select(all, 0, this.slots, grown), value: kv.value.select(all, 0, this.slots, grown) }));
+    }
+    this.cache.forEach((kv, i) => {
+      kv.key.write((out[newKeyName(i)] as ort.Tensor).data as Float32Array, this.slots, S);
+      kv.value.write((out[newValueName(i)] as ort.Tensor).data as Float32Array, this.slots, S);
+    });
+    this.slots += S;
     return lastPositions(out.logits as ort.Tensor, out.last_hidden as ort.Tensor, B);
   }
 }

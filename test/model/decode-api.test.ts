@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '../../src/api/generate.js';
-import { CapabilityMissingError } from '../../src/util/errors.js';
+import { entropyOf } from '../../src/rollout/sampling.js';
 import { fixtureDir } from '../helpers/paths.js';
 import { loadReference } from './graphs-reference.js';
 
@@ -30,7 +30,21 @@ test('greedy generation from token ids matches transformers, twice (the second f
   assert.ok(existsSync(join(cacheDir, 'graphs', readdirSync(join(cacheDir, 'graphs'))[0]!, 'model.onnx')));
 });
 
-test('sampling and prompts without a tokenizer are refused with one-line errors', async () => {
-  await assert.rejects(generate({ ...options, temperature: 0.7, modelDir: fixtureDir('gpt2-tiny'), inputIds: [1, 2] }), CapabilityMissingError);
+test('sampled generation under a policy records each token\'s temperature; the same seed repeats it', async () => {
+  const model = { ...options, modelDir: fixtureDir('gpt2-tiny'), inputIds: [1, 2, 3] };
+  const a = await generate({ ...model, temperature: 0.7, seed: 4 });
+  const b = await generate({ ...model, temperature: 0.7, seed: 4 });
+  assert.equal(a.tokens.length, 10);
+  assert.ok(a.tokens.every((t) => t.temperature === Math.fround(0.7)));
+  assert.deepEqual(a.tokens.map((t) => t.id), b.tokens.map((t) => t.id));
+  // edt: T = T0 * N^(theta / H) with the defaults T0 = 1, N = 0.8, theta = 1, from each token's own entropy
+  const edt = await generate({ ...model, policy: 'edt', seed: 4 });
+  for (const t of edt.tokens) assert.ok(Math.abs(t.temperature - 0.8 ** (1 / t.entropy)) < 1e-5);
+  assert.ok(entropyOf(new Float32Array([0, 0])) > 0.69);
+});
+
+test('bad requests are refused with one-line errors', async () => {
   await assert.rejects(generate({ ...options, modelDir: fixtureDir('gpt2-tiny'), prompt: 'hi' }), /no tokenizer\.json/);
+  await assert.rejects(generate({ ...options, modelDir: fixtureDir('gpt2-tiny'), inputIds: [1], policy: 'learned' }), /needs the trained head/);
+  await assert.rejects(generate({ ...options, modelDir: fixtureDir('gpt2-tiny'), inputIds: [1], policy: 'fixed:-1' }), /fixed/);
 });

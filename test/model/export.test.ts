@@ -93,6 +93,10 @@ test('graph cache: builds on a miss, reuses on a hit, and keys on options and we
     const id = contentWeightsId(model);
     assert.notEqual(graphKey(model.config, id, spec), graphKey(model.config, id, { kind: 'ce', options: { trainable: 'all' } }));
     assert.notEqual(graphKey(model.config, id, spec), graphKey(model.config, id, { kind: 'policy', options: { trainable: [/model\.norm/] } }));
+    const decodeKeys = [{}, { lastLogitsOnly: true }, { cacheOutputs: 'new' as const }, { paramInputs: 'all' as const }].map((options) => graphKey(model.config, id, { kind: 'decode', options }));
+    assert.equal(new Set(decodeKeys).size, decodeKeys.length, 'every decode option is part of the key');
+    const policyKeys = [{}, { klPenalty: true }, { entropyBonus: true }, { entropyOutput: true }].map((options) => graphKey(model.config, id, { kind: 'policy', options }));
+    assert.equal(new Set(policyKeys).size, policyKeys.length, 'every loss option is part of the key');
     const changed = new Map(model.params);
     const emb = model.params.get('model.embed_tokens.weight')!;
     changed.set('model.embed_tokens.weight', { data: emb.data.map((x) => x + 1), dims: emb.dims });

@@ -28,6 +28,11 @@ export interface Rotary {
 
 /** Everything the attention of every layer shares, computed once per graph. */
 export interface AttentionShared {
+  /**
+   * Read the cache where it lies and return only the new entries as the layer's `present`,
+   * instead of concatenating cache and new entries (see `cacheOutputs` of the decode graph).
+   */
+  appendOnly?: boolean;
   /** [B, 1, rep*S, T] additive mask: 0 where a query may attend, {@link MASKED_SCORE} elsewhere */
   bias: Value;
   rotary: Rotary | null;
@@ -140,12 +145,8 @@ export function attention(g: GraphBuilder, rows: AttentionRows, bs: Value, past:
   }
   const toHeadsFirst = { perm: [0, 2, 1, 3] };
   q = g.transpose(q, toHeadsFirst); // [B, nh, S, hd]
-  let key = g.transpose(k, toHeadsFirst); // [B, kvh, S, hd]
-  let value = g.transpose(v, toHeadsFirst); // [B, kvh, S, hd]
-  if (past) {
-    key = g.concat([past.key, key], { axis: 2 }); // [B, kvh, T, hd]
-    value = g.concat([past.value, value], { axis: 2 }); // [B, kvh, T, hd]
-  }
+  const newKey = g.transpose(k, toHeadsFirst); // [B, kvh, S, hd]
+  const newValue = g.transpose(v, toHeadsFirst); // [B, kvh, S, hd]
   const rep = nh / kvh;
   // Reshape targets built from the sizes they name (not -1), so the symbolic shapes of queries,
   // mask and gradients agree and autodiff can sum broadcasts at build time.
@@ -155,12 +156,26 @@ export function attention(g: GraphBuilder, rows: AttentionRows, bs: Value, past:
   // in the forward and the backward pass.
   const scaled = g.mul(q, 1 / Math.sqrt(hd)); // [B, nh, S, hd]
   const grouped = rep === 1 ? scaled : g.reshape(scaled, sizes([dim(q, 0), kvh, dim(shared.bias, 2), hd])); // [B, kvh, rep*S, hd]
-  const keyT = g.transpose(key, { perm: [0, 1, 3, 2] }); // [B, kvh, hd, T]
-  const scores = g.matmul(grouped, keyT); // [B, kvh, rep*S, T]
-  const weights = g.softmax(g.add(scores, shared.bias), { axis: -1 }); // [B, kvh, rep*S, T]
-  let context = g.matmul(weights, value); // [B, kvh, rep*S, hd]
+  const keyT = (x: Value): Value => g.transpose(x, { perm: [0, 1, 3, 2] }); // [B, kvh, hd, len]
+  let context: Value;
+  let present: KeyValue;
+  if (past && shared.appendOnly) {
+    // Scores against the cache and against the new keys separately: the cache is read where it
+    // lies instead of being copied into a concatenation at every step.
+    const scores = g.concat([g.matmul(grouped, keyT(past.key)), g.matmul(grouped, keyT(newKey))], { axis: 3 }); // [B, kvh, rep*S, P+S]
+    const weights = g.softmax(g.add(scores, shared.bias), { axis: -1 }); // [B, kvh, rep*S, P+S]
+    const [onPast, onNew] = g.split(weights, { axis: 3, split: sizes([dim(past.key, 2), dim(newKey, 2)]) }) as [Value, Value]; // [B, kvh, rep*S, P], [.., S]
+    context = g.add(g.matmul(onPast, past.value), g.matmul(onNew, newValue)); // [B, kvh, rep*S, hd]
+    present = { key: newKey, value: newValue };
+  } else {
+    const key = past ? g.concat([past.key, newKey], { axis: 2 }) : newKey; // [B, kvh, T, hd]
+    const value = past ? g.concat([past.value, newValue], { axis: 2 }) : newValue; // [B, kvh, T, hd]
+    const weights = g.softmax(g.add(g.matmul(grouped, keyT(key)), shared.bias), { axis: -1 }); // [B, kvh, rep*S, T]
+    context = g.matmul(weights, value); // [B, kvh, rep*S, hd]
+    present = { key, value };
+  }
   if (rep !== 1) context = g.reshape(context, sizes([dim(q, 0), nh, dim(q, 2), hd])); // [B, nh, S, hd]
   const merged = g.transpose(context, toHeadsFirst); // [B, S, nh, hd]
   const out = g.reshape(merged, [-1, nh * hd]); // [N, nh*hd]
-  return { out, present: { key, value } };
+  return { out, present };
 }

@@ -21,6 +21,16 @@ export interface DecodeGraphOptions {
    * skips S-1 output projections, which dominate for large vocabularies. Default false.
    */
   lastLogitsOnly?: boolean;
+  /**
+   * `full` (default, Hugging Face's contract): outputs `present.{i}.key/value` [B, kvh, P+S, hd],
+   * the cache with the new entries appended. `new`: outputs only the new entries as
+   * `new_key_values.{i}.key/value` [B, kvh, S, hd] and reads the cache without copying it, for
+   * callers that keep the cache themselves (DecodeSession): a full cache as an output is
+   * copied out of ONNX Runtime at every step, which dominates a decode step's time once the
+   * cache is longer than a few dozen tokens. With `new`, `past_key_values` may hold unused
+   * slots (capacity), which `attention_mask` marks 0.
+   */
+  cacheOutputs?: 'full' | 'new';
 }
 
 /** Symbolic dimension names of the decode graph's inputs and outputs. */
@@ -31,6 +41,8 @@ export const pastKeyName = (i: number): string => `past_key_values.${i}.key`;
 export const pastValueName = (i: number): string => `past_key_values.${i}.value`;
 export const presentKeyName = (i: number): string => `present.${i}.key`;
 export const presentValueName = (i: number): string => `present.${i}.value`;
+export const newKeyName = (i: number): string => `new_key_values.${i}.key`;
+export const newValueName = (i: number): string => `new_key_values.${i}.value`;
 
 export function buildDecodeGraph(model: ModelWeights, opts: DecodeGraphOptions = {}): Graph {
   const { config } = model;
@@ -47,7 +59,8 @@ export function buildDecodeGraph(model: ModelWeights, opts: DecodeGraphOptions =
   const inputParams = selectParams(expectedParameters(config).map((p) => p.name), opts.paramInputs ?? 'none');
   const params = new GraphParams(g, model.params, inputParams);
 
-  const body = transformerBody(g, config, params, { inputIds, positionIds, attentionMask, past });
+  const appendOnly = opts.cacheOutputs === 'new';
+  const body = transformerBody(g, config, params, { inputIds, positionIds, attentionMask, past, appendOnly });
   const H = config.hiddenSize;
   const V = config.vocabSize;
   const lastHidden = g.reshape(body.hidden, g.concat([g.shape(inputIds), g.constant([H], 'int64')], { axis: 0 })); // [B, S, H]
@@ -61,8 +74,8 @@ export function buildDecodeGraph(model: ModelWeights, opts: DecodeGraphOptions =
   g.output(logits, 'logits');
   g.output(lastHidden, 'last_hidden');
   body.presents.forEach((kv, i) => {
-    g.output(kv.key, presentKeyName(i));
-    g.output(kv.value, presentValueName(i));
+    g.output(kv.key, appendOnly ? newKeyName(i) : presentKeyName(i));
+    g.output(kv.value, appendOnly ? newValueName(i) : presentValueName(i));
   });
   return g.build();
 }

@@ -98,9 +98,11 @@ export interface BodyInputs {
   attentionMask: Value;
   /** per layer [B, kvh, P, hd], or null without a cache (training graphs) */
   past: KeyValue[] | null;
+  /** return only the new cache entries as `presents` (see the decode graph's `cacheOutputs`) */
+  appendOnly?: boolean;
 }
 
-/** The final hidden state as rows [N, H] (after the final norm) and each layer's cache entry. */
+/** The final hidden state as rows [N, H] (after the final norm) and each layer's cache entry (or new entries). */
 export interface BodyOutputs {
   hidden: Value;
   presents: KeyValue[];
@@ -116,6 +118,7 @@ export function transformerBody(g: GraphBuilder, config: ModelConfig, params: Gr
     params,
     bs: g.shape(inputs.inputIds),
     attention: {
+      appendOnly: inputs.appendOnly === true,
       bias: attentionBias(g, inputs.inputIds, inputs.attentionMask, rep),
       rotary: config.ropeTheta === null ? null : rotaryTables(g, inputs.positionIds, config.headDim, config.ropeTheta),
     },

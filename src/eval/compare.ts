@@ -110,7 +110,7 @@ async function runCell(job: JobConfig, ctx: RunContext, method: Method, seed: nu
         maxNewTokens: job.rollout.maxNewTokens, batchSize: job.rollout.batchSize, seed: job.run.seed,
         // schedules are evaluated at their final temperature
         trainingStep: job.train.iterations, totalTrainingSteps: job.train.iterations,
-      } as Parameters<typeof evaluatePolicy>[0]);
+      });
       await head?.dispose();
       const s = evaluation.summary;
       results.push({

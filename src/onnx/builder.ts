@@ -235,7 +235,9 @@ export class GraphBuilder extends GraphCore {
       const sym = target.symbolic;
       let holes = 0;
       const fixed = sym.map((d, i) => (typeof d === 'number' ? d : d === x.shape[i] ? 0 : (holes++, -1)));
-      if (holes <= 1 && !fixed.some((d, i) => d === 0 && sym[i] === 0)) {
+      // A literal -1 in the runtime shape is a hole of its own: with a symbolic hole too, the
+      // constant target would hold two -1s, which ONNX Runtime rejects; the runtime path handles it.
+      if (holes <= 1 && !sym.includes(-1) && !fixed.some((d, i) => d === 0 && sym[i] === 0)) {
         const out = this.node('Reshape', [x, this.constant(fixed, 'int64')])[0] as Value;
         out.shape = [...sym]; // the -1 is exactly the size the runtime shape names
         return out;

@@ -369,7 +369,7 @@ async function periodicEval(parts: TrainerParts, csv: CsvLog<Record<string, stri
     streamKey: [0x6576616c],
     trainingStep: state.iteration,
     totalTrainingSteps: job.train.iterations,
-  } as Parameters<typeof evaluatePolicy>[0]);
+  });
   const dir = join(parts.ctx.runDir, 'eval', `iter-${String(state.iteration).padStart(6, '0')}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'samples.jsonl'), result.samples.map((s) => JSON.stringify(s)).join('\n') + '\n');

@@ -116,3 +116,17 @@ test('slice gradients behind a transpose run under every optimisation level (ORT
     assert.deepEqual(out['grad.x']?.values, expected, level);
   }
 });
+
+test('reshape to a runtime shape holding a literal -1 and a symbolic size loads and runs in ORT', async () => {
+  const g = new GraphBuilder('reshape_minus_one');
+  const x = g.input('x', 'float32', ['batch', 'seq', 4]);
+  // [-1, batch] from a literal -1 and x's symbolic batch (at another axis than x's): a folded
+  // target would hold two -1s, which ORT rejects.
+  const target = g.concat([g.constant([-1], 'int64'), g.shape(x, { start: 0, end: 1 })], { axis: 0 });
+  g.output(g.reshape(x, target), 'y');
+  const session = await createSession(g.build());
+  const data = Array.from({ length: 2 * 3 * 4 }, (_, i) => i);
+  const { y } = await runSession(session, { x: tensor('float32', data, [2, 3, 4]) });
+  assert.deepEqual(y!.dims, [12, 2]);
+  assert.deepEqual(y!.values, data);
+});

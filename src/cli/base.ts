@@ -6,6 +6,8 @@
 import { Command, Flags } from '@oclif/core';
 import { UserError } from '../util/errors.js';
 import { createRunLogger, type RunLogger } from '../util/log.js';
+import { createRunDir, writeResolvedConfig, type JobConfig } from '../config/index.js';
+import type { RunContext } from '../api/context.js';
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -25,6 +27,17 @@ export abstract class BaseCommand extends Command {
     this.debugErrors = level === 'debug' || level === 'trace';
     this.runLogger = createRunLogger({ level, json: flags.json, runDir });
     return this.runLogger;
+  }
+
+  /**
+   * Opens a job's run: its directory (`dir`, i.e. --resume or --out, else the job's run.out, else
+   * runs/<command>-<timestamp>), its logger, and the resolved job written beside the outputs.
+   */
+  protected startRun(command: string, config: JobConfig, flags: { 'log-level'?: LogLevel | undefined; json: boolean }, dir?: string): RunContext {
+    const runDir = createRunDir(command, dir ?? config.run.out);
+    const { logger } = this.openLogger({ json: flags.json, 'log-level': flags['log-level'] ?? config.run.logLevel }, runDir);
+    writeResolvedConfig(runDir, config);
+    return { logger, runDir };
   }
 
   protected override async init(): Promise<void> {

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { createRunDir, loadJobFile, validateJob, writeResolvedConfig, type JobConfig } from '../config/index.js';
+import { loadJobFile, validateJob, type JobConfig } from '../config/index.js';
 import { runEvaluation } from '../api/evaluate.js';
 import { BaseCommand, outFlag, setFlag } from '../cli/base.js';
 import { withInterrupt } from '../cli/interrupt.js';
@@ -41,9 +41,7 @@ export default class Eval extends BaseCommand {
       const tasks = args.benchmark.split(',').map((t) => t.trim()).filter(Boolean);
       config = validateJob({ eval: { tasks } }, { source: 'flags', baseDir: process.cwd(), overrides });
     }
-    const runDir = createRunDir('eval', flags.out ?? config.run.out);
-    const { logger } = this.openLogger({ ...flags, 'log-level': flags['log-level'] ?? config.run.logLevel }, runDir);
-    writeResolvedConfig(runDir, config);
+    const { logger, runDir } = this.startRun('eval', config, flags, flags.out);
     const result = await withInterrupt((signal) => runEvaluation(config, { logger, runDir, signal }));
     this.log(result.table);
     this.log(`run directory: ${result.runDir}`);

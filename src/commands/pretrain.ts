@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { createRunDir, loadJobFile, writeResolvedConfig } from '../config/index.js';
+import { loadJobFile } from '../config/index.js';
 import { runPretraining } from '../api/pretrain.js';
 import { BaseCommand, outFlag, setFlag } from '../cli/base.js';
 import { withInterrupt } from '../cli/interrupt.js';
@@ -23,9 +23,7 @@ export default class Pretrain extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Pretrain);
     const { config } = loadJobFile(args.config, flags.set);
-    const runDir = createRunDir('pretrain', flags.resume ?? flags.out ?? config.run.out);
-    const { logger } = this.openLogger({ ...flags, 'log-level': flags['log-level'] ?? config.run.logLevel }, runDir);
-    writeResolvedConfig(runDir, config);
+    const { logger, runDir } = this.startRun('pretrain', config, flags, flags.resume ?? flags.out);
     const result = await withInterrupt((signal) => runPretraining(config, { logger, runDir, signal }, { resume: Boolean(flags.resume) }));
     this.log(`run directory: ${result.runDir}`);
   }

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { createRunDir, loadJobFile, writeResolvedConfig } from '../config/index.js';
+import { loadJobFile } from '../config/index.js';
 import { runTraining } from '../api/train.js';
 import { BaseCommand, outFlag, setFlag } from '../cli/base.js';
 import { withInterrupt } from '../cli/interrupt.js';
@@ -28,9 +28,7 @@ export default class Train extends BaseCommand {
     const overrides = [...flags.set];
     if (flags['max-iterations']) overrides.push(`train.iterations=${flags['max-iterations']}`);
     const { config } = loadJobFile(args.config, overrides);
-    const runDir = createRunDir('train', flags.resume ?? flags.out ?? config.run.out);
-    const { logger } = this.openLogger({ ...flags, 'log-level': flags['log-level'] ?? config.run.logLevel }, runDir);
-    writeResolvedConfig(runDir, config);
+    const { logger, runDir } = this.startRun('train', config, flags, flags.resume ?? flags.out);
     logger.info({ runDir }, 'training');
     const result = await withInterrupt((signal) => runTraining(config, { logger, runDir, signal }, { resume: Boolean(flags.resume) }));
     this.log(`run directory: ${result.runDir}`);

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { resolve } from 'node:path';
-import { createRunDir, loadJobFile, packageRoot, writeResolvedConfig } from '../../config/index.js';
+import { loadJobFile, packageRoot } from '../../config/index.js';
 import { compareBaselines } from '../../api/compare.js';
 import { BaseCommand, outFlag, setFlag } from '../../cli/base.js';
 import { withInterrupt } from '../../cli/interrupt.js';
@@ -26,9 +26,7 @@ export default class CompareBaselines extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(CompareBaselines);
     const { config } = loadJobFile(flags.config, flags.set);
-    const runDir = createRunDir('compare', flags.out ?? config.run.out);
-    const { logger } = this.openLogger({ ...flags, 'log-level': flags['log-level'] ?? config.run.logLevel }, runDir);
-    writeResolvedConfig(runDir, config);
+    const { logger, runDir } = this.startRun('compare', config, flags, flags.out);
     const result = await withInterrupt((signal) => compareBaselines(config, { logger, runDir, signal }));
     this.log(result.table);
     this.log(`run directory: ${result.runDir}`);

@@ -11,8 +11,18 @@
  * sequence's advantage (the reward is only known at the end).
  */
 import type { Rollout } from '../rollout/types.js';
+import { aggregationWeights } from './loss-aggregation.js';
 
+/**
+ * The aggregation modes the training graphs can express: they compute sum(w * l) / sum(w), which is
+ * the mode's own sum(w * l) exactly when its weights sum to 1 (the token-sum modes' do not).
+ */
 export type LossAggregation = 'token-mean' | 'seq-mean-token-mean';
+
+/** Per-token loss weights of `mode` for rows of trainable tokens ([B][T] of 0/1), from the aggregation registry. */
+function lossWeights(mode: LossAggregation, trainable: number[][]): Float32Array {
+  return aggregationWeights(mode, trainable);
+}
 
 export interface TokenBatch {
   rows: number;
@@ -52,6 +62,13 @@ export function tokenBatch(rollouts: readonly Rollout[], advantages: ArrayLike<n
     advantages: Float32Array.from(advantages),
     tokens: 0,
   };
+  // Greedy tokens (temperature 0) have no tempered distribution to score: they get no weight.
+  const trainable = rollouts.map((r) => {
+    const row = new Array<number>(T).fill(0);
+    r.tokens.forEach((_, i) => (row[r.promptIds.length + i] = r.temperatures[i]! > 0 ? 1 : 0));
+    return row;
+  });
+  const weights = lossWeights(aggregation, trainable);
   rollouts.forEach((r, b) => {
     const P = r.promptIds.length;
     const ids = [...r.promptIds, ...r.tokens];
@@ -59,16 +76,12 @@ export function tokenBatch(rollouts: readonly Rollout[], advantages: ArrayLike<n
       batch.inputIds[b * T + t] = BigInt(id);
       batch.attentionMask[b * T + t] = 1n;
     });
-    // Greedy tokens (temperature 0) have no tempered distribution to score: leave them out.
-    const trainable = r.tokens.map((_, i) => r.temperatures[i]! > 0);
-    const count = trainable.filter(Boolean).length;
-    const weight = aggregation === 'seq-mean-token-mean' ? (count > 0 ? 1 / count : 0) : 1;
     r.tokens.forEach((_, i) => {
       const t = b * T + P + i;
-      if (!trainable[i]) return;
+      if (trainable[b]![P + i] === 0) return;
       batch.temperatures[t] = r.temperatures[i]!;
       batch.oldLogprobs[t] = r.logprobs[i]!;
-      batch.lossMask[t] = weight;
+      batch.lossMask[t] = weights[t]!;
       batch.tokens++;
     });
   });
@@ -105,17 +118,18 @@ export function headBatch(rollouts: readonly Rollout[], advantages: ArrayLike<nu
     advantages: new Float32Array(N),
     mask: new Float32Array(N),
   };
+  const L = Math.max(1, ...rollouts.map((r) => r.tokens.length));
+  const weights = lossWeights(aggregation, rollouts.map((r) => Array.from({ length: L }, (_, i) => (i < r.tokens.length ? 1 : 0))));
   let n = 0;
   rollouts.forEach((r, b) => {
     if (!r.hidden || !r.actionLogprobs || !r.actions) throw new Error('head training needs rollouts recorded with the learned policy and hidden states');
-    const weight = aggregation === 'seq-mean-token-mean' ? 1 / Math.max(1, r.tokens.length) : 1;
     batch.hidden.set(r.hidden, n * hiddenSize);
     for (let i = 0; i < r.tokens.length; i++, n++) {
       batch.actions[n] = BigInt(Math.max(0, r.actions[i]!));
       batch.temperatures[n] = r.temperatures[i]!;
       batch.oldLogprobs[n] = r.actionLogprobs[i]!;
       batch.advantages[n] = advantages[b]!;
-      batch.mask[n] = weight;
+      batch.mask[n] = weights[b * L + i]!;
     }
   });
   return batch;

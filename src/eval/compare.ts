@@ -179,7 +179,7 @@ function writeOutputs(job: JobConfig, ctx: RunContext, methods: readonly Method[
   if (summary.length > 0) {
     writeChart(
       join(ctx.runDir, 'final-accuracy'),
-      barChart({ title: `Held-out avg@${k} (mean ± std over seeds)`, yLabel: `avg@${k}`, bars: summary.map((s) => ({ label: s.evalPolicy === s.method ? s.method : `${s.method} [${s.evalPolicy}]`, value: s.avg.mean, error: s.avg.std })) }),
+      barChart({ title: `Held-out avg@${k} (mean ± std over seeds)`, yLabel: `avg@${k}`, bars: summary.map((s) => ({ label: s.evalPolicy.includes('greedy=true') ? `${s.method} (argmax T)` : s.method, value: s.avg.mean, error: s.avg.std })) }),
     );
   }
   return table;

@@ -91,7 +91,8 @@ export function barChart(spec: BarChartSpec): string {
     const parts = [el('rect', { x: cx - barWidth / 2, y: Math.min(y(bar.value), y(0)), width: barWidth, height: Math.abs(y(bar.value) - y(0)), fill: color, class: 'bar', 'data-label': bar.label })];
     const error = bar.error !== undefined && Number.isFinite(bar.error) ? bar.error : 0;
     if (error > 0) parts.push(errorBar(cx, y(bar.value + error), y(bar.value - error), '#222'));
-    const valueLabel = error > 0 ? `${formatValue(bar.value)} ± ${formatValue(error)}` : formatValue(bar.value);
+    // Two significant digits on the error keep neighbouring labels from running into each other.
+    const valueLabel = error > 0 ? `${formatValue(bar.value)} ± ${Number(error.toPrecision(2))}` : formatValue(bar.value);
     parts.push(text(cx, Math.min(y(bar.value + error), y(bar.value), y(0)) - 6, valueLabel, { 'text-anchor': 'middle', 'font-size': 10, class: 'value' }));
     return el('g', {}, parts);
   });

@@ -139,6 +139,7 @@ async function openTrainer(job: JobConfig, ctx: RunContext, options: TrainOption
   const updatesToken = job.train.schedule.name !== 'temperature-only' && trainable.length > 0;
   const model = await openPolicyModel({
     modelDir,
+    checkpoint, // already loaded: the weights are read once
     executionProvider: job.model.executionProvider,
     threads: job.model.threads,
     trainableParams: updatesToken ? trainable : [],

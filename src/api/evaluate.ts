@@ -46,6 +46,9 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
     let policy: TemperaturePolicy;
     if (parsePolicySpec(job.policy).name === 'learned') {
       head = openTemperatureHead(job, model.config.hiddenSize);
+      if (job.head.path === undefined) {
+        ctx.logger.warn('policy learned without --head / head.path: evaluating a fresh, untrained head (centred on head.initTemperature)');
+      }
       policy = createPolicy(job.policy, { head: { kind: head.config.kind, grid: head.config.grid } });
     } else {
       policy = createPolicy(job.policy);

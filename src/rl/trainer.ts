@@ -28,6 +28,7 @@ import { getTask, gradeResponse, type Problem, type TaskDefinition } from '../ta
 import type { RunContext } from '../api/context.js';
 import { CsvLog } from '../util/csv-log.js';
 import { UserError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
 import { Progress } from '../util/progress.js';
 import { computeAdvantages } from './advantages.js';
 import { latestCheckpoint, readOptimizerInto, readTrainerState, writeTrainingCheckpoint, type TrainerState, TRAINER_STATE_VERSION } from './checkpoint.js';
@@ -292,7 +293,7 @@ async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
       headSteps.push(await parts.headUpdater!.step(batch.map((i) => rollouts[i]!), batch.map((i) => adv.value.advantages[i]!), lr));
     });
   }
-  trackNonFinite(parts, [...tokenSteps, ...headSteps]);
+  trackNonFinite(state, [...tokenSteps, ...headSteps], job.train.maxNonFiniteSteps, parts.ctx.logger);
   const updateSeconds = (performance.now() - updateStart) / 1000;
   return iterationMetrics({
     iteration: iteration + 1,
@@ -326,8 +327,16 @@ async function forMiniBatches(parts: TrainerParts, kept: readonly number[], iter
   }
 }
 
-function trackNonFinite(parts: TrainerParts, steps: readonly { applied: boolean; loss: number }[]): void {
-  const { state, job, ctx } = parts;
+/**
+ * Counts skipped (non-finite) optimiser steps: each is logged; an applied step resets the streak;
+ * `maxInARow` skipped steps in a row stop training with an error rather than burn the budget.
+ */
+export function trackNonFinite(
+  state: Pick<TrainerState, 'nonFiniteStreak' | 'nonFiniteTotal'>,
+  steps: readonly { applied: boolean; loss: number }[],
+  maxInARow: number,
+  logger: Logger,
+): void {
   for (const s of steps) {
     if (s.applied) {
       state.nonFiniteStreak = 0;
@@ -335,9 +344,9 @@ function trackNonFinite(parts: TrainerParts, steps: readonly { applied: boolean;
     }
     state.nonFiniteStreak++;
     state.nonFiniteTotal++;
-    ctx.logger.warn({ loss: s.loss, streak: state.nonFiniteStreak }, 'non-finite loss or gradients: step skipped');
-    if (state.nonFiniteStreak >= job.train.maxNonFiniteSteps) {
-      throw new UserError(`${state.nonFiniteStreak} non-finite steps in a row (train.maxNonFiniteSteps = ${job.train.maxNonFiniteSteps}); lower the learning rate`);
+    logger.warn({ loss: s.loss, streak: state.nonFiniteStreak }, 'non-finite loss or gradients: step skipped');
+    if (state.nonFiniteStreak >= maxInARow) {
+      throw new UserError(`${state.nonFiniteStreak} non-finite steps in a row (train.maxNonFiniteSteps = ${maxInARow}); lower the learning rate`);
     }
   }
 }

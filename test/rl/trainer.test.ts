@@ -97,3 +97,13 @@ test('an interrupted and resumed run ends bit-identical to an uninterrupted one'
   }
   assert.deepEqual(metricsRows(interrupted).map((r) => r.iteration), ['1', '2', '3', '4'], 'metrics rows are not duplicated by the resume');
 });
+
+test('non-finite steps are skipped and counted; too many in a row stop training with one line', async () => {
+  const { trackNonFinite } = await import('../../src/rl/trainer.js');
+  const state = { nonFiniteStreak: 0, nonFiniteTotal: 0 };
+  const ok = { applied: true, loss: 0.1 };
+  const bad = { applied: false, loss: NaN };
+  trackNonFinite(state, [bad, bad, ok, bad], 3, silentLogger);
+  assert.deepEqual(state, { nonFiniteStreak: 1, nonFiniteTotal: 3 }, 'an applied step resets the streak, not the total');
+  assert.throws(() => trackNonFinite(state, [bad, bad], 3, silentLogger), /3 non-finite steps in a row \(train\.maxNonFiniteSteps = 3\)/);
+});

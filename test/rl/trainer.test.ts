@@ -107,3 +107,18 @@ test('non-finite steps are skipped and counted; too many in a row stop training 
   assert.deepEqual(state, { nonFiniteStreak: 1, nonFiniteTotal: 3 }, 'an applied step resets the streak, not the total');
   assert.throws(() => trackNonFinite(state, [bad, bad], 3, silentLogger), /3 non-finite steps in a row \(train\.maxNonFiniteSteps = 3\)/);
 });
+
+test('token-only GRPO with a KL penalty to the frozen initial model and seq-mean-token-mean runs end to end', async () => {
+  const runDir = newRunDir();
+  const job = tinyJob(['policy=fixed:0.8', 'train.schedule.name=token-only', 'train.iterations=2', 'train.loss.klCoef=0.1', 'train.loss.aggregation=seq-mean-token-mean']);
+  await train(job, { logger: silentLogger, runDir });
+  const rows = metricsRows(runDir);
+  assert.equal(rows.length, 2);
+  for (const r of rows) {
+    assert.ok(Number.isFinite(Number(r.token_loss)), 'a finite loss with the KL term');
+    assert.equal(Number(r.temperature_mean).toFixed(6), Math.fround(0.8).toFixed(6));
+    assert.ok(Number(r.token_steps) > 0);
+  }
+  // Both iterations update the LLM.
+  assert.notEqual(rows[0]!.token_checksum, rows[1]!.token_checksum);
+});

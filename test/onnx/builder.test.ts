@@ -4,18 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Value, GraphBuilder, OPSET, createSession, grad } from '../../src/onnx/index.js';
 import { checkInferredShapes, normal, rng, runSession, tensor } from './helpers.js';
-import { tinyTransformer, weightShapes } from './tiny-transformer.js';
+import { decoderInputs, tinyTransformer, weightShapes } from './tiny-transformer.js';
 
 test('inferred shapes of a decoder training graph match the shapes ORT computes', async () => {
   const c = { layers: 1, hidden: 8, heads: 2, kvHeads: 1, ffn: 8, vocab: 7 };
   const rand = rng(2);
   const g = new GraphBuilder('dec');
-  const io = {
-    ids: g.input('ids', 'int64', ['batch', 'seq']),
-    targets: g.input('targets', 'int64', ['batch', 'seq']),
-    oldLogprobs: g.input('old', 'float32', ['batch', 'seq']),
-    advantages: g.input('adv', 'float32', ['batch', 1]),
-  };
+  const io = decoderInputs(g);
   const w = new Map<string, Value>();
   for (const [n, s] of Object.entries(weightShapes(c))) w.set(n, g.initializer(n, Float32Array.from(normal(rand, s.reduce((a, b) => a * b, 1))), s));
   g.output(tinyTransformer(g, c, (n) => w.get(n) as Value, io, 'float32').loss, 'loss');

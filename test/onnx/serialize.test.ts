@@ -8,19 +8,14 @@ import { join } from 'node:path';
 import { type Graph, type Value, GraphBuilder, createSession, fromModelBytes, grad, loadModel, saveModel, toModelBytes } from '../../src/onnx/index.js';
 import { ModelProto } from '../../src/onnx/proto.js';
 import { type Feeds, normal, rng, runSession, tensor } from './helpers.js';
-import { tinyTransformer, weightShapes } from './tiny-transformer.js';
+import { decoderInputs, tinyTransformer, weightShapes } from './tiny-transformer.js';
 
 /** A 1-layer decoder training graph (float32 weights as initializers) and feeds for it. */
 function decoderGraphs(): { forward: Graph; training: Graph; feeds: Feeds } {
   const c = { layers: 1, hidden: 16, heads: 4, kvHeads: 2, ffn: 32, vocab: 11 };
   const rand = rng(5);
   const g = new GraphBuilder('decoder');
-  const io = {
-    ids: g.input('ids', 'int64', ['batch', 'seq']),
-    targets: g.input('targets', 'int64', ['batch', 'seq']),
-    oldLogprobs: g.input('old', 'float32', ['batch', 'seq']),
-    advantages: g.input('adv', 'float32', ['batch', 1]),
-  };
+  const io = decoderInputs(g);
   const w = new Map<string, Value>();
   for (const [name, shape] of Object.entries(weightShapes(c))) {
     w.set(name, g.initializer(name, Float32Array.from(normal(rand, shape.reduce((a, b) => a * b, 1)), (z) => z * 0.3), shape));

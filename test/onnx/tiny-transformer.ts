@@ -47,6 +47,23 @@ function rope(g: GraphBuilder, x: Value, cos: Value, sin: Value, hd: number): Va
 const splitHeads = (g: GraphBuilder, x: Value, nh: number, hd: number): Value =>
   g.transpose(g.reshape(x, [0, 0, nh, hd]), { perm: [0, 2, 1, 3] });
 
+/** The graph inputs {@link tinyTransformer} reads, declared on `g` with the training graphs' names. */
+export function decoderInputs(g: GraphBuilder, dtype: DType = 'float32'): DecoderInputs {
+  return {
+    ids: g.input('ids', 'int64', ['batch', 'seq']),
+    targets: g.input('targets', 'int64', ['batch', 'seq']),
+    oldLogprobs: g.input('old', dtype, ['batch', 'seq']),
+    advantages: g.input('adv', dtype, ['batch', 1]),
+  };
+}
+
+export interface DecoderInputs {
+  ids: Value;
+  targets: Value;
+  oldLogprobs: Value;
+  advantages: Value;
+}
+
 /**
  * Forward graph pieces: per-token log-probabilities of `targets` and the clipped surrogate loss
  * `-mean(min(r * A, clip(r, 0.8, 1.2) * A))` with `r = exp(logprob - oldLogprob)`.
@@ -55,7 +72,7 @@ export function tinyTransformer(
   g: GraphBuilder,
   c: TinyConfig,
   w: (name: string) => Value,
-  io: { ids: Value; targets: Value; oldLogprobs: Value; advantages: Value },
+  io: DecoderInputs,
   dtype: DType,
 ): { logprobs: Value; loss: Value } {
   const hd = c.hidden / c.heads;

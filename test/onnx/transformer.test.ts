@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Value, GraphBuilder, createSession, grad, toModelBytes } from '../../src/onnx/index.js';
 import { type Feeds, gradCheck, normal, rng, runSession, tensor } from './helpers.js';
-import { type TinyConfig, tinyTransformer, weightShapes } from './tiny-transformer.js';
+import { type TinyConfig, decoderInputs, tinyTransformer, weightShapes } from './tiny-transformer.js';
 
 const B = 2;
 const T = 3;
@@ -52,12 +52,7 @@ test('differentiating a 24-layer pre-norm decoder takes under 2 s, and ORT runs 
   const c: TinyConfig = { layers: 24, hidden: 64, heads: 4, kvHeads: 2, ffn: 128, vocab: 128 };
   const rand = rng(3);
   const g = new GraphBuilder('decoder24');
-  const io = {
-    ids: g.input('ids', 'int64', ['batch', 'seq']),
-    targets: g.input('targets', 'int64', ['batch', 'seq']),
-    oldLogprobs: g.input('old', 'float32', ['batch', 'seq']),
-    advantages: g.input('adv', 'float32', ['batch', 1]),
-  };
+  const io = decoderInputs(g);
   const weights = new Map<string, Value>();
   for (const [name, shape] of Object.entries(weightShapes(c))) {
     const n = shape.reduce((a, b) => a * b, 1);

@@ -58,7 +58,7 @@ export interface DecodeOutput {
 }
 
 /** Largest weights loaded from memory rather than from a cached file (one protobuf's limit, with headroom). */
-const IN_MEMORY_MAX_BYTES = 2 ** 31 - 2 ** 26;
+export const IN_MEMORY_MAX_BYTES = 2 ** 31 - 2 ** 26;
 
 const I64 = (values: ArrayLike<number>): BigInt64Array => BigInt64Array.from(values as ArrayLike<number>, (v) => BigInt(v));
 

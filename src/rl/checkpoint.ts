@@ -86,7 +86,8 @@ export function readTrainerState(checkpointDir: string): TrainerState {
   return state;
 }
 
-function writeOptimizer(path: string, state: OptimizerState): void {
+/** Writes an optimiser's moments as safetensors, the step count in the metadata (read back by {@link readOptimizerInto}). */
+export function writeOptimizer(path: string, state: OptimizerState): void {
   const tensors = [...state.tensors].map(([name, data]) => ({ name, dims: [data.length], data }));
   writeSafetensors(path, tensors, { metadata: { step: String(state.step) } });
 }

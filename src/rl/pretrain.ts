@@ -26,8 +26,7 @@ import { Progress } from '../util/progress.js';
 import { createLrSchedule } from './lr-schedule.js';
 import { AdamW } from './optimizer.js';
 import { openTrainSession } from './token-update.js';
-import { readOptimizerInto } from './checkpoint.js';
-import { writeSafetensors } from '../model/safetensors.js';
+import { readOptimizerInto, writeOptimizer } from './checkpoint.js';
 
 const COLUMNS = ['step', 'loss', 'grad_norm', 'lr', 'tokens_per_s', 'seconds'] as const;
 const EVAL_COLUMNS = ['step', 'greedy_accuracy', 'sampled_accuracy', 'mean_length'] as const;
@@ -107,8 +106,7 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
     rmSync(temp, { recursive: true, force: true });
     mkdirSync(temp, { recursive: true });
     save(join(temp, 'model'));
-    const state = optimizer.exportState();
-    writeSafetensors(join(temp, 'optimizer.safetensors'), [...state.tensors].map(([name, data]) => ({ name, dims: [data.length], data })), { metadata: { step: String(state.step) } });
+    writeOptimizer(join(temp, 'optimizer.safetensors'), optimizer.exportState());
     writeFileSync(join(temp, 'pretrain.json'), JSON.stringify({ step }) + '\n');
     rmSync(join(root, 'latest'), { recursive: true, force: true });
     renameSync(temp, join(root, 'latest'));

@@ -11,14 +11,13 @@ import * as ort from 'onnxruntime-node';
 import { createSession, toModelBytes } from '../onnx/index.js';
 import { buildTrainGraph, type ModelWeights } from '../model/graphs/train-graphs.js';
 import { cachedGraphPath, folderSource, weightsSource } from '../model/graph-cache.js';
+import { IN_MEMORY_MAX_BYTES } from '../model/decode-session.js';
 import type { ParamSelection } from '../model/graphs/params.js';
 import type { Rollout } from '../rollout/types.js';
 import type { FloatTensor } from '../model/safetensors.js';
 import { AdamW } from './optimizer.js';
 import { tokenBatch, type LossAggregation, type TokenBatch } from './batch.js';
 
-/** Models whose weights exceed one protobuf's 2 GiB are loaded from a cached file with external data. */
-const IN_MEMORY_MAX_BYTES = 2 ** 31 - 2 ** 26;
 
 export interface TokenUpdateOptions {
   clipLow: number;
@@ -47,6 +46,7 @@ export async function openTrainSession(
 ): Promise<ort.InferenceSession> {
   const providers = session.executionProvider === 'cpu' ? ['cpu'] : [session.executionProvider, 'cpu'];
   const sessionOptions = { executionProviders: providers, ...(session.threads > 0 ? { intraOpNumThreads: session.threads } : {}) };
+  // Weights beyond one protobuf's 2 GiB go through a cached file with external data, as for decoding.
   let bytes = 0;
   for (const p of model.params.values()) bytes += p.data.byteLength;
   if (bytes > IN_MEMORY_MAX_BYTES) {

@@ -187,7 +187,7 @@ async function openTrainer(job: JobConfig, ctx: RunContext, options: TrainOption
       aggregation: job.train.loss.aggregation,
     });
     parts.tokenLr = createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps: totalSteps * stepsPerUpdate(job) });
-    if (job.train.loss.klCoef > 0) parts.reference = await ReferenceScorer.open(await resolveModelDir(modelDirOf(job)), job);
+    if (job.train.loss.klCoef > 0) parts.reference = await ReferenceScorer.open(baseDir, job); // the initial model, also when resuming
   }
   if (learned) {
     parts.head = resumeFrom ? TemperatureHead.load(join(resumeFrom, 'head')) : openTemperatureHead(job, checkpoint.config.hiddenSize);

@@ -9,13 +9,20 @@
  * Prompts are left-padded to the longest one; padding slots are masked out of attention and do
  * not count as positions (position = number of real tokens before it, as transformers derives
  * position ids from the attention mask), so a row decodes exactly as it would alone.
+ *
+ * On a provider that keeps tensors on its device (WebGPU; see onnx/device.ts) the cache and the
+ * weights fed as inputs stay there instead: the graph returns the whole cache into device
+ * buffers that the next step reads ({@link DeviceKvCache}), weights are uploaded once per
+ * {@link DecodeSession.setWeights} (or handed over as device tensors by a trainer that keeps them
+ * there), and only the last position's logits and hidden state come to the host each step.
  */
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../util/errors.js';
-import { createSession, toModelBytes } from '../onnx/index.js';
+import { createSession, DeviceTransfer, onDevice, toModelBytes } from '../onnx/index.js';
 import type { ModelConfig } from './config.js';
 import { cachedGraphPath, folderSource, weightsSource } from './graph-cache.js';
-import { buildDecodeGraph, type DecodeGraphOptions, newKeyName, newValueName, pastKeyName, pastValueName } from './graphs/decode-graph.js';
+import { DeviceKvCache } from './device-cache.js';
+import { buildDecodeGraph, type DecodeGraphOptions, newKeyName, newValueName, pastKeyName, pastValueName, presentKeyName } from './graphs/decode-graph.js';
 import type { ParamSelection } from './graphs/params.js';
 import type { ModelWeights } from './graphs/train-graphs.js';
 import { expectedParameters } from './parameters.js';
@@ -33,6 +40,11 @@ export interface DecodeSessionOptions {
    * copies to grow it, smaller means fewer unused slots for attention to skip over.
    */
   capacityChunk?: number;
+  /**
+   * Keep the cache and fed weights on the provider's device where it can (default true). Off,
+   * or on providers that cannot (CPU), the session keeps them on the host.
+   */
+  deviceState?: boolean;
 }
 
 export interface LoadDecoderOptions extends DecodeSessionOptions {
@@ -77,8 +89,13 @@ class CacheBuffer {
     readonly headDim: number,
   ) {}
 
+  /**
+   * A cache with no slots in use. It has one (masked) slot, not zero: a zero-width past makes
+   * the append-only graph multiply over an empty axis, which some providers' kernels do not
+   * survive (WebGPU's MatMul segfaults on it).
+   */
   static empty(batch: number, heads: number, headDim: number): CacheBuffer {
-    return new CacheBuffer(new Float32Array(0), batch, heads, 0, headDim);
+    return new CacheBuffer(new Float32Array(batch * heads * headDim), batch, heads, 1, headDim);
   }
 
   tensor(): ort.Tensor {
@@ -118,48 +135,60 @@ export class DecodeSession {
   /** Cache slots in use (the same for every row, padding included). */
   private slots = 0;
   private readonly weightFeeds: Record<string, ort.Tensor> = {};
+  /** fed weights set from host arrays but not yet uploaded (device state only) */
+  private readonly pendingUploads = new Set<string>();
   /** parameters the graph takes as inputs, with their checkpoint shapes */
   private readonly paramInputs: Map<string, readonly number[]>;
+  /** the cache on the device (null: host buffers, {@link cache}) */
+  private readonly deviceCache: DeviceKvCache | null;
 
   private constructor(
     readonly session: ort.InferenceSession,
     readonly config: ModelConfig,
     private readonly capacityChunk: number,
+    /** set when the cache and weights stay on the provider's device */
+    readonly device: DeviceTransfer | null,
   ) {
     if (!Number.isInteger(capacityChunk) || capacityChunk < 1) throw new UserError(`capacityChunk must be a whole number >= 1, got ${capacityChunk}`);
-    if (!session.outputNames.includes(newKeyName(0))) {
-      throw new Error(`DecodeSession needs a decode graph built with cacheOutputs: 'new' (outputs ${newKeyName(0)}, ...)`);
+    const needs = device ? presentKeyName(0) : newKeyName(0);
+    if (!session.outputNames.includes(needs)) {
+      throw new Error(`DecodeSession needs a decode graph built with cacheOutputs: '${device ? 'full' : 'new'}' (outputs ${needs}, ...)`);
     }
+    this.deviceCache = device ? new DeviceKvCache(device.executionProvider, config.numLayers, config.numKvHeads, config.headDim) : null;
     const inputs = new Set(session.inputNames);
     this.paramInputs = new Map(expectedParameters(config).filter((p) => inputs.has(p.name)).map((p) => [p.name, p.dims]));
   }
 
   /**
    * Opens a session for a decode graph (a model path, or ONNX bytes) of a model with `config`.
-   * The graph must be built with `cacheOutputs: 'new'` (the session keeps the cache), and should
-   * be built with `lastLogitsOnly` (a prefill then returns only what the session uses).
+   * The graph must be built with `cacheOutputs: 'new'` (the session keeps the cache), or with
+   * `'full'` when `device` is given (the cache stays on that device); it should be built with
+   * `lastLogitsOnly` (a prefill then returns only what the session uses).
    */
-  static async open(model: string | Uint8Array, config: ModelConfig, opts: DecodeSessionOptions = {}): Promise<DecodeSession> {
+  static async open(model: string | Uint8Array, config: ModelConfig, opts: DecodeSessionOptions & { device?: DeviceTransfer | null } = {}): Promise<DecodeSession> {
     const ep = opts.executionProvider ?? 'cpu';
+    const device = opts.device ?? null;
     const session = await createSession(model, {
       executionProviders: ep === 'cpu' ? ['cpu'] : [ep, 'cpu'],
       ...(opts.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: opts.intraOpNumThreads }),
+      ...(device ? { preferredOutputLocation: DeviceKvCache.outputLocations(config.numLayers) } : {}),
     });
-    return new DecodeSession(session, config, opts.capacityChunk ?? DEFAULT_CAPACITY_CHUNK);
+    return new DecodeSession(session, config, opts.capacityChunk ?? DEFAULT_CAPACITY_CHUNK, device);
   }
 
   /** A session for a model folder or loaded weights (building or reusing the decode graph it needs). */
   static async load(model: string | ModelWeights, opts: LoadDecoderOptions = {}): Promise<DecodeSession> {
     const source = typeof model === 'string' ? folderSource(model) : weightsSource(model);
-    const options: DecodeGraphOptions = { lastLogitsOnly: true, cacheOutputs: 'new', paramInputs: opts.paramInputs ?? 'none' };
+    const device = opts.deviceState === false ? null : await DeviceTransfer.open(opts.executionProvider ?? 'cpu');
+    const options: DecodeGraphOptions = { lastLogitsOnly: true, cacheOutputs: device ? 'full' : 'new', paramInputs: opts.paramInputs ?? 'none' };
     // One protobuf holds at most 2 GiB, so bigger models always go through a file with external data.
     const weightBytes = expectedParameters(source.config).reduce((sum, p) => sum + 4 * p.dims.reduce((a, b) => a * b, 1), 0);
     const useCache = opts.cache ?? (typeof model === 'string' || weightBytes > IN_MEMORY_MAX_BYTES);
     if (useCache) {
       const { path } = cachedGraphPath(source, { kind: 'decode', options }, typeof useCache === 'object' ? useCache : {});
-      return DecodeSession.open(path, source.config, opts);
+      return DecodeSession.open(path, source.config, { ...opts, device });
     }
-    return DecodeSession.open(toModelBytes(buildDecodeGraph(source.load(), options)), source.config, opts);
+    return DecodeSession.open(toModelBytes(buildDecodeGraph(source.load(), options)), source.config, { ...opts, device });
   }
 
   /** Rows in the batch. */
@@ -180,15 +209,26 @@ export class DecodeSession {
   /**
    * Sets parameters that the graph takes as inputs (decode graphs built with `paramInputs`);
    * they are used by every later run until set again. All such inputs must be set before a run.
+   * With device state, host arrays are uploaded once, before the next run; device tensors (a
+   * trainer's weights on the same device) are used in place and stay owned by the caller.
    */
-  setWeights(weights: ReadonlyMap<string, FloatTensor> | Record<string, FloatTensor>): void {
+  setWeights(weights: ReadonlyMap<string, FloatTensor | ort.Tensor> | Record<string, FloatTensor | ort.Tensor>): void {
     const entries = weights instanceof Map ? [...weights] : Object.entries(weights);
-    for (const [name, t] of entries as [string, FloatTensor][]) {
+    for (const [name, t] of entries as [string, FloatTensor | ort.Tensor][]) {
       const dims = this.paramInputs.get(name);
       if (!dims) throw new UserError(`the decode graph takes no parameter input named "${name}" (it takes: ${this.weightInputs.join(', ') || 'none'})`);
       if (dims.length !== t.dims.length || dims.some((d, i) => d !== t.dims[i])) throw new UserError(`setWeights: "${name}" has shape [${t.dims}], expected [${dims}]`);
-      this.weightFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
+      const tensor = t instanceof ort.Tensor ? t : new ort.Tensor('float32', t.data, t.dims);
+      if (onDevice(tensor) && !this.device) throw new UserError(`setWeights: "${name}" is a device tensor but this session keeps its weights on the host`);
+      this.releaseUploaded(name);
+      this.weightFeeds[name] = tensor;
+      if (this.device && !onDevice(tensor)) this.pendingUploads.add(name);
     }
+  }
+
+  /** The tensors fed for the parameter inputs (device tensors with device state; for tests and reports). */
+  get weightTensors(): ReadonlyMap<string, ort.Tensor> {
+    return new Map(Object.entries(this.weightFeeds));
   }
 
   /** Starts a new batch: runs the prompts (left-padded to the longest) and returns each row's last position. */
@@ -209,7 +249,8 @@ export class DecodeSession {
       });
     });
     const { numKvHeads: kvh, headDim: hd } = this.config;
-    this.cache = Array.from({ length: this.config.numLayers }, () => ({ key: CacheBuffer.empty(B, kvh, hd), value: CacheBuffer.empty(B, kvh, hd) }));
+    if (this.deviceCache) this.deviceCache.reset(B);
+    else this.cache = Array.from({ length: this.config.numLayers }, () => ({ key: CacheBuffer.empty(B, kvh, hd), value: CacheBuffer.empty(B, kvh, hd) }));
     this.slots = 0;
     return this.run(new ort.Tensor('int64', I64(ids), [B, L]), new ort.Tensor('int64', I64(positions), [B, L]));
   }
@@ -231,20 +272,74 @@ export class DecodeSession {
     if (rows.length === 0) throw new UserError('keepRows: at least one row must remain (start a new batch with prefill instead)');
     const padding = rows.map((r) => this.padding[r] as number);
     const drop = Math.min(...padding);
+    this.padding = padding.map((p) => p - drop);
+    if (this.deviceCache) {
+      // Runs on the device; the next run (or release) waits for it and sees its error, if any.
+      const done = this.deviceCache.keepRows(rows, drop);
+      done.catch(() => {});
+      this.slots -= drop;
+      this.pendingSelect = done;
+      return;
+    }
     const capacity = this.slots - drop + this.capacityChunk;
     this.cache = this.cache.map((kv) => ({ key: kv.key.select(rows, drop, this.slots, capacity), value: kv.value.select(rows, drop, this.slots, capacity) }));
-    this.padding = padding.map((p) => p - drop);
     this.slots -= drop;
   }
 
-  /** Releases the ONNX Runtime session. */
+  /** A device-side row selection still running (see {@link keepRows}). */
+  private pendingSelect: Promise<void> | null = null;
+
+  /** Releases the ONNX Runtime session (and the device buffers it owns). */
   async release(): Promise<void> {
+    await this.pendingSelect;
+    for (const name of Object.keys(this.weightFeeds)) this.releaseUploaded(name);
+    await this.deviceCache?.release();
     await this.session.release();
+  }
+
+  /** Weights this session uploaded itself are its own to release; handed-over device tensors are not. */
+  private readonly uploaded = new Set<string>();
+
+  private releaseUploaded(name: string): void {
+    this.pendingUploads.delete(name);
+    if (this.uploaded.delete(name)) this.weightFeeds[name]?.dispose();
+  }
+
+  private async uploadPending(): Promise<void> {
+    for (const name of [...this.pendingUploads]) {
+      this.weightFeeds[name] = await this.device!.upload(this.weightFeeds[name]!);
+      this.uploaded.add(name);
+      this.pendingUploads.delete(name);
+    }
+  }
+
+  private async runOnDevice(inputIds: ort.Tensor, positionIds: ort.Tensor): Promise<DecodeOutput> {
+    await this.pendingSelect;
+    this.pendingSelect = null;
+    await this.uploadPending();
+    const B = this.batchSize;
+    const S = inputIds.dims[1] as number;
+    // [cache slots | new tokens], the cache exactly `slots` long.
+    const width = this.slots + S;
+    const mask = new BigInt64Array(B * width);
+    this.padding.forEach((pad, b) => mask.fill(1n, b * width + pad, (b + 1) * width));
+    const cache = this.deviceCache!;
+    const out = await this.session.run({
+      ...this.weightFeeds,
+      ...cache.feeds(),
+      input_ids: inputIds,
+      attention_mask: new ort.Tensor('int64', mask, [B, width]),
+      position_ids: positionIds,
+    });
+    cache.update(out);
+    this.slots += S;
+    return lastPositions(out.logits as ort.Tensor, out.last_hidden as ort.Tensor, B);
   }
 
   private async run(inputIds: ort.Tensor, positionIds: ort.Tensor): Promise<DecodeOutput> {
     const missing = this.weightInputs.filter((n) => !this.weightFeeds[n]);
     if (missing.length > 0) throw new UserError(`set the decode graph's parameter inputs with setWeights() first (missing: ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', ...' : ''})`);
+    if (this.deviceCache) return this.runOnDevice(inputIds, positionIds);
     const B = this.batchSize;
     const S = inputIds.dims[1] as number;
     const capacity = this.cache[0]?.key.capacity ?? 0;

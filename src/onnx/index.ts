@@ -12,3 +12,4 @@ export { gradientRules, type GradientRule, type GradientContext } from './gradie
 export { toModelBytes, fromModelBytes, saveModel, loadModel, type ModelOptions, type SaveOptions } from './serialize.js';
 export { unbroadcast } from './grad-utils.js';
 export { createSession, toOrtTensor, fromOrtTensor, type SessionOptions } from './session.js';
+export { DeviceTransfer, onDevice, reshapeDevice, tensorBytes, type TransferCounters } from './device.js';

@@ -13,6 +13,8 @@ export interface SessionOptions {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Threads within one operator (ORT's default when omitted). */
   intraOpNumThreads?: number;
+  /** Outputs to leave on the provider's device, by name (see device.ts); the rest come to the host. */
+  preferredOutputLocation?: Record<string, 'gpu-buffer' | 'cpu'>;
 }
 
 /**
@@ -25,6 +27,9 @@ export async function createSession(model: Graph | Uint8Array | string, opts: Se
     graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
   };
   if (opts.intraOpNumThreads !== undefined) options.intraOpNumThreads = opts.intraOpNumThreads;
+  if (opts.preferredOutputLocation) options.preferredOutputLocation = opts.preferredOutputLocation;
+  // Which nodes fall back to the CPU is ONNX Runtime's routine for shape ops: not worth a warning per session.
+  if (options.executionProviders!.some((ep) => ep !== 'cpu')) options.logSeverityLevel = 3;
   if (typeof model === 'string') return ort.InferenceSession.create(model, options);
   const bytes = model instanceof Uint8Array ? model : toModelBytes(model);
   return ort.InferenceSession.create(bytes, options);

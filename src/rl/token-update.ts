@@ -16,6 +16,7 @@ import type { ParamSelection } from '../model/graphs/params.js';
 import type { Rollout } from '../rollout/types.js';
 import type { FloatTensor } from '../model/safetensors.js';
 import { AdamW } from './optimizer.js';
+import { weightChecksum } from './metrics.js';
 import { tokenBatch, type LossAggregation, type TokenBatch } from './batch.js';
 
 
@@ -42,10 +43,14 @@ export async function openTrainSession(
   model: ModelWeights & { dir?: string },
   kind: 'ce' | 'policy' | 'score',
   options: { trainable: ParamSelection; klPenalty?: boolean; entropyBonus?: boolean },
-  session: { executionProvider: string; threads: number },
+  session: { executionProvider: string; threads: number; preferredOutputLocation?: Record<string, 'gpu-buffer'> },
 ): Promise<ort.InferenceSession> {
   const providers = session.executionProvider === 'cpu' ? ['cpu'] : [session.executionProvider, 'cpu'];
-  const sessionOptions = { executionProviders: providers, ...(session.threads > 0 ? { intraOpNumThreads: session.threads } : {}) };
+  const sessionOptions = {
+    executionProviders: providers,
+    ...(session.threads > 0 ? { intraOpNumThreads: session.threads } : {}),
+    ...(session.preferredOutputLocation ? { preferredOutputLocation: session.preferredOutputLocation } : {}),
+  };
   // Weights beyond one protobuf's 2 GiB go through a cached file with external data, as for decoding.
   let bytes = 0;
   for (const p of model.params.values()) bytes += p.data.byteLength;
@@ -79,6 +84,28 @@ export class TokenPolicyUpdater {
     private readonly options: TokenUpdateOptions,
   ) {
     for (const [name, p] of params) this.paramFeeds[name] = new ort.Tensor('float32', p.data, [...p.dims]);
+  }
+
+  /** Optimiser steps taken (drives the learning-rate schedule). */
+  get stepCount(): number {
+    return this.optimizer.stepCount;
+  }
+
+  /** The trainable weights as the decode session should be fed them (the live host arrays here). */
+  decodeWeights(): ReadonlyMap<string, FloatTensor> {
+    return this.params;
+  }
+
+  /** A fingerprint of the trainable weights for the metrics (see {@link weightChecksum}). */
+  checksum(): number {
+    return weightChecksum(this.params);
+  }
+
+  /** The host arrays are the weights here: nothing to bring back before a checkpoint. */
+  async syncHost(): Promise<void> {}
+
+  async release(): Promise<void> {
+    await this.session.release();
   }
 
   /**
@@ -126,7 +153,7 @@ export function alignCompletion(rollouts: readonly Rollout[], perRollout: readon
   return out;
 }
 
-function approxKl(batch: TokenBatch, logprobs: Float32Array): number {
+export function approxKl(batch: TokenBatch, logprobs: Float32Array): number {
   let num = 0;
   let den = 0;
   for (let i = 0; i < batch.lossMask.length; i++) {

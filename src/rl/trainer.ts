@@ -38,6 +38,8 @@ import { AdamW } from './optimizer.js';
 import { createPhaseSchedule, type Phase, type PhaseSchedule } from './phase-schedule.js';
 import { iterationMetrics, METRIC_COLUMNS, EVAL_COLUMNS, type IterationMetrics, weightChecksum } from './metrics.js';
 import { openTrainSession, TokenPolicyUpdater, type MiniBatchStats } from './token-update.js';
+import { DeviceTokenPolicyUpdater } from './device-token-update.js';
+import { DeviceTransfer } from '../onnx/index.js';
 import { ReferenceScorer } from './reference.js';
 
 export interface TrainOptions {
@@ -65,7 +67,8 @@ interface TrainerParts {
   schedule: PhaseSchedule;
   /** every LLM parameter (the trainable ones are live arrays shared with the optimiser and sessions) */
   llmParams: ParamMap;
-  tokenUpdater?: TokenPolicyUpdater;
+  /** on the host, or with weights and optimiser state on the provider's device (GPU path) */
+  tokenUpdater?: TokenPolicyUpdater | DeviceTokenPolicyUpdater;
   tokenLr?: LrSchedule;
   headUpdater?: HeadUpdater;
   headLr?: LrSchedule;
@@ -88,7 +91,8 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
   const progress = new Progress({ label: 'train', total: job.train.iterations, rateUnit: 'tok' });
   progress.tick(state.iteration);
   let lastCheckpoint = '';
-  const checkpoint = () => {
+  const checkpoint = async () => {
+    await parts.tokenUpdater?.syncHost(); // device weights and moments come down only here
     lastCheckpoint = writeTrainingCheckpoint(ctx.runDir, {
       state,
       model: { config: parts.model.config, generation: parts.generation, params: parts.llmParams, tokenizerDir: parts.modelDir },
@@ -112,13 +116,14 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
       if (t.evalEvery > 0 && (state.iteration % t.evalEvery === 0 || state.iteration === t.iterations)) {
         await periodicEval(parts, evalCsv, evalAccuracy);
       }
-      if (t.checkpointEvery > 0 && state.iteration % t.checkpointEvery === 0 && state.iteration < t.iterations) checkpoint();
+      if (t.checkpointEvery > 0 && state.iteration % t.checkpointEvery === 0 && state.iteration < t.iterations) await checkpoint();
     }
   } finally {
     progress.finish();
     // At the end, on Ctrl-C and on errors alike: the run can always be resumed from here.
-    if (state.iteration > 0 || options.resume) checkpoint();
+    if (state.iteration > 0 || options.resume) await checkpoint();
     await parts.model.dispose();
+    await parts.tokenUpdater?.release();
     await parts.head?.dispose();
   }
   return { runDir: ctx.runDir, iterations: state.iteration, lastCheckpoint, evalAccuracy };
@@ -168,24 +173,29 @@ async function openTrainer(job: JobConfig, ctx: RunContext, options: TrainOption
   };
   const totalSteps = job.train.iterations;
   if (updatesToken) {
-    const session = await openTrainSession(
-      { config: checkpoint.config, params: llmParams },
-      'policy',
-      { trainable: exact(trainable), klPenalty: job.train.loss.klCoef > 0, entropyBonus: job.train.loss.entropyCoef > 0 },
-      { executionProvider: job.model.executionProvider, threads: job.model.threads },
-    );
+    const graphOptions = { trainable: exact(trainable), klPenalty: job.train.loss.klCoef > 0, entropyBonus: job.train.loss.entropyCoef > 0 };
     const o = job.train.tokenOptimizer;
     const optimizer = new AdamW(new Map(trainable.map((n) => [n, llmParams.get(n)!.data])), {
       lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm,
     });
     if (resumeFrom) readOptimizerInto(join(resumeFrom, 'optimizer.token.safetensors'), optimizer);
-    parts.tokenUpdater = new TokenPolicyUpdater(session, new Map(trainable.map((n) => [n, llmParams.get(n)!])), optimizer, {
+    const updateOptions = {
       clipLow: job.train.loss.clipLow,
       clipHigh: job.train.loss.clipHigh,
       klCoef: job.train.loss.klCoef,
       entropyCoef: job.train.loss.entropyCoef,
       aggregation: job.train.loss.aggregation,
-    });
+    };
+    const trainableParams = new Map(trainable.map((n) => [n, llmParams.get(n)!]));
+    const transfer = await DeviceTransfer.open(job.model.executionProvider);
+    if (transfer) {
+      // GPU path: weights, gradients and moments stay on the device, shared with the decode session.
+      parts.tokenUpdater = await DeviceTokenPolicyUpdater.open({ config: checkpoint.config, params: llmParams }, graphOptions, trainableParams, optimizer, updateOptions, { transfer, threads: job.model.threads });
+      model.setWeights(parts.tokenUpdater.decodeWeights());
+    } else {
+      const session = await openTrainSession({ config: checkpoint.config, params: llmParams }, 'policy', graphOptions, { executionProvider: job.model.executionProvider, threads: job.model.threads });
+      parts.tokenUpdater = new TokenPolicyUpdater(session, trainableParams, optimizer, updateOptions);
+    }
     parts.tokenLr = createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps: totalSteps * stepsPerUpdate(job) });
     if (job.train.loss.klCoef > 0) parts.reference = await ReferenceScorer.open(baseDir, job); // the initial model, also when resuming
   }
@@ -205,7 +215,14 @@ async function openTrainer(job: JobConfig, ctx: RunContext, options: TrainOption
     }
   }
   ctx.logger.info(
-    { model: baseDir, trainable: updatesToken ? trainable.length : 0, policy: policy.spec.name, schedule: job.train.schedule.name, resumeAt: state.iteration },
+    {
+      model: baseDir,
+      trainable: updatesToken ? trainable.length : 0,
+      policy: policy.spec.name,
+      schedule: job.train.schedule.name,
+      resumeAt: state.iteration,
+      weightsOn: parts.tokenUpdater instanceof DeviceTokenPolicyUpdater ? job.model.executionProvider : 'host',
+    },
     'trainer ready',
   );
   return parts;
@@ -279,13 +296,13 @@ async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
   if (kept.length > 0 && phase.updateToken && parts.tokenUpdater) {
     const refLogprobs = parts.reference ? await parts.reference.completionLogprobs(rollouts) : undefined;
     await forMiniBatches(parts, kept, iteration, async (batch) => {
-      const lr = parts.tokenLr!.lrAt(parts.tokenUpdater!.optimizer.stepCount);
+      const lr = parts.tokenLr!.lrAt(parts.tokenUpdater!.stepCount);
       tokenSteps.push(
         await parts.tokenUpdater!.step(batch.map((i) => rollouts[i]!), batch.map((i) => adv.value.advantages[i]!), lr, refLogprobs && batch.map((i) => refLogprobs[i]!)),
       );
     });
     // The decode graph reads the same arrays; hand them over so sessions on other devices see the update.
-    model.setWeights(parts.tokenUpdater.params);
+    model.setWeights(parts.tokenUpdater.decodeWeights());
   }
   if (kept.length > 0 && phase.updateTemperature && parts.headUpdater) {
     await forMiniBatches(parts, kept, iteration, async (batch) => {
@@ -306,9 +323,9 @@ async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
     rolloutSeconds,
     updateSeconds,
     wallSeconds: (performance.now() - started) / 1000,
-    tokenChecksum: weightChecksum(parts.tokenUpdater?.params ?? new Map()),
+    tokenChecksum: parts.tokenUpdater?.checksum() ?? weightChecksum(new Map()),
     headChecksum: parts.head ? weightChecksum(new Map([...parts.head.params].map(([k, v]) => [k, { data: v }]))) : 0,
-    tokenLr: parts.tokenUpdater ? parts.tokenLr!.lrAt(parts.tokenUpdater.optimizer.stepCount) : 0,
+    tokenLr: parts.tokenUpdater ? parts.tokenLr!.lrAt(parts.tokenUpdater.stepCount) : 0,
     headLr: parts.headUpdater ? parts.headLr!.lrAt(parts.headUpdater.optimizer.stepCount) : 0,
   });
 }

@@ -4,6 +4,7 @@
  * question becomes prompt tokens, and (for `learned`) the temperature head the job describes.
  */
 import { existsSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import type { JobConfig } from '../config/index.js';
 import { loadCheckpoint, type Checkpoint } from '../model/checkpoint.js';
@@ -42,10 +43,10 @@ export interface PromptOptions {
   instruction?: string;
 }
 
-/** Parameter values by checkpoint name (the arrays are used as they are, not copied). */
+/** Parameter values by checkpoint name (the arrays are used as they are, not copied), or device tensors. */
 export type WeightMap =
-  | ReadonlyMap<string, { readonly data: Float32Array; readonly dims: readonly number[] }>
-  | Readonly<Record<string, { readonly data: Float32Array; readonly dims: readonly number[] }>>;
+  | ReadonlyMap<string, { readonly data: Float32Array; readonly dims: readonly number[] } | ort.Tensor>
+  | Readonly<Record<string, { readonly data: Float32Array; readonly dims: readonly number[] } | ort.Tensor>>;
 
 /** An opened model, ready for {@link generateRollouts}. */
 export interface PolicyModel {
@@ -139,7 +140,8 @@ class OpenedModel implements PolicyModel {
 
   setWeights(weights: WeightMap): void {
     const entries = weights instanceof Map ? [...weights] : Object.entries(weights);
-    this.session.setWeights(new Map(entries.map(([name, t]) => [name, { data: t.data, dims: [...t.dims] }])));
+    // Device tensors (a trainer's weights on the GPU) are handed over as they are.
+    this.session.setWeights(new Map(entries.map(([name, t]) => [name, t instanceof ort.Tensor ? t : { data: t.data, dims: [...t.dims] }])));
   }
 
   async dispose(): Promise<void> {

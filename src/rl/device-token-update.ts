@@ -1,0 +1,117 @@
+/**
+ * The token-policy update with its state on the execution provider's device (the GPU path of
+ * {@link TokenPolicyUpdater}): the trainable weights and AdamW's moments live in device buffers
+ * ({@link GraphAdamW}); the policy graph reads the weights there and leaves its gradients there;
+ * the AdamW graph updates weights and moments in place of the old buffers; the decode session is
+ * fed the same device tensors. Per mini-batch only the packed batch goes up (token ids, masks,
+ * old log-probs) and only scalars and the per-token log-probs come down. Weights and moments come
+ * to the host only in {@link DeviceTokenPolicyUpdater.syncHost}, for a checkpoint.
+ */
+import * as ort from 'onnxruntime-node';
+import { onDevice, type DeviceTransfer } from '../onnx/index.js';
+import type { ModelWeights } from '../model/graphs/train-graphs.js';
+import type { ParamSelection } from '../model/graphs/params.js';
+import type { FloatTensor } from '../model/safetensors.js';
+import type { Rollout } from '../rollout/types.js';
+import { GraphAdamW } from './adamw-graph.js';
+import { tokenBatch } from './batch.js';
+import type { AdamW } from './optimizer.js';
+import { alignCompletion, approxKl, batchFeeds, openTrainSession, type MiniBatchStats, type TokenUpdateOptions } from './token-update.js';
+
+export class DeviceTokenPolicyUpdater {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    /** host arrays of the trainable weights: written only by {@link syncHost} */
+    readonly params: Map<string, FloatTensor>,
+    /** the host optimiser: hyper-parameters, and its state as of the last {@link syncHost} (checkpoints) */
+    readonly optimizer: AdamW,
+    private readonly device: GraphAdamW,
+    private readonly options: TokenUpdateOptions,
+  ) {}
+
+  /**
+   * Opens the policy graph on the transfer's provider and uploads the weights and the optimiser's
+   * current state (fresh, or restored from a checkpoint into `optimizer`).
+   */
+  static async open(
+    model: ModelWeights & { dir?: string },
+    graph: { trainable: ParamSelection; klPenalty?: boolean; entropyBonus?: boolean },
+    params: Map<string, FloatTensor>,
+    optimizer: AdamW,
+    options: TokenUpdateOptions,
+    device: { transfer: DeviceTransfer; threads: number },
+  ): Promise<DeviceTokenPolicyUpdater> {
+    const ep = device.transfer.executionProvider;
+    const gradsOnDevice = Object.fromEntries([...params.keys()].map((n) => [`grad.${n}`, 'gpu-buffer' as const]));
+    const session = await openTrainSession(model, 'policy', graph, { executionProvider: ep, threads: device.threads, preferredOutputLocation: gradsOnDevice });
+    const adamw = await GraphAdamW.create(params, optimizer.exportState(), optimizer.options, ep, device.transfer);
+    return new DeviceTokenPolicyUpdater(session, params, optimizer, adamw, options);
+  }
+
+  get stepCount(): number {
+    return this.device.stepCount;
+  }
+
+  /** The device tensors of the current weights (valid until the next {@link step}). */
+  decodeWeights(): ReadonlyMap<string, ort.Tensor> {
+    return this.device.params;
+  }
+
+  /**
+   * A fingerprint of the weights that needs no download: the bits of their float32 sum of
+   * squares after the last step (0 before any). Not comparable with the host updater's checksum.
+   */
+  checksum(): number {
+    const sq = this.device.weightSqSum;
+    return Number.isNaN(sq) ? 0 : new Uint32Array(Float32Array.of(sq).buffer)[0]!;
+  }
+
+  /** Brings weights and optimiser state to the host arrays (for a checkpoint). */
+  async syncHost(): Promise<void> {
+    for (const [name, data] of await this.device.downloadParams()) this.params.get(name)!.data.set(data);
+    this.optimizer.importState(await this.device.exportState());
+  }
+
+  /** One gradient step on a mini-batch of rollouts (see {@link TokenPolicyUpdater.step}). */
+  async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number, refLogprobs?: readonly Float32Array[]): Promise<MiniBatchStats> {
+    const batch = tokenBatch(rollouts, advantages, this.options.aggregation);
+    const dims = [batch.rows, batch.length];
+    const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
+    const feeds: Record<string, ort.Tensor> = {
+      ...batchFeeds(batch),
+      old_logprobs: new ort.Tensor('float32', batch.oldLogprobs, dims),
+      loss_mask: new ort.Tensor('float32', batch.lossMask, dims),
+      advantages: new ort.Tensor('float32', batch.advantages, [batch.rows]),
+      clip_low: scalar(this.options.clipLow),
+      clip_high: scalar(this.options.clipHigh),
+      ...Object.fromEntries(this.device.params),
+    };
+    if (this.options.klCoef > 0) {
+      feeds.ref_logprobs = new ort.Tensor('float32', alignCompletion(rollouts, refLogprobs!, batch.length), dims);
+      feeds.kl_coef = scalar(this.options.klCoef);
+    }
+    if (this.options.entropyCoef > 0) feeds.entropy_coef = scalar(this.options.entropyCoef);
+    const out = await this.session.run(feeds);
+    const grads = new Map<string, ort.Tensor>();
+    for (const name of this.params.keys()) grads.set(name, out[`grad.${name}`] as ort.Tensor);
+    const loss = (out.loss!.data as Float32Array)[0]!;
+    try {
+      const result = Number.isFinite(loss) ? await this.device.step(grads, lr) : { applied: false, gradNorm: NaN };
+      return {
+        loss,
+        clipFraction: (out.clip_fraction!.data as Float32Array)[0]!,
+        approxKl: approxKl(batch, out.logprobs!.data as Float32Array),
+        gradNorm: result.gradNorm,
+        applied: result.applied,
+        tokens: batch.tokens,
+      };
+    } finally {
+      for (const g of grads.values()) if (onDevice(g)) g.dispose();
+    }
+  }
+
+  async release(): Promise<void> {
+    await this.device.release();
+    await this.session.release();
+  }
+}

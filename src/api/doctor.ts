@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, toModelBytes } from '../onnx/index.js';
+import { vulkanDriver, type VulkanDriver } from './vulkan-driver.js';
 
 export const executionProviders = ['cpu', 'cuda', 'webgpu'] as const;
 export type ExecutionProvider = (typeof executionProviders)[number];
@@ -18,6 +19,8 @@ export interface ProviderCheck {
   /** How to enable it when it does not work. */
   hint?: string;
   ms?: number;
+  /** webgpu: the Vulkan driver its adapter comes from (see vulkan-driver.ts) */
+  adapter?: VulkanDriver;
 }
 
 export interface DoctorReport {
@@ -54,7 +57,8 @@ export async function checkProvider(provider: ExecutionProvider, model: Uint8Arr
     const values = Array.from(y!.data as Float32Array);
     await session.release();
     if (values.join(',') !== '2,4,6,8') throw new Error(`wrong result ${values.join(',')}`);
-    return { provider, ok: true, ms: performance.now() - start };
+    const adapter = provider === 'webgpu' ? vulkanDriver() : null;
+    return { provider, ok: true, ms: performance.now() - start, ...(adapter ? { adapter } : {}) };
   } catch (e) {
     const error = String((e as Error).message ?? e).split('\n')[0]!.slice(0, 300);
     return { provider, ok: false, error, hint: hints[provider] };

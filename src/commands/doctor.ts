@@ -19,7 +19,12 @@ export default class Doctor extends BaseCommand {
     this.log(`platform     ${report.platform}`);
     this.log('execution providers:');
     for (const p of report.providers) {
-      if (p.ok) this.log(`  ${p.provider.padEnd(7)} ok (${p.ms!.toFixed(0)} ms)`);
+      if (p.ok) {
+        const adapter = p.adapter
+          ? `, adapter: ${p.adapter.name}${p.adapter.software ? ' (software: runs on the CPU, correct but slow)' : ''} from ${p.adapter.manifest}`
+          : '';
+        this.log(`  ${p.provider.padEnd(7)} ok (${p.ms!.toFixed(0)} ms)${adapter}`);
+      }
       else this.log(`  ${p.provider.padEnd(7)} unavailable: ${p.error}\n          to enable: ${p.hint}`);
     }
   }

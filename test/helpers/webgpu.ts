@@ -6,10 +6,16 @@ import { checkProvider } from '../../src/api/doctor.js';
 
 let probe: Promise<string | false> | null = null;
 
-/** false when WebGPU runs here, else why not (a `test(..., { skip })` reason). */
+/**
+ * false when WebGPU runs here, else why not (a `test(..., { skip })` reason). With
+ * INTROSPECT_REQUIRE_WEBGPU=1 (CI) a missing adapter is an error instead of a skip.
+ */
 export function webgpuSkipReason(): Promise<string | false> {
-  probe ??= checkProvider('webgpu').then((check) =>
-    check.ok ? false : `no WebGPU adapter (${check.error}); .ci/run installs Mesa's lavapipe for these tests`,
-  );
+  probe ??= checkProvider('webgpu').then((check) => {
+    if (check.ok) return false;
+    const reason = `no WebGPU adapter (${check.error}); .ci/run installs Mesa's lavapipe for these tests`;
+    if (process.env.INTROSPECT_REQUIRE_WEBGPU === '1') throw new Error(reason);
+    return reason;
+  });
   return probe;
 }

@@ -16,7 +16,6 @@ import type { ParamSelection } from '../model/graphs/params.js';
 import type { Rollout } from '../rollout/types.js';
 import type { FloatTensor } from '../model/safetensors.js';
 import { AdamW } from './optimizer.js';
-import { weightChecksum } from './metrics.js';
 import { tokenBatch, type LossAggregation, type TokenBatch } from './batch.js';
 
 
@@ -94,11 +93,6 @@ export class TokenPolicyUpdater {
   /** The trainable weights as the decode session should be fed them (the live host arrays here). */
   decodeWeights(): ReadonlyMap<string, FloatTensor> {
     return this.params;
-  }
-
-  /** A fingerprint of the trainable weights for the metrics (see {@link weightChecksum}). */
-  checksum(): number {
-    return weightChecksum(this.params);
   }
 
   /** The host arrays are the weights here: nothing to bring back before a checkpoint. */

@@ -323,7 +323,7 @@ async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
     rolloutSeconds,
     updateSeconds,
     wallSeconds: (performance.now() - started) / 1000,
-    tokenChecksum: parts.tokenUpdater?.checksum() ?? weightChecksum(new Map()),
+    tokenChecksum: parts.tokenUpdater instanceof DeviceTokenPolicyUpdater ? parts.tokenUpdater.checksum() : weightChecksum(parts.tokenUpdater?.params ?? new Map()),
     headChecksum: parts.head ? weightChecksum(new Map([...parts.head.params].map(([k, v]) => [k, { data: v }]))) : 0,
     tokenLr: parts.tokenUpdater ? parts.tokenLr!.lrAt(parts.tokenUpdater.stepCount) : 0,
     headLr: parts.headUpdater ? parts.headLr!.lrAt(parts.headUpdater.optimizer.stepCount) : 0,

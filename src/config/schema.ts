@@ -65,6 +65,15 @@ export const modelSchema = z
       .min(0)
       .default(0)
       .describe('ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (all cores).'),
+    deviceMemoryGiB: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        "The GPU's memory in GiB. train prints its memory estimate (weights, gradients, AdamW state, KV cache, " +
+          'activations) before it starts and, with this set, refuses a job whose device estimate exceeds it. ' +
+          "Host memory is always checked against the machine's.",
+      ),
   })
   .describe('The LLM (the token policy) and how it runs.');
 

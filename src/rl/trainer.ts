@@ -10,10 +10,13 @@
  * evaluation and checkpoints.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { JobConfig } from '../config/index.js';
 import { modelDirOf } from '../config/index.js';
 import { loadCheckpoint, type ParamMap } from '../model/checkpoint.js';
+import { readModelConfig } from '../model/config.js';
+import { describePlan, planDoesNotFit, planMemory } from './memory-plan.js';
 import { trainableNames } from '../model/graphs/train-graphs.js';
 import { resolveModelDir } from '../model/hub.js';
 import { createPolicy, type TemperaturePolicy } from '../policy/index.js';
@@ -134,6 +137,7 @@ async function openTrainer(job: JobConfig, ctx: RunContext, options: TrainOption
   if (options.resume && !resumeFrom) throw new UserError(`${ctx.runDir} has no checkpoint to resume from`);
   const baseDir = await resolveModelDir(modelDirOf(job));
   const modelDir = resumeFrom ? join(resumeFrom, 'model') : baseDir;
+  await checkMemory(job, modelDir, ctx.logger);
   const checkpoint = loadCheckpoint(modelDir);
   const schedule = createPhaseSchedule(job.train.schedule.name, { phases: job.train.schedule.phases });
   const policy = createPolicy(job.policy, { head: job.head });
@@ -226,6 +230,28 @@ async function openTrainer(job: JobConfig, ctx: RunContext, options: TrainOption
     'trainer ready',
   );
   return parts;
+}
+
+/** Prompt tokens the memory estimate allows for on top of rollout.maxNewTokens (a chat-templated math question). */
+const PROMPT_TOKENS_ESTIMATE = 256;
+
+/** Prints the job's memory estimate and refuses, with one line, a job that cannot fit (see memory-plan.ts). */
+async function checkMemory(job: JobConfig, modelDir: string, logger: Logger): Promise<void> {
+  const { config } = readModelConfig(modelDir);
+  const trainable = job.train.schedule.name === 'temperature-only' ? [] : trainableSelection(job, config);
+  const plan = planMemory({
+    config,
+    trainable,
+    onDevice: (await DeviceTransfer.open(job.model.executionProvider)) !== null,
+    rolloutBatch: job.rollout.batchSize,
+    sequenceLength: PROMPT_TOKENS_ESTIMATE + job.rollout.maxNewTokens,
+    miniBatchSize: job.train.miniBatchSize,
+    klReference: job.train.loss.klCoef > 0 && trainable.length > 0,
+  });
+  logger.info({ hostBytes: plan.hostBytes, deviceBytes: plan.deviceBytes }, describePlan(plan));
+  const deviceGiB = job.model.deviceMemoryGiB;
+  const refusal = planDoesNotFit(plan, { hostBytes: totalmem(), ...(deviceGiB !== undefined ? { deviceBytes: deviceGiB * 2 ** 30 } : {}) });
+  if (refusal) throw new UserError(refusal);
 }
 
 /** Optimiser steps per policy update: epochs x mini-batches. */

@@ -49,20 +49,24 @@ def main() -> None:
         default="dynamic",
         help="dynamic: concatenate each step (transformers' default DynamicCache); static: preallocated buffers",
     )
+    parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda (the GPU benchmark, scripts/gpu/)")
     parser.add_argument("--json", action="store_true", help="print one JSON object only")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
+    if args.device != "cpu":
+        # Every tensor hf_model creates (masks, positions, caches) follows the default device (torch >= 2.0).
+        torch.set_default_device(args.device)
     model = load_model(args.model)
     total = args.prompt_len + args.new_tokens
     if model.cfg.arch == "gpt2" and total > model.cfg.max_positions:
         parser.error(f"prompt + new tokens = {total} exceeds the model's {model.cfg.max_positions} positions")
 
-    prompt_gen = torch.Generator().manual_seed(args.seed)
+    prompt_gen = torch.Generator(device=args.device).manual_seed(args.seed)
     prompts = torch.randint(0, model.cfg.vocab_size, (args.batch, args.prompt_len), generator=prompt_gen)
     # All prompts have the same length, but the mask still goes through the padding-aware path.
     mask = torch.ones_like(prompts)
-    sample_gen = torch.Generator().manual_seed(args.seed + 1)
+    sample_gen = torch.Generator(device=args.device).manual_seed(args.seed + 1)
     sampler = make_sampler(args.temperature, sample_gen)
 
     times, cpu_times = [], []
@@ -70,6 +74,8 @@ def main() -> None:
         for i in range(args.warmup + args.repeats):
             start, cpu_start = time.perf_counter(), time.process_time()
             tokens, _ = generate(model, prompts, mask, args.new_tokens, sampler, static_cache=args.cache == "static")
+            if args.device.startswith("cuda"):
+                torch.cuda.synchronize()
             elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
             assert tokens.shape == (args.batch, args.new_tokens)
             if i >= args.warmup:
@@ -92,6 +98,7 @@ def main() -> None:
         "cpu_seconds": statistics.median(cpu_times),
         **cpu_setup.settings(),
         "cache": args.cache,
+        "device": args.device,
         "temperature": args.temperature,
         "model": args.model,
         "arch": model.cfg.arch,

@@ -69,7 +69,7 @@ def policy_step(model: CausalLM, batch: dict[str, torch.Tensor], clip_low: float
 def random_batch(vocab: int, batch: int, seq_len: int, seed: int) -> dict[str, torch.Tensor]:
     """Random token ids, temperatures in [0.5, 1.5], standard-normal advantages, every token trained
     (entry 0 predicts nothing and is masked, as in the ONNX graph)."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator(device=torch.empty(0).device).manual_seed(seed)
     loss_mask = torch.ones(batch, seq_len)
     loss_mask[:, 0] = 0
     return {
@@ -92,21 +92,32 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed passes; the median is reported")
     parser.add_argument("--clip-low", type=float, default=0.2)
     parser.add_argument("--clip-high", type=float, default=0.28)
+    parser.add_argument("--adamw", action="store_true", help="also clip the gradient norm to 1 and take a torch.optim.AdamW step (a whole update)")
+    parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda (the GPU benchmark, scripts/gpu/)")
     parser.add_argument("--json", action="store_true", help="print one JSON object only")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
+    if args.device != "cpu":
+        # Every tensor hf_model creates (masks, positions, caches) follows the default device (torch >= 2.0).
+        torch.set_default_device(args.device)
     torch.manual_seed(args.seed)
     model = load_model(args.model)
     if model.cfg.arch == "gpt2" and args.seq_len > model.cfg.max_positions:
         parser.error(f"--seq-len {args.seq_len} exceeds the model's {model.cfg.max_positions} positions")
     batch = random_batch(model.cfg.vocab_size, args.batch, args.seq_len, args.seed)
 
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-6) if args.adamw else None
     times, cpu_times = [], []
     for i in range(args.warmup + args.repeats):
         model.zero_grad(set_to_none=True)  # fresh gradient buffers each pass, as a training step would
         start, cpu_start = time.perf_counter(), time.process_time()
         policy_step(model, batch, args.clip_low, args.clip_high)
+        if optimizer is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+        if args.device.startswith("cuda"):
+            torch.cuda.synchronize()
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         if i >= args.warmup:
             times.append(elapsed)
@@ -119,6 +130,8 @@ def main() -> None:
         "threads": args.threads,
         "batch": args.batch,
         "seq_len": args.seq_len,
+        "device": args.device,
+        "adamw": args.adamw,
         "tokens_per_s": args.batch * args.seq_len / seconds,
         "seconds": seconds,
         "repeat_seconds": times,

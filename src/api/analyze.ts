@@ -41,11 +41,11 @@ export function findSamplesFile(runDir: string): string {
   const evalDir = runFiles.evalDir(dir);
   const iterations = existsSync(evalDir)
     ? readdirSync(evalDir)
-        .map((name) => iterationOf(name))
-        .filter((iteration): iteration is number => iteration !== undefined && existsSync(runFiles.samples(runFiles.evalIterationDir(dir, iteration))))
-        .sort((a, b) => b - a)
+        .map((name) => ({ file: runFiles.samples(join(evalDir, name)), iteration: iterationOf(name) }))
+        .filter((e) => e.iteration !== undefined && existsSync(e.file))
+        .sort((a, b) => b.iteration! - a.iteration!)
     : [];
-  if (iterations.length > 0) return runFiles.samples(runFiles.evalIterationDir(dir, iterations[0]));
+  if (iterations.length > 0) return iterations[0]!.file;
   throw new UserError(`no samples in ${dir}: expected samples.jsonl (an eval run) or eval/iter-*/samples.jsonl (a training run's evaluations)`);
 }
 

@@ -8,6 +8,7 @@
  *   <run>/metrics.csv, eval.csv, eval/iter-N/samples.jsonl, checkpoints/{iter-N/, latest}   train
  *   <run>/summary.csv, samples.jsonl, greedy-samples.jsonl, report.md                        eval
  *   <run>/cells/<method>/seed-<s>/ (a training run + result.json), results.csv, results.md   compare
+ *   <run>/metrics.csv, eval.csv, tokenizer/, model/, checkpoints/latest/ (a folder)           pretrain
  */
 import { join } from 'node:path';
 
@@ -49,6 +50,19 @@ export const runFiles = {
   cellResult: (cell: string): string => join(cell, 'result.json'),
   results: (run: string): string => join(run, 'results.csv'),
   resultsTable: (run: string): string => join(run, 'results.md'),
+
+  /** `pretrain`: the character tokenizer every saved model copies, the final model, and the one resumable checkpoint */
+  pretrainTokenizer: (run: string): string => join(run, 'tokenizer'),
+  pretrainModel: (run: string): string => join(run, 'model'),
+  pretrainCheckpoint: (run: string): string => join(run, 'checkpoints', 'latest'),
+} as const;
+
+/** The parts of `pretrain`'s checkpoint folder. */
+export const pretrainCheckpointFiles = {
+  model: (checkpoint: string): string => join(checkpoint, 'model'),
+  optimizer: (checkpoint: string): string => join(checkpoint, 'optimizer.safetensors'),
+  /** `{step}`; its presence marks a complete checkpoint */
+  state: (checkpoint: string): string => join(checkpoint, 'pretrain.json'),
 } as const;
 
 /** The parts of one training checkpoint folder (`checkpoints/iter-N/`). */

@@ -16,18 +16,37 @@ import type { Rollout } from '../rollout/types.js';
 import { GraphAdamW } from './adamw-graph.js';
 import { tokenBatch } from './batch.js';
 import type { AdamW } from './optimizer.js';
-import { alignCompletion, approxKl, batchFeeds, openTrainSession, type MiniBatchStats, type TokenUpdateOptions } from './token-update.js';
+import type { LrSchedule } from './lr-schedule.js';
+import { alignCompletion, approxKl, batchFeeds, missingReference, openTrainSession, type CompletionScorer, type MiniBatchStats, type TokenUpdateOptions } from './token-update.js';
+import type { PolicyUpdater } from './updater.js';
 
-export class DeviceTokenPolicyUpdater {
+export interface DeviceUpdaterHooks {
+  /** scores the rollouts for the KL penalty (required when klCoef > 0) */
+  reference?: CompletionScorer;
+  /** after an iteration's steps, with the new weights' device tensors (for the decode session) */
+  onUpdated?: (params: ReadonlyMap<string, ort.Tensor>) => void;
+}
+
+export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
+  readonly policy = 'token';
+  private refLogprobs = new Map<Rollout, Float32Array>();
+
   private constructor(
     private readonly session: ort.InferenceSession,
     /** host arrays of the trainable weights: written only by {@link syncHost} */
     readonly params: Map<string, FloatTensor>,
-    /** the host optimiser: hyper-parameters, and its state as of the last {@link syncHost} (checkpoints) */
+    /**
+     * The host optimiser: hyper-parameters, the step count (kept in step with the device's), and
+     * the moments as of the last {@link syncHost} (what checkpoints write).
+     */
     readonly optimizer: AdamW,
     private readonly device: GraphAdamW,
     private readonly options: TokenUpdateOptions,
-  ) {}
+    readonly lr: LrSchedule,
+    private readonly hooks: DeviceUpdaterHooks,
+  ) {
+    if (options.klCoef > 0 && hooks.reference === undefined) throw new RangeError('a KL penalty needs the reference model');
+  }
 
   /**
    * Opens the policy graph on the transfer's provider and uploads the weights and the optimiser's
@@ -39,17 +58,26 @@ export class DeviceTokenPolicyUpdater {
     params: Map<string, FloatTensor>,
     optimizer: AdamW,
     options: TokenUpdateOptions,
+    lr: LrSchedule,
+    hooks: DeviceUpdaterHooks,
     device: { transfer: DeviceTransfer; threads: number },
   ): Promise<DeviceTokenPolicyUpdater> {
     const ep = device.transfer.executionProvider;
     const gradsOnDevice = Object.fromEntries([...params.keys()].map((n) => [`grad.${n}`, 'gpu-buffer' as const]));
     const session = await openTrainSession(model, 'policy', graph, { executionProvider: ep, threads: device.threads, preferredOutputLocation: gradsOnDevice });
     const adamw = await GraphAdamW.create(params, optimizer.exportState(), optimizer.options, ep, device.transfer);
-    return new DeviceTokenPolicyUpdater(session, params, optimizer, adamw, options);
+    return new DeviceTokenPolicyUpdater(session, params, optimizer, adamw, options, lr, hooks);
   }
 
-  get stepCount(): number {
-    return this.device.stepCount;
+  async prepare(rollouts: readonly Rollout[]): Promise<void> {
+    if (this.options.klCoef <= 0 || !this.hooks.reference) return;
+    const scored = await this.hooks.reference.completionLogprobs(rollouts);
+    this.refLogprobs = new Map(rollouts.map((r, i) => [r, scored[i]!]));
+  }
+
+  finish(): void {
+    this.refLogprobs = new Map();
+    this.hooks.onUpdated?.(this.device.params);
   }
 
   /** The device tensors of the current weights (valid until the next {@link step}). */
@@ -87,7 +115,8 @@ export class DeviceTokenPolicyUpdater {
       ...Object.fromEntries(this.device.params),
     };
     if (this.options.klCoef > 0) {
-      feeds.ref_logprobs = new ort.Tensor('float32', alignCompletion(rollouts, refLogprobs!, batch.length), dims);
+      const reference = refLogprobs ?? rollouts.map((r) => this.refLogprobs.get(r) ?? missingReference());
+      feeds.ref_logprobs = new ort.Tensor('float32', alignCompletion(rollouts, reference, batch.length), dims);
       feeds.kl_coef = scalar(this.options.klCoef);
     }
     if (this.options.entropyCoef > 0) feeds.entropy_coef = scalar(this.options.entropyCoef);
@@ -97,6 +126,7 @@ export class DeviceTokenPolicyUpdater {
     const loss = (out.loss!.data as Float32Array)[0]!;
     try {
       const result = Number.isFinite(loss) ? await this.device.step(grads, lr) : { applied: false, gradNorm: NaN };
+      if (result.applied) this.optimizer.countExternalStep(); // the schedule reads the host optimiser's count
       return {
         loss,
         clipFraction: (out.clip_fraction!.data as Float32Array)[0]!,

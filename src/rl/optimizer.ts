@@ -135,6 +135,15 @@ export class AdamW {
     return { applied: true, gradNorm, clipCoef, step: this.steps, lr };
   }
 
+  /**
+   * Counts one step applied by another implementation that holds the parameters and moments (the
+   * AdamW graph of the GPU path, adamw-graph.ts), so that the learning-rate schedule sees it; that
+   * implementation's state comes back with {@link importState} before a checkpoint.
+   */
+  countExternalStep(): void {
+    this.steps++;
+  }
+
   /** Copies of the moments and the step count; later steps do not change the returned arrays. */
   exportState(): OptimizerState {
     const tensors = new Map<string, Float32Array>();

@@ -6,14 +6,24 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DecodeSession } from '../../src/model/decode-session.js';
-import { generateTokens } from '../../src/model/generate.js';
 import { onDevice } from '../../src/onnx/index.js';
+import { createPolicy } from '../../src/policy/index.js';
+import { generateRollouts } from '../../src/rollout/engine.js';
 import { fixtureNames } from '../helpers/paths.js';
 import { webgpuSkipReason } from '../helpers/webgpu.js';
 import { loadReference, maxAbsDiff } from '../model/graphs-reference.js';
 
 const skip = await webgpuSkipReason();
 const T = 16;
+
+/** Greedy continuations through the rollout engine, one batch of all prompts (finished rows leave the batch). */
+async function generateTokens(o: { model: DecodeSession; inputIds: number[][]; maxNewTokens: number; eosTokenIds: number[] }) {
+  const rollouts = await generateRollouts(o.model, {
+    prompts: o.inputIds, groupSize: 1, policy: createPolicy('greedy'), maxNewTokens: o.maxNewTokens, eosTokenIds: o.eosTokenIds,
+    decodeText: () => '', seed: 0, batchSize: o.inputIds.length,
+  });
+  return { tokens: rollouts.map((r) => r.tokens), logprobs: rollouts.map((r) => Array.from(r.logprobs)) };
+}
 
 for (const name of fixtureNames) {
   describe(`${name} on webgpu`, { skip }, () => {
@@ -44,11 +54,13 @@ for (const name of fixtureNames) {
 
     test('a left-padded batch whose rows stop at different tokens decodes as on CPU (rows dropped on the device)', async () => {
       const prompts = [ref.ids[0]!.slice(0, 3), ref.ids[1]!.slice(0, 11), ref.ids[0]!.slice(4, 11)];
-      const cpu = await generateTokens({ model: ref.checkpoint, inputIds: prompts, maxNewTokens: 8, eosTokenIds: [] });
+      const [cpuSession, gpuSession] = await Promise.all([DecodeSession.load(ref.checkpoint), DecodeSession.load(ref.checkpoint, { executionProvider: 'webgpu' })]);
+      const cpu = await generateTokens({ model: cpuSession, inputIds: prompts, maxNewTokens: 8, eosTokenIds: [] });
       // Stop rows at tokens they produce mid-way, so rows leave the batch at different steps.
       const eos = [cpu.tokens[1]![2]!, cpu.tokens[0]![5]!];
-      const cpuStopped = await generateTokens({ model: ref.checkpoint, inputIds: prompts, maxNewTokens: 8, eosTokenIds: eos });
-      const gpu = await generateTokens({ model: ref.checkpoint, inputIds: prompts, maxNewTokens: 8, eosTokenIds: eos, executionProvider: 'webgpu' });
+      const cpuStopped = await generateTokens({ model: cpuSession, inputIds: prompts, maxNewTokens: 8, eosTokenIds: eos });
+      const gpu = await generateTokens({ model: gpuSession, inputIds: prompts, maxNewTokens: 8, eosTokenIds: eos });
+      await Promise.all([cpuSession.release(), gpuSession.release()]);
       assert.deepEqual(gpu.tokens, cpuStopped.tokens);
       assert.ok(gpu.tokens.some((t) => t.length < 8), 'a row stopped early');
       gpu.logprobs.flat().forEach((lp, i) => assert.ok(Math.abs(lp - cpuStopped.logprobs.flat()[i]!) < 1e-4, `logprob ${i}`));

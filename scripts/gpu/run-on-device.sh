@@ -7,10 +7,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT="${OUT:-/tmp/introspect-gpu-out}"; mkdir -p "$OUT"
-for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig
-mkdir -p /tmp/introspect && tar -C /tmp/introspect -xJf .gpu/bundle.tar.xz
+# The Vulkan loader, unless the machine has one (the NVIDIA ICD is there, the loader may not be).
+ldconfig -p | grep -q 'libvulkan.so.1 ' || { for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig; }
+# dist/ and node_modules/ go into the checkout itself (introspect finds its package.json above dist/).
+rm -rf /tmp/introspect && mkdir -p /tmp/introspect && tar -C /tmp/introspect -xJf .gpu/bundle.tar.xz
+rm -rf node_modules dist && mv /tmp/introspect/node_modules /tmp/introspect/dist .
 export PATH=/tmp/introspect/bin:$PATH
-rm -rf node_modules dist && ln -s /tmp/introspect/node_modules node_modules && ln -s /tmp/introspect/dist dist
 export VK_DRIVER_FILES="${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}"
 export XDG_RUNTIME_DIR=/tmp INTROSPECT_SHARED_DIR="$PWD/.gpu/shared" INTROSPECT_CACHE_DIR=/tmp/introspect-cache
 EP="${EP:-webgpu}"

@@ -106,7 +106,8 @@ describe('losses', () => {
         den += w[i]!;
       }
     }
-    const want = -pg / den + klCoef * (kl / den) - entCoef * (h / den);
+    // loss_mask holds the aggregation's weights: the policy loss is sum(w * l) (model/graphs/policy-losses.ts)
+    const want = -pg + klCoef * kl - entCoef * h;
     assert.ok(Math.abs(data(out.loss)[0]! - want) < 1e-5, `loss ${data(out.loss)[0]} vs ${want}`);
     assert.ok(Math.abs(data(out.clip_fraction)[0]! - clipped / den) < 1e-6);
     assert.ok(clipped > 0 && clipped < den, 'some but not all tokens clipped');

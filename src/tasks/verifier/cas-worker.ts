@@ -4,16 +4,12 @@
  * which is blocked in Atomics.wait (so grading stays synchronous).
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { casEquivalentInline, type CasOptions } from './cas-engine.js';
+import { casInline, type CasRequest, type CasResult } from './cas-engine.js';
 
-export interface CasRequest {
-  a: string;
-  b: string;
-  options: CasOptions;
-}
+export type { CasRequest } from './cas-engine.js';
 
 export interface CasReply {
-  equal: boolean;
+  result: CasResult;
 }
 
 export interface CasWorkerData {
@@ -37,16 +33,10 @@ function signal(): void {
 }
 
 port.on('message', (request: CasRequest) => {
-  let equal = false;
-  try {
-    equal = casEquivalentInline(request.a, request.b, request.options);
-  } catch {
-    equal = false;
-  }
-  port.postMessage({ equal } satisfies CasReply);
+  port.postMessage({ result: casInline(request) } satisfies CasReply);
   signal();
 });
 
 // Warm the engine before reporting ready, so no comparison pays for its construction.
-casEquivalentInline('1', '1', { relTol: 1e-4, deadline: Date.now() + 60_000, samples: 1 });
+casInline({ kind: 'equal', a: '1', b: '1', options: { relTol: 1e-4, deadline: Date.now() + 60_000, samples: 1 } });
 signal();

@@ -1,6 +1,6 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { casEquivalentInline, type CasOptions } from './cas-engine.js';
-import type { CasReply, CasRequest, CasWorkerData } from './cas-worker.js';
+import { casInline, type CasOptions, type CasRequest, type CasResult } from './cas-engine.js';
+import type { CasReply, CasWorkerData } from './cas-worker.js';
 
 export type { CasOptions } from './cas-engine.js';
 
@@ -72,23 +72,38 @@ function stopThread(): void {
 }
 
 /**
- * Verdicts by (a, b, tolerance, samples). RL groups sample the same answers again and again, and a
- * CAS comparison costs milliseconds; cleared when full rather than managed as an LRU, for simplicity.
+ * Results by request. RL groups sample the same answers again and again, and a CAS call costs
+ * milliseconds; cleared when full rather than managed as an LRU, for simplicity.
  */
-const memo = new Map<string, boolean>();
+const memo = new Map<string, CasResult>();
 const MEMO_LIMIT = 10_000;
+
+function run(request: CasRequest): CasResult | 'timeout' {
+  const { deadline, ...settings } = request.options;
+  const key = JSON.stringify([request.kind, 'a' in request ? request.a : '', 'b' in request ? request.b : '', 'positive' in request ? request.positive : '', settings]);
+  if (memo.has(key)) return memo.get(key)!;
+  const result = compare(request, deadline);
+  if (result !== 'timeout') {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, result);
+  }
+  return result;
+}
 
 /** Whether two scalar LaTeX expressions are equal, giving up (not equal) at `options.deadline`. */
 export function casEquivalent(a: string, b: string, options: CasOptions): boolean {
-  const key = JSON.stringify([a, b, options.relTol, options.samples]);
-  const known = memo.get(key);
-  if (known !== undefined) return known;
-  const verdict = compare(a, b, options);
-  if (verdict !== 'timeout') {
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(key, verdict);
-  }
-  return verdict === true;
+  return run({ kind: 'equal', a, b, options }) === true;
+}
+
+/** The numeric value of a closed form without variables (`\frac{\sqrt{3}}{3}`), or null. */
+export function casValue(a: string, options: CasOptions): { re: number; im: number } | null {
+  const result = run({ kind: 'value', a, options });
+  return typeof result === 'object' ? result : null;
+}
+
+/** Whether `a = c·b` for a constant c != 0 (c > 0 when `positive`); see cas-engine.ts. */
+export function casProportional(a: string, b: string, positive: boolean, options: CasOptions): boolean {
+  return run({ kind: 'proportional', a, b, positive, options }) === true;
 }
 
 /**
@@ -104,18 +119,18 @@ export function prepareCas(): number {
   return Date.now() - started;
 }
 
-function compare(a: string, b: string, options: CasOptions): boolean | 'timeout' {
+function compare(request: CasRequest, deadline: number): CasResult | 'timeout' {
   prepareCas();
-  if (thread === undefined) return casEquivalentInline(a, b, options);
+  if (thread === undefined) return casInline(request);
 
-  const remaining = options.deadline - Date.now();
+  const remaining = deadline - Date.now();
   if (remaining <= 0) return 'timeout';
   Atomics.store(thread.flag, 0, 0);
-  thread.port.postMessage({ a, b, options } satisfies CasRequest);
+  thread.port.postMessage(request);
   if (Atomics.wait(thread.flag, 0, 0, remaining) === 'timed-out') {
     stopThread(); // the worker is stuck in the engine; a fresh one starts on the next call
     return 'timeout';
   }
   const reply = receiveMessageOnPort(thread.port)?.message as CasReply | undefined;
-  return reply?.equal === true;
+  return reply?.result ?? null;
 }

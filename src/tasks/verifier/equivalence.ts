@@ -68,7 +68,6 @@ function unwrapSingleton(node: AnswerNode): AnswerNode {
 function nodesEqual(goldNode: AnswerNode, predNode: AnswerNode, ctx: Context): boolean {
   const a = unwrapSingleton(goldNode);
   const b = unwrapSingleton(predNode);
-  if (Date.now() >= ctx.deadline) return false;
   if (a.kind === 'scalar' && b.kind === 'scalar') return scalarsEqual(a.latex, b.latex, ctx);
   // A gold equation named by its lhs (`y = 2x+3`) against an equation in another form.
   if (a.kind === 'scalar' && a.named !== undefined && b.kind === 'relation') return nodesEqual(relationOf(a.named), b, ctx);

@@ -36,7 +36,7 @@ export function normalizeAnswer(raw: string): string {
   s = stripTrailingUnits(unwrapTextCommands(s)); // `\text{10 dollars}` hides its unit until unwrapped
   s = fixShorthand(s);
   s = wordJoinedSet(stripTrailingPunctuation(s));
-  return compactSpaces(s);
+  return joinThousands(compactSpaces(s));
 }
 
 /** Unicode math that models emit in place of LaTeX. */

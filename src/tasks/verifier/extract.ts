@@ -64,7 +64,7 @@ export function lastJoinedBoxes(text: string): string[] {
   let first = boxes.length - 1;
   while (first > 0) {
     const between = text.slice(boxes[first - 1].end, boxes[first].at);
-    if (between.length > 40 || !JOINER.test(between)) break;
+    if (between.length > 40 || !(JOINER.test(between) || /^[\s$]*$/.test(between))) break;
     first--;
   }
   return boxes.slice(first).map((b) => b.content);
@@ -102,12 +102,18 @@ export function afterAnswerPhrase(text: string): string | null {
   return phraseAt(text)?.answer ?? null;
 }
 
-function phraseAt(text: string): { at: number; answer: string } | null {
+function phraseAt(text: string): { at: number; answer: string; statement: string } | null {
   let last: RegExpExecArray | null = null;
   for (const m of text.matchAll(ANSWER_PHRASE)) last = m;
   if (last === null) return null;
   const from = (last.index ?? 0) + last[0].length;
-  return { at: last.index ?? 0, answer: reduceStatement(statementAt(text, from)) };
+  const statement = statementAt(text, from);
+  return { at: last.index ?? 0, answer: reduceStatement(statement), statement };
+}
+
+/** A statement that states a value: it has math, a digit, or is one word ("Evelyn"), not "correct". */
+function statesValue(answer: string): boolean {
+  return /[\d$\^=]/.test(answer);
 }
 
 /**
@@ -166,7 +172,7 @@ function mathSpansAt(text: string): Array<{ content: string; end: number }> {
 const FILLER = /^(?:and|or|the|a|an|is|are|cm|m|km|mm|units?|square|cubic|degrees?|dollars?|cents?|inches|feet|meters?|hours?|minutes?|seconds?|days?|years?|percent|pct)$/i;
 
 /** Text that reads as a sentence rather than a value: two or more words that are not fillers. */
-function isProse(text: string): boolean {
+export function isProse(text: string): boolean {
   const outside = text.replace(MATH_SPAN, ' ').replace(/\\[a-zA-Z]+(?:\{[^{}]*\})?/g, ' ');
   const words = outside.match(/[a-zA-Z]{2,}/g) ?? [];
   return words.filter((w) => !FILLER.test(w)).length >= 2;
@@ -238,10 +244,15 @@ function fallbackAnswer(response: string): string | null {
   return number?.text ?? null;
 }
 
-/** The final answer of a response, and the last boxes that state one answer together (to combine parts). */
+/**
+ * The final answer of a response; the last boxes that state one answer together (to combine
+ * parts); and the whole final-answer statement when it was reduced to a value (`$f(x)=ax+b$, where
+ * b is any integer` reduces to its last span, but the gold may be the whole statement).
+ */
 export interface Extraction {
   answer: string | null;
   boxes: string[];
+  statement?: string;
 }
 
 /** The final answer of a response (see ExtractOptions for the precedence), with all its boxes. */
@@ -250,12 +261,19 @@ export function extractWithBoxes(response: string, options: Partial<ExtractOptio
   const boxes = allBoxed(response);
   const box = boxes.length > 0 ? boxes[boxes.length - 1] : null;
   const contents = box === null ? [] : lastJoinedBoxes(response);
-  const marked = [hashesAt(response), phraseAt(response)].filter((m) => m !== null && m.answer !== '') as Array<{ at: number; answer: string }>;
+  const phrase = phraseAt(response);
+  const marked = [hashesAt(response), phrase].filter((m) => m !== null && m.answer !== '') as Array<{ at: number; answer: string; statement?: string }>;
   const statement = marked.sort((a, b) => b.at - a.at)[0];
-  if (box !== null && (statement === undefined || statement.at < box.at)) return { answer: box.content, boxes: contents };
-  if (statement !== undefined) return { answer: statement.answer, boxes: contents };
+  // A later statement revises a boxed answer only when it states a value ("the answer is correct" does not).
+  if (box !== null && (statement === undefined || statement.at < box.at || !statesValue(statement.answer))) {
+    return { answer: box.content, boxes: contents };
+  }
+  if (statement !== undefined) {
+    const whole = statement.statement !== undefined && statement.statement.trim() !== statement.answer ? statement.statement.trim() : undefined;
+    return { answer: statement.answer, boxes: contents, ...(whole !== undefined ? { statement: whole } : {}) };
+  }
   // A statement was made but states nothing readable ("Answer $\n 9 \n$"): no fallback either.
-  if (phraseAt(response) !== null || fallback === 'none') return { answer: null, boxes: contents };
+  if (phrase !== null || fallback === 'none') return { answer: null, boxes: contents };
   return { answer: fallbackAnswer(response), boxes: contents };
 }
 

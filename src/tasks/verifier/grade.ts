@@ -1,5 +1,5 @@
 import { answersEquivalent, defaultEquivalenceOptions, MAX_ANSWER_CHARS, type EquivalenceOptions } from './equivalence.js';
-import { defaultExtractOptions, extractWithBoxes, lastJoinedBoxes, type ExtractOptions } from './extract.js';
+import { defaultExtractOptions, extractWithBoxes, isProse, lastJoinedBoxes, type ExtractOptions } from './extract.js';
 import { normalizeAnswer } from './normalize.js';
 import { parseAnswer } from './structure.js';
 
@@ -56,7 +56,8 @@ export function goldValue(answer: string): string {
   const distinct = [...new Set(boxes.map((b) => b.trim()))];
   if (distinct.length > 1) return `\\{${distinct.join(', ')}\\}`;
   if (distinct.length === 1) return distinct[0];
-  if (text.length <= 200 && !/answer/i.test(text)) return text;
+  // A solution written out (prose with math, or long) is read like a response; `np.arcsin(10/13)` is not one.
+  if (!isProse(text) || !(text.includes('$') || text.length > 200 || /answer/i.test(text))) return text;
   return extractWithBoxes(text, { fallback: 'last' }).answer ?? text;
 }
 
@@ -75,7 +76,7 @@ export function gradeResponse(response: string, answer: string, options: Partial
   const opts = { ...defaultVerifyOptions, ...options };
   const deadline = Date.now() + opts.timeLimitMs;
   const tail = response.length > MAX_RESPONSE_CHARS ? response.slice(-MAX_RESPONSE_CHARS) : response;
-  const { answer: extracted, boxes } = extractWithBoxes(tail, opts);
+  const { answer: extracted, boxes, statement } = extractWithBoxes(tail, opts);
   if (extracted === null) return { extracted, correct: false, reward: 0 - opts.formatPenalty }; // 0 - p: never -0
   const gold = goldValue(answer);
   const equivalent = (candidate: string): boolean => answersEquivalent(gold, candidate, { ...opts, deadline });
@@ -85,6 +86,7 @@ export function gradeResponse(response: string, answer: string, options: Partial
     const parts = goldParts(gold);
     if (parts > 1) correct = equivalent(boxes.slice(-parts).join(', '));
   }
+  if (!correct && statement !== undefined) correct = equivalent(statement);
   return { extracted, correct, reward: correct ? 1 : 0 };
 }
 

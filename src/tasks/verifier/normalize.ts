@@ -83,7 +83,7 @@ function wordJoinedSet(s: string): string {
  * three, no spaces). Inside a list (`32, 349`, `(2,12) \cup (12,102)`) a comma separates values.
  */
 export function joinThousands(s: string): string {
-  return /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?$/.test(s) ? s.replace(/,/g, '') : s;
+  return /^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?%?$/.test(s) ? s.replace(/,/g, '') : s;
 }
 
 const TRAILING = new Set([' ', '\t', '\n', '\r', '.', ',', ';', ':', '\\']);

@@ -34,7 +34,7 @@ export function parseAnswer(latex: string, depth = 0): AnswerNode {
   if (depth > 20) return { kind: 'scalar', latex: s }; // nesting this deep is not an answer's structure
 
   // `x = 1,000` is one number, not the list `x=1` and `000`.
-  const thousands = /^([^=]{1,60})=([+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?)$/.exec(s);
+  const thousands = /^([^=]{1,60})=([+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?%?)$/.exec(s);
   if (thousands !== null && isNamingLhs(thousands[1])) return { kind: 'scalar', latex: joinThousands(thousands[2]), named: s };
   const named = stripNamingPrefix(s);
 

@@ -80,7 +80,7 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
         stopStrings: job.rollout.stop,
         seed: job.run.seed,
         greedy: job.eval.greedy,
-        verify: { formatPenalty: job.task.formatPenalty },
+        verify: { formatPenalty: job.task.formatPenalty, fallback: job.task.answerFallback },
         keepSamples: false,
         ...(signal ? { signal } : {}),
         onSamples: (records, greedy) => {

@@ -264,7 +264,7 @@ async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
     totalTrainingSteps: job.train.iterations,
   });
   const rolloutSeconds = (performance.now() - started) / 1000;
-  const verify = { ...parts.task.verifier, formatPenalty: job.task.formatPenalty };
+  const verify = { ...parts.task.verifier, formatPenalty: job.task.formatPenalty, fallback: job.task.answerFallback };
   const verdicts = rollouts.map((r) => gradeResponse(r.text, problems[r.promptIndex]!.answer, verify));
   const rewards = verdicts.map((v) => v.reward);
   const adv = computeAdvantages(job.train.advantage.estimator, {

@@ -5,6 +5,7 @@
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { casInline, type CasRequest, type CasResult } from './cas-engine.js';
+import type { ModuleWorkerData } from './worker-module.js';
 
 export type { CasRequest } from './cas-engine.js';
 
@@ -12,17 +13,13 @@ export interface CasReply {
   result: CasResult;
 }
 
-export interface CasWorkerData {
+export interface CasWorkerData extends ModuleWorkerData {
   port: MessagePort;
   /**
    * Int32Array over a SharedArrayBuffer: [0] = 1 when the worker is ready or a reply is waiting,
    * 2 when the worker module failed to load.
    */
   flag: Int32Array;
-  /** This module's URL, imported by the bootstrap in cas.ts. */
-  moduleUrl: string;
-  /** tsx's API module when running from TypeScript sources; undefined when compiled. */
-  tsxApi: string | undefined;
 }
 
 const { port, flag } = workerData as CasWorkerData;

@@ -1,6 +1,7 @@
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { casInline, type CasOptions, type CasRequest, type CasResult } from './cas-engine.js';
 import type { CasReply, CasWorkerData } from './cas-worker.js';
+import { startModuleWorker, type ModuleWorkerData } from './worker-module.js';
 
 export type { CasOptions } from './cas-engine.js';
 
@@ -27,32 +28,13 @@ interface CasThread {
 let thread: CasThread | undefined;
 let workerUnavailable = false;
 
-/**
- * A CommonJS bootstrap evaluated in the worker: it imports the worker module (through tsx's API
- * when running from TypeScript sources, since tsx's hooks do not reach worker threads) and reports
- * a failure through the flag, so the parent never waits out the start-up limit for a broken worker.
- */
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-const load = workerData.tsxApi
-  ? import(workerData.tsxApi).then((api) => api.tsImport(workerData.moduleUrl, workerData.moduleUrl))
-  : import(workerData.moduleUrl);
-load.catch(() => { Atomics.store(workerData.flag, 0, 2); Atomics.notify(workerData.flag, 0); });
-`;
-
 function startThread(): CasThread | undefined {
   try {
-    const fromSource = import.meta.url.endsWith('.ts');
-    const moduleUrl = new URL(`./cas-worker${fromSource ? '.ts' : '.js'}`, import.meta.url).href;
-    const tsxApi = fromSource ? import.meta.resolve('tsx/esm/api') : undefined;
     const { port1, port2 } = new MessageChannel();
     const flag = new Int32Array(new SharedArrayBuffer(4));
-    const data: CasWorkerData = { port: port2, flag, moduleUrl, tsxApi };
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, transferList: [port2] });
-    worker.on('error', () => {}); // a failed or terminated worker is replaced, never fatal
-    // Neither may keep the process alive once grading is done.
-    worker.unref();
-    port1.unref();
+    const data: Omit<CasWorkerData, keyof ModuleWorkerData> = { port: port2, flag };
+    const worker = startModuleWorker('cas-worker', import.meta.url, data, [port2]);
+    port1.unref(); // neither the worker nor its port may keep the process alive once grading is done
     Atomics.wait(flag, 0, 0, STARTUP_LIMIT_MS);
     if (Atomics.load(flag, 0) !== READY) {
       void worker.terminate();

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { readJsonl } from '../tasks/data/jsonl.js';
-import { getTask, gradeRecords, tasks, type GradeRecord, type RawRecord } from '../tasks/index.js';
+import { getTask, gradeBatch, tasks, type GradeRecord, type RawRecord } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
 
 export interface GradeFileOptions {
@@ -56,7 +56,7 @@ export async function gradeFile(options: GradeFileOptions): Promise<GradeFileRes
     }
     return { line, response: record.response, answer };
   });
-  const summary = gradeRecords(records, task?.verifier ?? {});
+  const summary = await gradeBatch(records, task?.verifier ?? {});
   return {
     verdicts: summary.verdicts.map((v, i) => ({ line: records[i]!.line, answer: records[i]!.answer, extracted: v.extracted, correct: v.correct })),
     accuracy: summary.accuracy,

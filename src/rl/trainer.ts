@@ -24,7 +24,7 @@ import { openPolicyModel, openTemperatureHead, type PolicyModel } from '../rollo
 import type { Rollout } from '../rollout/types.js';
 import { evaluatePolicy } from '../eval/evaluate.js';
 import { loadJobProblems } from '../eval/problems.js';
-import { getTask, gradeResponse, type Problem, type TaskDefinition } from '../tasks/index.js';
+import { getTask, gradeBatch, type Problem, type TaskDefinition } from '../tasks/index.js';
 import type { RunContext } from '../api/context.js';
 import { CsvLog } from '../util/csv-log.js';
 import { UserError } from '../util/errors.js';
@@ -265,7 +265,8 @@ async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
   });
   const rolloutSeconds = (performance.now() - started) / 1000;
   const verify = { ...parts.task.verifier, formatPenalty: job.task.formatPenalty, fallback: job.task.answerFallback };
-  const verdicts = rollouts.map((r) => gradeResponse(r.text, problems[r.promptIndex]!.answer, verify));
+  // On the grading pool: a G x prompts batch is graded on every core (src/tasks/verifier/pool.ts).
+  const { verdicts } = await gradeBatch(rollouts.map((r) => ({ response: r.text, answer: problems[r.promptIndex]!.answer })), verify);
   const rewards = verdicts.map((v) => v.reward);
   const adv = computeAdvantages(job.train.advantage.estimator, {
     rewards,

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { prepareCas } from '../../src/tasks/verifier/cas.js';
+import { extractAnswer } from '../../src/tasks/verifier/extract.js';
 import { gradeResponse } from '../../src/tasks/verifier/grade.js';
+import { normalizeAnswer } from '../../src/tasks/verifier/normalize.js';
 
 /**
  * Responses a policy could emit to stall or crash the reward: each must be graded, without a crash,
@@ -67,4 +69,25 @@ test('adversarial responses: big exact numbers are not accepted off by one', () 
   assert.equal(gradeResponse(`\\boxed{${'9'.repeat(900)}}`, '9'.repeat(900)).correct, true);
   assert.equal(gradeResponse('\\boxed{2^{100}+1}', '2^{100}').correct, false);
   assert.equal(gradeResponse('\\boxed{20001}', '20000').correct, false);
+});
+
+test('normalisation and extraction are linear: 1 MB inputs read in well under a second each', () => {
+  const inputs = {
+    spaces: `1${' '.repeat(MB)}x`,
+    dots: `1${'.'.repeat(MB)}x`,
+    units: `5${' \\text{cm}'.repeat(MB / 10)}`,
+    joins: '1 and '.repeat(MB / 6),
+    boxes: '\\boxed{1} '.repeat(MB / 10),
+  };
+  const slow: string[] = [];
+  for (const [name, text] of Object.entries(inputs)) {
+    for (const [step, run] of [['normalizeAnswer', () => normalizeAnswer(text)], ['extractAnswer', () => extractAnswer(text)]] as const) {
+      const started = performance.now();
+      run();
+      const ms = performance.now() - started;
+      // The quadratic versions of these ran for minutes on such inputs; linear ones take milliseconds.
+      if (ms > 3000) slow.push(`${step} on ${name}: ${ms.toFixed(0)} ms`);
+    }
+  }
+  assert.deepEqual(slow, []);
 });

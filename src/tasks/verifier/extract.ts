@@ -113,7 +113,7 @@ function phraseAt(text: string): { at: number; answer: string; statement: string
 
 /** A statement that states a value: it has math, a digit, or is one word ("Evelyn"), not "correct". */
 function statesValue(answer: string): boolean {
-  return /[\d$\^=]/.test(answer);
+  return /[\d$\\^=]/.test(answer);
 }
 
 /**

@@ -73,8 +73,8 @@ function wordJoinedSet(s: string): string {
     .replace(/(?<=[\w})\]'])\s*(?<![a-zA-Z])(?:and|or)(?![a-zA-Z])\s*(?=[\w(\\[{+-])|\s+(?:and|or)\s+/g, JOIN);
   if (!marked.includes(JOIN)) return s;
   const top = splitTopLevel(marked, JOIN);
-  if (top.length < 2) return marked.replace(/\u0001/g, ', ');
-  const items = top.flatMap((part) => splitTopLevel(part, ',')).map((p) => p.replace(/\u0001/g, ', ').trim());
+  if (top.length < 2) return marked.replaceAll(JOIN, ', ');
+  const items = top.flatMap((part) => splitTopLevel(part, ',')).map((p) => p.replaceAll(JOIN, ', ').trim());
   return `\\{${items.filter((p) => p !== '').join(', ')}\\}`;
 }
 

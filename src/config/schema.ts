@@ -101,6 +101,14 @@ export const taskSchema = z
       .min(0)
       .default(0)
       .describe('Subtracted from the reward (reward = -formatPenalty) when no final answer can be extracted; positive values teach the answer format faster.'),
+    answerFallback: z
+      .enum(['last', 'none'])
+      .default('last')
+      .describe(
+        'What the verifier grades when a response has no answer marker (\\boxed{}, ####, "the answer is"): `last` takes the last math span or number ' +
+          '(bare answers and models that skip the marker still get credit, but an intermediate value that happens to come last can be rewarded); ' +
+          '`none` grades it as no answer (reward -formatPenalty), which trains the answer format strictly.',
+      ),
   })
   .describe('The task: prompts and the verifier that rewards answers.');
 

@@ -133,6 +133,11 @@ export function transformerBody(g: GraphBuilder, config: ModelConfig, params: Gr
   return { hidden: arch.finalNorm(ctx, x), presents };
 }
 
+/** The [V, H] output projection as a graph value (the embedding when tied). */
+export function lmHeadWeight(config: ModelConfig, params: GraphParams): Value {
+  return params.get(archGraphs.get(config.arch).lmHeadName(config));
+}
+
 /** Logit rows [N, V] for hidden rows [N, H]. */
 export function lmHead(g: GraphBuilder, config: ModelConfig, params: GraphParams, hidden: Value): Value {
   return linear(g, hidden, params.get(archGraphs.get(config.arch).lmHeadName(config)), null, 'out_in');

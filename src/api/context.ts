@@ -1,3 +1,5 @@
+import type { JobConfig } from '../config/index.js';
+import { configureSessions } from '../onnx/index.js';
 import type { Logger } from '../util/log.js';
 import { silentLogger } from '../util/log.js';
 
@@ -12,4 +14,12 @@ export interface RunContext {
 
 export function quietContext(runDir: string): RunContext {
   return { logger: silentLogger, runDir };
+}
+
+/**
+ * Applies the job's thread policy (threads, spinning, memory arena) to every ONNX Runtime session
+ * the process creates from here on: the LLM's and the temperature head's alike.
+ */
+export function configureJobSessions(job: Pick<JobConfig, 'model'>): void {
+  configureSessions({ intraOpNumThreads: job.model.threads, allowSpinning: job.model.spinning, cpuMemArena: job.model.memoryArena });
 }

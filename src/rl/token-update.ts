@@ -11,7 +11,6 @@ import * as ort from 'onnxruntime-node';
 import { createSession, toModelBytes } from '../onnx/index.js';
 import { buildTrainGraph, type ModelWeights, type TrainGraphOptions } from '../model/graphs/train-graphs.js';
 import { cachedGraphPath, folderSource, weightsSource } from '../model/graph-cache.js';
-import type { ParamSelection } from '../model/graphs/params.js';
 import type { Rollout } from '../rollout/types.js';
 import type { FloatTensor } from '../model/safetensors.js';
 import { AdamW } from './optimizer.js';

@@ -155,3 +155,21 @@ test('greedy rollouts equal an argmax loop without the KV cache, and an EOS toke
     await session.release();
   }
 });
+
+test('shared prefills give the same tokens as one prefill per sample, with rows finishing early', async () => {
+  // A token the samples produce often plays EOS, so rows finish at different steps (the batch
+  // keeps finished rows until they are a quarter of it, then drops them).
+  const separate = await generateRollouts(model.decoder, request({ batchSize: 15, sharedPrefill: false, maxNewTokens: 16 }));
+  const counts = new Map<number, number>();
+  for (const r of separate) for (const t of r.tokens.slice(1)) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const stop = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+  const opts = { batchSize: 15, eosTokenIds: [stop], maxNewTokens: 16 };
+  const withoutSharing = await generateRollouts(model.decoder, request({ ...opts, sharedPrefill: false }));
+  const shared = await generateRollouts(model.decoder, request(opts));
+  assertSameRollouts(shared, withoutSharing, 'shared prefill');
+  const lengths = new Set(shared.map((r) => r.tokens.length));
+  assert.ok(lengths.size > 2 && shared.some((r) => r.finishReason === 'eos') && shared.some((r) => r.finishReason === 'length'), `rows end at different steps: ${[...lengths]}`);
+  // One sequence alone (no batch at all) samples the same tokens too.
+  const alone = await generateRollouts(model.decoder, request({ ...opts, prompts: [prompts[2]!], promptIds: [2], batchSize: 1 }));
+  alone.forEach((r, i) => assert.deepEqual(r.tokens, shared[2 * 3 + i]!.tokens));
+});

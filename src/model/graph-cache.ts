@@ -98,7 +98,7 @@ function resolvedSpec(config: ModelConfig, spec: GraphSpec): unknown {
   const names = expectedParameters(config).map((p) => p.name);
   if (spec.kind === 'decode') {
     const o = spec.options ?? {};
-    return { kind: 'decode', paramInputs: selectParams(names, o.paramInputs ?? 'none'), lastLogitsOnly: o.lastLogitsOnly === true, cacheOutputs: o.cacheOutputs ?? 'full' };
+    return { kind: 'decode', paramInputs: selectParams(names, o.paramInputs ?? 'none'), lastLogitsOnly: o.lastLogitsOnly === true, cacheOutputs: o.cacheOutputs ?? 'full', entropyOutput: o.entropyOutput === true };
   }
   const o = spec.options ?? {};
   return {

@@ -173,3 +173,23 @@ test('shared prefills give the same tokens as one prefill per sample, with rows 
   const alone = await generateRollouts(model.decoder, request({ ...opts, prompts: [prompts[2]!], promptIds: [2], batchSize: 1 }));
   alone.forEach((r, i) => assert.deepEqual(r.tokens, shared[2 * 3 + i]!.tokens));
 });
+
+test('entropies computed in the decode graph give the same draws as the JavaScript sampler\'s own', async () => {
+  const inGraph = await DecodeSession.load(modelDir, { entropyOutput: true, intraOpNumThreads: 1 });
+  const inJs = await DecodeSession.load(modelDir, { entropyOutput: false, intraOpNumThreads: 1 });
+  try {
+    assert.ok((await inGraph.prefill([prompts[0]!])).entropy, 'the graph outputs entropies');
+    assert.equal((await inJs.prefill([prompts[0]!])).entropy, undefined);
+    // EDT picks each temperature from the entropy, so the draws depend on it.
+    const opts = { policy: createPolicy('edt'), batchSize: 15, maxNewTokens: 16 };
+    const a = await generateRollouts(inGraph, request(opts));
+    const b = await generateRollouts(inJs, request(opts));
+    assert.ok(a.every((r, i) => maxDiff(r.temperatures, b[i]!.temperatures) < 1e-5));
+    a.forEach((r, i) => assert.deepEqual(r.tokens, b[i]!.tokens, `sequence ${i}`));
+    assert.ok(a.every((r, i) => maxDiff(r.entropies, b[i]!.entropies) < 1e-5));
+    assert.ok(new Set(a.flatMap((r) => Array.from(r.temperatures))).size > 10, 'temperatures vary with the entropy');
+  } finally {
+    await inGraph.release();
+    await inJs.release();
+  }
+});

@@ -65,6 +65,15 @@ export const modelSchema = z
       .min(0)
       .default(0)
       .describe('ONNX Runtime intra-op threads of every session (LLM and temperature head); 0 lets ONNX Runtime choose (all cores).'),
+    weightUpdates: z
+      .enum(['bake', 'inputs'])
+      .default('bake')
+      .describe(
+        'How rollouts get the token policy\'s updated weights. bake: the decode session is rebuilt with the weights ' +
+          'stored, which ONNX Runtime prepacks (fastest decoding; one graph build and load per token phase). inputs: ' +
+          'trainable weights are graph inputs, fed without a rebuild (slower decoding: weights fed as inputs cost 10-31% ' +
+          'of rollout throughput).',
+      ),
     spinning: z
       .boolean()
       .default(false)

@@ -12,7 +12,10 @@
  */
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../util/errors.js';
-import { createSession, toModelBytes } from '../onnx/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSession, saveModel, toModelBytes } from '../onnx/index.js';
 import type { ModelConfig } from './config.js';
 import { cachedGraphPath, folderSource, weightsSource } from './graph-cache.js';
 import { buildDecodeGraph, type DecodeGraphOptions, newKeyName, newValueName, pastKeyName, pastValueName } from './graphs/decode-graph.js';
@@ -163,7 +166,17 @@ export class DecodeSession {
       const { path } = cachedGraphPath(source, { kind: 'decode', options }, typeof useCache === 'object' ? useCache : {});
       return DecodeSession.open(path, source.config, opts);
     }
-    return DecodeSession.open(toModelBytes(buildDecodeGraph(source.load(), options)), source.config, opts);
+    const graph = buildDecodeGraph(source.load(), options);
+    if (weightBytes <= IN_MEMORY_MAX_BYTES) return DecodeSession.open(toModelBytes(graph), source.config, opts);
+    // Too big for one protobuf and not to be cached (e.g. weights rebuilt after every update):
+    // through a temporary file with external data, removed once ONNX Runtime has loaded it.
+    const dir = mkdtempSync(join(tmpdir(), 'introspect-decode-'));
+    try {
+      saveModel(graph, join(dir, 'model.onnx'), { externalData: true });
+      return await DecodeSession.open(join(dir, 'model.onnx'), source.config, opts);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /** Rows in the batch. */

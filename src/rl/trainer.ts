@@ -144,10 +144,10 @@ async function openTrainer(job: JobConfig, ctx: RunContext, options: TrainOption
     executionProvider: job.model.executionProvider,
     threads: job.model.threads,
     trainableParams: updatesToken ? trainable : [],
+    weightUpdates: job.model.weightUpdates,
   });
   // One set of arrays for the optimiser, the training graph's inputs and the decode graph's inputs.
   const llmParams: ParamMap = checkpoint.params;
-  if (updatesToken) model.setWeights(new Map(trainable.map((n) => [n, llmParams.get(n)!])));
   const task = getTask(job.task.name);
   const state: TrainerState = resumeFrom
     ? readTrainerState(resumeFrom)
@@ -284,8 +284,8 @@ async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
         await parts.tokenUpdater!.step(batch.map((i) => rollouts[i]!), batch.map((i) => adv.value.advantages[i]!), lr, refLogprobs && batch.map((i) => refLogprobs[i]!)),
       );
     });
-    // The decode graph reads the same arrays; hand them over so sessions on other devices see the update.
-    model.setWeights(parts.tokenUpdater.params);
+    // The decode graph gets the updated weights (rebuilt with them stored, or fed as inputs).
+    await model.setWeights(parts.tokenUpdater.params);
   }
   if (kept.length > 0 && phase.updateTemperature && parts.headUpdater) {
     await forMiniBatches(parts, kept, iteration, async (batch) => {

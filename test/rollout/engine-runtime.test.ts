@@ -60,7 +60,7 @@ test('chat prompts: the tokenizer\'s template with the job\'s system prompt and 
   }
 });
 
-for (const weightUpdates of ['bake', 'inputs'] as const) test(`setWeights changes the next rollout\'s logits (weightUpdates: ${weightUpdates})`, async () => {
+for (const weightUpdates of ['bake', 'inputs'] as const) test(`setWeights changes the next rollout's logits (weightUpdates: ${weightUpdates})`, async () => {
   const dir = tinyModel();
   const frozen = await openPolicyModel({ modelDir: dir });
   const live = await openPolicyModel({ modelDir: dir, trainableParams: ['lm_head.weight'], weightUpdates });

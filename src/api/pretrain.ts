@@ -1,6 +1,7 @@
 import type { JobConfig } from '../config/index.js';
 import { pretrain, type PretrainSummary } from '../rl/pretrain.js';
-import { configureJobSessions, type RunContext } from './context.js';
+import type { RunContext } from '../util/run-context.js';
+import { configureJobSessions } from './sessions.js';
 
 export type { PretrainSummary };
 

@@ -15,7 +15,7 @@
  * without a copy of the whole cache every time one row finishes.
  */
 import type { HeadPolicy, TemperatureHeadSession, TemperaturePolicy } from '../policy/types.js';
-import { streamFor, type Rng } from './rng.js';
+import { streamFor, type Rng } from '../util/rng.js';
 import { entropyOf, TokenSampler, type SamplingOptions } from './sampling.js';
 import type { BatchDecoder, DecodeOutput, FinishReason, Rollout } from './types.js';
 

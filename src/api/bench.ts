@@ -26,6 +26,8 @@ export interface BenchCommon {
   /** ONNX Runtime intra-op threads (0: ONNX Runtime's default) */
   threads: number;
   spinning: boolean;
+  /** ONNX Runtime's CPU memory arena (as `model.memoryArena`) */
+  memoryArena: boolean;
   /** timed runs after one untimed warm-up; the median is reported */
   repeats: number;
 }
@@ -70,7 +72,7 @@ export async function benchRollout(o: BenchCommon & { batch: number; promptLen: 
   check('prompt-len', o.promptLen, 1);
   check('new-tokens', o.newTokens, 1);
   check('repeats', o.repeats, 1);
-  configureSessions({ intraOpNumThreads: o.threads, allowSpinning: o.spinning });
+  configureSessions({ intraOpNumThreads: o.threads, allowSpinning: o.spinning, cpuMemArena: o.memoryArena });
   const source = folderSource(o.modelDir);
   const options = { lastLogitsOnly: true, cacheOutputs: 'new' as const, entropyOutput: true, paramInputs: 'none' as const };
   let started = performance.now();
@@ -101,7 +103,7 @@ export async function benchRollout(o: BenchCommon & { batch: number; promptLen: 
       benchmark: 'rollout',
       model: o.modelDir,
       parameters: parameterCount(source.config),
-      settings: { batch: o.batch, prompt_len: o.promptLen, new_tokens: o.newTokens, threads: o.threads, spinning: o.spinning, repeats: o.repeats },
+      settings: { batch: o.batch, prompt_len: o.promptLen, new_tokens: o.newTokens, threads: o.threads, spinning: o.spinning, memory_arena: o.memoryArena, repeats: o.repeats },
       tokens_per_s: (o.batch * o.newTokens) / seconds,
       seconds,
       repeat_seconds: runs.map((r) => r.seconds),
@@ -125,7 +127,7 @@ export async function benchTrain(o: BenchCommon & { batch: number; seqLen: numbe
   check('batch', o.batch, 1);
   check('seq-len', o.seqLen, 2);
   check('repeats', o.repeats, 1);
-  configureSessions({ intraOpNumThreads: o.threads, allowSpinning: o.spinning, cpuMemArena: false });
+  configureSessions({ intraOpNumThreads: o.threads, allowSpinning: o.spinning, cpuMemArena: o.memoryArena });
   const source = folderSource(o.modelDir);
   const spec = { kind: 'policy' as const, options: { trainable: 'all' as const } };
   let started = performance.now();
@@ -163,7 +165,7 @@ export async function benchTrain(o: BenchCommon & { batch: number; seqLen: numbe
       benchmark: 'train',
       model: o.modelDir,
       parameters: parameterCount(model.config),
-      settings: { batch: B, seq_len: T, threads: o.threads, spinning: o.spinning, repeats: o.repeats },
+      settings: { batch: B, seq_len: T, threads: o.threads, spinning: o.spinning, memory_arena: o.memoryArena, repeats: o.repeats },
       tokens_per_s: (B * T) / seconds,
       seconds,
       repeat_seconds: times,

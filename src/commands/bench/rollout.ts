@@ -26,7 +26,7 @@ export default class BenchRollout extends BaseCommand {
     const { args, flags } = await this.parse(BenchRollout);
     const result = await benchRollout({
       modelDir: args['model-dir'], batch: flags.batch, promptLen: flags['prompt-len'], newTokens: flags['new-tokens'],
-      threads: flags.threads, spinning: flags.spinning, repeats: flags.repeats,
+      threads: flags.threads, spinning: flags.spinning, memoryArena: flags['memory-arena'], repeats: flags.repeats,
     });
     this.log(flags.json ? JSON.stringify(result) : formatBench(result));
   }

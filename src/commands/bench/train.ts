@@ -23,7 +23,7 @@ export default class BenchTrain extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(BenchTrain);
-    const result = await benchTrain({ modelDir: args['model-dir'], batch: flags.batch, seqLen: flags['seq-len'], threads: flags.threads, spinning: flags.spinning, repeats: flags.repeats });
+    const result = await benchTrain({ modelDir: args['model-dir'], batch: flags.batch, seqLen: flags['seq-len'], threads: flags.threads, spinning: flags.spinning, memoryArena: flags['memory-arena'], repeats: flags.repeats });
     this.log(flags.json ? JSON.stringify(result) : formatBench(result));
   }
 }

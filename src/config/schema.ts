@@ -125,6 +125,14 @@ export const taskSchema = z
       .min(0)
       .default(0)
       .describe('Subtracted from the reward (reward = -formatPenalty) when no final answer can be extracted; positive values teach the answer format faster.'),
+    answerFallback: z
+      .enum(['last', 'none'])
+      .default('last')
+      .describe(
+        'What the verifier grades when a response has no answer marker (\\boxed{}, ####, "the answer is"): `last` takes the last math span or number ' +
+          '(bare answers and models that skip the marker still get credit, but an intermediate value that happens to come last can be rewarded); ' +
+          '`none` grades it as no answer (reward -formatPenalty), which trains the answer format strictly.',
+      ),
   })
   .describe('The task: prompts and the verifier that rewards answers.');
 
@@ -200,9 +208,24 @@ export const trainSchema = z
       .prefault({}),
     loss: z
       .strictObject({
+        type: z
+          .enum(['clipped', 'dual-clip'])
+          .default('clipped')
+          .describe(
+            'Policy loss of both updates (the loss table, model/graphs/policy-losses.ts). clipped: the PPO/GRPO surrogate with clipLow/clipHigh, the usual choice. ' +
+              'dual-clip: also caps the loss of negative-advantage tokens at -3 A, which bounds the step when samples are stale (epochs > 1, many mini-batches); identical to clipped on-policy.',
+          ),
         clipLow: z.number().min(0).max(1).default(0.2).describe('PPO ratio clip below 1.'),
         clipHigh: z.number().min(0).default(0.28).describe('PPO ratio clip above 1 (clip-higher keeps exploration alive).'),
-        aggregation: z.enum(['token-mean', 'seq-mean-token-mean']).default('token-mean').describe('token-mean weighs every token equally; seq-mean-token-mean weighs every sequence equally.'),
+        aggregation: z
+          .enum(['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum', 'seq-mean-token-sum-norm'])
+          .default('token-mean')
+          .describe(
+            'How per-token losses become one number (rl/loss-aggregation.ts). token-mean: every token of the batch weighs the same (DAPO); the scale follows the batch\'s token count. ' +
+              'seq-mean-token-mean: every sequence weighs the same (original GRPO), so a token of a short answer weighs more than one of a long answer (the length bias Dr. GRPO points out). ' +
+              'seq-mean-token-sum: sum over a sequence\'s tokens, mean over sequences; long answers weigh more and the scale grows with length. ' +
+              'seq-mean-token-sum-norm: Dr. GRPO, the token sum divided by the constant rollout.maxNewTokens and averaged over sequences; unbiased in length and with a fixed scale.',
+          ),
         klCoef: z.number().min(0).default(0).describe('KL penalty to the initial model (k3 estimator); 0 disables and saves a forward pass.'),
         entropyCoef: z.number().min(0).default(0).describe('Entropy bonus on the token policy.'),
         headEntropyCoef: z.number().min(0).default(0.001).describe('Entropy bonus on the temperature head; keeps it from collapsing early.'),

@@ -24,7 +24,7 @@ import { selectParams } from './graphs/params.js';
 import { buildTrainGraph, defaultRecomputeLogits, defaultVocabChunks, type ModelWeights, type TrainGraphKind, type TrainGraphOptions } from './graphs/train-graphs.js';
 
 /** Bump whenever a change to the graph builders changes what an existing cached graph would compute. */
-export const GRAPH_FORMAT_VERSION = 2;
+export const GRAPH_FORMAT_VERSION = 3;
 
 /** Graphs whose stored weights exceed this are cached with their weights in an external data file. */
 export const EXTERNAL_DATA_MIN_BYTES = 64 * 2 ** 20;
@@ -109,6 +109,7 @@ function resolvedSpec(config: ModelConfig, spec: GraphSpec): unknown {
     entropyOutput: o.entropyOutput === true,
     vocabChunks: o.vocabChunks ?? defaultVocabChunks(config),
     recomputeLogits: o.recomputeLogits ?? defaultRecomputeLogits(config),
+    loss: spec.kind === 'policy' ? (o.loss ?? 'clipped') : null,
   };
 }
 

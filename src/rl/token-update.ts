@@ -19,11 +19,15 @@ import { tokenBatch, type LossAggregation, type TokenBatch } from './batch.js';
 import type { PolicyUpdater } from './updater.js';
 
 export interface TokenUpdateOptions {
+  /** the loss of the loss table (model/graphs/policy-losses.ts) */
+  loss: string;
   clipLow: number;
   clipHigh: number;
   klCoef: number;
   entropyCoef: number;
   aggregation: LossAggregation;
+  /** the constant length of seq-mean-token-sum-norm (the response-length cap) */
+  normLength?: number;
 }
 
 export interface MiniBatchStats {
@@ -45,7 +49,7 @@ export interface MiniBatchStats {
 export async function openTrainSession(
   model: ModelWeights & { dir?: string },
   kind: 'ce' | 'policy' | 'score',
-  options: Pick<TrainGraphOptions, 'trainable' | 'klPenalty' | 'entropyBonus' | 'entropyOutput' | 'vocabChunks' | 'recomputeLogits'>,
+  options: Pick<TrainGraphOptions, 'trainable' | 'klPenalty' | 'entropyBonus' | 'entropyOutput' | 'loss' | 'vocabChunks' | 'recomputeLogits'>,
   session: { executionProvider: string; threads: number; cache?: boolean | { cacheDir?: string } },
 ): Promise<ort.InferenceSession> {
   const providers = session.executionProvider === 'cpu' ? ['cpu'] : [session.executionProvider, 'cpu'];
@@ -115,7 +119,7 @@ export class TokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
    *   (KL only; default: those {@link prepare} scored)
    */
   async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number, refLogprobs?: readonly Float32Array[]): Promise<MiniBatchStats> {
-    const batch = tokenBatch(rollouts, advantages, this.options.aggregation);
+    const batch = tokenBatch(rollouts, advantages, this.options.aggregation, this.options.normLength !== undefined ? { normLength: this.options.normLength } : undefined);
     const dims = [batch.rows, batch.length];
     const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
     const feeds: Record<string, ort.Tensor> = {

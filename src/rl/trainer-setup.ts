@@ -95,12 +95,15 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
     generation: checkpoint.generation,
   };
   const loss = job.train.loss;
+  // Both policies' updates dispatch through the one loss table by name, with the same aggregation;
+  // seq-mean-token-sum-norm divides by the response-length cap (Dr. GRPO's constant).
+  const lossOptions = { loss: loss.type, clipLow: loss.clipLow, clipHigh: loss.clipHigh, aggregation: loss.aggregation, normLength: job.rollout.maxNewTokens };
   const totalSteps = job.train.iterations * stepsPerUpdate(job);
   if (updatesToken) {
     const session = await openTrainSession(
       { config: checkpoint.config, params: llmParams },
       'policy',
-      { trainable: exact(trainable), klPenalty: loss.klCoef > 0, entropyBonus: loss.entropyCoef > 0 },
+      { trainable: exact(trainable), klPenalty: loss.klCoef > 0, entropyBonus: loss.entropyCoef > 0, loss: loss.type },
       { executionProvider: job.model.executionProvider, threads: job.model.threads },
     );
     const o = job.train.tokenOptimizer;
@@ -110,7 +113,7 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
       session,
       trainableParams,
       optimizer,
-      { clipLow: loss.clipLow, clipHigh: loss.clipHigh, klCoef: loss.klCoef, entropyCoef: loss.entropyCoef, aggregation: loss.aggregation },
+      { ...lossOptions, klCoef: loss.klCoef, entropyCoef: loss.entropyCoef },
       createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps }),
       {
         // the initial model, also when resuming
@@ -127,7 +130,7 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
     parts.headUpdater = await HeadUpdater.open(
       head,
       optimizer,
-      { clipLow: loss.clipLow, clipHigh: loss.clipHigh, entropyCoef: loss.headEntropyCoef, aggregation: loss.aggregation },
+      { ...lossOptions, entropyCoef: loss.headEntropyCoef },
       createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps }),
     );
   }

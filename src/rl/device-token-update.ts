@@ -24,7 +24,7 @@ export interface DeviceUpdaterHooks {
   /** scores the rollouts for the KL penalty (required when klCoef > 0) */
   reference?: CompletionScorer;
   /** after an iteration's steps, with the new weights' device tensors (for the decode session) */
-  onUpdated?: (params: ReadonlyMap<string, ort.Tensor>) => void;
+  onUpdated?: (params: ReadonlyMap<string, ort.Tensor>) => Promise<void> | void;
 }
 
 export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
@@ -54,7 +54,7 @@ export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
    */
   static async open(
     model: ModelWeights & { dir?: string },
-    graph: { trainable: ParamSelection; klPenalty?: boolean; entropyBonus?: boolean },
+    graph: { trainable: ParamSelection; klPenalty?: boolean; entropyBonus?: boolean; loss?: string },
     params: Map<string, FloatTensor>,
     optimizer: AdamW,
     options: TokenUpdateOptions,
@@ -75,9 +75,9 @@ export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
     this.refLogprobs = new Map(rollouts.map((r, i) => [r, scored[i]!]));
   }
 
-  finish(): void {
+  async finish(): Promise<void> {
     this.refLogprobs = new Map();
-    this.hooks.onUpdated?.(this.device.params);
+    await this.hooks.onUpdated?.(this.device.params);
   }
 
   /** The device tensors of the current weights (valid until the next {@link step}). */
@@ -102,7 +102,7 @@ export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
 
   /** One gradient step on a mini-batch of rollouts (see {@link TokenPolicyUpdater.step}). */
   async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number, refLogprobs?: readonly Float32Array[]): Promise<MiniBatchStats> {
-    const batch = tokenBatch(rollouts, advantages, this.options.aggregation);
+    const batch = tokenBatch(rollouts, advantages, this.options.aggregation, this.options.normLength !== undefined ? { normLength: this.options.normLength } : undefined);
     const dims = [batch.rows, batch.length];
     const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
     const feeds: Record<string, ort.Tensor> = {

@@ -72,17 +72,20 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
   const policy = createPolicy(job.policy, { head: head?.config });
   const trainable = trainableSelection(job, checkpoint.config);
   const updatesToken = job.train.schedule.name !== 'temperature-only' && trainable.length > 0;
+  // Where the provider keeps tensors on its device (WebGPU), the GPU path: the trainable weights live there,
+  // shared by the training and decode graphs, so the decode graph always takes them as inputs.
+  const transfer = updatesToken ? await DeviceTransfer.open(job.model.executionProvider) : null;
   const model = await openPolicyModel({
     modelDir,
     checkpoint, // already loaded: the weights are read once
     executionProvider: job.model.executionProvider,
     threads: job.model.threads,
     trainableParams: updatesToken ? trainable : [],
+    weightUpdates: transfer ? 'inputs' : job.model.weightUpdates,
   });
   // One set of arrays for the optimiser, the training graph's inputs and the decode graph's inputs.
   const llmParams: ParamMap = checkpoint.params;
   const trainableParams = new Map(trainable.map((n) => [n, llmParams.get(n)!]));
-  if (updatesToken) model.setWeights(trainableParams);
   const state: TrainerState = resumeFrom
     ? readTrainerState(resumeFrom)
     : { version: TRAINER_STATE_VERSION, iteration: 0, seed: job.run.seed, nonFiniteStreak: 0, nonFiniteTotal: 0 };
@@ -102,25 +105,27 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
     generation: checkpoint.generation,
   };
   const loss = job.train.loss;
+  // Both policies' updates dispatch through the one loss table by name, with the same aggregation;
+  // seq-mean-token-sum-norm divides by the response-length cap (Dr. GRPO's constant).
+  const lossOptions = { loss: loss.type, clipLow: loss.clipLow, clipHigh: loss.clipHigh, aggregation: loss.aggregation, normLength: job.rollout.maxNewTokens };
   const totalSteps = job.train.iterations * stepsPerUpdate(job);
   if (updatesToken) {
-    const graphOptions = { trainable: exact(trainable), klPenalty: loss.klCoef > 0, entropyBonus: loss.entropyCoef > 0 };
+    const graphOptions = { trainable: exact(trainable), klPenalty: loss.klCoef > 0, entropyBonus: loss.entropyCoef > 0, loss: loss.type };
     const o = job.train.tokenOptimizer;
     const optimizer = adamW(new Map(trainable.map((n) => [n, llmParams.get(n)!.data])), o);
     if (resumeFrom) readOptimizerInto(checkpointFiles.tokenOptimizer(resumeFrom), optimizer);
-    const updateOptions = { clipLow: loss.clipLow, clipHigh: loss.clipHigh, klCoef: loss.klCoef, entropyCoef: loss.entropyCoef, aggregation: loss.aggregation };
+    const updateOptions = { ...lossOptions, klCoef: loss.klCoef, entropyCoef: loss.entropyCoef };
     const lr = createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps });
     const hooks = {
       // the initial model, also when resuming
       ...(loss.klCoef > 0 ? { reference: await ReferenceScorer.open(baseDir, job) } : {}),
-      // The decode graph reads the same arrays (or device tensors); hand them over so it sees the update.
+      // The decode graph gets the updated weights (rebuilt with them stored, fed as inputs, or as device tensors).
       onUpdated: (params: Parameters<PolicyModel['setWeights']>[0]) => model.setWeights(params),
     };
-    const transfer = await DeviceTransfer.open(job.model.executionProvider);
     if (transfer) {
       // GPU path: weights, gradients and AdamW state stay on the device, shared with the decode session.
       const device = await DeviceTokenPolicyUpdater.open({ config: checkpoint.config, params: llmParams }, graphOptions, trainableParams, optimizer, updateOptions, lr, hooks, { transfer, threads: job.model.threads });
-      model.setWeights(device.decodeWeights());
+      await model.setWeights(device.decodeWeights());
       parts.tokenUpdater = device;
     } else {
       const session = await openTrainSession({ config: checkpoint.config, params: llmParams }, 'policy', graphOptions, { executionProvider: job.model.executionProvider, threads: job.model.threads });
@@ -134,7 +139,7 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
     parts.headUpdater = await HeadUpdater.open(
       head,
       optimizer,
-      { clipLow: loss.clipLow, clipHigh: loss.clipHigh, entropyCoef: loss.headEntropyCoef, aggregation: loss.aggregation },
+      { ...lossOptions, entropyCoef: loss.headEntropyCoef },
       createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps }),
     );
   }

@@ -33,7 +33,14 @@ for (const name of fixtureNames) {
           // old log-probs from a CPU score pass: ratio 1, where the clipped objective's gradient is pg_grad
           const score = await createSession(buildTrainGraph(model, 'score'));
           const scored = await score.run(Object.fromEntries(score.inputNames.map((n) => [n, { ...trainFeeds(ref), ...paramFeeds(model) }[n]!])));
-          Object.assign(feeds, { old_logprobs: scored.logprobs, advantages: f32(ref.adv, [B]), clip_low: scalar(0.2), clip_high: scalar(0.28) });
+          Object.assign(feeds, {
+            old_logprobs: scored.logprobs,
+            advantages: f32(ref.adv, [B]),
+            clip_low: scalar(0.2),
+            clip_high: scalar(0.28),
+            // the policy graph's loss_mask holds the aggregation's weights (loss = sum(w * l)): token-mean's 1/tokens
+            loss_mask: f32(new Array<number>(B * 16).fill(1 / (B * 15)), [B, 16]),
+          });
         }
         const out = await session.run(Object.fromEntries(session.inputNames.map((n) => [n, feeds[n]!])));
         if (kind === 'ce') assert.ok(Math.abs(data(out.loss)[0]! - ref.json.ce_loss) < 1e-4, `ce loss ${data(out.loss)[0]} vs ${ref.json.ce_loss}`);

@@ -65,7 +65,31 @@ export const modelSchema = z
       .int()
       .min(0)
       .default(0)
-      .describe('ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (all cores).'),
+      .describe('ONNX Runtime intra-op threads of every session (LLM and temperature head); 0 lets ONNX Runtime choose (all cores).'),
+    weightUpdates: z
+      .enum(['bake', 'inputs'])
+      .default('bake')
+      .describe(
+        'How rollouts get the token policy\'s updated weights. bake: the decode session is rebuilt with the weights ' +
+          'stored, which ONNX Runtime prepacks (fastest decoding; one graph build and load per token phase). inputs: ' +
+          'trainable weights are graph inputs, fed without a rebuild (slower decoding: weights fed as inputs cost 10-31% ' +
+          'of rollout throughput).',
+      ),
+    spinning: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Let idle ONNX Runtime threads spin waiting for work. Off by default: on a machine other processes share, ' +
+          'spinning threads took cores from each other and from the neighbours (benchmarks under load ran 1.7x faster ' +
+          'without); on an otherwise idle machine spinning can be 5-30% faster.',
+      ),
+    memoryArena: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Keep freed buffers in ONNX Runtime\'s CPU memory arena for reuse. On by default: without it an update step ' +
+          'of the bench model ran 25-30% slower (interleaved, same run); off lowers peak memory.',
+      ),
   })
   .describe('The LLM (the token policy) and how it runs.');
 

@@ -40,6 +40,11 @@ export function evaluationSettings(job: Pick<JobConfig, 'task' | 'rollout'>): Ev
     batchSize: job.rollout.batchSize,
     stopStrings: job.rollout.stop,
     sampling,
-    verify: { formatPenalty: job.task.formatPenalty, fallback: job.task.answerFallback },
+    verify: verifierSettings(job),
   };
+}
+
+/** The job's verifier options on top of the task's own: the same for training rewards and evaluation. */
+export function verifierSettings(job: Pick<JobConfig, 'task'>): Partial<VerifyOptions> {
+  return { formatPenalty: job.task.formatPenalty, fallback: job.task.answerFallback };
 }

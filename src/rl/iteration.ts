@@ -3,7 +3,7 @@
  * updates (epochs x mini-batches, old log-probs frozen from the rollout, through each policy's
  * {@link PolicyUpdater}) -> one row of metrics.
  */
-import { promptSettings } from '../eval/settings.js';
+import { promptSettings, verifierSettings } from '../eval/settings.js';
 import { generateRollouts } from '../rollout/engine.js';
 import type { Rollout } from '../rollout/types.js';
 import { gradeBatch, type Problem } from '../tasks/index.js';
@@ -54,7 +54,7 @@ export async function runIteration(parts: TrainerParts): Promise<IterationMetric
     totalTrainingSteps: job.train.iterations,
   });
   const rolloutSeconds = (performance.now() - started) / 1000;
-  const verify = { ...parts.task.verifier, formatPenalty: job.task.formatPenalty, fallback: job.task.answerFallback };
+  const verify = { ...parts.task.verifier, ...verifierSettings(job) };
   // On the grading pool: a G x prompts batch is graded on every core (src/tasks/verifier/pool.ts).
   const { verdicts } = await gradeBatch(rollouts.map((r) => ({ response: r.text, answer: problems[r.promptIndex]!.answer })), verify);
   const rewards = verdicts.map((v) => v.reward);

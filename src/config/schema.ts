@@ -73,12 +73,12 @@ export const taskSchema = z
     name: z
       .string()
       .default('synthetic-arith')
-      .describe('Task: synthetic-arith, gsm8k, math500, aime24, amc23, minerva_math or olympiadbench.'),
+      .describe('Task: countdown, synthetic-arith, gsm8k, math500, aime24, amc23, minerva_math or olympiadbench.'),
     dataDir: z
       .string()
       .optional()
       .describe('Folder with the datasets; default INTROSPECT_DATA_DIR, else the user cache folder.'),
-    split: z.enum(['train', 'test']).default('train').describe('Split that training prompts come from.'),
+    split: z.enum(['train', 'test', 'validation']).default('train').describe('Split that training prompts come from.'),
     synthetic: z
       .strictObject({
         seed: z.number().int().min(0).default(0).describe('Seed of the generated problem set; fixed apart from run.seed so that every run and seed sees the same problems.'),
@@ -90,6 +90,19 @@ export const taskSchema = z
       })
       .prefault({})
       .describe('Knobs of the synthetic-arith generator (ignored by the other tasks).'),
+    countdown: z
+      .strictObject({
+        seed: z.number().int().min(0).default(0).describe('Seed of the generated problem set (not run.seed): every run and seed sees the same problems.'),
+        numbers: z.number().int().min(2).max(5).default(4).describe('Numbers given per problem: the depth of the search fork, the main difficulty knob.'),
+        maxNumber: positiveInt().default(9).describe('Given numbers lie in [1, maxNumber].'),
+        maxValue: positiveInt().default(100).describe('Every intermediate result and the target lie in [1, maxValue]: it bounds the digits to compute.'),
+        operations: z.array(z.enum(['+', '-', '*'])).min(1).default(['+', '-', '*']).describe('Operations used.'),
+        trainSize: positiveInt().default(10000).describe('Problems in the train split (about 14,000 distinct instances exist with the default knobs).'),
+        validationSize: positiveInt().default(500).describe('Problems in the validation split (for tuning, e.g. the best fixed temperature); disjoint from train and test.'),
+        testSize: positiveInt().default(500).describe('Problems in the held-out test split; disjoint from train and validation.'),
+      })
+      .prefault({})
+      .describe('Knobs of the countdown generator (ignored by the other tasks).'),
     systemPrompt: z.string().optional().describe('System prompt for chat-template models; default: none.'),
     instruction: z
       .string()
@@ -200,7 +213,7 @@ export const evalSchema = z
     k: positiveInt().default(4).describe('Samples per problem for avg@k, pass@k and maj@k.'),
     limit: z.number().int().min(0).default(0).describe('Evaluate only the first N problems; 0 = all.'),
     greedy: z.boolean().default(false).describe('Also report greedy accuracy.'),
-    split: z.enum(['train', 'test']).default('test').describe('Split to evaluate on.'),
+    split: z.enum(['train', 'test', 'validation']).default('test').describe('Split to evaluate on.'),
   })
   .describe('Benchmark evaluation (`introspect eval`).');
 
@@ -218,6 +231,7 @@ export const pretrainSchema = z
     warmupSteps: z.number().int().min(0).default(100),
     checkpointEvery: z.number().int().min(0).default(500),
     evalEvery: z.number().int().min(0).default(500),
+    evalK: positiveInt().default(1).describe('Samples per held-out problem at temperature 1 in the periodic evaluation (pass@k beside avg@k).'),
   })
   .describe('Supervised pretraining of a small model from scratch (`introspect pretrain`).');
 

@@ -24,7 +24,7 @@ import { openPolicyModel, openTemperatureHead, type PolicyModel } from '../rollo
 import type { Rollout } from '../rollout/types.js';
 import { evaluatePolicy } from '../eval/evaluate.js';
 import { loadJobProblems } from '../eval/problems.js';
-import { getTask, gradeResponse, type Problem, type TaskDefinition } from '../tasks/index.js';
+import { getTask, problemGrader, type Problem, type TaskDefinition } from '../tasks/index.js';
 import type { RunContext } from '../api/context.js';
 import { CsvLog } from '../util/csv-log.js';
 import { UserError } from '../util/errors.js';
@@ -264,8 +264,8 @@ async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
     totalTrainingSteps: job.train.iterations,
   });
   const rolloutSeconds = (performance.now() - started) / 1000;
-  const verify = { ...parts.task.verifier, formatPenalty: job.task.formatPenalty };
-  const verdicts = rollouts.map((r) => gradeResponse(r.text, problems[r.promptIndex]!.answer, verify));
+  const grade = problemGrader(parts.task, { formatPenalty: job.task.formatPenalty });
+  const verdicts = rollouts.map((r) => grade(r.text, problems[r.promptIndex]!));
   const rewards = verdicts.map((v) => v.reward);
   const adv = computeAdvantages(job.train.advantage.estimator, {
     rewards,

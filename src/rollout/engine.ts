@@ -47,11 +47,21 @@ export interface RolloutRequest {
   onTokens?: (count: number) => void;
 }
 
+/**
+ * The id that derives a sequence's action substream from its token stream. With actions drawn
+ * apart, the k-th token of a sequence uses the same uniform under every temperature policy, so
+ * two policies evaluated with the same seed differ only by their temperatures (paired evaluation).
+ */
+const ACTION_STREAM = 0x7e4d;
+
 /** Per-sequence state while it is being decoded. */
 interface Active {
   promptIndex: number;
   sampleIndex: number;
+  /** token draws: one uniform per token whatever the policy, so policies share them (paired evaluation) */
   rng: Rng;
+  /** the temperature head's action draws, a substream of its own */
+  actionRng: Rng;
   tokens: number[];
   temperatures: number[];
   logprobs: number[];
@@ -103,6 +113,7 @@ async function decodeChunk(
     promptIndex,
     sampleIndex,
     rng: streamFor(request.seed, ...(request.streamKey ?? []), request.promptIds?.[promptIndex] ?? promptIndex, sampleIndex),
+    actionRng: streamFor(request.seed, ...(request.streamKey ?? []), request.promptIds?.[promptIndex] ?? promptIndex, sampleIndex, ACTION_STREAM),
     tokens: [],
     temperatures: [],
     logprobs: [],
@@ -131,7 +142,7 @@ async function decodeChunk(
       let temperature: number;
       if (policy.kind === 'head') {
         const w = (policy as HeadPolicy).outputWidth;
-        const action = policy.act(headRows!.subarray(row * w, (row + 1) * w), seq.rng);
+        const action = policy.act(headRows!.subarray(row * w, (row + 1) * w), seq.actionRng);
         temperature = action.temperature;
         seq.actions.push(action.distribution === 'grid' ? action.action : -1);
         seq.actionLogprobs.push(action.logprob);

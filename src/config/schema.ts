@@ -203,6 +203,7 @@ export const trainSchema = z
     evalEvery: z.number().int().min(0).default(10).describe('Iterations between held-out evaluations; 0 disables.'),
     evalProblems: positiveInt().default(100).describe('Held-out problems per periodic evaluation.'),
     evalK: positiveInt().default(1).describe('Samples per held-out problem in periodic evaluation.'),
+    tokenBudget: z.number().int().min(0).default(0).describe('Stop once the rollouts have generated this many tokens (0 = off; iterations stays a cap): equal-compute comparisons.'),
     maxNonFiniteSteps: positiveInt().default(5).describe('Consecutive skipped non-finite steps before training stops with an error.'),
   })
   .describe('Hierarchical RL training (`introspect train`).');
@@ -236,16 +237,37 @@ export const pretrainSchema = z
   .describe('Supervised pretraining of a small model from scratch (`introspect pretrain`).');
 
 export const methodSchema = z.strictObject({
-  name: z.string().min(1).describe('Label in the results table.'),
+  name: z.string().min(1).describe('Label in the results table (and the cell folder).'),
   policy: policySpecSchema,
   schedule: z.enum(['coordinate-ascent', 'joint', 'token-only', 'temperature-only']).default('token-only'),
-  evalPolicies: z.array(policySpecSchema).optional().describe('Policies to evaluate the trained model with; default: its own.'),
+  evalPolicies: z.array(policySpecSchema).optional().describe('Own policies to evaluate the trained model with (besides compare.evalPolicies); default: its training policy.'),
+  initTemperature: z
+    .union([z.number().positive(), z.literal('best-fixed')])
+    .optional()
+    .describe('Learned head only: the temperature its untrained head is centred on; best-fixed = the fixed baseline chosen on the validation split.'),
 });
 
 export const compareSchema = z
   .strictObject({
-    seeds: z.array(z.number().int().min(0)).min(1).default([0, 1, 2]).describe('Seeds; each method trains once per seed.'),
-    methods: z.array(methodSchema).default([]).describe('Methods to compare; empty = the built-in baseline set.'),
+    seeds: z.array(z.number().int().min(0)).min(1).default([0, 1, 2, 3, 4]).describe('Training seeds; each method trains once per seed. The evaluation of seed s uses seed s for every method (paired).'),
+    methods: z.array(methodSchema).default([]).describe('Methods to compare; empty = the built-in set: fixedTemperatures, edt, and learned from the best fixed temperature and from 1.0.'),
+    fixedTemperatures: z
+      .array(z.number().positive())
+      .min(1)
+      .default([0.4, 0.7, 1.0, 1.3])
+      .describe('The fixed-temperature baselines of the built-in set: the grid the best fixed temperature is tuned over (on the validation split).'),
+    evalPolicies: z
+      .array(policySpecSchema)
+      .default(['greedy', 'fixed:0.6', 'fixed:1.0'])
+      .describe('Common decoding: every trained model is also evaluated under each of these, so methods are compared at equal evaluation temperature.'),
+    passK: z.array(positiveInt()).min(1).default([1, 8, 32]).describe('k of the unbiased pass@k estimates from eval.k samples; k > eval.k are left out.'),
+    budget: z
+      .enum(['llm-steps', 'iterations', 'tokens'])
+      .default('llm-steps')
+      .describe('What is held equal across methods: LLM optimiser steps (coordinate ascent runs more iterations), iterations, or generated tokens (compare.tokenBudget).'),
+    tokenBudget: z.number().int().min(0).default(0).describe('With budget tokens: rollout tokens every method generates (train.iterations is then a cap).'),
+    validation: z.boolean().default(true).describe('Tune on the validation split (for tasks that have one; else the test split, said in results.md).'),
+    bootstrapResamples: positiveInt().default(2000).describe('Resamples of the paired bootstrap over seeds and problems.'),
   })
   .describe('`introspect compare baselines`.');
 
@@ -298,6 +320,9 @@ export function checkJob(job: JobConfig): JobIssue[] {
   }
   if (job.pretrain.hiddenSize % job.pretrain.heads !== 0) {
     issues.push({ path: ['pretrain', 'hiddenSize'], message: 'must be a multiple of heads' });
+  }
+  if (job.compare.budget === 'tokens' && job.compare.tokenBudget === 0) {
+    issues.push({ path: ['compare', 'tokenBudget'], message: 'must be positive with compare.budget tokens' });
   }
   const [lo, hi] = [Math.min(...job.head.grid), Math.max(...job.head.grid)];
   if (job.head.kind === 'grid' && (job.head.initTemperature < lo || job.head.initTemperature > hi)) {

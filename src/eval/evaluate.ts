@@ -60,6 +60,8 @@ export interface EvaluatePolicyResult {
   samples: SampleRecord[];
   /** one per problem; empty without `greedy` or when `keepSamples` is false */
   greedySamples: SampleRecord[];
+  /** correct samples of each problem, in problem order (kept even without `keepSamples`: paired comparisons need them) */
+  perProblemCorrect: number[];
   /** false when the signal stopped it before every problem was done */
   completed: boolean;
 }
@@ -134,7 +136,8 @@ export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<Ev
   // A task with its own grading extracts a whole computation: identical text is the same answer.
   const identity = { equivalent: task.grade ? (a: string, b: string) => a === b : (a: string, b: string) => answersEquivalent(a, b, verify) };
   const summary = summarizeSamples(graded, options.k, identity, greedyPolicy ? greedyGraded : undefined);
-  return { summary, samples, greedySamples, completed };
+  const perProblemCorrect = graded.map((g) => g.filter((x) => x.correct).length);
+  return { summary, samples, greedySamples, perProblemCorrect, completed };
 }
 
 function gradedOf(r: SampleRecord): GradedSample {

@@ -1,6 +1,6 @@
 import type { DataLocation } from './data/dataset-file.js';
 import type { SyntheticArithOptions } from './synthetic/arith-options.js';
-import type { CountdownOptions } from './synthetic/countdown.js';
+import type { CountdownOptions } from './synthetic/countdown-options.js';
 import type { Verdict, VerifyOptions } from './verifier/grade.js';
 
 /** The registered tasks. */

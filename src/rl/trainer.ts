@@ -209,6 +209,7 @@ async function openTrainer(job: JobConfig, ctx: RunContext, options: TrainOption
         clipHigh: job.train.loss.clipHigh,
         entropyCoef: job.train.loss.headEntropyCoef,
         aggregation: job.train.loss.aggregation,
+        topEntropyQuantile: job.train.loss.headTopEntropyQuantile,
       });
       parts.headLr = createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps: totalSteps * stepsPerUpdate(job) });
     }
@@ -386,6 +387,7 @@ async function periodicEval(parts: TrainerParts, csv: CsvLog<Record<string, stri
     stopStrings: job.rollout.stop,
     seed: job.run.seed,
     streamKey: [0x6576616c],
+    greedy: true,
     trainingStep: state.iteration,
     totalTrainingSteps: job.train.iterations,
   });
@@ -400,12 +402,13 @@ async function periodicEval(parts: TrainerParts, csv: CsvLog<Record<string, stri
     avg_at_k: s.avgAtK,
     pass_at_k: s.passAtK,
     maj_at_k: s.majAtK,
+    greedy_accuracy: s.greedyAccuracy ?? NaN,
     mean_temperature: s.meanTemperature,
     mean_length: s.meanLength,
     seconds: (performance.now() - started) / 1000,
   });
   history.push({ iteration: state.iteration, avgAtK: s.avgAtK });
-  parts.ctx.logger.info({ iteration: state.iteration, avgAtK: s.avgAtK, passAtK: s.passAtK }, 'held-out evaluation');
+  parts.ctx.logger.info({ iteration: state.iteration, avgAtK: s.avgAtK, passAtK: s.passAtK, greedy: s.greedyAccuracy }, 'held-out evaluation');
 }
 
 function compactLog(row: IterationMetrics): Record<string, unknown> {

@@ -17,20 +17,22 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobConfig, PolicySpec } from '../config/index.js';
+import { assertTrainJob, type JobConfig, type PolicySpec } from '../config/index.js';
 import { train } from '../rl/trainer.js';
 import { latestCheckpoint } from '../rl/checkpoint.js';
 import { matchedIterations } from '../rl/budget.js';
-import { createPolicy } from '../policy/index.js';
+import { createPolicy, policyKindOf, policyLabel } from '../policy/index.js';
 import { TemperatureHead } from '../policy/head/index.js';
 import { openPolicyModel } from '../rollout/runtime.js';
 import { getTask, type Problem, type Split } from '../tasks/index.js';
 import { chooseBaselines, OWN, writeCompareResults, type CellEvaluation, type CellResult, type Method, type Tuning } from '../eval/compare-results.js';
-import { evaluatePolicy, policyLabel } from '../eval/evaluate.js';
+import { evaluatePolicy } from '../eval/evaluate.js';
 import { readMetricsColumn } from '../eval/metrics-file.js';
 import { passAtKs } from '../eval/paired.js';
 import { loadJobProblems } from '../eval/problems.js';
+import { evaluationSettings } from '../eval/settings.js';
 import type { RunContext } from '../util/run-context.js';
+import { checkpointFiles, runFiles } from '../util/run-layout.js';
 
 export type { CellResult, Method };
 
@@ -61,7 +63,9 @@ export interface CompareResult {
 
 export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise<CompareResult> {
   const methods = job.compare.methods.length > 0 ? job.compare.methods : defaultMethods(job);
-  const isLearned = (m: Method) => createPolicy(m.policy, { head: job.head }).kind === 'head';
+  const isLearned = (m: Method) => policyKindOf(m.policy) === 'head';
+  // Every cell's training settings are checked before the first cell trains.
+  for (const method of methods) assertTrainJob(cellJobOf(job, method, job.compare.seeds[0] ?? 0, ctx.runDir, undefined));
   const baselines = methods.filter((m) => !isLearned(m));
   const learned = methods.filter(isLearned);
   const task = getTask(job.task.name);
@@ -112,8 +116,8 @@ async function runCell(
   tuneSplit: Split,
   problems: { test: Problem[]; tune: Problem[] },
 ): Promise<CellResult | null> {
-  const cellDir = join(ctx.runDir, 'cells', method.name, `seed-${seed}`);
-  const resultFile = join(cellDir, 'result.json');
+  const cellDir = runFiles.cell(ctx.runDir, method.name, seed);
+  const resultFile = runFiles.cellResult(cellDir);
   if (existsSync(resultFile)) {
     const saved = JSON.parse(readFileSync(resultFile, 'utf8')) as CellResult & { format?: number };
     if (saved.format === CELL_FORMAT && saved.initTemperature === initTemperature) {
@@ -126,19 +130,7 @@ async function runCell(
   }
   if (ctx.signal?.aborted) return null;
   mkdirSync(cellDir, { recursive: true });
-  const schedule = method.schedule;
-  const iterations = matchedIterations(job.compare.budget, schedule, job.train.schedule.phases, job.train.iterations);
-  const cellJob: JobConfig = structuredClone({
-    ...job,
-    run: { ...job.run, seed, out: cellDir },
-    policy: method.policy,
-    head: initTemperature !== undefined ? { ...job.head, initTemperature } : job.head,
-    train: {
-      ...job.train,
-      schedule: { ...job.train.schedule, name: schedule },
-      ...(job.compare.budget === 'tokens' ? { tokenBudget: job.compare.tokenBudget, iterations: 10 * iterations } : { iterations }),
-    },
-  });
+  const cellJob = cellJobOf(job, method, seed, cellDir, initTemperature);
   writeFileSync(join(cellDir, 'cell.json'), JSON.stringify({ method, seed, initTemperature, iterations: cellJob.train.iterations, budget: job.compare.budget }, null, 2) + '\n');
   const started = performance.now();
   ctx.logger.info({ method: method.name, seed, iterations: cellJob.train.iterations, initTemperature }, 'training cell');
@@ -149,7 +141,7 @@ async function runCell(
   if (!summary.finished) return null; // interrupted: the cell stays open
 
   const checkpoint = latestCheckpoint(cellDir)!;
-  const model = await openPolicyModel({ modelDir: join(checkpoint, 'model'), executionProvider: job.model.executionProvider, threads: job.model.threads });
+  const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), executionProvider: job.model.executionProvider, threads: job.model.threads });
   const task = getTask(job.task.name);
   const own = method.evalPolicies ?? [method.policy];
   const ownLabels = new Set(own.map(policyLabel));
@@ -160,17 +152,19 @@ async function runCell(
     // Own policy on the tuning split: how baselines are chosen (and the learned head's own reading).
     ...(tuneSplit !== job.eval.split ? [{ spec: own[0]!, column: OWN, split: tuneSplit, problems: problems.tune }] : []),
   ];
+  // The cell is evaluated as it trained: the same prompts, stop strings and verifier options.
+  const settings = evaluationSettings(cellJob);
   const evaluations: CellEvaluation[] = [];
   try {
     for (const item of plan) {
       if (ctx.signal?.aborted) return null;
-      const policy = createPolicy(item.spec, { head: cellJob.head });
-      const head = policy.kind === 'head' ? TemperatureHead.load(join(checkpoint, 'head')) : undefined;
+      // A learned policy owns its head: the cell's trained head, with that head's own grid.
+      const head = policyKindOf(item.spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint)) : undefined;
+      const policy = createPolicy(item.spec, { head: head?.config });
       const evaluation = await evaluatePolicy({
-        model, policy, head, policyLabel: policyLabel(item.spec), task, problems: item.problems, k: job.eval.k,
-        maxNewTokens: job.rollout.maxNewTokens, batchSize: job.rollout.batchSize,
+        model, policy, head, policyLabel: policyLabel(item.spec), task, problems: item.problems, k: job.eval.k, ...settings,
         // Paired: every method of a seed draws the same token random numbers; the split keys the stream.
-        seed, streamKey: [item.split === 'validation' ? 1 : 0],
+        seed, streamKey: item.split === 'validation' ? [1] : [],
         keepSamples: false,
         // schedules are evaluated at their final temperature
         trainingStep: cellJob.train.iterations, totalTrainingSteps: cellJob.train.iterations,
@@ -193,7 +187,7 @@ async function runCell(
   } finally {
     await model.dispose();
   }
-  const metrics = join(cellDir, 'metrics.csv');
+  const metrics = runFiles.metrics(cellDir);
   const sum = (column: string) => readMetricsColumn(metrics, column).reduce((a, b) => a + b, 0);
   const result: CellResult & { format: number } = {
     format: CELL_FORMAT,
@@ -204,6 +198,26 @@ async function runCell(
   };
   writeFileSync(resultFile, JSON.stringify(result) + '\n');
   return result;
+}
+
+/**
+ * The job a cell trains with: the comparison's job with the cell's seed, folder, policy, schedule,
+ * the head's starting temperature, and the budget of compare.budget (rl/budget.ts).
+ */
+export function cellJobOf(job: JobConfig, method: Method, seed: number, cellDir: string, initTemperature: number | undefined): JobConfig {
+  const iterations = matchedIterations(job.compare.budget, method.schedule, job.train.schedule.phases, job.train.iterations);
+  return structuredClone({
+    ...job,
+    run: { ...job.run, seed, out: cellDir },
+    policy: method.policy,
+    head: initTemperature !== undefined ? { ...job.head, initTemperature } : job.head,
+    train: {
+      ...job.train,
+      schedule: { ...job.train.schedule, name: method.schedule },
+      // tokens: the trainer stops at the token budget; iterations is only a cap
+      ...(job.compare.budget === 'tokens' ? { tokenBudget: job.compare.tokenBudget, iterations: 10 * iterations } : { iterations }),
+    },
+  });
 }
 
 /** The checked-out commit (with `-dirty` when the work tree has changes), or `unknown` outside git. */

@@ -10,6 +10,7 @@ import type { JobConfig } from '../config/index.js';
 import { barChart, lineChart } from '../report/svg-charts.js';
 import { writeChart } from '../report/png.js';
 import { parsePolicySpec } from '../policy/index.js';
+import { runFiles } from '../util/run-layout.js';
 import { mean, std } from '../util/stats.js';
 import { readMetricsColumn } from './metrics-file.js';
 import { pairedBootstrap, pairedDifferences, type PairedDifference, type ProblemScores } from './paired.js';
@@ -122,7 +123,7 @@ export function writeCompareResults(
   const ks = job.compare.passK.filter((k) => k <= job.eval.k);
   const testSplit = job.eval.split;
   writeFileSync(
-    join(runDir, 'results.csv'),
+    runFiles.results(runDir),
     stringify(
       rows.flatMap((r) =>
         r.evaluations.map((e) => ({
@@ -194,7 +195,7 @@ export function writeCompareResults(
     `Δ is the paired difference to the best baseline with a bootstrap 95% interval over seeds and problems.\n\n` +
     `${tuningText}\n\n${sections.join('\n\n')}\n\n## Budget used\n\n${budget.join('\n')}\n\n` +
     `Made by \`${provenance.command}\` at commit ${provenance.commit}.\n`;
-  writeFileSync(join(runDir, 'results.md'), markdown);
+  writeFileSync(runFiles.resultsTable(runDir), markdown);
   writePlots(job, runDir, methods, rows, testSplit);
   return { markdown, differences };
 }
@@ -208,7 +209,7 @@ function writePlots(job: JobConfig, runDir: string, methods: readonly Method[], 
   const curves = methods
     .map((m) => {
       const perSeed = job.compare.seeds
-        .map((s) => readMetricsColumn(join(runDir, 'cells', m.name, `seed-${s}`, 'metrics.csv'), 'reward_mean'))
+        .map((s) => readMetricsColumn(runFiles.metrics(runFiles.cell(runDir, m.name, s)), 'reward_mean'))
         .filter((c) => c.length > 0);
       const length = Math.min(...perSeed.map((c) => c.length));
       const points: [number, number][] = Number.isFinite(length)

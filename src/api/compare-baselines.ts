@@ -46,7 +46,10 @@ const CELL_FORMAT = 2;
 export function defaultMethods(job: Pick<JobConfig, 'compare'>): Method[] {
   const learnedEval: PolicySpec[] = ['learned', { name: 'learned', greedy: true }];
   return [
-    ...job.compare.fixedTemperatures.map((t): Method => ({ name: `fixed-${t}`, policy: `fixed:${t}`, schedule: 'token-only' })),
+    ...job.compare.fixedTemperatures.map((t): Method => {
+      const text = Number.isInteger(t) ? t.toFixed(1) : String(t); // fixed-1.0, not fixed-1
+      return { name: `fixed-${text}`, policy: `fixed:${text}`, schedule: 'token-only' };
+    }),
     { name: 'edt', policy: 'edt', schedule: 'token-only' },
     { name: 'learned-from-best', policy: 'learned', schedule: 'coordinate-ascent', evalPolicies: learnedEval, initTemperature: 'best-fixed' },
     { name: 'learned-from-1.0', policy: 'learned', schedule: 'coordinate-ascent', evalPolicies: learnedEval, initTemperature: 1.0 },
@@ -161,8 +164,10 @@ async function runCell(
       // A learned policy owns its head: the cell's trained head, with that head's own grid.
       const head = policyKindOf(item.spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint)) : undefined;
       const policy = createPolicy(item.spec, { head: head?.config });
+      // Greedy decoding is deterministic: one sample per problem says everything (no pass@k > 1).
+      const k = policy.kind === 'per-token' && policy.spec.name === 'greedy' ? 1 : job.eval.k;
       const evaluation = await evaluatePolicy({
-        model, policy, head, policyLabel: policyLabel(item.spec), task, problems: item.problems, k: job.eval.k, ...settings,
+        model, policy, head, policyLabel: policyLabel(item.spec), task, problems: item.problems, k, ...settings,
         // Paired: every method of a seed draws the same token random numbers; the split keys the stream.
         seed, streamKey: item.split === 'validation' ? [1] : [],
         keepSamples: false,
@@ -173,7 +178,7 @@ async function runCell(
       await head?.dispose();
       if (!evaluation.completed) return null;
       const s = evaluation.summary;
-      const scores = { samples: job.eval.k, correct: evaluation.perProblemCorrect };
+      const scores = { samples: k, correct: evaluation.perProblemCorrect };
       evaluations.push({
         evalPolicy: policyLabel(item.spec), column: item.column, split: item.split, ...scores,
         avgAtK: s.avgAtK, majAtK: s.majAtK, passAtK: passAtKs(scores, job.compare.passK), meanTemperature: s.meanTemperature, meanLength: s.meanLength,

@@ -13,7 +13,7 @@ import type { MiniBatchStats } from './token-update.js';
 export const METRIC_COLUMNS = [
   'iteration', 'phase', 'update_token', 'update_temperature',
   'reward_mean', 'reward_std', 'accuracy', 'no_answer_rate',
-  'adv_mean', 'adv_std', 'adv_abs_max', 'groups_dropped',
+  'adv_mean', 'adv_std', 'adv_abs_max', 'groups_dropped', 'sampling_rounds', 'truncated_rate',
   'response_length', 'token_entropy', 'temperature_mean', 'temperature_std', 'temperature_entropy_corr',
   'temperature_h_lt_0.01', 'temperature_h_0.01_0.1', 'temperature_h_0.1_0.5', 'temperature_h_ge_0.5', 'share_h_ge_0.1',
   'token_loss', 'clip_fraction', 'approx_kl', 'token_grad_norm', 'token_lr', 'token_steps',
@@ -31,6 +31,10 @@ export interface IterationRecord {
   phase: Phase;
   rollouts: readonly Rollout[];
   verdicts: readonly Verdict[];
+  /** the combined training reward of each rollout (train.rewards) */
+  rewards: readonly number[];
+  /** sampling rounds the batch took (dynamic sampling; 1 without) */
+  samplingRounds: number;
   advantages: AdvantageResult;
   tokenSteps: readonly MiniBatchStats[];
   headSteps: readonly HeadStepStats[];
@@ -46,7 +50,7 @@ export interface IterationRecord {
 const meanOf = <T>(xs: readonly T[], f: (x: T) => number): number => (xs.length ? mean(xs.map(f)) : NaN);
 
 export function iterationMetrics(r: IterationRecord): IterationMetrics {
-  const rewards = r.verdicts.map((v) => v.reward);
+  const rewards = r.rewards;
   const temps: number[] = [];
   const entropies: number[] = [];
   for (const ro of r.rollouts) {
@@ -68,6 +72,8 @@ export function iterationMetrics(r: IterationRecord): IterationMetrics {
     adv_mean: mean(adv),
     adv_std: adv.length > 1 ? std(adv) : 0,
     adv_abs_max: Math.max(0, ...adv.map(Math.abs)),
+    sampling_rounds: r.samplingRounds,
+    truncated_rate: mean(r.rollouts.map((ro) => (ro.finishReason === 'length' ? 1 : 0))),
     groups_dropped: r.advantages.value.groups.filter((g) => g.dropped).length / Math.max(1, r.advantages.value.groups.length),
     response_length: mean(r.rollouts.map((ro) => ro.tokens.length)),
     token_entropy: tokens ? mean(entropies) : NaN,

@@ -171,7 +171,7 @@ async function updatePolicy<S extends StepStats>(
       steps.push(await updater.step(batch.map((i) => rollouts[i]!), batch.map((i) => advantages[i]!), nextLr(updater)));
     }
   }
-  updater.finish();
+  await updater.finish();
   return steps;
 }
 

@@ -1,115 +1,243 @@
 /**
- * `introspect compare baselines`: the method's claim as an experiment. Every method trains from the
- * same initial model with the same budget and seeds (baselines as plain GRPO with their temperature
- * rule, the learned head with coordinate ascent, and with joint updates as an ablation), then is
- * evaluated on the same held-out problems with its own temperature policy.
+ * `introspect compare baselines`: the method's claim as an experiment, with a protocol that can
+ * answer it (statistics and tables in eval/compare-results.ts and eval/paired.ts):
+ * 1. Baselines first: every fixed temperature of the grid and each heuristic trains with the same
+ *    budget (rl/budget.ts) on every seed and is evaluated on the validation split under its own
+ *    policy; the best baseline, and the best fixed temperature, are chosen there.
+ * 2. Then the learned methods, whose head may start from the best fixed temperature.
+ * 3. Every trained model is evaluated on the test split under its own policies and under the
+ *    common decoding policies (compare.evalPolicies), all methods of a seed with the same
+ *    evaluation seed: the same problems and token random numbers (paired). Paired differences to
+ *    the best baseline get a bootstrap interval over seeds and problems.
  *
  * Each (method, seed) cell trains in its own folder, cells/<method>/seed-<s>/, and is done when its
- * result.json exists: a cut-short comparison resumes where it stopped, never retraining a finished cell.
+ * result.json exists: a cut-short comparison resumes where it stopped, never retraining a finished
+ * cell; on Ctrl-C the tables are written from the finished cells (never empty ones).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { assertTrainJob, type JobConfig } from '../config/index.js';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertTrainJob, type JobConfig, type PolicySpec } from '../config/index.js';
 import { train } from '../rl/trainer.js';
 import { latestCheckpoint } from '../rl/checkpoint.js';
+import { matchedIterations } from '../rl/budget.js';
 import { createPolicy, policyKindOf, policyLabel } from '../policy/index.js';
 import { TemperatureHead } from '../policy/head/index.js';
 import { openPolicyModel } from '../rollout/runtime.js';
-import { getTask } from '../tasks/index.js';
-import { writeCompareResults, type CellResult, type Method } from '../eval/compare-results.js';
+import { getTask, type Problem, type Split } from '../tasks/index.js';
+import { chooseBaselines, OWN, writeCompareResults, type CellEvaluation, type CellResult, type Method, type Tuning } from '../eval/compare-results.js';
 import { evaluatePolicy } from '../eval/evaluate.js';
+import { readMetricsColumn } from '../eval/metrics-file.js';
+import { passAtKs } from '../eval/paired.js';
 import { loadJobProblems } from '../eval/problems.js';
 import { evaluationSettings } from '../eval/settings.js';
 import type { RunContext } from '../util/run-context.js';
 import { checkpointFiles, runFiles } from '../util/run-layout.js';
 
-/** The built-in comparison: fixed temperatures, heuristics, and the learned head (coordinate ascent, and joint as an ablation). */
-export const defaultMethods: readonly Method[] = [
-  { name: 'fixed-0.6', policy: 'fixed:0.6', schedule: 'token-only' },
-  { name: 'fixed-1.0', policy: 'fixed:1.0', schedule: 'token-only' },
-  { name: 'fixed-1.2', policy: 'fixed:1.2', schedule: 'token-only' },
-  { name: 'edt', policy: 'edt', schedule: 'token-only' },
-  { name: 'entropy-threshold', policy: 'entropy-threshold', schedule: 'token-only' },
-  { name: 'schedule-1.2-0.6', policy: { name: 'schedule', from: 1.2, to: 0.6, shape: 'cosine' }, schedule: 'token-only' },
-  { name: 'learned', policy: 'learned', schedule: 'coordinate-ascent', evalPolicies: ['learned', { name: 'learned', greedy: true }] },
-  { name: 'learned-joint', policy: 'learned', schedule: 'joint' },
-];
-
 export type { CellResult, Method };
+
+/** Bumped when a cell's result.json changes shape: older cells are retrained, not misread. */
+const CELL_FORMAT = 2;
+
+/**
+ * The built-in comparison: the fixed-temperature grid, EDT, and the learned head with coordinate
+ * ascent started from the best fixed temperature (chosen on validation) and from 1.0.
+ */
+export function defaultMethods(job: Pick<JobConfig, 'compare'>): Method[] {
+  const learnedEval: PolicySpec[] = ['learned', { name: 'learned', greedy: true }];
+  return [
+    ...job.compare.fixedTemperatures.map((t): Method => {
+      const text = Number.isInteger(t) ? t.toFixed(1) : String(t); // fixed-1.0, not fixed-1
+      return { name: `fixed-${text}`, policy: `fixed:${text}`, schedule: 'token-only' };
+    }),
+    { name: 'edt', policy: 'edt', schedule: 'token-only' },
+    { name: 'learned-from-best', policy: 'learned', schedule: 'coordinate-ascent', evalPolicies: learnedEval, initTemperature: 'best-fixed' },
+    { name: 'learned-from-1.0', policy: 'learned', schedule: 'coordinate-ascent', evalPolicies: learnedEval, initTemperature: 1.0 },
+  ];
+}
 
 export interface CompareResult {
   runDir: string;
   table: string;
   rows: CellResult[];
+  tuning: Tuning;
 }
+
 
 export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise<CompareResult> {
-  const methods = job.compare.methods.length > 0 ? job.compare.methods : defaultMethods;
+  const methods = job.compare.methods.length > 0 ? job.compare.methods : defaultMethods(job);
+  const isLearned = (m: Method) => policyKindOf(m.policy) === 'head';
   // Every cell's training settings are checked before the first cell trains.
-  for (const method of methods) assertTrainJob(cellJobOf(job, method, job.compare.seeds[0] ?? 0, ctx.runDir));
+  for (const method of methods) assertTrainJob(cellJobOf(job, method, job.compare.seeds[0] ?? 0, ctx.runDir, undefined));
+  const baselines = methods.filter((m) => !isLearned(m));
+  const learned = methods.filter(isLearned);
+  const task = getTask(job.task.name);
+  const tuneSplit: Split = job.compare.validation && task.splits.includes('validation') ? 'validation' : job.eval.split;
+  const problems = {
+    test: await loadJobProblems(job, job.task.name, job.eval.split, job.eval.limit || undefined),
+    tune: await loadJobProblems(job, job.task.name, tuneSplit, job.eval.limit || undefined),
+  };
+  const provenance = { commit: gitCommit(), command: commandLine() };
+  writeFileSync(join(ctx.runDir, 'provenance.json'), JSON.stringify({ ...provenance, started: new Date().toISOString(), node: process.version }, null, 2) + '\n');
+
   const rows: CellResult[] = [];
+  // Stage 1: baselines. After a stop request only finished cells are read back.
   for (const seed of job.compare.seeds) {
-    for (const method of methods) {
-      if (ctx.signal?.aborted) break;
-      rows.push(...(await runCell(job, ctx, method, seed)));
+    for (const method of baselines) {
+      const row = await runCell(job, ctx, method, seed, undefined, tuneSplit, problems);
+      if (row) rows.push(row);
     }
   }
-  return { runDir: ctx.runDir, table: writeCompareResults(job, ctx.runDir, methods, rows), rows };
+  const tuning = chooseBaselines(rows, baselines, tuneSplit);
+  writeFileSync(join(ctx.runDir, 'tuning.json'), JSON.stringify(tuning, null, 2) + '\n');
+  ctx.logger.info({ best: tuning.bestBaseline, bestFixedTemperature: tuning.bestFixedTemperature, split: tuneSplit }, 'baselines tuned');
+  // Stage 2: learned methods.
+  for (const seed of job.compare.seeds) {
+    for (const method of learned) {
+      const init = method.initTemperature === 'best-fixed' ? tuning.bestFixedTemperature ?? undefined : method.initTemperature;
+      if (method.initTemperature === 'best-fixed' && init === undefined) {
+        ctx.logger.warn({ method: method.name }, 'no fixed baseline finished: the head starts from head.initTemperature');
+      }
+      const row = await runCell(job, ctx, method, seed, init, tuneSplit, problems);
+      if (row) rows.push(row);
+    }
+  }
+  if (rows.length === 0) {
+    ctx.logger.warn('no cell has finished yet: no tables written');
+    return { runDir: ctx.runDir, table: '', rows, tuning };
+  }
+  const { markdown } = writeCompareResults(job, ctx.runDir, methods, rows, tuning, provenance);
+  return { runDir: ctx.runDir, table: markdown, rows, tuning };
 }
 
-async function runCell(job: JobConfig, ctx: RunContext, method: Method, seed: number): Promise<CellResult[]> {
+async function runCell(
+  job: JobConfig,
+  ctx: RunContext,
+  method: Method,
+  seed: number,
+  initTemperature: number | undefined,
+  tuneSplit: Split,
+  problems: { test: Problem[]; tune: Problem[] },
+): Promise<CellResult | null> {
   const cellDir = runFiles.cell(ctx.runDir, method.name, seed);
   const resultFile = runFiles.cellResult(cellDir);
   if (existsSync(resultFile)) {
-    ctx.logger.info({ method: method.name, seed }, 'cell already done');
-    return JSON.parse(readFileSync(resultFile, 'utf8')) as CellResult[];
+    const saved = JSON.parse(readFileSync(resultFile, 'utf8')) as CellResult & { format?: number };
+    if (saved.format === CELL_FORMAT && saved.initTemperature === initTemperature) {
+      ctx.logger.info({ method: method.name, seed }, 'cell already done');
+      return saved;
+    }
+    if (ctx.signal?.aborted) return null;
+    ctx.logger.warn({ method: method.name, seed, was: saved.initTemperature, now: initTemperature }, 'cell made with other settings: retraining it');
+    rmSync(cellDir, { recursive: true, force: true });
   }
+  if (ctx.signal?.aborted) return null;
   mkdirSync(cellDir, { recursive: true });
-  const cellJob: JobConfig = cellJobOf(job, method, seed, cellDir);
+  const cellJob = cellJobOf(job, method, seed, cellDir, initTemperature);
+  writeFileSync(join(cellDir, 'cell.json'), JSON.stringify({ method, seed, initTemperature, iterations: cellJob.train.iterations, budget: job.compare.budget }, null, 2) + '\n');
   const started = performance.now();
-  ctx.logger.info({ method: method.name, seed }, 'training cell');
+  ctx.logger.info({ method: method.name, seed, iterations: cellJob.train.iterations, initTemperature }, 'training cell');
   const resuming = latestCheckpoint(cellDir) !== undefined;
   const child = ctx.logger.child({ method: method.name, seed });
   const summary = await train(cellJob, { logger: child, runDir: cellDir, signal: ctx.signal }, { resume: resuming });
   const trainSeconds = (performance.now() - started) / 1000;
-  if (summary.iterations < job.train.iterations) return []; // interrupted: the cell stays open
+  if (!summary.finished) return null; // interrupted: the cell stays open
 
   const checkpoint = latestCheckpoint(cellDir)!;
   const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), executionProvider: job.model.executionProvider, threads: job.model.threads });
   const task = getTask(job.task.name);
-  const problems = await loadJobProblems(job, job.task.name, job.eval.split, job.eval.limit || undefined);
+  const own = method.evalPolicies ?? [method.policy];
+  const ownLabels = new Set(own.map(policyLabel));
+  const plan: { spec: PolicySpec; column: string; split: Split; problems: Problem[] }[] = [
+    // The first own policy is the method's `own` column; further ones (the head's argmax) get columns of their own.
+    ...own.map((spec, i) => ({ spec, column: i === 0 ? OWN : `${OWN} ${policyLabel(spec)}`, split: job.eval.split, problems: problems.test })),
+    ...job.compare.evalPolicies.filter((spec) => !ownLabels.has(policyLabel(spec))).map((spec) => ({ spec, column: policyLabel(spec), split: job.eval.split, problems: problems.test })),
+    // Own policy on the tuning split: how baselines are chosen (and the learned head's own reading).
+    ...(tuneSplit !== job.eval.split ? [{ spec: own[0]!, column: OWN, split: tuneSplit, problems: problems.tune }] : []),
+  ];
   // The cell is evaluated as it trained: the same prompts, stop strings and verifier options.
   const settings = evaluationSettings(cellJob);
-  const results: CellResult[] = [];
+  const evaluations: CellEvaluation[] = [];
   try {
-    for (const spec of method.evalPolicies ?? [method.policy]) {
+    for (const item of plan) {
+      if (ctx.signal?.aborted) return null;
       // A learned policy owns its head: the cell's trained head, with that head's own grid.
-      const head = policyKindOf(spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint)) : undefined;
-      const policy = createPolicy(spec, { head: head?.config });
+      const head = policyKindOf(item.spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint)) : undefined;
+      const policy = createPolicy(item.spec, { head: head?.config });
+      // Greedy decoding is deterministic: one sample per problem says everything (no pass@k > 1).
+      const k = policy.kind === 'per-token' && policy.spec.name === 'greedy' ? 1 : job.eval.k;
       const evaluation = await evaluatePolicy({
-        model, policy, head, policyLabel: policyLabel(spec), task, problems, k: job.eval.k, ...settings, seed: job.run.seed,
+        model, policy, head, policyLabel: policyLabel(item.spec), task, problems: item.problems, k, ...settings,
+        // Paired: every method of a seed draws the same token random numbers; the split keys the stream.
+        seed, streamKey: item.split === 'validation' ? [1] : [],
+        keepSamples: false,
         // schedules are evaluated at their final temperature
-        trainingStep: job.train.iterations, totalTrainingSteps: job.train.iterations,
+        trainingStep: cellJob.train.iterations, totalTrainingSteps: cellJob.train.iterations,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       await head?.dispose();
+      if (!evaluation.completed) return null;
       const s = evaluation.summary;
-      results.push({
-        method: method.name, seed, task: job.task.name, evalPolicy: policyLabel(spec), avgAtK: s.avgAtK, passAtK: s.passAtK,
-        majAtK: s.majAtK, meanTemperature: s.meanTemperature, meanLength: s.meanLength, trainSeconds,
+      const scores = { samples: k, correct: evaluation.perProblemCorrect };
+      evaluations.push({
+        evalPolicy: policyLabel(item.spec), column: item.column, split: item.split, ...scores,
+        avgAtK: s.avgAtK, majAtK: s.majAtK, passAtK: passAtKs(scores, job.compare.passK), meanTemperature: s.meanTemperature, meanLength: s.meanLength,
       });
+    }
+    // A common-decoding policy that is also the method's own (fixed-1.0 under fixed:1.0) is the same evaluation.
+    for (const spec of job.compare.evalPolicies.filter((c) => ownLabels.has(policyLabel(c)))) {
+      const same = evaluations.find((e) => e.column === OWN && e.split === job.eval.split && e.evalPolicy === policyLabel(spec))!;
+      evaluations.push({ ...same, column: policyLabel(spec) });
     }
   } finally {
     await model.dispose();
   }
-  writeFileSync(resultFile, JSON.stringify(results, null, 2) + '\n');
-  return results;
+  const metrics = runFiles.metrics(cellDir);
+  const sum = (column: string) => readMetricsColumn(metrics, column).reduce((a, b) => a + b, 0);
+  const result: CellResult & { format: number } = {
+    format: CELL_FORMAT,
+    method: method.name, seed, task: job.task.name,
+    ...(initTemperature !== undefined ? { initTemperature } : {}),
+    iterations: summary.iterations, llmSteps: sum('token_steps'), headSteps: sum('head_steps'), generatedTokens: summary.generatedTokens,
+    trainSeconds, evaluations,
+  };
+  writeFileSync(resultFile, JSON.stringify(result) + '\n');
+  return result;
 }
 
-/** The job a cell trains with: the comparison's job with the cell's seed, folder, policy and schedule. */
-export function cellJobOf(job: JobConfig, method: Method, seed: number, cellDir: string): JobConfig {
+/**
+ * The job a cell trains with: the comparison's job with the cell's seed, folder, policy, schedule,
+ * the head's starting temperature, and the budget of compare.budget (rl/budget.ts).
+ */
+export function cellJobOf(job: JobConfig, method: Method, seed: number, cellDir: string, initTemperature: number | undefined): JobConfig {
+  const iterations = matchedIterations(job.compare.budget, method.schedule, job.train.schedule.phases, job.train.iterations);
   return structuredClone({
     ...job,
     run: { ...job.run, seed, out: cellDir },
     policy: method.policy,
-    train: { ...job.train, schedule: { ...job.train.schedule, name: method.schedule } },
+    head: initTemperature !== undefined ? { ...job.head, initTemperature } : job.head,
+    train: {
+      ...job.train,
+      schedule: { ...job.train.schedule, name: method.schedule },
+      // tokens: the trainer stops at the token budget; iterations is only a cap
+      ...(job.compare.budget === 'tokens' ? { tokenBudget: job.compare.tokenBudget, iterations: 10 * iterations } : { iterations }),
+    },
   });
+}
+
+/** The checked-out commit (with `-dirty` when the work tree has changes), or `unknown` outside git. */
+function gitCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return dirty ? `${commit}-dirty` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The command as typed, relative to the CLI: `introspect compare baselines --config ...`. */
+function commandLine(): string {
+  const args = process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
+  return ['introspect', ...args].join(' ');
 }

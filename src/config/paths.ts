@@ -18,7 +18,11 @@ export const packageRoot: string = (() => {
 /** Name of the embedded default model, committed under models/. */
 export const DEFAULT_MODEL_NAME = 'arith-tiny';
 
-/** The model folder a job uses: its `model.path`, else the embedded default. */
-export function modelDirOf(config: { model: { path?: string | undefined } }): string {
-  return config.model.path ?? resolve(packageRoot, 'models', DEFAULT_MODEL_NAME);
+/** The embedded model pretrained on each generated task (models/<name>); other tasks get the default. */
+export const EMBEDDED_TASK_MODELS: Readonly<Record<string, string>> = { 'synthetic-arith': 'arith-tiny', countdown: 'countdown-tiny' };
+
+/** The model folder a job uses: its `model.path`, else the embedded model of its task, else the default. */
+export function modelDirOf(config: { model: { path?: string | undefined }; task?: { name: string } }): string {
+  const name = (config.task && EMBEDDED_TASK_MODELS[config.task.name]) ?? DEFAULT_MODEL_NAME;
+  return config.model.path ?? resolve(packageRoot, 'models', name);
 }

@@ -107,12 +107,12 @@ export const taskSchema = z
     name: z
       .string()
       .default('synthetic-arith')
-      .describe('Task: synthetic-arith, gsm8k, math500, aime24, amc23, minerva_math or olympiadbench.'),
+      .describe('Task: countdown, synthetic-arith, gsm8k, math500, aime24, amc23, minerva_math or olympiadbench.'),
     dataDir: z
       .string()
       .optional()
       .describe('Folder with the datasets; default INTROSPECT_DATA_DIR, else the user cache folder.'),
-    split: z.enum(['train', 'test']).default('train').describe('Split that training prompts come from.'),
+    split: z.enum(['train', 'test', 'validation']).default('train').describe('Split that training prompts come from.'),
     synthetic: z
       .strictObject({
         seed: z.number().int().min(0).default(0).describe('Seed of the generated problem set; fixed apart from run.seed so that every run and seed sees the same problems.'),
@@ -124,6 +124,19 @@ export const taskSchema = z
       })
       .prefault({})
       .describe('Knobs of the synthetic-arith generator (ignored by the other tasks).'),
+    countdown: z
+      .strictObject({
+        seed: z.number().int().min(0).default(0).describe('Seed of the generated problem set (not run.seed): every run and seed sees the same problems.'),
+        numbers: z.number().int().min(2).max(5).default(4).describe('Numbers given per problem: the depth of the search fork, the main difficulty knob.'),
+        maxNumber: positiveInt().default(9).describe('Given numbers lie in [1, maxNumber].'),
+        maxValue: positiveInt().default(100).describe('Every intermediate result and the target lie in [1, maxValue]: it bounds the digits to compute.'),
+        operations: z.array(z.enum(['+', '-', '*'])).min(1).default(['+', '-', '*']).describe('Operations used.'),
+        trainSize: positiveInt().default(10000).describe('Problems in the train split (about 14,000 distinct instances exist with the default knobs).'),
+        validationSize: positiveInt().default(500).describe('Problems in the validation split (for tuning, e.g. the best fixed temperature); disjoint from train and test.'),
+        testSize: positiveInt().default(500).describe('Problems in the held-out test split; disjoint from train and validation.'),
+      })
+      .prefault({})
+      .describe('Knobs of the countdown generator (ignored by the other tasks).'),
     systemPrompt: z.string().optional().describe('System prompt for chat-template models; default: none.'),
     instruction: z
       .string()
@@ -164,8 +177,12 @@ export const headSchema = z
       .default([0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6])
       .describe('Temperatures the grid head chooses from: at least 2, finite, > 0, strictly increasing, with initTemperature inside. A trained head (path) brings its own.'),
     hiddenSize: positiveInt().default(64).describe('Width of the head\'s hidden layer.'),
-    initTemperature: z.number().positive().default(1.0).describe('Temperature the untrained head is centred on.'),
-    initSpread: z.number().positive().default(0.3).describe('Spread of the untrained head around initTemperature (std in temperature units); wider explores more.'),
+    initTemperature: z.number().positive().default(0.8).describe('Temperature the untrained head is centred on (compare can set it to the best fixed temperature).'),
+    initSpread: z
+      .number()
+      .positive()
+      .default(0.5)
+      .describe('Spread of the untrained head around initTemperature (std in temperature units); wider explores more. The defaults (0.8, 0.5) give the low temperatures (<= 0.4) real probability from the start, which centre 1.0 with spread 0.3 (about 4%) did not.'),
   })
   .describe('The learned temperature head (policy `learned`).');
 
@@ -238,7 +255,19 @@ export const trainSchema = z
           ),
         klCoef: z.number().min(0).default(0).describe('KL penalty to the initial model (k3 estimator); 0 disables and saves a forward pass.'),
         entropyCoef: z.number().min(0).default(0).describe('Entropy bonus on the token policy.'),
-        headEntropyCoef: z.number().min(0).default(0.001).describe('Entropy bonus on the temperature head; keeps it from collapsing early.'),
+        headEntropyCoef: z
+          .number()
+          .min(0)
+          .default(0.02)
+          .describe(
+            'Entropy bonus on the temperature head. Its entropy is at most log(grid size) = 2.1 nats, while its policy-gradient term is about |advantage| x (share of tokens in the loss); at 0.001 the head collapsed within 40 iterations at lr 0.03, 0.02 keeps it exploring.',
+          ),
+        headTopEntropyQuantile: z
+          .number()
+          .gt(0)
+          .max(1)
+          .default(1)
+          .describe('Only the top share of tokens by LLM entropy enter the head\'s loss (TRL top_entropy_quantile); 0.2 trains it on decision tokens, where the temperature matters. 1 = all tokens.'),
       })
       .prefault({})
       .describe('The policy loss of both updates (the loss table), its aggregation over tokens, and its KL and entropy terms.'),
@@ -248,6 +277,25 @@ export const trainSchema = z
     evalEvery: z.number().int().min(0).default(10).describe('Iterations between held-out evaluations; 0 disables.'),
     evalProblems: positiveInt().default(100).describe('Held-out problems per periodic evaluation.'),
     evalK: positiveInt().default(1).describe('Samples per held-out problem in periodic evaluation.'),
+    rewards: z
+      .array(
+        z.strictObject({
+          name: z.enum(['verifier', 'format', 'overlong']).describe('verifier: 1 right / 0 wrong / -formatPenalty without an answer; format: 1 when an answer is stated; overlong: DAPO soft length penalty, 0 to -1 over the last `cache` tokens before the cap.'),
+          weight: z.number().describe('Weight of the term in the summed reward.'),
+          cache: positiveInt().optional().describe('overlong only: the penalty band in tokens below rollout.maxNewTokens (default a quarter of it).'),
+        }),
+      )
+      .min(1)
+      .default([{ name: 'verifier', weight: 1 }])
+      .describe('The training reward: a weighted sum of reward functions (TRL reward_funcs / reward_weights).'),
+    maskTruncated: z.boolean().default(false).describe('Leave completions cut off at rollout.maxNewTokens out of the loss (DAPO overlong filtering): a truncated answer is not evidence that the reasoning was wrong.'),
+    dynamicSampling: z
+      .strictObject({
+        maxRounds: z.number().int().min(0).default(0).describe('Extra rounds of prompts drawn when fewer than promptsPerIteration groups carry signal (DAPO dynamic sampling); 0 = off.'),
+      })
+      .prefault({})
+      .describe('Refill the batch with informative groups (rewards not all equal) up to promptsPerIteration, at most maxRounds extra rounds.'),
+    tokenBudget: z.number().int().min(0).default(0).describe('Stop once the rollouts have generated this many tokens (0 = off; iterations stays a cap): equal-compute comparisons.'),
     maxNonFiniteSteps: positiveInt().default(5).describe('Consecutive skipped non-finite steps before training stops with an error.'),
   })
   .describe('Hierarchical RL training (`introspect train`).');
@@ -258,7 +306,7 @@ export const evalSchema = z
     k: positiveInt().default(4).describe('Samples per problem for avg@k, pass@k and maj@k.'),
     limit: z.number().int().min(0).default(0).describe('Evaluate only the first N problems; 0 = all.'),
     greedy: z.boolean().default(false).describe('Also report greedy accuracy.'),
-    split: z.enum(['train', 'test']).default('test').describe('Split to evaluate on.'),
+    split: z.enum(['train', 'test', 'validation']).default('test').describe('Split to evaluate on.'),
   })
   .describe('Benchmark evaluation (`introspect eval`).');
 
@@ -276,23 +324,63 @@ export const pretrainSchema = z
     warmupSteps: z.number().int().min(0).default(100).describe('Linear warm-up steps before the cosine decay (capped below steps).'),
     checkpointEvery: z.number().int().min(0).default(500).describe('Steps between resumable checkpoints; 0 = only at the end.'),
     evalEvery: z.number().int().min(0).default(500).describe('Steps between greedy and sampled accuracy checks on held-out problems; 0 = only at the end.'),
+    evalK: positiveInt().default(1).describe('Samples per held-out problem at temperature 1 in the periodic evaluation (pass@k beside avg@k).'),
   })
   .describe('Supervised pretraining of a small model from scratch (`introspect pretrain`).');
 
 export const methodSchema = z.strictObject({
-  name: z.string().min(1).describe('Label in the results table.'),
+  name: z.string().min(1).describe('Label in the results table (and the cell folder).'),
   policy: policySpecSchema,
   schedule: z
     .enum(['coordinate-ascent', 'joint', 'token-only', 'temperature-only'])
     .default('token-only')
     .describe('How this method trains (see train.schedule.name): token-only for fixed and heuristic temperatures, coordinate-ascent or joint for the learned head.'),
-  evalPolicies: z.array(policySpecSchema).optional().describe('Policies to evaluate the trained model with; default: its own.'),
+  evalPolicies: z.array(policySpecSchema).optional().describe('Own policies to evaluate the trained model with (besides compare.evalPolicies); default: its training policy.'),
+  initTemperature: z
+    .union([z.number().positive(), z.literal('best-fixed')])
+    .optional()
+    .describe('Learned head only: the temperature its untrained head is centred on; best-fixed = the fixed baseline chosen on the validation split.'),
 });
 
 export const compareSchema = z
   .strictObject({
-    seeds: z.array(z.number().int().min(0)).min(1).default([0, 1, 2]).describe('Seeds; each method trains once per seed.'),
-    methods: z.array(methodSchema).default([]).describe('Methods to compare; empty = the built-in baseline set.'),
+    seeds: z.array(z.number().int().min(0)).min(1).default([0, 1, 2, 3, 4]).describe('Training seeds; each method trains once per seed. The evaluation of seed s uses seed s for every method (paired).'),
+    methods: z.array(methodSchema).default([]).describe('Methods to compare; empty = the built-in set: fixedTemperatures, edt, and learned from the best fixed temperature and from 1.0.'),
+    fixedTemperatures: z
+      .array(z.number().positive())
+      .min(1)
+      .default([0.4, 0.7, 1.0, 1.3])
+      .describe('The fixed-temperature baselines of the built-in set: the grid the best fixed temperature is tuned over (on the validation split).'),
+    evalPolicies: z
+      .array(policySpecSchema)
+      .default(['greedy', 'fixed:0.6', 'fixed:1.0'])
+      .describe('Common decoding: every trained model is also evaluated under each of these, so methods are compared at equal evaluation temperature.'),
+    passK: z.array(positiveInt()).min(1).default([1, 8, 32]).describe('k of the unbiased pass@k estimates from eval.k samples; k > eval.k are left out.'),
+    budget: z
+      .enum(['llm-steps', 'iterations', 'tokens'])
+      .default('llm-steps')
+      .describe('What is held equal across methods: LLM optimiser steps (coordinate ascent runs more iterations), iterations, or generated tokens (compare.tokenBudget).'),
+    rewards: z
+      .array(
+        z.strictObject({
+          name: z.enum(['verifier', 'format', 'overlong']).describe('verifier: 1 right / 0 wrong / -formatPenalty without an answer; format: 1 when an answer is stated; overlong: DAPO soft length penalty, 0 to -1 over the last `cache` tokens before the cap.'),
+          weight: z.number().describe('Weight of the term in the summed reward.'),
+          cache: positiveInt().optional().describe('overlong only: the penalty band in tokens below rollout.maxNewTokens (default a quarter of it).'),
+        }),
+      )
+      .min(1)
+      .default([{ name: 'verifier', weight: 1 }])
+      .describe('The training reward: a weighted sum of reward functions (TRL reward_funcs / reward_weights).'),
+    maskTruncated: z.boolean().default(false).describe('Leave completions cut off at rollout.maxNewTokens out of the loss (DAPO overlong filtering): a truncated answer is not evidence that the reasoning was wrong.'),
+    dynamicSampling: z
+      .strictObject({
+        maxRounds: z.number().int().min(0).default(0).describe('Extra rounds of prompts drawn when fewer than promptsPerIteration groups carry signal (DAPO dynamic sampling); 0 = off.'),
+      })
+      .prefault({})
+      .describe('Refill the batch with informative groups (rewards not all equal) up to promptsPerIteration, at most maxRounds extra rounds.'),
+    tokenBudget: z.number().int().min(0).default(0).describe('With budget tokens: rollout tokens every method generates (train.iterations is then a cap).'),
+    validation: z.boolean().default(true).describe('Tune on the validation split (for tasks that have one; else the test split, said in results.md).'),
+    bootstrapResamples: positiveInt().default(2000).describe('Resamples of the paired bootstrap over seeds and problems.'),
   })
   .describe('`introspect compare baselines`.');
 
@@ -345,6 +433,9 @@ export function checkJob(job: JobConfig): JobIssue[] {
   }
   if (job.pretrain.hiddenSize % job.pretrain.heads !== 0) {
     issues.push({ path: ['pretrain', 'hiddenSize'], message: 'must be a multiple of heads' });
+  }
+  if (job.compare.budget === 'tokens' && job.compare.tokenBudget === 0) {
+    issues.push({ path: ['compare', 'tokenBudget'], message: 'must be positive with compare.budget tokens' });
   }
   const head = headGridProblem(job.head);
   if (head !== undefined) issues.push({ path: ['head', head.field], message: head.message });

@@ -10,7 +10,7 @@ import { generateRollouts } from '../rollout/engine.js';
 import type { PolicyModel, PromptOptions } from '../rollout/runtime.js';
 import type { SamplingOptions } from '../rollout/sampling.js';
 import type { Rollout } from '../rollout/types.js';
-import { answersEquivalent, gradeResponse, type Problem, type TaskDefinition, type VerifyOptions } from '../tasks/index.js';
+import { answersEquivalent, problemGrader, type ProblemGrader, type Problem, type TaskDefinition, type VerifyOptions } from '../tasks/index.js';
 import type { SampleRecord } from './samples.js';
 import { summarizeSamples, type EvalSummary, type GradedSample } from './summary.js';
 
@@ -60,6 +60,8 @@ export interface EvaluatePolicyResult {
   samples: SampleRecord[];
   /** one per problem; empty without `greedy` or when `keepSamples` is false */
   greedySamples: SampleRecord[];
+  /** correct samples of each problem, in problem order (kept even without `keepSamples`: paired comparisons need them) */
+  perProblemCorrect: number[];
   /** false when the signal stopped it before every problem was done */
   completed: boolean;
 }
@@ -69,6 +71,7 @@ export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<Ev
   if (!Number.isInteger(options.k) || options.k < 1) throw new RangeError(`k must be a positive integer, got ${options.k}`);
   const { model, task } = options;
   const verify = { ...task.verifier, ...options.verify };
+  const grade = problemGrader(task, options.verify);
   const promptOptions: PromptOptions = { plainPrompt: (q) => task.prompt(q), ...options.prompt };
   const keep = options.keepSamples ?? true;
   const samples: SampleRecord[] = [];
@@ -109,22 +112,24 @@ export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<Ev
       });
 
     const rollouts = await run(options.policy, options.k);
-    const records = rollouts.map((r) => toRecord(r, chunk[r.promptIndex]!, options.policyLabel, prompts[r.promptIndex]!, model, verify));
+    const records = rollouts.map((r) => toRecord(r, chunk[r.promptIndex]!, options.policyLabel, prompts[r.promptIndex]!, model, grade));
     chunk.forEach((_, i) => graded.push(records.slice(i * options.k, (i + 1) * options.k).map(gradedOf)));
     options.onSamples?.(records, false);
     if (keep) samples.push(...records);
 
     if (greedyPolicy) {
-      const greedy = (await run(greedyPolicy, 1)).map((r) => toRecord(r, chunk[r.promptIndex]!, 'greedy', prompts[r.promptIndex]!, model, verify));
+      const greedy = (await run(greedyPolicy, 1)).map((r) => toRecord(r, chunk[r.promptIndex]!, 'greedy', prompts[r.promptIndex]!, model, grade));
       greedyGraded.push(...greedy.map(gradedOf));
       options.onSamples?.(greedy, true);
       if (keep) greedySamples.push(...greedy);
     }
     options.onProblems?.(chunk.length);
   }
-  const identity = { equivalent: (a: string, b: string) => answersEquivalent(a, b, verify) };
+  // A task with its own grading extracts a whole computation: identical text is the same answer.
+  const identity = { equivalent: task.grade ? (a: string, b: string) => a === b : (a: string, b: string) => answersEquivalent(a, b, verify) };
   const summary = summarizeSamples(graded, options.k, identity, greedyPolicy ? greedyGraded : undefined);
-  return { summary, samples, greedySamples, completed };
+  const perProblemCorrect = graded.map((g) => g.filter((x) => x.correct).length);
+  return { summary, samples, greedySamples, perProblemCorrect, completed };
 }
 
 function gradedOf(r: SampleRecord): GradedSample {
@@ -132,8 +137,8 @@ function gradedOf(r: SampleRecord): GradedSample {
 }
 
 /** A graded rollout as written to samples.jsonl. */
-function toRecord(r: Rollout, problem: Problem, policy: string, promptIds: readonly number[], model: PolicyModel, verify: Partial<VerifyOptions>): SampleRecord {
-  const verdict = gradeResponse(r.text, problem.answer, verify);
+function toRecord(r: Rollout, problem: Problem, policy: string, promptIds: readonly number[], model: PolicyModel, grade: ProblemGrader): SampleRecord {
+  const verdict = grade(r.text, problem);
   return {
     task: problem.task,
     problemId: problem.id,

@@ -3,7 +3,7 @@
  * tasks' loaders, so `introspect eval` and the trainer's held-out evaluation see the same problems.
  */
 import type { JobConfig } from '../config/index.js';
-import { getTask, type Problem, type Split, type SyntheticArithOptions } from '../tasks/index.js';
+import { getTask, type CountdownOptions, type Problem, type Split, type SyntheticArithOptions } from '../tasks/index.js';
 
 /** The synthetic-arith generator settings of a job: its `task.synthetic` knobs (the problem set's own seed, not `run.seed`). */
 export function syntheticOptionsOf(job: Pick<JobConfig, 'task' | 'run'>, split: Split): Partial<SyntheticArithOptions> {
@@ -18,6 +18,13 @@ export function syntheticOptionsOf(job: Pick<JobConfig, 'task' | 'run'>, split: 
   };
 }
 
+/** The countdown generator settings of a job: its `task.countdown` knobs. */
+export function countdownOptionsOf(job: Pick<JobConfig, 'task'>, split: Split): Partial<CountdownOptions> {
+  const c = job.task.countdown;
+  const count = split === 'train' ? c.trainSize : split === 'validation' ? c.validationSize : c.testSize;
+  return { seed: c.seed, count, numbers: c.numbers, maxNumber: c.maxNumber, maxValue: c.maxValue, operations: [...c.operations] };
+}
+
 /**
  * Loads a task's problems for a job: the split's first `limit` problems (0 or undefined = all), from
  * `task.dataDir` (else INTROSPECT_DATA_DIR, else the user cache).
@@ -29,5 +36,6 @@ export async function loadJobProblems(job: Pick<JobConfig, 'task' | 'run'>, task
     ...(limit ? { limit } : {}),
     ...(job.task.dataDir !== undefined ? { dataDir: job.task.dataDir } : {}),
     synthetic: syntheticOptionsOf(job, split),
+    countdown: countdownOptionsOf(job, split),
   });
 }

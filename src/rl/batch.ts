@@ -10,6 +10,7 @@
  * read, the action it took and that action's log-probability; every token of a sequence shares the
  * sequence's advantage (the reward is only known at the end).
  */
+import { quantileSorted } from '../util/stats.js';
 import type { Rollout } from '../rollout/types.js';
 import { aggregationWeights, type AggregationMode, type AggregationOptions } from './loss-aggregation.js';
 
@@ -107,8 +108,15 @@ export interface HeadBatch {
 }
 
 /** Packs every generated token of `rollouts` for the temperature head's graph. */
-export function headBatch(rollouts: readonly Rollout[], advantages: ArrayLike<number>, aggregation: LossAggregation, hiddenSize: number, options?: AggregationOptions): HeadBatch {
+export function headBatch(
+  rollouts: readonly Rollout[],
+  advantages: ArrayLike<number>,
+  aggregation: LossAggregation,
+  hiddenSize: number,
+  options: AggregationOptions & { topEntropyQuantile?: number } = {},
+): HeadBatch {
   const N = rollouts.reduce((n, r) => n + r.tokens.length, 0);
+  const threshold = entropyThreshold(rollouts, options.topEntropyQuantile ?? 1);
   const batch: HeadBatch = {
     rows: N,
     hiddenSize,
@@ -120,7 +128,9 @@ export function headBatch(rollouts: readonly Rollout[], advantages: ArrayLike<nu
     mask: new Float32Array(N),
   };
   const L = Math.max(1, ...rollouts.map((r) => r.tokens.length));
-  const weights = lossWeights(aggregation, rollouts.map((r) => Array.from({ length: L }, (_, i) => (i < r.tokens.length ? 1 : 0))), options);
+  const kept = (r: Rollout, i: number) => i < r.tokens.length && r.entropies[i]! >= threshold;
+  const { topEntropyQuantile: _q, ...aggregationOptions } = options;
+  const weights = lossWeights(aggregation, rollouts.map((r) => Array.from({ length: L }, (_, i) => (kept(r, i) ? 1 : 0))), aggregationOptions);
   let n = 0;
   rollouts.forEach((r, b) => {
     if (!r.hidden || !r.actionLogprobs || !r.actions) throw new Error('head training needs rollouts recorded with the learned policy and hidden states');
@@ -134,4 +144,17 @@ export function headBatch(rollouts: readonly Rollout[], advantages: ArrayLike<nu
     }
   });
   return batch;
+}
+
+/**
+ * The LLM-entropy threshold above which tokens enter the head's loss: the (1 - q) quantile of the
+ * batch's token entropies (TRL's `top_entropy_quantile`), -Infinity for q = 1 (every token). Most
+ * tokens are near-deterministic, where the temperature changes nothing and only adds noise to the
+ * head's credit assignment; the decision tokens are the high-entropy ones.
+ */
+export function entropyThreshold(rollouts: readonly Rollout[], q: number): number {
+  if (!(q > 0 && q <= 1)) throw new RangeError(`topEntropyQuantile must lie in (0, 1], got ${q}`);
+  if (q === 1) return -Infinity;
+  const all = Float64Array.from(rollouts.flatMap((r) => Array.from(r.entropies.subarray(0, r.tokens.length)))).sort();
+  return all.length === 0 ? -Infinity : quantileSorted(all, 1 - q);
 }

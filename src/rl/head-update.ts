@@ -4,6 +4,12 @@
  * head's training graph; AdamW over its gradients. The hidden states were recorded during the
  * rollout and enter the graph as inputs, so no gradient can reach the LLM (the stop-gradient of the
  * method holds by construction).
+ *
+ * The head's AdamW state across phases: one optimiser lives for the whole run (and is checkpointed
+ * with it). Under coordinate ascent it takes steps only in temperature phases; its moments are
+ * neither reset when a temperature phase starts nor decayed during token phases, so the first
+ * step of a new phase continues from the moments of the last one (Adam's bias correction counts
+ * only steps taken). The LLM's optimiser is handled the same way.
  */
 import * as ort from 'onnxruntime-node';
 import { createSession } from '../onnx/index.js';
@@ -23,6 +29,8 @@ export interface HeadUpdateOptions {
   aggregation: LossAggregation;
   /** the constant length of seq-mean-token-sum-norm (the response-length cap) */
   normLength?: number;
+  /** only the batch's top q share of tokens by LLM entropy enter the loss (1 = all) */
+  topEntropyQuantile?: number;
 }
 
 export interface HeadStepStats {
@@ -62,7 +70,10 @@ export class HeadUpdater implements PolicyUpdater<HeadStepStats> {
 
   async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number): Promise<HeadStepStats> {
     const H = this.head.config.inputSize;
-    const batch = headBatch(rollouts, advantages, this.options.aggregation, H, this.options.normLength !== undefined ? { normLength: this.options.normLength } : undefined);
+    const batch = headBatch(rollouts, advantages, this.options.aggregation, H, {
+      ...(this.options.normLength !== undefined ? { normLength: this.options.normLength } : {}),
+      topEntropyQuantile: this.options.topEntropyQuantile ?? 1,
+    });
     const N = batch.rows;
     const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
     const lognormal = this.head.config.kind === 'lognormal';

@@ -6,34 +6,41 @@
 import { promptSettings, verifierSettings } from '../eval/settings.js';
 import { generateRollouts } from '../rollout/engine.js';
 import type { Rollout } from '../rollout/types.js';
-import { gradeBatch, type Problem } from '../tasks/index.js';
+import { gradeBatch, problemGrader, type Problem, type Verdict } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { computeAdvantages } from './advantages.js';
 import type { TrainerState } from './checkpoint.js';
 import { iterationMetrics, type IterationMetrics, weightChecksum } from './metrics.js';
+import { combinedReward } from './rewards.js';
 import { trainerStream } from './streams.js';
 import type { TrainerParts } from './trainer-setup.js';
 import { DeviceTokenPolicyUpdater } from './device-token-update.js';
 import { nextLr, type PolicyUpdater, type StepStats } from './updater.js';
 
-/** The prompts of one iteration: a fresh draw without replacement from (seed, iteration). */
-function samplePrompts(parts: TrainerParts, iteration: number): { problems: Problem[]; ids: number[] } {
+/** The prompts of one sampling round: a fresh draw without replacement from (seed, iteration[, round]). */
+function samplePrompts(parts: TrainerParts, iteration: number, round: number): { problems: Problem[]; ids: number[] } {
   const n = parts.trainProblems.length;
   const want = Math.min(parts.job.train.promptsPerIteration, n);
-  const rng = trainerStream(parts.state.seed, 'prompts', iteration);
+  // Round 0 keeps the stream of runs without dynamic sampling.
+  const rng = round === 0 ? trainerStream(parts.state.seed, 'prompts', iteration) : trainerStream(parts.state.seed, 'prompts', iteration, round);
   const chosen = new Set<number>();
   while (chosen.size < want) chosen.add(Math.floor(rng.uniform() * n));
   const ids = [...chosen];
   return { problems: ids.map((i) => parts.trainProblems[i]!), ids };
 }
 
-export async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
+/** One prompt's group of rollouts, graded. */
+interface Group {
+  rollouts: Rollout[];
+  verdicts: Verdict[];
+  rewards: number[];
+}
+
+/** Rollouts of one round for fresh prompts, graded and rewarded, as groups. */
+async function sampleGroups(parts: TrainerParts, iteration: number, round: number, recordHidden: boolean): Promise<Group[]> {
   const { job, model, state } = parts;
-  const iteration = state.iteration;
-  const phase = parts.schedule.phaseAt(iteration);
-  const started = performance.now();
-  const { problems, ids } = samplePrompts(parts, iteration);
+  const { problems, ids } = samplePrompts(parts, iteration, round);
   const prompt = { plainPrompt: (q: string) => parts.task.prompt(q), ...promptSettings(job) };
   const prompts = problems.map((p) => model.encodePrompt(p.question, prompt));
   const rollouts = await generateRollouts(model.decoder, {
@@ -47,23 +54,73 @@ export async function runIteration(parts: TrainerParts): Promise<IterationMetric
     stopStrings: job.rollout.stop,
     decodeText: (t) => model.decodeText(t),
     seed: state.seed,
-    streamKey: [iteration],
+    streamKey: round === 0 ? [iteration] : [iteration, round],
     batchSize: job.rollout.batchSize,
-    recordHidden: phase.updateTemperature && parts.headUpdater !== undefined,
+    recordHidden,
     trainingStep: iteration,
     totalTrainingSteps: job.train.iterations,
   });
-  const rolloutSeconds = (performance.now() - started) / 1000;
   const verify = { ...parts.task.verifier, ...verifierSettings(job) };
-  // On the grading pool: a G x prompts batch is graded on every core (src/tasks/verifier/pool.ts).
-  const { verdicts } = await gradeBatch(rollouts.map((r) => ({ response: r.text, answer: problems[r.promptIndex]!.answer })), verify);
-  const rewards = verdicts.map((v) => v.reward);
+  const taskGrade = problemGrader(parts.task, verify);
+  // A task that grades whole computations (countdown) grades here; the others on the grading pool,
+  // where a G x prompts batch is graded on every core (src/tasks/verifier/pool.ts).
+  const verdicts = parts.task.grade
+    ? rollouts.map((r) => taskGrade(r.text, problems[r.promptIndex]!))
+    : (await gradeBatch(rollouts.map((r) => ({ response: r.text, answer: problems[r.promptIndex]!.answer })), verify)).verdicts;
+  const G = job.train.groupSize;
+  return problems.map((_, p) => {
+    const rs = rollouts.slice(p * G, (p + 1) * G);
+    const vs = verdicts.slice(p * G, (p + 1) * G);
+    return { rollouts: rs, verdicts: vs, rewards: rs.map((r, i) => combinedReward(job.train.rewards, { verdict: vs[i]!, rollout: r, maxTokens: job.rollout.maxNewTokens })) };
+  });
+}
+
+/** A group whose rewards are not all equal: it carries signal under a group baseline. */
+const informative = (g: Group) => g.rewards.some((r) => r !== g.rewards[0]);
+
+/**
+ * The iteration's groups. Without dynamic sampling, one round of promptsPerIteration prompts. With
+ * it (DAPO), further rounds of fresh prompts until promptsPerIteration informative groups are
+ * collected or maxRounds extra rounds are spent; the batch is then the informative groups (at
+ * most promptsPerIteration), topped up with uniform ones when too few were found, so that a
+ * batch keeps its size and every update iteration takes the same number of optimiser steps.
+ */
+export async function collectGroups(parts: TrainerParts, iteration: number, recordHidden: boolean): Promise<{ groups: Group[]; rounds: number }> {
+  const want = parts.job.train.promptsPerIteration;
+  const first = await sampleGroups(parts, iteration, 0, recordHidden);
+  const maxRounds = parts.job.train.dynamicSampling.maxRounds;
+  if (maxRounds === 0) return { groups: first, rounds: 1 };
+  const good = first.filter(informative);
+  const uniform = first.filter((g) => !informative(g));
+  let round = 0;
+  while (good.length < want && round < maxRounds) {
+    round++;
+    const more = await sampleGroups(parts, iteration, round, recordHidden);
+    good.push(...more.filter(informative));
+  }
+  const groups = good.slice(0, want);
+  groups.push(...uniform.slice(0, Math.max(0, Math.min(want, first.length) - groups.length)));
+  return { groups, rounds: round + 1 };
+}
+
+export async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
+  const { job, state } = parts;
+  const iteration = state.iteration;
+  const phase = parts.schedule.phaseAt(iteration);
+  const started = performance.now();
+  const { groups, rounds } = await collectGroups(parts, iteration, phase.updateTemperature && parts.headUpdater !== undefined);
+  // One batch in group order; promptIndex is the rollout's group in it.
+  const rollouts = groups.flatMap((g, p) => g.rollouts.map((r) => ({ ...r, promptIndex: p })));
+  const verdicts = groups.flatMap((g) => g.verdicts);
+  const rewards = groups.flatMap((g) => g.rewards);
+  const rolloutSeconds = (performance.now() - started) / 1000;
   const adv = computeAdvantages(job.train.advantage.estimator, {
     rewards,
     groupSize: job.train.groupSize,
     dropUniformGroups: job.train.advantage.dropUniformGroups,
   });
-  const kept = rollouts.map((_, i) => i).filter((i) => adv.value.kept[i] === 1);
+  // Overlong filtering: a completion cut off at the cap stays out of the loss.
+  const kept = rollouts.map((_, i) => i).filter((i) => adv.value.kept[i] === 1 && !(job.train.maskTruncated && rollouts[i]!.finishReason === 'length'));
   const updateStart = performance.now();
   const update = <S extends StepStats>(updater: PolicyUpdater<S> | undefined, active: boolean): Promise<S[]> =>
     updater && active && kept.length > 0 ? updatePolicy(parts, updater, rollouts, adv.value.advantages, kept, iteration) : Promise.resolve([]);
@@ -76,6 +133,8 @@ export async function runIteration(parts: TrainerParts): Promise<IterationMetric
     phase,
     rollouts,
     verdicts,
+    rewards,
+    samplingRounds: rounds,
     advantages: adv,
     tokenSteps,
     headSteps,

@@ -13,8 +13,9 @@ import type { MiniBatchStats } from './token-update.js';
 export const METRIC_COLUMNS = [
   'iteration', 'phase', 'update_token', 'update_temperature',
   'reward_mean', 'reward_std', 'accuracy', 'no_answer_rate',
-  'adv_mean', 'adv_std', 'adv_abs_max', 'groups_dropped',
+  'adv_mean', 'adv_std', 'adv_abs_max', 'groups_dropped', 'sampling_rounds', 'truncated_rate',
   'response_length', 'token_entropy', 'temperature_mean', 'temperature_std', 'temperature_entropy_corr',
+  'temperature_h_lt_0.01', 'temperature_h_0.01_0.1', 'temperature_h_0.1_0.5', 'temperature_h_ge_0.5', 'share_h_ge_0.1',
   'token_loss', 'clip_fraction', 'approx_kl', 'token_grad_norm', 'token_lr', 'token_steps',
   'head_loss', 'head_entropy', 'head_clip_fraction', 'head_grad_norm', 'head_lr', 'head_steps',
   'skipped_steps', 'token_checksum', 'head_checksum',
@@ -23,13 +24,17 @@ export const METRIC_COLUMNS = [
 
 export type IterationMetrics = { [K in (typeof METRIC_COLUMNS)[number]]: K extends 'phase' ? string : number };
 
-export const EVAL_COLUMNS = ['iteration', 'problems', 'k', 'avg_at_k', 'pass_at_k', 'maj_at_k', 'mean_temperature', 'mean_length', 'seconds'] as const;
+export const EVAL_COLUMNS = ['iteration', 'problems', 'k', 'avg_at_k', 'pass_at_k', 'maj_at_k', 'greedy_accuracy', 'mean_temperature', 'mean_length', 'seconds'] as const;
 
 export interface IterationRecord {
   iteration: number;
   phase: Phase;
   rollouts: readonly Rollout[];
   verdicts: readonly Verdict[];
+  /** the combined training reward of each rollout (train.rewards) */
+  rewards: readonly number[];
+  /** sampling rounds the batch took (dynamic sampling; 1 without) */
+  samplingRounds: number;
   advantages: AdvantageResult;
   tokenSteps: readonly MiniBatchStats[];
   headSteps: readonly HeadStepStats[];
@@ -45,7 +50,7 @@ export interface IterationRecord {
 const meanOf = <T>(xs: readonly T[], f: (x: T) => number): number => (xs.length ? mean(xs.map(f)) : NaN);
 
 export function iterationMetrics(r: IterationRecord): IterationMetrics {
-  const rewards = r.verdicts.map((v) => v.reward);
+  const rewards = r.rewards;
   const temps: number[] = [];
   const entropies: number[] = [];
   for (const ro of r.rollouts) {
@@ -67,12 +72,15 @@ export function iterationMetrics(r: IterationRecord): IterationMetrics {
     adv_mean: mean(adv),
     adv_std: adv.length > 1 ? std(adv) : 0,
     adv_abs_max: Math.max(0, ...adv.map(Math.abs)),
+    sampling_rounds: r.samplingRounds,
+    truncated_rate: mean(r.rollouts.map((ro) => (ro.finishReason === 'length' ? 1 : 0))),
     groups_dropped: r.advantages.value.groups.filter((g) => g.dropped).length / Math.max(1, r.advantages.value.groups.length),
     response_length: mean(r.rollouts.map((ro) => ro.tokens.length)),
     token_entropy: tokens ? mean(entropies) : NaN,
     temperature_mean: tokens ? mean(temps) : NaN,
     temperature_std: tokens > 1 ? std(temps) : 0,
     temperature_entropy_corr: tokens > 2 ? pearson(temps, entropies) : NaN,
+    ...temperatureByEntropy(temps, entropies),
     token_loss: meanOf(r.tokenSteps, (s) => s.loss),
     clip_fraction: meanOf(r.tokenSteps, (s) => s.clipFraction),
     approx_kl: meanOf(r.tokenSteps, (s) => s.approxKl),
@@ -92,6 +100,31 @@ export function iterationMetrics(r: IterationRecord): IterationMetrics {
     rollout_tokens_per_s: r.rolloutSeconds > 0 ? tokens / r.rolloutSeconds : 0,
     update_tokens_per_s: r.updateSeconds > 0 ? updatedTokens / r.updateSeconds : 0,
     wall_seconds: r.wallSeconds,
+  };
+}
+
+/**
+ * Mean sampling temperature of the tokens in each LLM-entropy bin (nats): what the temperature does
+ * at near-deterministic tokens (below 0.01 it changes nothing) versus decision tokens. NaN for an
+ * empty bin. Also the share of tokens at entropy >= 0.1.
+ */
+function temperatureByEntropy(temps: readonly number[], entropies: readonly number[]) {
+  const edges = [0.01, 0.1, 0.5];
+  const sums = [0, 0, 0, 0];
+  const counts = [0, 0, 0, 0];
+  entropies.forEach((h, i) => {
+    let b = 0;
+    while (b < edges.length && h >= edges[b]!) b++;
+    sums[b]! += temps[i]!;
+    counts[b]!++;
+  });
+  const at = (b: number) => (counts[b]! > 0 ? sums[b]! / counts[b]! : NaN);
+  return {
+    'temperature_h_lt_0.01': at(0),
+    'temperature_h_0.01_0.1': at(1),
+    'temperature_h_0.1_0.5': at(2),
+    'temperature_h_ge_0.5': at(3),
+    'share_h_ge_0.1': entropies.length > 0 ? (counts[2]! + counts[3]!) / entropies.length : NaN,
   };
 }
 

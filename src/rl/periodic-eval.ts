@@ -1,6 +1,6 @@
 /**
  * The trainer's periodic held-out evaluation: the training policy on `train.evalProblems` test
- * problems, k = `train.evalK`, with the job's evaluation settings (eval/settings.ts: the prompts,
+ * problems, k = `train.evalK` (avg@k, unbiased pass@k, maj@k), and greedy decoding, with the job's evaluation settings (eval/settings.ts: the prompts,
  * stop strings and verifier options training uses). Samples go to eval/iter-N/samples.jsonl, one row
  * to eval.csv.
  */
@@ -33,6 +33,8 @@ export async function periodicEval(parts: TrainerParts, csv: CsvLog<Record<strin
     ...evaluationSettings(job),
     seed: job.run.seed,
     streamKey: [TRAINER_STREAMS.periodicEval],
+    // greedy beside the own policy: whether the model itself improved, not only its sampling
+    greedy: true,
     trainingStep: state.iteration,
     totalTrainingSteps: job.train.iterations,
   });
@@ -47,10 +49,11 @@ export async function periodicEval(parts: TrainerParts, csv: CsvLog<Record<strin
     avg_at_k: s.avgAtK,
     pass_at_k: s.passAtK,
     maj_at_k: s.majAtK,
+    greedy_accuracy: s.greedyAccuracy ?? NaN,
     mean_temperature: s.meanTemperature,
     mean_length: s.meanLength,
     seconds: (performance.now() - started) / 1000,
   });
-  parts.ctx.logger.info({ iteration: state.iteration, avgAtK: s.avgAtK, passAtK: s.passAtK }, 'held-out evaluation');
+  parts.ctx.logger.info({ iteration: state.iteration, avgAtK: s.avgAtK, passAtK: s.passAtK, greedy: s.greedyAccuracy }, 'held-out evaluation');
   return { iteration: state.iteration, avgAtK: s.avgAtK };
 }

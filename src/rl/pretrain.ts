@@ -1,6 +1,6 @@
 /**
- * Supervised pretraining of a small model from scratch on synthetic-arith worked solutions: the
- * embedded default model is made this way. A character-level tokenizer (saved as an ordinary
+ * Supervised pretraining of a small model from scratch on a generated task's worked solutions
+ * (synthetic-arith, countdown): the embedded models are made this way. A character-level tokenizer (saved as an ordinary
  * tokenizer.json) keeps the vocabulary tiny; the `ce` training graph gives the gradients; AdamW
  * with warm-up and cosine decay applies them. The loss covers the solution (and EOS) only: the
  * model has to answer questions, not write them.
@@ -30,7 +30,10 @@ import { openTrainSession } from './token-update.js';
 import { readOptimizerInto, writeOptimizer } from './checkpoint.js';
 
 const COLUMNS = ['step', 'loss', 'grad_norm', 'lr', 'tokens_per_s', 'seconds'] as const;
-const EVAL_COLUMNS = ['step', 'greedy_accuracy', 'sampled_accuracy', 'mean_length'] as const;
+const EVAL_COLUMNS = ['step', 'greedy_accuracy', 'sampled_accuracy', 'sampled_pass_at_k', 'mean_length'] as const;
+
+/** The generated tasks, whose problems carry worked solutions to learn from. */
+const PRETRAIN_TASKS: readonly string[] = ['synthetic-arith', 'countdown'];
 
 export interface PretrainSummary {
   runDir: string;
@@ -48,10 +51,10 @@ function alphabetOf(problems: readonly Problem[], prompt: (q: string) => string)
 }
 
 export async function pretrain(job: JobConfig, ctx: RunContext, options: { resume?: boolean } = {}): Promise<PretrainSummary> {
-  if (job.task.name !== 'synthetic-arith') throw new UserError(`pretrain: task.name must be synthetic-arith (got ${job.task.name})`);
-  const task = getTask('synthetic-arith');
-  const train = await loadJobProblems(job, 'synthetic-arith', 'train');
-  const test = await loadJobProblems(job, 'synthetic-arith', 'test', job.train.evalProblems);
+  if (!PRETRAIN_TASKS.includes(job.task.name)) throw new UserError(`pretrain: task.name must be one of ${PRETRAIN_TASKS.join(', ')} (got ${job.task.name})`);
+  const task = getTask(job.task.name);
+  const train = await loadJobProblems(job, task.name, 'train');
+  const test = await loadJobProblems(job, task.name, 'test', job.train.evalProblems);
   const latest = runFiles.pretrainCheckpoint(ctx.runDir);
   const stateFile = pretrainCheckpointFiles.state(latest);
   const resume = options.resume && existsSync(stateFile);
@@ -120,10 +123,16 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
     const model = await openPolicyModel({ modelDir: dir, executionProvider: job.model.executionProvider, threads: job.model.threads });
     const common = { model, task, problems: test, k: 1, maxNewTokens: job.rollout.maxNewTokens, batchSize: job.rollout.batchSize, seed: job.run.seed };
     const greedy = await evaluatePolicy({ ...common, policy: createPolicy('greedy'), policyLabel: 'greedy' });
-    const sampled = await evaluatePolicy({ ...common, policy: createPolicy('fixed:1.0'), policyLabel: 'fixed:1.0' });
+    const sampled = await evaluatePolicy({ ...common, k: p.evalK, policy: createPolicy('fixed:1.0'), policyLabel: 'fixed:1.0' });
     await model.dispose();
     rmSync(dir, { recursive: true, force: true });
-    const row = { step, greedy_accuracy: greedy.summary.avgAtK, sampled_accuracy: sampled.summary.avgAtK, mean_length: greedy.summary.meanLength };
+    const row = {
+      step,
+      greedy_accuracy: greedy.summary.avgAtK,
+      sampled_accuracy: sampled.summary.avgAtK,
+      sampled_pass_at_k: sampled.summary.passAtK,
+      mean_length: greedy.summary.meanLength,
+    };
     evalCsv.append(row);
     evals.push({ step, greedyAccuracy: row.greedy_accuracy, sampledAccuracy: row.sampled_accuracy });
     ctx.logger.info(row, 'held-out evaluation');

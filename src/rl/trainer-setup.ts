@@ -139,7 +139,7 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
     parts.headUpdater = await HeadUpdater.open(
       head,
       optimizer,
-      { ...lossOptions, entropyCoef: loss.headEntropyCoef },
+      { ...lossOptions, entropyCoef: loss.headEntropyCoef, topEntropyQuantile: loss.headTopEntropyQuantile },
       createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps }),
     );
   }

@@ -11,6 +11,7 @@
  */
 import type { JobConfig } from '../config/index.js';
 import type { Rollout } from '../rollout/types.js';
+import { readMetricsColumn } from '../eval/metrics-file.js';
 import { CsvLog } from '../util/csv-log.js';
 import { Progress } from '../util/progress.js';
 import type { RunContext } from '../util/run-context.js';
@@ -32,6 +33,10 @@ export interface TrainOptions {
 export interface TrainSummary {
   runDir: string;
   iterations: number;
+  /** true when the budget was spent (iterations, or train.tokenBudget); false when stopped early */
+  finished: boolean;
+  /** rollout tokens generated over the whole run (resumed runs included) */
+  generatedTokens: number;
   lastCheckpoint: string;
   /** held-out avg@k of each periodic evaluation, in order */
   evalAccuracy: EvalPoint[];
@@ -47,6 +52,9 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
     evalCsv.truncate((row) => Number(row.iteration) <= state.iteration);
   }
   const evalAccuracy: TrainSummary['evalAccuracy'] = [];
+  // Rollout tokens so far, for train.tokenBudget; a resumed run recounts its kept metrics rows.
+  let generated = options.resume ? readMetricsColumn(runFiles.metrics(ctx.runDir), 'rollout_tokens').reduce((a, b) => a + b, 0) : 0;
+  const budgetSpent = () => state.iteration >= job.train.iterations || (job.train.tokenBudget > 0 && generated >= job.train.tokenBudget);
   const progress = new Progress({ label: 'train', total: job.train.iterations, rateUnit: 'tok' });
   progress.tick(state.iteration);
   let lastCheckpoint = '';
@@ -65,10 +73,11 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
 
   if (state.iteration === 0 && job.train.evalEvery > 0) evalAccuracy.push(await periodicEval(parts, evalCsv));
   try {
-    while (state.iteration < job.train.iterations) {
+    while (!budgetSpent()) {
       if (ctx.signal?.aborted) break;
       const row = await runIteration(parts);
       state.iteration++;
+      generated += row.rollout_tokens;
       metricsCsv.append(row);
       ctx.logger.info(compactLog(row), 'iteration');
       progress.tick(1, row.rollout_tokens, `reward ${row.reward_mean.toFixed(3)}`);
@@ -86,7 +95,7 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
     if (parts.tokenUpdater instanceof DeviceTokenPolicyUpdater) await parts.tokenUpdater.release();
     await parts.head?.dispose();
   }
-  return { runDir: ctx.runDir, iterations: state.iteration, lastCheckpoint, evalAccuracy };
+  return { runDir: ctx.runDir, iterations: state.iteration, finished: budgetSpent(), generatedTokens: generated, lastCheckpoint, evalAccuracy };
 }
 
 function compactLog(row: IterationMetrics): Record<string, unknown> {

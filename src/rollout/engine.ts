@@ -51,6 +51,13 @@ export interface RolloutRequest {
   sharedPrefill?: boolean;
 }
 
+/**
+ * The id that derives a sequence's action substream from its token stream. With actions drawn
+ * apart, the k-th token of a sequence uses the same uniform under every temperature policy, so
+ * two policies evaluated with the same seed differ only by their temperatures (paired evaluation).
+ */
+const ACTION_STREAM = 0x7e4d;
+
 /** Finished rows stay in the batch (computed, ignored) until they are this fraction of it. */
 const COMPACT_FRACTION = 0.25;
 
@@ -58,7 +65,10 @@ const COMPACT_FRACTION = 0.25;
 interface Active {
   promptIndex: number;
   sampleIndex: number;
+  /** token draws: one uniform per token whatever the policy, so policies share them (paired evaluation) */
   rng: Rng;
+  /** the temperature head's action draws, a substream of its own */
+  actionRng: Rng;
   tokens: number[];
   temperatures: number[];
   logprobs: number[];
@@ -110,6 +120,7 @@ async function decodeChunk(
     promptIndex,
     sampleIndex,
     rng: streamFor(request.seed, ...(request.streamKey ?? []), request.promptIds?.[promptIndex] ?? promptIndex, sampleIndex),
+    actionRng: streamFor(request.seed, ...(request.streamKey ?? []), request.promptIds?.[promptIndex] ?? promptIndex, sampleIndex, ACTION_STREAM),
     tokens: [],
     temperatures: [],
     logprobs: [],
@@ -141,7 +152,7 @@ async function decodeChunk(
       let temperature: number;
       if (policy.kind === 'head') {
         const w = (policy as HeadPolicy).outputWidth;
-        const action = policy.act(headRows!.subarray(i * w, (i + 1) * w), seq.rng);
+        const action = policy.act(headRows!.subarray(i * w, (i + 1) * w), seq.actionRng);
         temperature = action.temperature;
         seq.actions.push(action.distribution === 'grid' ? action.action : -1);
         seq.actionLogprobs.push(action.logprob);

@@ -1,4 +1,5 @@
 import { UserError } from '../util/errors.js';
+import { problemGrader } from './grade-problem.js';
 import { getTask } from './registry.js';
 import type { RawRecord } from './task.js';
 import { gradeRecords, type GradeSummary, type VerifyOptions } from './verifier/grade.js';
@@ -17,6 +18,17 @@ export interface TaskGradeOptions extends Partial<VerifyOptions> {
 export function gradeTaskRecords(taskName: string, records: readonly RawRecord[], options: TaskGradeOptions = {}): GradeSummary {
   const task = getTask(taskName);
   const { responseField = 'response', ...verify } = options;
+  if (task.grade !== undefined) {
+    // Tasks that grade the whole computation need the question, not only the gold answer.
+    const grade = problemGrader(task, verify);
+    const verdicts = records.map((record, i) => {
+      const { [responseField]: response, question } = record;
+      if (typeof response !== 'string') throw new UserError(`record ${i + 1}: no string field "${responseField}" to grade`);
+      if (typeof question !== 'string') throw new UserError(`record ${i + 1}: ${taskName} grades the computation and needs the "question" field`);
+      return grade(response, { id: String(i), task: taskName, question, answer: task.goldAnswer(record) });
+    });
+    return { verdicts, accuracy: verdicts.length === 0 ? 0 : verdicts.filter((v) => v.correct).length / verdicts.length };
+  }
   const graded = records.map((record, i) => {
     const response = record[responseField];
     if (typeof response !== 'string') throw new UserError(`record ${i + 1}: no string field "${responseField}" to grade`);

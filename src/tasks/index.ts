@@ -1,6 +1,7 @@
 /** Tasks: benchmark and synthetic datasets, their prompts, and the answer verifier. */
-export { taskNames, type TaskName, type Split, type Problem, type LoadOptions, type RawRecord, type TaskDefinition } from './task.js';
+export { taskNames, splitNames, type TaskName, type Split, type ProblemGrader, type Problem, type LoadOptions, type RawRecord, type TaskDefinition } from './task.js';
 export { tasks, getTask } from './registry.js';
+export { problemGrader } from './grade-problem.js';
 export { gradeTaskRecords, type TaskGradeOptions } from './grade-task.js';
 export { BOXED_INSTRUCTION, DEFAULT_SYSTEM_PROMPT, boxedPrompt, buildChatMessages, type ChatMessage, type ChatPromptOptions } from './prompts.js';
 export { resolveDataDir, DATA_DIR_ENV } from './data/data-dir.js';
@@ -8,4 +9,15 @@ export { ensureDatasetFile, type DataLocation } from './data/dataset-file.js';
 export { DATASET_SOURCES, sourceUrl } from './data/sources.js';
 export { generateArithProblems, splitOfComputation } from './synthetic/generate.js';
 export { defaultSyntheticArithOptions, arithOps, type ArithOp, type SyntheticArithOptions } from './synthetic/arith-options.js';
+export {
+  generateCountdownProblems,
+  gradeCountdown,
+  parseCountdownQuestion,
+  splitOfCountdown,
+  countdownKey,
+  defaultCountdownOptions,
+  countdownOps,
+  type CountdownOp,
+  type CountdownOptions,
+} from './synthetic/countdown.js';
 export * from './verifier/index.js';

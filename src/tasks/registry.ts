@@ -5,12 +5,13 @@ import { gsm8k } from './datasets/gsm8k.js';
 import { math500 } from './datasets/math500.js';
 import { minervaMath } from './datasets/minerva-math.js';
 import { olympiadbench } from './datasets/olympiadbench.js';
+import { countdown } from './synthetic/countdown-task.js';
 import { syntheticArith } from './synthetic/synthetic-arith.js';
 import type { TaskDefinition, TaskName } from './task.js';
 
 /** Every task by name; `tasks.get(name)` lists the valid names when `name` is unknown. */
 export const tasks = new Registry<TaskName, TaskDefinition>('task');
-for (const task of [gsm8k, math500, aime24, amc23, minervaMath, olympiadbench, syntheticArith]) {
+for (const task of [gsm8k, math500, aime24, amc23, minervaMath, olympiadbench, syntheticArith, countdown]) {
   tasks.register(task.name, task);
 }
 

@@ -1,12 +1,15 @@
 import type { DataLocation } from './data/dataset-file.js';
 import type { SyntheticArithOptions } from './synthetic/arith-options.js';
-import type { VerifyOptions } from './verifier/grade.js';
+import type { CountdownOptions } from './synthetic/countdown-options.js';
+import type { Verdict, VerifyOptions } from './verifier/grade.js';
 
 /** The registered tasks. */
-export const taskNames = ['gsm8k', 'math500', 'aime24', 'amc23', 'minerva_math', 'olympiadbench', 'synthetic-arith'] as const;
+export const taskNames = ['gsm8k', 'math500', 'aime24', 'amc23', 'minerva_math', 'olympiadbench', 'synthetic-arith', 'countdown'] as const;
 export type TaskName = (typeof taskNames)[number];
 
-export type Split = 'train' | 'test';
+/** validation: for choosing settings (e.g. the best fixed temperature) without looking at test. */
+export const splitNames = ['train', 'test', 'validation'] as const;
+export type Split = (typeof splitNames)[number];
 
 /** One problem of a task, in the same shape for every dataset. */
 export interface Problem {
@@ -28,6 +31,8 @@ export interface LoadOptions extends DataLocation {
   limit?: number;
   /** Generator settings; used by synthetic-arith only. */
   synthetic?: Partial<SyntheticArithOptions>;
+  /** Generator settings; used by countdown only. */
+  countdown?: Partial<CountdownOptions>;
 }
 
 /** A raw dataset record as read from a JSON line (its own fields, e.g. gsm8k's `answer` with `####`). */
@@ -49,4 +54,13 @@ export interface TaskDefinition {
   goldAnswer(record: RawRecord): string;
   /** Verifier settings that suit this task (e.g. a last-number fallback for plain-text answers). */
   readonly verifier: Partial<VerifyOptions>;
+  /**
+   * The task's own grading of a response to a problem, for tasks whose answers are not a final
+   * value to compare with a gold one (countdown checks the whole computation). Without it the
+   * generic verifier compares the extracted answer with `problem.answer`.
+   */
+  grade?(response: string, problem: Problem, verify: Partial<VerifyOptions>): Verdict;
 }
+
+/** Grades one response to one problem the task's way: its own `grade`, else the generic verifier. */
+export type ProblemGrader = (response: string, problem: Problem) => Verdict;

@@ -15,20 +15,27 @@ import { openPolicyModel } from '../../src/rollout/runtime.js';
 import { getTask } from '../../src/tasks/index.js';
 import { writeTinyCharModel } from '../eval/tiny-char-model.js';
 
-test('compare baselines trains and evaluates every (method, seed) cell once, and a rerun reuses finished cells', async () => {
+test('compare baselines: the policy grid, tuning, paired differences and matched LLM steps; a rerun reuses finished cells', async () => {
   const model = writeTinyCharModel({ seed: 2 });
   const job = validateJob(
     {
       model: { path: model },
       task: { name: 'synthetic-arith', synthetic: { trainSize: 40, testSize: 10 } },
       rollout: { maxNewTokens: 8, batchSize: 16 },
-      train: { iterations: 2, promptsPerIteration: 2, groupSize: 4, miniBatchSize: 8, evalEvery: 0, checkpointEvery: 0 },
+      train: {
+        iterations: 2, promptsPerIteration: 2, groupSize: 4, miniBatchSize: 8, evalEvery: 0, checkpointEvery: 0,
+        // every group kept, so an update iteration is always one optimiser step: budgets compare exactly
+        advantage: { dropUniformGroups: false },
+      },
       eval: { k: 2, limit: 5 },
       compare: {
         seeds: [0, 1],
+        evalPolicies: ['greedy', 'fixed:1.0'],
+        passK: [1, 2, 8],
         methods: [
           { name: 'fixed-0.6', policy: 'fixed:0.6', schedule: 'token-only' },
-          { name: 'learned', policy: 'learned', schedule: 'coordinate-ascent', evalPolicies: ['learned', { name: 'learned', greedy: true }] },
+          { name: 'fixed-1.0', policy: 'fixed:1.0', schedule: 'token-only' },
+          { name: 'learned', policy: 'learned', schedule: 'coordinate-ascent', evalPolicies: ['learned', { name: 'learned', greedy: true }], initTemperature: 'best-fixed' },
         ],
       },
     },
@@ -36,21 +43,54 @@ test('compare baselines trains and evaluates every (method, seed) cell once, and
   );
   const runDir = mkdtempSync(join(tmpdir(), 'introspect-compare-'));
   const first = await compareBaselines(job, { logger: silentLogger, runDir });
-  // 2 seeds x (1 row for fixed + 2 rows for learned: its own policy and greedy over the head)
-  assert.equal(first.rows.length, 6);
-  for (const r of first.rows) assert.ok(r.avgAtK >= 0 && r.avgAtK <= 1 && r.passAtK >= r.avgAtK - 1e-12);
-  for (const file of ['results.csv', 'results.md', 'reward-curves.svg', 'reward-curves.png', 'final-accuracy.svg', 'final-accuracy.png']) {
+  assert.equal(first.rows.length, 6, 'one row per (method, seed)');
+  // synthetic-arith has no validation split: tuned on test, and results.md says so.
+  assert.equal(first.tuning.split, 'test');
+  const best = first.tuning.bestFixedTemperature;
+  assert.ok(best === 0.6 || best === 1.0);
+  for (const r of first.rows) {
+    const columns = r.evaluations.map((e) => `${e.column}/${e.evalPolicy}`).sort();
+    const own = r.method === 'learned' ? ['own/learned', 'own learned:greedy=true/learned:greedy=true'] : [`own/${r.method === 'fixed-0.6' ? 'fixed:0.6' : 'fixed:1.0'}`];
+    assert.deepEqual(columns, [...own, 'greedy/greedy', 'fixed:1.0/fixed:1.0'].sort(), r.method);
+    for (const e of r.evaluations) {
+      assert.equal(e.correct.length, 5);
+      // greedy decoding is deterministic: one sample per problem, so no pass@k beyond k = 1
+      assert.equal(e.samples, e.evalPolicy === 'greedy' ? 1 : 2);
+      assert.ok(Math.abs(e.avgAtK - e.correct.reduce((a, b) => a + b, 0) / (5 * e.samples)) < 1e-12, 'avg@k from the per-problem counts');
+      assert.ok(Math.abs(e.passAtK[1]! - e.avgAtK) < 1e-12, 'pass@1 is avg@k');
+      if (e.samples === 2) assert.ok(e.passAtK[2]! >= e.passAtK[1]! - 1e-12);
+      else assert.equal(e.passAtK[2], undefined);
+      assert.equal(e.passAtK[8], undefined, 'k > n is left out');
+    }
+    if (r.method === 'learned') {
+      assert.equal(r.initTemperature, best, 'the head starts from the best fixed temperature');
+      assert.equal(r.iterations, 4, 'llm-steps budget: coordinate ascent (2 + 2 phases) runs twice the iterations');
+    }
+  }
+  const steps = (m: string) => first.rows.filter((r) => r.method === m).map((r) => r.llmSteps);
+  assert.deepEqual(steps('learned'), steps('fixed-0.6'), 'equal LLM optimiser steps');
+  for (const file of ['results.csv', 'results.md', 'provenance.json', 'tuning.json', 'reward-curves.svg', 'final-accuracy.png']) {
     assert.ok(existsSync(join(runDir, file)), file);
   }
-  const csv = readFileSync(join(runDir, 'results.csv'), 'utf8').trim().split('\n');
-  assert.equal(csv.length, 7, 'header + one row per (method, eval policy, seed)');
-  assert.match(readFileSync(join(runDir, 'results.md'), 'utf8'), /\*\*\d\.\d{3} ± \d\.\d{3}\*\*/, 'the best mean is bold');
+  const md = readFileSync(join(runDir, 'results.md'), 'utf8');
+  assert.match(md, /## Every method decoded with greedy/);
+  assert.match(md, /## Own policy variant learned:greedy=true/);
+  assert.match(md, /Δ avg@2 vs fixed-/);
+  assert.match(md, /\| learned \| 2 \| .* \[[-+]\d\.\d{3}, [-+]\d\.\d{3}\]/, 'paired difference with an interval');
+  assert.match(md, /no validation split/);
+  assert.match(md, /Made by `introspect.*` at commit [0-9a-f]{40}/);
 
   const cellResult = join(runDir, 'cells', 'learned', 'seed-1', 'result.json');
   const before = statSync(cellResult).mtimeMs;
   const again = await compareBaselines(job, { logger: silentLogger, runDir });
   assert.deepEqual(again.rows, first.rows, 'a rerun reads finished cells back');
   assert.equal(statSync(cellResult).mtimeMs, before, 'finished cells are not retrained');
+  // Ctrl-C before anything runs: finished cells are still tabulated, nothing is retrained.
+  const stop = new AbortController();
+  stop.abort();
+  const stopped = await compareBaselines(job, { logger: silentLogger, runDir, signal: stop.signal });
+  assert.equal(stopped.rows.length, 6);
+  assert.match(readFileSync(join(runDir, 'results.md'), 'utf8'), /## Each method under its own policy/);
 });
 
 test('compare evaluates every cell with the settings it trained with (prompts, stop strings, top-k/top-p), and a learned cell with its own head', async () => {
@@ -66,6 +106,7 @@ test('compare evaluates every cell with the settings it trained with (prompts, s
       eval: { k: 3, limit: 6 },
       compare: {
         seeds: [0],
+        passK: [3],
         methods: [
           { name: 'fixed', policy: 'fixed:1.0', schedule: 'token-only' },
           { name: 'learned', policy: 'learned', schedule: 'coordinate-ascent' },
@@ -117,10 +158,10 @@ test('compare evaluates every cell with the settings it trained with (prompts, s
     }
   };
   for (const [method, spec] of [['fixed', 'fixed:1.0'], ['learned', 'learned']] as const) {
-    const row = rows.find((r) => r.method === method)!;
+    const row = rows.find((r) => r.method === method)!.evaluations.find((e) => e.column === 'own' && e.split === 'test')!;
     const reference = await byHand(method, spec, 'as trained');
     assert.deepEqual(
-      { avgAtK: row.avgAtK, passAtK: row.passAtK, majAtK: row.majAtK, meanTemperature: row.meanTemperature, meanLength: row.meanLength },
+      { avgAtK: row.avgAtK, passAtK: row.passAtK[3], majAtK: row.majAtK, meanTemperature: row.meanTemperature, meanLength: row.meanLength },
       { avgAtK: reference.avgAtK, passAtK: reference.passAtK, majAtK: reference.majAtK, meanTemperature: reference.meanTemperature, meanLength: reference.meanLength },
       `${method}: evaluated with the training settings`,
     );

@@ -144,3 +144,30 @@ test('a schedule that updates the head needs a policy that has one: one line fro
   await assert.rejects(train(job, { logger: silentLogger, runDir: newRunDir() }), /^UserError: train\.schedule\.name: joint updates the temperature head, but policy "fixed" has none/);
   assert.deepEqual(checkTrainJob(tinyJob(['policy=fixed:1.0', 'train.schedule.name=token-only'])), []);
 });
+
+test('dynamic sampling: uniform groups trigger extra rounds up to the cap, and the batch keeps its size', async () => {
+  // The untrained tiny model never answers a synthetic-arith problem: every group is uniform (all 0).
+  const runDir = newRunDir();
+  await train(tinyJob(['train.iterations=2', 'train.dynamicSampling.maxRounds=2', 'train.advantage.dropUniformGroups=true', 'train.schedule.name=token-only']), {
+    logger: silentLogger,
+    runDir,
+  });
+  for (const row of metricsRows(runDir)) {
+    assert.equal(Number(row.accuracy), 0);
+    assert.equal(Number(row.sampling_rounds), 3, 'the first round and both extra rounds');
+    assert.equal(Number(row.groups_dropped), 1, 'every group of the batch is uniform');
+    assert.equal(Number(row.token_steps), 0, 'nothing to learn from');
+  }
+  const off = newRunDir();
+  await train(tinyJob(['train.iterations=1', 'train.schedule.name=token-only']), { logger: silentLogger, runDir: off });
+  assert.equal(Number(metricsRows(off)[0]!.sampling_rounds), 1);
+});
+
+test('train.tokenBudget stops training once the rollouts have generated that many tokens', async () => {
+  const runDir = newRunDir();
+  const summary = await train(tinyJob(['train.iterations=50', 'train.tokenBudget=100', 'train.schedule.name=token-only']), { logger: silentLogger, runDir });
+  const tokens = metricsRows(runDir).map((r) => Number(r.rollout_tokens));
+  assert.ok(summary.finished && summary.iterations < 50);
+  assert.equal(summary.generatedTokens, tokens.reduce((a, b) => a + b, 0));
+  assert.ok(summary.generatedTokens >= 100 && summary.generatedTokens - tokens[tokens.length - 1]! < 100, 'stops at the first iteration that reaches the budget');
+});

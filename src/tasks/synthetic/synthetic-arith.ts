@@ -17,6 +17,9 @@ export const syntheticArith: TaskDefinition = {
   verifier: {},
   prompt: (question: string) => `${question}\n`,
   async load(options: LoadOptions = {}): Promise<Problem[]> {
+    // Its splits are fixed by hashing computations into train/test; carving a validation share out
+    // of them would change the problems the embedded model arith-tiny was trained and measured on.
+    if (options.split === 'validation') throw new UserError('synthetic-arith has no validation split (it has: train, test)');
     const problems = generateArithProblems(options.split ?? 'test', options.synthetic);
     return options.limit === undefined ? problems : problems.slice(0, options.limit);
   },

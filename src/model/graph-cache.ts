@@ -22,7 +22,7 @@ import { selectParams } from './graphs/params.js';
 import { buildTrainGraph, type ModelWeights, type TrainGraphKind, type TrainGraphOptions } from './graphs/train-graphs.js';
 
 /** Bump whenever a change to the graph builders changes what an existing cached graph would compute. */
-export const GRAPH_FORMAT_VERSION = 1;
+export const GRAPH_FORMAT_VERSION = 2;
 
 /** Which graph to build, with its options. */
 export type GraphSpec = { kind: 'decode'; options?: DecodeGraphOptions } | { kind: TrainGraphKind; options?: TrainGraphOptions };

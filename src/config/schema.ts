@@ -187,6 +187,12 @@ export const trainSchema = z
     tokenOptimizer: optimizerSchema.prefault({ lr: 1e-5 }).describe('AdamW for the LLM.'),
     temperatureOptimizer: optimizerSchema.prefault({ lr: 1e-3 }).describe('AdamW for the temperature head.'),
     checkpointEvery: z.number().int().min(0).default(10).describe('Iterations between checkpoints; 0 = only at the end.'),
+    keepCheckpoints: z
+      .number()
+      .int()
+      .min(0)
+      .default(3)
+      .describe('Checkpoints kept on disk: the newest N plus the best by held-out avg@k; older ones are deleted once a newer one is complete. 0 keeps all (a full model each).'),
     evalEvery: z.number().int().min(0).default(10).describe('Iterations between held-out evaluations; 0 disables.'),
     evalProblems: positiveInt().default(100).describe('Held-out problems per periodic evaluation.'),
     evalK: positiveInt().default(1).describe('Samples per held-out problem in periodic evaluation.'),

@@ -28,16 +28,17 @@ import { getTask, gradeResponse, type Problem, type TaskDefinition } from '../ta
 import type { RunContext } from '../api/context.js';
 import { CsvLog } from '../util/csv-log.js';
 import { UserError } from '../util/errors.js';
-import type { Logger } from '../util/log.js';
 import { Progress } from '../util/progress.js';
 import { computeAdvantages } from './advantages.js';
-import { latestCheckpoint, readOptimizerInto, readTrainerState, writeTrainingCheckpoint, type TrainerState, TRAINER_STATE_VERSION } from './checkpoint.js';
+import { cleanStaleCheckpointFiles, latestCheckpoint, readOptimizerInto, readTrainerState, writeTrainingCheckpoint, type TrainerState, TRAINER_STATE_VERSION } from './checkpoint.js';
 import { HeadUpdater, type HeadStepStats } from './head-update.js';
 import { createLrSchedule, type LrSchedule } from './lr-schedule.js';
 import { AdamW } from './optimizer.js';
 import { createPhaseSchedule, type Phase, type PhaseSchedule } from './phase-schedule.js';
 import { iterationMetrics, METRIC_COLUMNS, EVAL_COLUMNS, type IterationMetrics, weightChecksum } from './metrics.js';
 import { openTrainSession, TokenPolicyUpdater, type MiniBatchStats } from './token-update.js';
+import { guardedStep, trackNonFinite } from './non-finite.js';
+import { faultPoint } from '../util/fault.js';
 import { ReferenceScorer } from './reference.js';
 
 export interface TrainOptions {
@@ -50,6 +51,8 @@ export interface TrainSummary {
   lastCheckpoint: string;
   /** held-out avg@k of each periodic evaluation, in order */
   evalAccuracy: { iteration: number; avgAtK: number }[];
+  /** stopped by the run's abort signal before `train.iterations` */
+  interrupted: boolean;
 }
 
 /** Everything a running training job holds. */
@@ -82,12 +85,14 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
   const evalCsv = new CsvLog<Record<string, string | number>>(join(ctx.runDir, 'eval.csv'), EVAL_COLUMNS);
   if (options.resume) {
     metricsCsv.truncate((row) => Number(row.iteration) <= state.iteration);
-    evalCsv.truncate((row) => Number(row.iteration) <= state.iteration);
+    // The evaluation at a checkpoint's iteration ran before it was written; at iteration 0 it is redone.
+    evalCsv.truncate((row) => state.iteration > 0 && Number(row.iteration) <= state.iteration);
   }
   const evalAccuracy: TrainSummary['evalAccuracy'] = [];
   const progress = new Progress({ label: 'train', total: job.train.iterations, rateUnit: 'tok' });
   progress.tick(state.iteration);
   let lastCheckpoint = '';
+  let checkpointed = -1;
   const checkpoint = () => {
     lastCheckpoint = writeTrainingCheckpoint(ctx.runDir, {
       state,
@@ -95,16 +100,22 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
       head: parts.head,
       tokenOptimizer: parts.tokenUpdater?.optimizer,
       temperatureOptimizer: parts.headUpdater?.optimizer,
-    });
+    }, { keep: job.train.keepCheckpoints, heldOutAvgAtK: evalAccuracy.find((e) => e.iteration === state.iteration)?.avgAtK });
+    checkpointed = state.iteration;
     ctx.logger.info({ iteration: state.iteration, checkpoint: lastCheckpoint }, 'checkpoint');
   };
-
-  if (state.iteration === 0 && job.train.evalEvery > 0) await periodicEval(parts, evalCsv, evalAccuracy);
+  // True while the weights and optimisers hold exactly the state after `state.iteration`
+  // completed iterations: only then may the error and interrupt paths write a checkpoint.
+  let consistent = true;
+  let completed = false;
   try {
+    if (state.iteration === 0 && job.train.evalEvery > 0) await periodicEval(parts, evalCsv, evalAccuracy);
     while (state.iteration < job.train.iterations) {
       if (ctx.signal?.aborted) break;
-      const row = await runIteration(parts);
+      const row = await runIteration(parts, () => (consistent = false));
+      if (row === undefined) break; // interrupted after the rollouts, before any update
       state.iteration++;
+      consistent = true;
       metricsCsv.append(row);
       ctx.logger.info(compactLog(row), 'iteration');
       progress.tick(1, row.rollout_tokens, `reward ${row.reward_mean.toFixed(3)}`);
@@ -114,19 +125,30 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
       }
       if (t.checkpointEvery > 0 && state.iteration % t.checkpointEvery === 0 && state.iteration < t.iterations) checkpoint();
     }
+    completed = true;
   } finally {
     progress.finish();
-    // At the end, on Ctrl-C and on errors alike: the run can always be resumed from here.
-    if (state.iteration > 0 || options.resume) checkpoint();
+    // At the end, on an interrupt and on errors alike, the last *completed* iteration is saved
+    // (an iteration cut short by an error is not: its weights are half-updated).
+    if (consistent && state.iteration > 0 && state.iteration !== checkpointed) {
+      try {
+        checkpoint();
+      } catch (error) {
+        if (completed) throw error;
+        ctx.logger.error({ err: (error as Error).message }, 'could not write the checkpoint of the last completed iteration');
+      }
+    }
     await parts.model.dispose();
     await parts.head?.dispose();
   }
-  return { runDir: ctx.runDir, iterations: state.iteration, lastCheckpoint, evalAccuracy };
+  return { runDir: ctx.runDir, iterations: state.iteration, lastCheckpoint, evalAccuracy, interrupted: ctx.signal?.aborted === true && state.iteration < job.train.iterations };
 }
 
 async function openTrainer(job: JobConfig, ctx: RunContext, options: TrainOptions): Promise<TrainerParts> {
+  cleanStaleCheckpointFiles(ctx.runDir);
+  // A run stopped before its first checkpoint resumes from the start (the same seed redoes the same iterations).
   const resumeFrom = options.resume ? latestCheckpoint(ctx.runDir) : undefined;
-  if (options.resume && !resumeFrom) throw new UserError(`${ctx.runDir} has no checkpoint to resume from`);
+  if (options.resume && !resumeFrom) ctx.logger.warn({ runDir: ctx.runDir }, 'no checkpoint yet: starting the run from iteration 0');
   const baseDir = await resolveModelDir(modelDirOf(job));
   const modelDir = resumeFrom ? join(resumeFrom, 'model') : baseDir;
   const checkpoint = loadCheckpoint(modelDir);
@@ -239,7 +261,11 @@ function samplePrompts(parts: TrainerParts, iteration: number): { problems: Prob
   return { problems: ids.map((i) => parts.trainProblems[i]!), ids };
 }
 
-async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
+/**
+ * One iteration; undefined when the run's signal stopped it after the rollouts, before the update
+ * (the weights are then untouched). `onUpdateStart` is called before the first weight change.
+ */
+async function runIteration(parts: TrainerParts, onUpdateStart: () => void): Promise<IterationMetrics | undefined> {
   const { job, model, state } = parts;
   const iteration = state.iteration;
   const phase = parts.schedule.phaseAt(iteration);
@@ -264,6 +290,8 @@ async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
     totalTrainingSteps: job.train.iterations,
   });
   const rolloutSeconds = (performance.now() - started) / 1000;
+  faultPoint('rollout.done');
+  if (parts.ctx.signal?.aborted) return undefined;
   const verify = { ...parts.task.verifier, formatPenalty: job.task.formatPenalty };
   const verdicts = rollouts.map((r) => gradeResponse(r.text, problems[r.promptIndex]!.answer, verify));
   const rewards = verdicts.map((v) => v.reward);
@@ -274,15 +302,18 @@ async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
   });
   const kept = rollouts.map((_, i) => i).filter((i) => adv.value.kept[i] === 1);
   const updateStart = performance.now();
+  onUpdateStart();
   const tokenSteps: MiniBatchStats[] = [];
   const headSteps: HeadStepStats[] = [];
   if (kept.length > 0 && phase.updateToken && parts.tokenUpdater) {
     const refLogprobs = parts.reference ? await parts.reference.completionLogprobs(rollouts) : undefined;
     await forMiniBatches(parts, kept, iteration, async (batch) => {
       const lr = parts.tokenLr!.lrAt(parts.tokenUpdater!.optimizer.stepCount);
+      const updater = parts.tokenUpdater!;
       tokenSteps.push(
-        await parts.tokenUpdater!.step(batch.map((i) => rollouts[i]!), batch.map((i) => adv.value.advantages[i]!), lr, refLogprobs && batch.map((i) => refLogprobs[i]!)),
+        await guardedStep(updater.optimizer, () => updater.step(batch.map((i) => rollouts[i]!), batch.map((i) => adv.value.advantages[i]!), lr, refLogprobs && batch.map((i) => refLogprobs[i]!))),
       );
+      faultPoint('update.step');
     });
     // The decode graph reads the same arrays; hand them over so sessions on other devices see the update.
     model.setWeights(parts.tokenUpdater.params);
@@ -290,7 +321,9 @@ async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
   if (kept.length > 0 && phase.updateTemperature && parts.headUpdater) {
     await forMiniBatches(parts, kept, iteration, async (batch) => {
       const lr = parts.headLr!.lrAt(parts.headUpdater!.optimizer.stepCount);
-      headSteps.push(await parts.headUpdater!.step(batch.map((i) => rollouts[i]!), batch.map((i) => adv.value.advantages[i]!), lr));
+      const updater = parts.headUpdater!;
+      headSteps.push(await guardedStep(updater.optimizer, () => updater.step(batch.map((i) => rollouts[i]!), batch.map((i) => adv.value.advantages[i]!), lr)));
+      faultPoint('update.step');
     });
   }
   trackNonFinite(state, [...tokenSteps, ...headSteps], job.train.maxNonFiniteSteps, parts.ctx.logger);
@@ -327,29 +360,7 @@ async function forMiniBatches(parts: TrainerParts, kept: readonly number[], iter
   }
 }
 
-/**
- * Counts skipped (non-finite) optimiser steps: each is logged; an applied step resets the streak;
- * `maxInARow` skipped steps in a row stop training with an error rather than burn the budget.
- */
-export function trackNonFinite(
-  state: Pick<TrainerState, 'nonFiniteStreak' | 'nonFiniteTotal'>,
-  steps: readonly { applied: boolean; loss: number }[],
-  maxInARow: number,
-  logger: Logger,
-): void {
-  for (const s of steps) {
-    if (s.applied) {
-      state.nonFiniteStreak = 0;
-      continue;
-    }
-    state.nonFiniteStreak++;
-    state.nonFiniteTotal++;
-    logger.warn({ loss: s.loss, streak: state.nonFiniteStreak }, 'non-finite loss or gradients: step skipped');
-    if (state.nonFiniteStreak >= maxInARow) {
-      throw new UserError(`${state.nonFiniteStreak} non-finite steps in a row (train.maxNonFiniteSteps = ${maxInARow}); lower the learning rate`);
-    }
-  }
-}
+export { trackNonFinite };
 
 function promptOptions(parts: TrainerParts) {
   return {

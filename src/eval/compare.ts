@@ -71,6 +71,10 @@ export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise
       rows.push(...(await runCell(job, ctx, method, seed)));
     }
   }
+  if (ctx.signal?.aborted) {
+    // Partial tables would read as results: finished cells stay in cells/ and the same --out continues.
+    return { runDir: ctx.runDir, table: `interrupted: finished cells are kept in ${join(ctx.runDir, 'cells')}; run again with the same --out to continue`, rows };
+  }
   return { runDir: ctx.runDir, table: writeOutputs(job, ctx, methods, rows), rows };
 }
 

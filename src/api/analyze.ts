@@ -23,7 +23,7 @@ import {
 import { temperatureRange } from '../report/color-scale.js';
 import { type TokenSolution, renderTokensHtml, renderTokensSvg } from '../report/token-render.js';
 import { UserError } from '../util/errors.js';
-import type { RunContext } from './context.js';
+import type { RunContext } from '../util/run-context.js';
 
 /**
  * The samples file of a run directory:

@@ -6,13 +6,13 @@ import { loadJobProblems } from '../eval/problems.js';
 import { metricsTable, openSummaryCsv, summaryRow, writeReport, type TaskResult } from '../eval/report.js';
 import { resolveModelDir } from '../model/hub.js';
 import { createPolicy, parsePolicySpec, type TemperaturePolicy } from '../policy/index.js';
-import type { TemperatureHead } from '../policy/head/index.js';
-import { openPolicyModel, openTemperatureHead } from '../rollout/runtime.js';
+import { openTemperatureHead, type TemperatureHead } from '../policy/head/index.js';
+import { openPolicyModel } from '../rollout/runtime.js';
 import { checkSamplingOptions } from '../rollout/sampling.js';
 import { getTask, tasks } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
-import type { RunContext } from './context.js';
+import type { RunContext } from '../util/run-context.js';
 
 export interface EvalResult {
   runDir: string;

@@ -1,6 +1,6 @@
 import type { JobConfig } from '../config/index.js';
 import { train, type TrainOptions, type TrainSummary } from '../rl/trainer.js';
-import type { RunContext } from './context.js';
+import type { RunContext } from '../util/run-context.js';
 
 export type { TrainOptions, TrainSummary };
 

@@ -11,7 +11,7 @@ import { describeFsError } from '../util/fs-errors.js';
 import { createRunLogger, type RunLogger } from '../util/log.js';
 import { acquireRunLock, LOCK_FILE, type RunLock } from '../util/run-lock.js';
 import { createRunDir, writeResolvedConfig, type JobConfig } from '../config/index.js';
-import type { RunContext } from '../api/context.js';
+import type { RunContext } from '../util/run-context.js';
 
 /** How a command may use a run folder that already holds files. */
 export interface RunFolderOptions {

@@ -2,7 +2,7 @@
  * One row of metrics.csv per training iteration: what the rollouts looked like, what the updates
  * did, and weight checksums per policy (so a log shows that a phase changed only its own policy).
  */
-import { mean, pearson, std } from '../eval/metrics.js';
+import { mean, pearson, std } from '../util/stats.js';
 import type { Rollout } from '../rollout/types.js';
 import type { Verdict } from '../tasks/index.js';
 import type { AdvantageResult } from './advantages.js';

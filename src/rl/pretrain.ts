@@ -9,12 +9,12 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { JobConfig } from '../config/index.js';
-import type { RunContext } from '../api/context.js';
+import type { RunContext } from '../util/run-context.js';
 import { loadCheckpoint, saveCheckpoint, type ParamMap } from '../model/checkpoint.js';
 import { buildCharTokenizer, buildCharTokenizerConfig, CHAR_SPECIAL_TOKENS, writeTokenizerFiles } from '../model/char-tokenizer.js';
 import type { ModelConfig } from '../model/config.js';
 import { initParameters, newModelConfig } from '../model/init.js';
-import { streamFor } from '../rollout/rng.js';
+import { streamFor } from '../util/rng.js';
 import { openPolicyModel } from '../rollout/runtime.js';
 import { createPolicy } from '../policy/index.js';
 import { evaluatePolicy } from '../eval/evaluate.js';

@@ -17,15 +17,15 @@ import { loadCheckpoint, type ParamMap } from '../model/checkpoint.js';
 import { trainableNames } from '../model/graphs/train-graphs.js';
 import { resolveModelDir } from '../model/hub.js';
 import { createPolicy, type TemperaturePolicy } from '../policy/index.js';
-import { TemperatureHead } from '../policy/head/index.js';
+import { openTemperatureHead, TemperatureHead } from '../policy/head/index.js';
 import { generateRollouts } from '../rollout/engine.js';
-import { streamFor } from '../rollout/rng.js';
-import { openPolicyModel, openTemperatureHead, type PolicyModel } from '../rollout/runtime.js';
+import { streamFor } from '../util/rng.js';
+import { openPolicyModel, type PolicyModel } from '../rollout/runtime.js';
 import type { Rollout } from '../rollout/types.js';
 import { evaluatePolicy } from '../eval/evaluate.js';
 import { loadJobProblems } from '../eval/problems.js';
 import { getTask, gradeResponse, type Problem, type TaskDefinition } from '../tasks/index.js';
-import type { RunContext } from '../api/context.js';
+import type { RunContext } from '../util/run-context.js';
 import { CsvLog } from '../util/csv-log.js';
 import { UserError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
@@ -125,16 +125,16 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
       }
       if (t.checkpointEvery > 0 && state.iteration % t.checkpointEvery === 0 && state.iteration < t.iterations) checkpoint();
     }
+    // At the end and on an interrupt: the last completed iteration.
+    if (state.iteration > 0 && state.iteration !== checkpointed) checkpoint();
     completed = true;
   } finally {
     progress.finish();
-    // At the end, on an interrupt and on errors alike, the last *completed* iteration is saved
-    // (an iteration cut short by an error is not: its weights are half-updated).
-    if (consistent && state.iteration > 0 && state.iteration !== checkpointed) {
+    // On an error, too, but only if it struck between iterations: an iteration cut short has half-updated weights.
+    if (!completed && consistent && state.iteration > 0 && state.iteration !== checkpointed) {
       try {
         checkpoint();
       } catch (error) {
-        if (completed) throw error;
         ctx.logger.error({ err: (error as Error).message }, 'could not write the checkpoint of the last completed iteration');
       }
     }

@@ -4,7 +4,7 @@ import { sampleGridAction } from '../../src/policy/grid-action.js';
 import { logNormalLogDensity, sampleLogNormal } from '../../src/policy/log-normal.js';
 import { createPolicy } from '../../src/policy/spec.js';
 import type { HeadPolicy } from '../../src/policy/types.js';
-import { streamFor } from '../../src/rollout/rng.js';
+import { streamFor } from '../../src/util/rng.js';
 import { UserError } from '../../src/util/errors.js';
 
 const close = (a: number, b: number, tol = 1e-12): boolean => Math.abs(a - b) <= tol;

@@ -9,23 +9,17 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import type { JobConfig, PolicySpec } from '../config/index.js';
-import type { RunContext } from '../api/context.js';
 import { train } from '../rl/trainer.js';
 import { latestCheckpoint } from '../rl/checkpoint.js';
 import { createPolicy } from '../policy/index.js';
 import { TemperatureHead } from '../policy/head/index.js';
 import { openPolicyModel } from '../rollout/runtime.js';
 import { getTask } from '../tasks/index.js';
-import { evaluatePolicy } from './evaluate.js';
-import { loadJobProblems } from './problems.js';
-import { mean, std } from './metrics.js';
-import { lineChart, barChart } from '../report/svg-charts.js';
-import { writeChart } from '../report/png.js';
-import { readMetricsColumn } from './metrics-file.js';
-
-export type Method = JobConfig['compare']['methods'][number];
+import { writeCompareResults, type CellResult, type Method } from '../eval/compare-results.js';
+import { evaluatePolicy } from '../eval/evaluate.js';
+import { loadJobProblems } from '../eval/problems.js';
+import type { RunContext } from '../util/run-context.js';
 
 /** The built-in comparison: fixed temperatures, heuristics, and the learned head (coordinate ascent, and joint as an ablation). */
 export const defaultMethods: readonly Method[] = [
@@ -39,19 +33,7 @@ export const defaultMethods: readonly Method[] = [
   { name: 'learned-joint', policy: 'learned', schedule: 'joint' },
 ];
 
-export interface CellResult {
-  method: string;
-  seed: number;
-  task: string;
-  /** the policy the row was evaluated with */
-  evalPolicy: string;
-  avgAtK: number;
-  passAtK: number;
-  majAtK: number;
-  meanTemperature: number;
-  meanLength: number;
-  trainSeconds: number;
-}
+export type { CellResult, Method };
 
 export interface CompareResult {
   runDir: string;
@@ -75,7 +57,7 @@ export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise
     // Partial tables would read as results: finished cells stay in cells/ and the same --out continues.
     return { runDir: ctx.runDir, table: `interrupted: finished cells are kept in ${join(ctx.runDir, 'cells')}; run again with the same --out to continue`, rows };
   }
-  return { runDir: ctx.runDir, table: writeOutputs(job, ctx, methods, rows), rows };
+  return { runDir: ctx.runDir, table: writeCompareResults(job, ctx.runDir, methods, rows), rows };
 }
 
 async function runCell(job: JobConfig, ctx: RunContext, method: Method, seed: number): Promise<CellResult[]> {
@@ -127,64 +109,4 @@ async function runCell(job: JobConfig, ctx: RunContext, method: Method, seed: nu
   }
   writeFileSync(resultFile, JSON.stringify(results, null, 2) + '\n');
   return results;
-}
-
-/** results.csv, results.md and the plots; returns the Markdown table. */
-function writeOutputs(job: JobConfig, ctx: RunContext, methods: readonly Method[], rows: readonly CellResult[]): string {
-  writeFileSync(
-    join(ctx.runDir, 'results.csv'),
-    stringify(rows.map((r) => ({
-      method: r.method, eval_policy: r.evalPolicy, seed: r.seed, task: r.task, avg_at_k: r.avgAtK, pass_at_k: r.passAtK,
-      maj_at_k: r.majAtK, mean_temperature: r.meanTemperature, mean_length: r.meanLength, train_seconds: r.trainSeconds,
-    })), { header: true }),
-  );
-  const groups = new Map<string, CellResult[]>();
-  for (const r of rows) {
-    const key = `${r.method}|${r.evalPolicy}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
-  const stat = (xs: number[]) => ({ mean: mean(xs), std: xs.length > 1 ? std(xs) : 0 });
-  const summary = [...groups.entries()].map(([key, rs]) => {
-    const [method, evalPolicy] = key.split('|') as [string, string];
-    return { method, evalPolicy, seeds: rs.length, avg: stat(rs.map((r) => r.avgAtK)), pass: stat(rs.map((r) => r.passAtK)), maj: stat(rs.map((r) => r.majAtK)), temp: mean(rs.map((r) => r.meanTemperature)), len: mean(rs.map((r) => r.meanLength)) };
-  });
-  const best = (f: (s: (typeof summary)[number]) => number) => Math.max(...summary.map(f));
-  const fmt = (v: { mean: number; std: number }, top: number) => {
-    const text = `${v.mean.toFixed(3)} ± ${v.std.toFixed(3)}`;
-    return v.mean === top ? `**${text}**` : text;
-  };
-  const k = job.eval.k;
-  const lines = [
-    `| method | evaluated with | seeds | avg@${k} | pass@${k} | maj@${k} | mean T | mean length |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...summary.map((s) =>
-      `| ${s.method} | ${s.evalPolicy} | ${s.seeds} | ${fmt(s.avg, best((x) => x.avg.mean))} | ${fmt(s.pass, best((x) => x.pass.mean))} | ${fmt(s.maj, best((x) => x.maj.mean))} | ${s.temp.toFixed(3)} | ${s.len.toFixed(1)} |`),
-  ];
-  const table = lines.join('\n');
-  writeFileSync(
-    join(ctx.runDir, 'results.md'),
-    `# Temperature policies compared on ${job.task.name}\n\n${job.train.iterations} RL iterations per method, seeds ${job.compare.seeds.join(', ')}, ` +
-      `evaluated on ${job.eval.limit || 'all'} held-out problems with k = ${k}. Mean ± std over seeds; best in bold.\n\n${table}\n`,
-  );
-  // Plots: mean training reward per iteration per method, and final avg@k with the seed spread.
-  const curves = methods.map((m) => {
-    const perSeed = job.compare.seeds
-      .map((s) => readMetricsColumn(join(ctx.runDir, 'cells', m.name, `seed-${s}`, 'metrics.csv'), 'reward_mean'))
-      .filter((c) => c.length > 0);
-    const length = Math.min(...perSeed.map((c) => c.length));
-    const points: [number, number][] = Number.isFinite(length)
-      ? Array.from({ length }, (_, i) => [i + 1, mean(perSeed.map((c) => c[i]!))] as [number, number])
-      : [];
-    return { name: m.name, points };
-  }).filter((c) => c.points.length > 0);
-  if (curves.length > 0) {
-    writeChart(join(ctx.runDir, 'reward-curves'), lineChart({ title: `Training reward (mean over seeds) on ${job.task.name}`, xLabel: 'iteration', yLabel: 'mean reward', series: curves }));
-  }
-  if (summary.length > 0) {
-    writeChart(
-      join(ctx.runDir, 'final-accuracy'),
-      barChart({ title: `Held-out avg@${k} (mean ± std over seeds)`, yLabel: `avg@${k}`, bars: summary.map((s) => ({ label: s.evalPolicy.includes('greedy=true') ? `${s.method} (argmax T)` : s.method, value: s.avg.mean, error: s.avg.std })) }),
-    );
-  }
-  return table;
 }

@@ -4,9 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateJob } from '../../src/config/index.js';
-import { compareBaselines } from '../../src/eval/compare.js';
+import { compareBaselines } from '../../src/api/compare-baselines.js';
 import { silentLogger } from '../../src/util/log.js';
-import { writeTinyCharModel } from './tiny-char-model.js';
+import { writeTinyCharModel } from '../eval/tiny-char-model.js';
 
 test('compare baselines trains and evaluates every (method, seed) cell once, and a rerun reuses finished cells', async () => {
   const model = writeTinyCharModel({ seed: 2 });

@@ -73,7 +73,7 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
         task,
         problems,
         k: job.eval.k,
-        prompt: { ...(job.task.systemPrompt !== undefined ? { systemPrompt: job.task.systemPrompt } : {}), ...(job.task.instruction !== undefined ? { instruction: job.task.instruction } : {}) },
+        prompt: { truncate: job.rollout.truncatePrompts, ...(job.task.systemPrompt !== undefined ? { systemPrompt: job.task.systemPrompt } : {}), ...(job.task.instruction !== undefined ? { instruction: job.task.instruction } : {}) },
         maxNewTokens: job.rollout.maxNewTokens,
         batchSize: job.rollout.batchSize,
         sampling: { topK: job.rollout.topK, topP: job.rollout.topP },

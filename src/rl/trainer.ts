@@ -365,6 +365,8 @@ export { trackNonFinite };
 function promptOptions(parts: TrainerParts) {
   return {
     plainPrompt: (q: string) => parts.task.prompt(q),
+    maxNewTokens: parts.job.rollout.maxNewTokens,
+    truncate: parts.job.rollout.truncatePrompts,
     ...(parts.job.task.systemPrompt !== undefined ? { systemPrompt: parts.job.task.systemPrompt } : {}),
     ...(parts.job.task.instruction !== undefined ? { instruction: parts.job.task.instruction } : {}),
   };

@@ -23,6 +23,7 @@ export interface RunFolderOptions {
 
 /** What a run folder holds before a command has produced anything (removed again if it fails). */
 const SETUP_FILES = new Set(['config.yaml', 'log.jsonl', LOCK_FILE]);
+const isSetupFile = (name: string) => SETUP_FILES.has(name) || name.startsWith(`${LOCK_FILE}.`);
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -63,13 +64,14 @@ export abstract class BaseCommand extends Command {
     if (folder.resume && !existing?.includes('config.yaml')) {
       throw new UserError(`--resume ${wanted}: no run there (no config.yaml); start one with --out ${wanted}`);
     }
-    if (!folder.resume && !folder.reusable && existing !== undefined && existing.length > 0) {
+    // A folder holding only what a run writes before its work (a run killed while starting) counts as empty.
+    if (!folder.resume && !folder.reusable && existing !== undefined && !existing.every((name) => isSetupFile(name) && name !== 'config.yaml')) {
       throw new UserError(
         `${wanted} is not empty; continue the run there with \`introspect ${command} ... --resume ${wanted}\`, or choose another folder with --out`,
       );
     }
     const runDir = createRunDir(command, dir ?? config.run.out);
-    if (existing === undefined || existing.length === 0) this.createdRunDir = runDir;
+    if (existing === undefined || existing.every(isSetupFile)) this.createdRunDir = runDir;
     this.runLock = acquireRunLock(runDir);
     const { logger } = this.openLogger({ json: flags.json, 'log-level': flags['log-level'] ?? config.run.logLevel }, runDir);
     writeResolvedConfig(runDir, config);
@@ -85,7 +87,7 @@ export abstract class BaseCommand extends Command {
     await this.runLogger?.close();
     // A command that failed before producing anything leaves no run folder behind.
     const created = this.createdRunDir;
-    if (err && created && (listFolder(created) ?? []).every((name) => SETUP_FILES.has(name))) rmSync(created, { recursive: true, force: true });
+    if (err && created && (listFolder(created) ?? []).every(isSetupFile)) rmSync(created, { recursive: true, force: true });
     this.runLock?.release();
     return super.finally(err);
   }

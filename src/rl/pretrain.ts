@@ -5,7 +5,8 @@
  * with warm-up and cosine decay applies them. The loss covers the solution (and EOS) only: the
  * model has to answer questions, not write them.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { fsyncPath, fsyncTree } from '../util/durable.js';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { JobConfig } from '../config/index.js';
@@ -51,6 +52,7 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
   const task = getTask('synthetic-arith');
   const train = await loadJobProblems(job, 'synthetic-arith', 'train');
   const test = await loadJobProblems(job, 'synthetic-arith', 'test', job.train.evalProblems);
+  recoverPretrainCheckpoint(join(ctx.runDir, 'checkpoints'));
   const stateFile = join(ctx.runDir, 'checkpoints', 'latest', 'pretrain.json');
   const resume = options.resume && existsSync(stateFile);
   if (options.resume && !resume) throw new UserError(`${ctx.runDir} has no pretraining checkpoint to resume from`);
@@ -108,8 +110,14 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
     save(join(temp, 'model'));
     writeOptimizer(join(temp, 'optimizer.safetensors'), optimizer.exportState());
     writeFileSync(join(temp, 'pretrain.json'), JSON.stringify({ step }) + '\n');
-    rmSync(join(root, 'latest'), { recursive: true, force: true });
+    fsyncTree(temp);
+    // The previous checkpoint is moved aside, not deleted, until the new one is in place
+    // (recoverPretrainCheckpoint puts it back after a crash between the two renames).
+    const previous = join(root, `.previous-${process.pid}`);
+    if (existsSync(join(root, 'latest'))) renameSync(join(root, 'latest'), previous);
     renameSync(temp, join(root, 'latest'));
+    fsyncPath(root);
+    rmSync(previous, { recursive: true, force: true });
   };
   const evaluate = async () => {
     const dir = join(ctx.runDir, 'checkpoints', `.eval-${process.pid}`);
@@ -172,4 +180,16 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
   save(modelDir);
   if (step === p.steps && (p.evalEvery === 0 || step % p.evalEvery !== 0)) await evaluate();
   return { runDir: ctx.runDir, modelDir, steps: step, evals };
+}
+
+/** After a crash inside a checkpoint write: the previous checkpoint back as `latest` if the new one never arrived, temporary folders removed. */
+function recoverPretrainCheckpoint(root: string): void {
+  if (!existsSync(root)) return;
+  const names = readdirSync(root);
+  const previous = names.find((n) => n.startsWith('.previous-') && existsSync(join(root, n, 'pretrain.json')));
+  if (previous && !existsSync(join(root, 'latest', 'pretrain.json'))) {
+    rmSync(join(root, 'latest'), { recursive: true, force: true });
+    renameSync(join(root, previous), join(root, 'latest'));
+  }
+  for (const n of readdirSync(root)) if (n.startsWith('.')) rmSync(join(root, n), { recursive: true, force: true });
 }

@@ -9,17 +9,19 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobConfig, PolicySpec } from '../config/index.js';
+import { assertTrainJob, type JobConfig } from '../config/index.js';
 import { train } from '../rl/trainer.js';
 import { latestCheckpoint } from '../rl/checkpoint.js';
-import { createPolicy } from '../policy/index.js';
+import { createPolicy, policyKindOf, policyLabel } from '../policy/index.js';
 import { TemperatureHead } from '../policy/head/index.js';
 import { openPolicyModel } from '../rollout/runtime.js';
 import { getTask } from '../tasks/index.js';
 import { writeCompareResults, type CellResult, type Method } from '../eval/compare-results.js';
 import { evaluatePolicy } from '../eval/evaluate.js';
 import { loadJobProblems } from '../eval/problems.js';
+import { evaluationSettings } from '../eval/settings.js';
 import type { RunContext } from '../util/run-context.js';
+import { checkpointFiles, runFiles } from '../util/run-layout.js';
 
 /** The built-in comparison: fixed temperatures, heuristics, and the learned head (coordinate ascent, and joint as an ablation). */
 export const defaultMethods: readonly Method[] = [
@@ -41,11 +43,10 @@ export interface CompareResult {
   rows: CellResult[];
 }
 
-const label = (spec: PolicySpec): string =>
-  typeof spec === 'string' ? spec : `${spec.name}(${Object.entries(spec).filter(([k]) => k !== 'name').map(([k, v]) => `${k}=${String(v)}`).join(',')})`;
-
 export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise<CompareResult> {
   const methods = job.compare.methods.length > 0 ? job.compare.methods : defaultMethods;
+  // Every cell's training settings are checked before the first cell trains.
+  for (const method of methods) assertTrainJob(cellJobOf(job, method, job.compare.seeds[0] ?? 0, ctx.runDir));
   const rows: CellResult[] = [];
   for (const seed of job.compare.seeds) {
     for (const method of methods) {
@@ -61,19 +62,14 @@ export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise
 }
 
 async function runCell(job: JobConfig, ctx: RunContext, method: Method, seed: number): Promise<CellResult[]> {
-  const cellDir = join(ctx.runDir, 'cells', method.name, `seed-${seed}`);
-  const resultFile = join(cellDir, 'result.json');
+  const cellDir = runFiles.cell(ctx.runDir, method.name, seed);
+  const resultFile = runFiles.cellResult(cellDir);
   if (existsSync(resultFile)) {
     ctx.logger.info({ method: method.name, seed }, 'cell already done');
     return JSON.parse(readFileSync(resultFile, 'utf8')) as CellResult[];
   }
   mkdirSync(cellDir, { recursive: true });
-  const cellJob: JobConfig = structuredClone({
-    ...job,
-    run: { ...job.run, seed, out: cellDir },
-    policy: method.policy,
-    train: { ...job.train, schedule: { ...job.train.schedule, name: method.schedule } },
-  });
+  const cellJob: JobConfig = cellJobOf(job, method, seed, cellDir);
   const started = performance.now();
   ctx.logger.info({ method: method.name, seed }, 'training cell');
   const resuming = latestCheckpoint(cellDir) !== undefined;
@@ -83,24 +79,26 @@ async function runCell(job: JobConfig, ctx: RunContext, method: Method, seed: nu
   if (summary.iterations < job.train.iterations) return []; // interrupted: the cell stays open
 
   const checkpoint = latestCheckpoint(cellDir)!;
-  const model = await openPolicyModel({ modelDir: join(checkpoint, 'model'), executionProvider: job.model.executionProvider, threads: job.model.threads });
+  const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), executionProvider: job.model.executionProvider, threads: job.model.threads });
   const task = getTask(job.task.name);
   const problems = await loadJobProblems(job, job.task.name, job.eval.split, job.eval.limit || undefined);
+  // The cell is evaluated as it trained: the same prompts, stop strings and verifier options.
+  const settings = evaluationSettings(cellJob);
   const results: CellResult[] = [];
   try {
     for (const spec of method.evalPolicies ?? [method.policy]) {
-      const policy = createPolicy(spec, { head: job.head });
-      const head = policy.kind === 'head' ? TemperatureHead.load(join(checkpoint, 'head')) : undefined;
+      // A learned policy owns its head: the cell's trained head, with that head's own grid.
+      const head = policyKindOf(spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint)) : undefined;
+      const policy = createPolicy(spec, { head: head?.config });
       const evaluation = await evaluatePolicy({
-        model, policy, head, policyLabel: label(spec), task, problems, k: job.eval.k,
-        maxNewTokens: job.rollout.maxNewTokens, batchSize: job.rollout.batchSize, seed: job.run.seed,
+        model, policy, head, policyLabel: policyLabel(spec), task, problems, k: job.eval.k, ...settings, seed: job.run.seed,
         // schedules are evaluated at their final temperature
         trainingStep: job.train.iterations, totalTrainingSteps: job.train.iterations,
       });
       await head?.dispose();
       const s = evaluation.summary;
       results.push({
-        method: method.name, seed, task: job.task.name, evalPolicy: label(spec), avgAtK: s.avgAtK, passAtK: s.passAtK,
+        method: method.name, seed, task: job.task.name, evalPolicy: policyLabel(spec), avgAtK: s.avgAtK, passAtK: s.passAtK,
         majAtK: s.majAtK, meanTemperature: s.meanTemperature, meanLength: s.meanLength, trainSeconds,
       });
     }
@@ -109,4 +107,14 @@ async function runCell(job: JobConfig, ctx: RunContext, method: Method, seed: nu
   }
   writeFileSync(resultFile, JSON.stringify(results, null, 2) + '\n');
   return results;
+}
+
+/** The job a cell trains with: the comparison's job with the cell's seed, folder, policy and schedule. */
+export function cellJobOf(job: JobConfig, method: Method, seed: number, cellDir: string): JobConfig {
+  return structuredClone({
+    ...job,
+    run: { ...job.run, seed, out: cellDir },
+    policy: method.policy,
+    train: { ...job.train, schedule: { ...job.train.schedule, name: method.schedule } },
+  });
 }

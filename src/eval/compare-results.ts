@@ -8,6 +8,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { JobConfig } from '../config/index.js';
 import { barChart, lineChart } from '../report/svg-charts.js';
 import { writeChart } from '../report/png.js';
+import { runFiles } from '../util/run-layout.js';
 import { mean, std } from '../util/stats.js';
 import { readMetricsColumn } from './metrics-file.js';
 
@@ -31,7 +32,7 @@ export interface CellResult {
 /** results.csv, results.md and the plots; returns the Markdown table. */
 export function writeCompareResults(job: JobConfig, runDir: string, methods: readonly Method[], rows: readonly CellResult[]): string {
   writeFileSync(
-    join(runDir, 'results.csv'),
+    runFiles.results(runDir),
     stringify(rows.map((r) => ({
       method: r.method, eval_policy: r.evalPolicy, seed: r.seed, task: r.task, avg_at_k: r.avgAtK, pass_at_k: r.passAtK,
       maj_at_k: r.majAtK, mean_temperature: r.meanTemperature, mean_length: r.meanLength, train_seconds: r.trainSeconds,
@@ -61,14 +62,14 @@ export function writeCompareResults(job: JobConfig, runDir: string, methods: rea
   ];
   const table = lines.join('\n');
   writeFileSync(
-    join(runDir, 'results.md'),
+    runFiles.resultsTable(runDir),
     `# Temperature policies compared on ${job.task.name}\n\n${job.train.iterations} RL iterations per method, seeds ${job.compare.seeds.join(', ')}, ` +
       `evaluated on ${job.eval.limit || 'all'} held-out problems with k = ${k}. Mean ± std over seeds; best in bold.\n\n${table}\n`,
   );
   // Plots: mean training reward per iteration per method, and final avg@k with the seed spread.
   const curves = methods.map((m) => {
     const perSeed = job.compare.seeds
-      .map((s) => readMetricsColumn(join(runDir, 'cells', m.name, `seed-${s}`, 'metrics.csv'), 'reward_mean'))
+      .map((s) => readMetricsColumn(runFiles.metrics(runFiles.cell(runDir, m.name, s)), 'reward_mean'))
       .filter((c) => c.length > 0);
     const length = Math.min(...perSeed.map((c) => c.length));
     const points: [number, number][] = Number.isFinite(length)

@@ -96,6 +96,7 @@ function resolvedSpec(config: ModelConfig, spec: GraphSpec): unknown {
     klPenalty: o.klPenalty === true,
     entropyBonus: o.entropyBonus === true,
     entropyOutput: o.entropyOutput === true,
+    loss: spec.kind === 'policy' ? (o.loss ?? 'clipped') : null,
   };
 }
 

@@ -68,7 +68,7 @@ export interface HeadActionSpace {
 
 /** What the run provides to policies beyond their spec. */
 export interface PolicyContext {
-  /** the temperature head's action space; required by `learned` */
+  /** the opened temperature head's config (its action space); required by `learned` */
   readonly head?: HeadActionSpace;
 }
 

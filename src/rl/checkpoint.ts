@@ -7,9 +7,8 @@
  *     optimizer.token.safetensors   AdamW moments of the LLM (step count in the metadata)
  *     optimizer.temperature.safetensors
  *     trainer.json                  iteration, counters, seed
- *   <run>/checkpoints/latest        name of the newest complete checkpoint
- *
  *     manifest.json                 written last: every file's size (a complete checkpoint checks out)
+ *   <run>/checkpoints/latest        name of the newest complete checkpoint
  *
  * A checkpoint is written to a temporary folder, fsynced and renamed into place, and `latest` is
  * replaced atomically after it (see {@link writeTrainingCheckpoint}), so a crash at any moment
@@ -27,6 +26,7 @@ import { fsyncPath, fsyncTree, writeFileDurable } from '../util/durable.js';
 import { UserError } from '../util/errors.js';
 import { faultPoint } from '../util/fault.js';
 import type { AdamW, OptimizerState } from './optimizer.js';
+import { checkpointFiles, iterationName, runFiles } from '../util/run-layout.js';
 
 export const TRAINER_STATE_VERSION = 1;
 
@@ -47,7 +47,7 @@ export interface CheckpointContents {
   temperatureOptimizer?: AdamW;
 }
 
-export const checkpointName = (iteration: number): string => `iter-${String(iteration).padStart(6, '0')}`;
+export const checkpointName = iterationName;
 const CHECKPOINT_NAME = /^iter-(\d{6,})$/;
 /** Written last into a checkpoint: the size of every file, so a complete checkpoint can be told from a partial copy. */
 const MANIFEST = 'manifest.json';
@@ -76,10 +76,10 @@ export interface WriteCheckpointOptions {
  * derive from (seed, iteration), so nothing else could have produced it) and is kept as it is.
  */
 export function writeTrainingCheckpoint(runDir: string, c: CheckpointContents, options: WriteCheckpointOptions = {}): string {
-  const root = join(runDir, 'checkpoints');
+  const root = runFiles.checkpoints(runDir);
   mkdirSync(root, { recursive: true });
   const name = checkpointName(c.state.iteration);
-  const final = join(root, name);
+  const final = runFiles.checkpoint(runDir, c.state.iteration);
   if (readManifest(final)?.iteration === c.state.iteration) {
     pointLatestAt(root, name);
     return final;
@@ -88,16 +88,22 @@ export function writeTrainingCheckpoint(runDir: string, c: CheckpointContents, o
   const temp = join(root, `.tmp-${name}-${process.pid}`);
   rmSync(temp, { recursive: true, force: true });
   mkdirSync(temp);
-  saveCheckpoint(join(temp, 'model'), c.model.config, c.model.params, {
+  saveCheckpoint(checkpointFiles.model(temp), c.model.config, c.model.params, {
     generation: c.model.generation ?? undefined,
     tokenizerDir: c.model.tokenizerDir,
   });
-  if (c.head) c.head.save(join(temp, 'head'));
-  if (c.tokenOptimizer) writeOptimizer(join(temp, 'optimizer.token.safetensors'), c.tokenOptimizer.exportState());
-  if (c.temperatureOptimizer) writeOptimizer(join(temp, 'optimizer.temperature.safetensors'), c.temperatureOptimizer.exportState());
-  writeFileSync(join(temp, 'trainer.json'), `${JSON.stringify(c.state, null, 2)}\n`);
-  const required = ['trainer.json', 'model/config.json', ...(c.head ? ['head'] : []), ...(c.tokenOptimizer ? ['optimizer.token.safetensors'] : []), ...(c.temperatureOptimizer ? ['optimizer.temperature.safetensors'] : [])];
-  const missing = required.filter((f) => !existsSync(join(temp, f)));
+  if (c.head) c.head.save(checkpointFiles.head(temp));
+  if (c.tokenOptimizer) writeOptimizer(checkpointFiles.tokenOptimizer(temp), c.tokenOptimizer.exportState());
+  if (c.temperatureOptimizer) writeOptimizer(checkpointFiles.temperatureOptimizer(temp), c.temperatureOptimizer.exportState());
+  writeFileSync(checkpointFiles.state(temp), `${JSON.stringify(c.state, null, 2)}\n`);
+  const required = [
+    checkpointFiles.state(temp),
+    join(checkpointFiles.model(temp), 'config.json'),
+    ...(c.head ? [checkpointFiles.head(temp)] : []),
+    ...(c.tokenOptimizer ? [checkpointFiles.tokenOptimizer(temp)] : []),
+    ...(c.temperatureOptimizer ? [checkpointFiles.temperatureOptimizer(temp)] : []),
+  ];
+  const missing = required.filter((f) => !existsSync(f)).map((f) => f.slice(temp.length + 1));
   if (missing.length > 0) throw new Error(`checkpoint ${name} was written without ${missing.join(', ')}`);
   const manifest: Manifest = { iteration: c.state.iteration, ...(options.heldOutAvgAtK !== undefined ? { heldOutAvgAtK: options.heldOutAvgAtK } : {}), files: fileSizes(temp) };
   writeFileSync(join(temp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -118,7 +124,7 @@ export function writeTrainingCheckpoint(runDir: string, c: CheckpointContents, o
 }
 
 function pointLatestAt(root: string, name: string): void {
-  const pointer = join(root, 'latest');
+  const pointer = runFiles.latestCheckpoint(dirname(root));
   if (existsSync(pointer) && readFileSync(pointer, 'utf8').trim() === name) return;
   writeFileDurable(pointer, `${name}\n`);
 }
@@ -156,8 +162,8 @@ function readManifest(dir: string): Manifest | undefined {
 function isComplete(dir: string): boolean {
   if (existsSync(join(dir, MANIFEST))) return readManifest(dir) !== undefined;
   try {
-    JSON.parse(readFileSync(join(dir, 'trainer.json'), 'utf8'));
-    return existsSync(join(dir, 'model', 'config.json'));
+    JSON.parse(readFileSync(checkpointFiles.state(dir), 'utf8'));
+    return existsSync(join(checkpointFiles.model(dir), 'config.json'));
   } catch {
     return false;
   }
@@ -179,7 +185,7 @@ function assertFiniteContents(c: CheckpointContents): void {
 
 /** Complete checkpoints of a run, oldest first. */
 export function listCheckpoints(runDir: string): { name: string; iteration: number; dir: string }[] {
-  const root = join(runDir, 'checkpoints');
+  const root = runFiles.checkpoints(runDir);
   if (!existsSync(root)) return [];
   return readdirSync(root)
     .map((name) => ({ name, match: CHECKPOINT_NAME.exec(name) }))
@@ -208,7 +214,7 @@ function pruneCheckpoints(root: string, keep: number, current: string): void {
 
 /** Removes what crashed writers left in `<run>/checkpoints`: temporary and displaced folders, temporary pointers. */
 export function cleanStaleCheckpointFiles(runDir: string): string[] {
-  const root = join(runDir, 'checkpoints');
+  const root = runFiles.checkpoints(runDir);
   if (!existsSync(root)) return [];
   const stale = readdirSync(root).filter((n) => n.startsWith('.tmp-') || n.startsWith('.trash-') || n.startsWith('.latest-'));
   for (const n of stale) rmSync(join(root, n), { recursive: true, force: true });
@@ -221,7 +227,7 @@ export function cleanStaleCheckpointFiles(runDir: string): string[] {
  * one it names (a crash between the folder's rename and the pointer's) is the one resumed.
  */
 export function latestCheckpoint(runDir: string): string | undefined {
-  const pointer = join(runDir, 'checkpoints', 'latest');
+  const pointer = runFiles.latestCheckpoint(runDir);
   const complete = listCheckpoints(runDir);
   if (existsSync(pointer)) {
     const name = readFileSync(pointer, 'utf8').trim();
@@ -234,9 +240,9 @@ export function latestCheckpoint(runDir: string): string | undefined {
 }
 
 export function readTrainerState(checkpointDir: string): TrainerState {
-  const state = JSON.parse(readFileSync(join(checkpointDir, 'trainer.json'), 'utf8')) as TrainerState;
+  const state = JSON.parse(readFileSync(checkpointFiles.state(checkpointDir), 'utf8')) as TrainerState;
   if (state.version !== TRAINER_STATE_VERSION) {
-    throw new UserError(`${checkpointDir}/trainer.json: version ${state.version}, this introspect reads ${TRAINER_STATE_VERSION}`);
+    throw new UserError(`${checkpointFiles.state(checkpointDir)}: version ${state.version}, this introspect reads ${TRAINER_STATE_VERSION}`);
   }
   return state;
 }

@@ -7,6 +7,7 @@ import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import pino, { type Logger, type Level } from 'pino';
 import pretty from 'pino-pretty';
+import { runFiles } from './run-layout.js';
 
 export type { Logger } from 'pino';
 
@@ -34,7 +35,7 @@ export function createRunLogger(options: RunLoggerOptions = {}): RunLogger {
   const streams: pino.StreamEntry[] = [{ level, stream: console }];
   let file: WriteStream | undefined;
   if (options.runDir) {
-    const path = resolve(options.runDir, 'log.jsonl');
+    const path = runFiles.log(resolve(options.runDir));
     // Opened here, synchronously, so a folder that cannot be written fails now with its path, not
     // later as an unhandled 'error' event; a write error later (disk full) is reported once and the
     // run goes on logging to the terminal.

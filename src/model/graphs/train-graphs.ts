@@ -10,7 +10,8 @@ import { GraphBuilder, type Graph, type Value, grad } from '../../onnx/index.js'
 import type { ModelConfig } from '../config.js';
 import type { ParamMap } from '../checkpoint.js';
 import { expectedParameters } from '../parameters.js';
-import { clippedPolicyLoss, crossEntropyLoss, entropyOf, klK3, maskedMean, targetLogprobs } from './losses.js';
+import { crossEntropyLoss, entropyOf, targetLogprobs } from './losses.js';
+import { policyObjective } from './policy-losses.js';
 import { GraphParams, type ParamSelection, selectParams } from './params.js';
 import { lmHead, transformerBody } from './transformer.js';
 
@@ -26,6 +27,8 @@ export interface TrainGraphOptions {
   entropyBonus?: boolean;
   /** policy: also output `entropy` [B,T] (always on when `entropyBonus`, and in `score`). */
   entropyOutput?: boolean;
+  /** policy: the loss of the loss table (policy-losses.ts), default `clipped` */
+  loss?: string;
 }
 
 /** The model a graph is built from. */
@@ -76,29 +79,25 @@ export function buildTrainGraph(model: ModelWeights, kind: TrainGraphKind, opts:
   }
   if (kind === 'score') return g.build();
 
+  // ce: a mask (weights of a masked mean); policy: the aggregation's weights (loss = sum(w * l)).
   const mask = fromOne(perToken('loss_mask'));
   let loss: Value;
   if (kind === 'ce') {
     loss = crossEntropyLoss(g, logprobs, mask);
   } else {
-    const policy = clippedPolicyLoss(g, {
+    const policy = policyObjective(g, opts.loss ?? 'clipped', {
       logprobs,
       oldLogprobs: fromOne(perToken('old_logprobs')),
-      advantages: g.input('advantages', 'float32', ['batch']),
-      mask,
+      advantages: g.unsqueeze(g.input('advantages', 'float32', ['batch']), { axes: [1] }), // [B, 1]
+      weights: mask,
       clipLow: scalar('clip_low'),
       clipHigh: scalar('clip_high'),
+      ...(opts.klPenalty ? { kl: { refLogprobs: fromOne(perToken('ref_logprobs')), coef: scalar('kl_coef') } } : {}),
+      ...(opts.entropyBonus && entropy ? { entropy: { perToken: entropy, coef: scalar('entropy_coef') } } : {}),
     });
     loss = policy.loss;
     g.output(policy.clipFraction, 'clip_fraction');
     keep.push('clip_fraction');
-    if (opts.klPenalty) {
-      const kl = klK3(g, logprobs, fromOne(perToken('ref_logprobs')));
-      loss = g.add(loss, g.mul(scalar('kl_coef'), maskedMean(g, kl, mask)));
-    }
-    if (opts.entropyBonus && entropy) {
-      loss = g.sub(loss, g.mul(scalar('entropy_coef'), maskedMean(g, entropy, mask)));
-    }
   }
   g.output(loss, 'loss');
   return grad(g.build(), 'loss', trainable, { keepOutputs: keep });

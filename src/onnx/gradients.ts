@@ -118,9 +118,17 @@ function gatherGrad(c: GradientContext): (Value | null)[] {
   // threads even with reduction 'add', so repeated indices (a token seen twice in a batch) race
   // and the embedding gradient changes from run to run (microsoft/onnxruntime#23396); its
   // ScatterElements adds the updates in index order on one thread. Both take flat [n, rest] here.
-  const updates = g.reshape(g.transpose(G, { perm: permG }), g.concat([g.reshape(g.size(I), [1]), g.constant([-1], 'int64')], { axis: 0 })); // [n, rest]
+  const restDims = permX.slice(1).map((i) => x.shape[i]);
+  const rest = restDims.every((d) => typeof d === 'number') ? (restDims as number[]).reduce((a, b) => a * b, 1) : undefined;
+  const Gt = g.transpose(G, { perm: permG });
+  // Static sizes where the weight's are static (an embedding table), so the graph keeps its shapes.
+  const updates = rest !== undefined ? g.reshape(Gt, [-1, rest]) : g.reshape(Gt, g.concat([g.reshape(g.size(I), [1]), g.constant([-1], 'int64')], { axis: 0 })); // [n, rest]
   const rows = g.expand(g.reshape(I, [-1, 1]), g.shape(updates)); // [n, rest]
-  const zeros = g.constantOfShape(g.concat([g.gather(g.shape(x), g.constant([axis], 'int64')), g.shape(updates, { start: 1 })], { axis: 0 }), { dtype: x.dtype }); // [x[axis], rest]
+  const zerosShape =
+    rest !== undefined && typeof x.shape[axis] === 'number'
+      ? [x.shape[axis] as number, rest]
+      : g.concat([g.gather(g.shape(x), g.constant([axis], 'int64')), g.shape(updates, { start: 1 })], { axis: 0 });
+  const zeros = g.constantOfShape(zerosShape, { dtype: x.dtype }); // [x[axis], rest]
   const summed = g.scatterElements(zeros, rows, updates, { axis: 0, reduction: 'add' });
   const scattered = g.reshape(summed, g.gather(g.shape(x), g.constant(permX, 'int64'))); // [x[axis], x[:axis], x[axis+1:]]
   return [g.transpose(scattered, { perm: invertPerm(permX) }), null];

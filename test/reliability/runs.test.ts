@@ -102,3 +102,16 @@ test('every filesystem error code gets its line, with the path, or the folder it
   for (const [e, line] of rows) assert.equal(describeFsError(e, '/runs/a'), line);
   assert.equal(describeFsError(new Error('not a filesystem error')), undefined);
 });
+
+test('a second signal exits at once, with the same code', { timeout: 300_000 }, async () => {
+  const out = join(newDir(), 'run');
+  // Iterations of 384 rollouts: long enough that the second signal comes before the first is honoured.
+  const run = startCli(['train', tinyJobFile({ iterations: 50, checkpointEvery: 0, promptsPerIteration: 48, groupSize: 8, miniBatchSize: 64 }), '--out', out]);
+  await waitForStderr(run, /"iteration":1,"phase"/);
+  run.child.kill('SIGTERM');
+  await waitForStderr(run, /SIGTERM: finishing the current step/);
+  run.child.kill('SIGTERM');
+  const done = await run.done;
+  assert.equal(done.code, 143);
+  assert.ok(!told(done.stderr).some((l) => l.startsWith('resume with:')), 'no orderly save after the second signal');
+});

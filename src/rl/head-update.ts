@@ -58,7 +58,7 @@ export class HeadUpdater implements PolicyUpdater<HeadStepStats> {
   async prepare(): Promise<void> {}
 
   /** The head's session reads the parameter arrays the optimiser updated in place: nothing to hand over. */
-  finish(): void {}
+  async finish(): Promise<void> {}
 
   async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number): Promise<HeadStepStats> {
     const H = this.head.config.inputSize;

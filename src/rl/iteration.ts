@@ -119,6 +119,6 @@ async function updatePolicy<S extends StepStats>(
       faultPoint('update.step');
     }
   }
-  updater.finish();
+  await updater.finish();
   return steps;
 }

@@ -72,11 +72,11 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
     executionProvider: job.model.executionProvider,
     threads: job.model.threads,
     trainableParams: updatesToken ? trainable : [],
+    weightUpdates: job.model.weightUpdates,
   });
   // One set of arrays for the optimiser, the training graph's inputs and the decode graph's inputs.
   const llmParams: ParamMap = checkpoint.params;
   const trainableParams = new Map(trainable.map((n) => [n, llmParams.get(n)!]));
-  if (updatesToken) model.setWeights(trainableParams);
   const state: TrainerState = resumeFrom
     ? readTrainerState(resumeFrom)
     : { version: TRAINER_STATE_VERSION, iteration: 0, seed: job.run.seed, nonFiniteStreak: 0, nonFiniteTotal: 0 };
@@ -119,7 +119,7 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
       {
         // the initial model, also when resuming
         ...(loss.klCoef > 0 ? { reference: await ReferenceScorer.open(baseDir, job) } : {}),
-        // The decode graph reads the same arrays; hand them over so sessions on other devices see the update.
+        // The decode graph gets the updated weights (rebuilt with them stored, or fed as inputs).
         onUpdated: (params) => model.setWeights(params),
       },
     );

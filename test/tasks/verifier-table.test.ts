@@ -118,6 +118,10 @@ const TABLES: Record<string, readonly Row[]> = {
     ['6', 'so $2 + 4 = 6$', true, 'no marker: the last math span, a computation ends in its value'],
     ['6', 'Answer $\n6\n$', false, 'inline math does not span lines'],
     ['6', '\\boxed{6} and then \\boxed{8}', false, 'the last box counts'],
+    ['4', '\\boxed{3} or \\boxed{4}', false, 'hedging with joined boxes is never rewarded'],
+    ['4', '\\boxed{4}, \\boxed{4}', true, 'the same answer boxed twice'],
+    ['4', '\\boxed{3} or \\boxed{4}. The final answer is 4.', true, 'a later statement settles it'],
+    ['4', '\\boxed{3}. On reflection the value is \\boxed{4}.', true, 'a revised box is not joined to the first'],
   ],
 };
 

@@ -19,22 +19,6 @@ export function maskedMean(g: GraphBuilder, x: Value, mask: Value): Value {
   return g.div(total, g.max(g.reduceSum(mask, { keepdims: false }), MIN_MASK_SUM));
 }
 
-/**
- * Log-softmax of `logits` [B, M, V] and the log-probability of each target [B, M].
- * LogSoftmax is one primitive (stable: it subtracts the max internally), and its gradient
- * `g - softmax * sum(g)` never forms 1/p, so tiny probabilities do not blow up the backward pass.
- */
-export function targetLogprobs(g: GraphBuilder, logits: Value, targets: Value): { logSoftmax: Value; logprobs: Value } {
-  const logSoftmax = g.logSoftmax(logits, { axis: -1 }); // [B, M, V]
-  const picked = g.gatherElements(logSoftmax, g.unsqueeze(targets, { axes: [2] }), { axis: 2 }); // [B, M, 1]
-  return { logSoftmax, logprobs: g.squeeze(picked, { axes: [2] }) }; // [B, M]
-}
-
-/** Entropy of each distribution: -sum(p log p) over the vocabulary, from its log-softmax [B, M, V]. */
-export function entropyOf(g: GraphBuilder, logSoftmax: Value): Value {
-  return g.neg(g.reduceSum(g.mul(g.exp(logSoftmax), logSoftmax), { axes: [-1], keepdims: false })); // [B, M]
-}
-
 /** Mean next-token cross-entropy where `mask` [B, M] is nonzero (weighted by it). */
 export function crossEntropyLoss(g: GraphBuilder, logprobs: Value, mask: Value): Value {
   return g.neg(maskedMean(g, logprobs, mask));

@@ -51,8 +51,12 @@ export function allBoxed(text: string): Boxed[] {
   return boxes.reverse();
 }
 
-/** Text between two boxes that joins them into one answer: `\boxed{1}, \boxed{2}`, `... and \boxed{2}`. */
-const JOINER = /,|;|\band\b|\bor\b|\\quad/;
+/**
+ * Text between two boxes that joins them into one answer: only separators (`, `, `and`, `or`,
+ * `\quad`, `\text{ and }`, math delimiters, the next part's name `y_2 =`); `\boxed{1} no no \boxed{2}` or `... so the pair is ...` is
+ * two statements, not one answer.
+ */
+const JOINER = /^(?:\s|\$|\\[()[\]]|\\q?quad|\\text\s*\{\s*(?:and|or)\s*\}|\band\b|\bor\b|[,;.]|\\[,;!]|[a-zA-Z](?:_\{?[a-zA-Z0-9]+\}?)?\s*=)*$/;
 
 /**
  * The last boxes of a text that state one answer together: consecutive boxes separated only by a
@@ -64,7 +68,7 @@ export function lastJoinedBoxes(text: string): string[] {
   let first = boxes.length - 1;
   while (first > 0) {
     const between = text.slice(boxes[first - 1].end, boxes[first].at);
-    if (between.length > 40 || !(JOINER.test(between) || /^[\s$]*$/.test(between))) break;
+    if (between.length > 40 || !JOINER.test(between)) break;
     first--;
   }
   return boxes.slice(first).map((b) => b.content);
@@ -251,6 +255,8 @@ function fallbackAnswer(response: string): string | null {
  */
 export interface Extraction {
   answer: string | null;
+  /** The answer is the last box (not a later statement or a fallback). */
+  fromBox: boolean;
   boxes: string[];
   statement?: string;
 }
@@ -266,15 +272,15 @@ export function extractWithBoxes(response: string, options: Partial<ExtractOptio
   const statement = marked.sort((a, b) => b.at - a.at)[0];
   // A later statement revises a boxed answer only when it states a value ("the answer is correct" does not).
   if (box !== null && (statement === undefined || statement.at < box.at || !statesValue(statement.answer))) {
-    return { answer: box.content, boxes: contents };
+    return { answer: box.content, fromBox: true, boxes: contents };
   }
   if (statement !== undefined) {
     const whole = statement.statement !== undefined && statement.statement.trim() !== statement.answer ? statement.statement.trim() : undefined;
-    return { answer: statement.answer, boxes: contents, ...(whole !== undefined ? { statement: whole } : {}) };
+    return { answer: statement.answer, fromBox: false, boxes: contents, ...(whole !== undefined ? { statement: whole } : {}) };
   }
   // A statement was made but states nothing readable ("Answer $\n 9 \n$"): no fallback either.
-  if (phrase !== null || fallback === 'none') return { answer: null, boxes: contents };
-  return { answer: fallbackAnswer(response), boxes: contents };
+  if (phrase !== null || fallback === 'none') return { answer: null, fromBox: false, boxes: contents };
+  return { answer: fallbackAnswer(response), fromBox: false, boxes: contents };
 }
 
 /**

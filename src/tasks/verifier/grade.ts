@@ -76,16 +76,18 @@ export function gradeResponse(response: string, answer: string, options: Partial
   const opts = { ...defaultVerifyOptions, ...options };
   const deadline = Date.now() + opts.timeLimitMs;
   const tail = response.length > MAX_RESPONSE_CHARS ? response.slice(-MAX_RESPONSE_CHARS) : response;
-  const { answer: extracted, boxes, statement } = extractWithBoxes(tail, opts);
+  const { answer: extracted, fromBox, boxes, statement } = extractWithBoxes(tail, opts);
   if (extracted === null) return { extracted, correct: false, reward: 0 - opts.formatPenalty }; // 0 - p: never -0
   const gold = goldValue(answer);
   const equivalent = (candidate: string): boolean => answersEquivalent(gold, candidate, { ...opts, deadline });
-  let correct = equivalent(extracted);
-  // A gold with several parts answered in several boxes (`\boxed{1}, \boxed{2}`): the last boxes together.
-  if (!correct && boxes.length > 1 && boxes[boxes.length - 1] === extracted) {
-    const parts = goldParts(gold);
-    if (parts > 1) correct = equivalent(boxes.slice(-parts).join(', '));
-  }
+  let correct: boolean;
+  if (fromBox && boxes.length > 1) {
+    // Boxes joined into one answer (`\boxed{1}, \boxed{2}`, `\boxed{3} or \boxed{4}`): all of them are the
+    // answer. A gold with several parts is compared with them together; a one-part gold wants every box
+    // right, so hedging with several candidates is never rewarded.
+    const distinct = [...new Set(boxes)];
+    correct = goldParts(gold) > 1 ? equivalent(distinct.join(', ')) : distinct.every(equivalent);
+  } else correct = equivalent(extracted);
   if (!correct && statement !== undefined) correct = equivalent(statement);
   return { extracted, correct, reward: correct ? 1 : 0 };
 }

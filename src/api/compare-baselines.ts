@@ -107,6 +107,10 @@ export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise
     return { runDir: ctx.runDir, table: '', rows, tuning };
   }
   const { markdown } = writeCompareResults(job, ctx.runDir, methods, rows, tuning, provenance);
+  if (ctx.signal?.aborted) {
+    // The tables cover the finished cells only; the same --out continues with the rest.
+    ctx.logger.warn({ cells: join(ctx.runDir, 'cells') }, 'interrupted: tables cover the finished cells only; run the same command with the same --out to continue');
+  }
   return { runDir: ctx.runDir, table: markdown, rows, tuning };
 }
 

@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { modelDirOf, type JobConfig } from '../config/index.js';
 import { evaluatePolicy } from '../eval/evaluate.js';
 import { loadJobProblems } from '../eval/problems.js';
@@ -41,7 +41,7 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
   logger.info({ model: modelDir, policy: label, tasks: job.eval.tasks }, 'opening model');
   const model = await openPolicyModel({ modelDir, executionProvider: job.model.executionProvider, threads: job.model.threads });
   let head: TemperatureHead | undefined;
-  const samplesFile = createWriteStream(runFiles.samples(runDir));
+  const samplesFile = resultStream(runFiles.samples(runDir));
   let greedyFile: WriteStream | undefined;
   const results: TaskResult[] = [];
   try {
@@ -56,7 +56,7 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
       policy = createPolicy(job.policy);
     }
     if (policy.needsTrainingProgress) throw new UserError(`temperature policy "${policy.spec.name}" follows the training step, so it cannot be evaluated on its own`);
-    if (job.eval.greedy) greedyFile = createWriteStream(runFiles.greedySamples(runDir));
+    if (job.eval.greedy) greedyFile = resultStream(runFiles.greedySamples(runDir));
     const csv = openSummaryCsv(runDir);
 
     for (const task of evalTasks) {
@@ -132,6 +132,13 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
       },
       results,
     );
+  } catch (error) {
+    // Failed before any task finished: no empty samples.jsonl or header-only summary.csv is left.
+    if (results.length === 0) {
+      await Promise.allSettled([closeStream(samplesFile), greedyFile ? closeStream(greedyFile) : undefined]);
+      for (const path of [runFiles.samples(runDir), runFiles.greedySamples(runDir), runFiles.summary(runDir)]) rmSync(path, { force: true });
+    }
+    throw error;
   } finally {
     await Promise.all([closeStream(samplesFile), greedyFile ? closeStream(greedyFile) : undefined]);
     await head?.dispose();
@@ -144,8 +151,17 @@ function round(x: number): number {
   return Number(x.toPrecision(4));
 }
 
+/** Ends a stream; a write error (disk full) that happened earlier is reported here, not as an unhandled 'error' event. */
 function closeStream(stream: WriteStream): Promise<void> {
   return new Promise((done, fail) => {
+    if (stream.destroyed) return stream.errored ? fail(stream.errored) : done();
     stream.end((error?: Error | null) => (error ? fail(error) : done()));
   });
+}
+
+/** A results stream whose errors are kept for {@link closeStream} (an 'error' event without a listener ends the process). */
+function resultStream(path: string): WriteStream {
+  const stream = createWriteStream(path);
+  stream.on('error', () => undefined);
+  return stream;
 }

@@ -3,11 +3,27 @@
  * from src/api, report. A {@link UserError} becomes one line on stderr and exit code 1; anything
  * else is a bug and keeps its stack. `--log-level debug` shows stacks for user errors too.
  */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, Flags } from '@oclif/core';
 import { UserError } from '../util/errors.js';
+import { describeFsError } from '../util/fs-errors.js';
 import { createRunLogger, type RunLogger } from '../util/log.js';
+import { acquireRunLock, LOCK_FILE, type RunLock } from '../util/run-lock.js';
 import { createRunDir, writeResolvedConfig, type JobConfig } from '../config/index.js';
 import type { RunContext } from '../util/run-context.js';
+
+/** How a command may use a run folder that already holds files. */
+export interface RunFolderOptions {
+  /** continue the run there (`--resume`): the folder must hold a run */
+  resume?: boolean;
+  /** the command itself continues what it finds (compare skips finished cells) */
+  reusable?: boolean;
+}
+
+/** What a run folder holds before a command has produced anything (removed again if it fails). */
+const SETUP_FILES = new Set(['config.yaml', 'log.jsonl', LOCK_FILE]);
+const isSetupFile = (name: string) => SETUP_FILES.has(name) || name.startsWith(`${LOCK_FILE}.`);
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -20,6 +36,9 @@ export abstract class BaseCommand extends Command {
 
   private debugErrors = false;
   private runLogger?: RunLogger;
+  private runLock?: RunLock;
+  /** a run folder this command created: removed if the command fails before producing anything */
+  private createdRunDir?: string;
 
   /** Opens the run's logger (stderr + `<runDir>/log.jsonl`). */
   protected openLogger(flags: { 'log-level'?: LogLevel | undefined; json: boolean }, runDir?: string): RunLogger {
@@ -33,8 +52,27 @@ export abstract class BaseCommand extends Command {
    * Opens a job's run: its directory (`dir`, i.e. --resume or --out, else the job's run.out, else
    * runs/<command>-<timestamp>), its logger, and the resolved job written beside the outputs.
    */
-  protected startRun(command: string, config: JobConfig, flags: { 'log-level'?: LogLevel | undefined; json: boolean }, dir?: string): RunContext {
+  protected startRun(
+    command: string,
+    config: JobConfig,
+    flags: { 'log-level'?: LogLevel | undefined; json: boolean },
+    dir?: string,
+    folder: RunFolderOptions = {},
+  ): RunContext {
+    const wanted = resolve(dir ?? config.run.out ?? '.');
+    const existing = dir ?? config.run.out ? listFolder(wanted) : undefined;
+    if (folder.resume && !existing?.includes('config.yaml')) {
+      throw new UserError(`--resume ${wanted}: no run there (no config.yaml); start one with --out ${wanted}`);
+    }
+    // A folder holding only what a run writes before its work (a run killed while starting) counts as empty.
+    if (!folder.resume && !folder.reusable && existing !== undefined && !existing.every((name) => isSetupFile(name) && name !== 'config.yaml')) {
+      throw new UserError(
+        `${wanted} is not empty; continue the run there with \`introspect ${command} ... --resume ${wanted}\`, or choose another folder with --out`,
+      );
+    }
     const runDir = createRunDir(command, dir ?? config.run.out);
+    if (existing === undefined || existing.every(isSetupFile)) this.createdRunDir = runDir;
+    this.runLock = acquireRunLock(runDir);
     const { logger } = this.openLogger({ json: flags.json, 'log-level': flags['log-level'] ?? config.run.logLevel }, runDir);
     writeResolvedConfig(runDir, config);
     return { logger, runDir };
@@ -47,6 +85,10 @@ export abstract class BaseCommand extends Command {
 
   protected override async finally(err: Error | undefined): Promise<void> {
     await this.runLogger?.close();
+    // A command that failed before producing anything leaves no run folder behind.
+    const created = this.createdRunDir;
+    if (err && created && (listFolder(created) ?? []).every(isSetupFile)) rmSync(created, { recursive: true, force: true });
+    this.runLock?.release();
     return super.finally(err);
   }
 
@@ -54,7 +96,10 @@ export abstract class BaseCommand extends Command {
     // oclif's own errors (bad flags, --help exits) keep oclif's handling.
     if (err.oclif !== undefined) return super.catch(err);
     this.runLogger?.logger.error({ err: err.message }, 'failed');
-    if (err instanceof UserError && !this.debugErrors) {
+    const fsLine = describeFsError(err);
+    if (fsLine !== undefined && !this.debugErrors) {
+      process.stderr.write(`Error: ${fsLine}\n`);
+    } else if (err instanceof UserError && !this.debugErrors) {
       // One unwrapped line: oclif would wrap long messages (file paths) to the terminal width.
       process.stderr.write(`Error: ${err.message}\n`);
     } else {
@@ -76,3 +121,13 @@ export const outFlag = Flags.string({
   char: 'o',
   summary: 'Run directory for outputs (default: runs/<command>-<timestamp>).',
 });
+
+/** The names in a folder; undefined when nothing is there (a file in the way fails later, naming it). */
+function listFolder(dir: string): string[] | undefined {
+  if (!existsSync(dir)) return undefined;
+  try {
+    return readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+}

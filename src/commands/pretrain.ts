@@ -23,7 +23,7 @@ export default class Pretrain extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Pretrain);
     const { config } = loadJobFile(args.config, flags.set);
-    const { logger, runDir } = this.startRun('pretrain', config, flags, flags.resume ?? flags.out);
+    const { logger, runDir } = this.startRun('pretrain', config, flags, flags.resume ?? flags.out, { resume: Boolean(flags.resume) });
     const result = await withInterrupt((signal) => runPretraining(config, { logger, runDir, signal }, { resume: Boolean(flags.resume) }));
     this.log(`run directory: ${result.runDir}`);
   }

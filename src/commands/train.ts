@@ -1,15 +1,17 @@
+import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { loadJobFile } from '../config/index.js';
 import { runTraining } from '../api/train.js';
 import { BaseCommand, outFlag, setFlag } from '../cli/base.js';
-import { withInterrupt } from '../cli/interrupt.js';
+import { shellQuote, withInterrupt } from '../cli/interrupt.js';
 
 export default class Train extends BaseCommand {
   static override summary = 'Train the temperature and token policies with hierarchical RL (GRPO, coordinate ascent).';
   static override description =
     'Runs the job file\'s RL schedule: rollouts with the current temperature policy, verifier rewards, group-relative ' +
     'advantages, then updates of the temperature head and/or the LLM. Writes metrics.csv, eval.csv, checkpoints and ' +
-    'log.jsonl to the run directory. Ctrl-C writes a checkpoint; --resume continues from it.';
+    'log.jsonl to the run directory. Ctrl-C, SIGTERM and SIGHUP finish the current step, save the last completed ' +
+    'iteration and print the command that resumes it (exit 130, 143, 129); --resume continues from it.';
   static override examples = [
     '<%= config.bin %> train configs/default.yaml',
     '<%= config.bin %> train configs/default.yaml --set train.iterations=5 --out runs/quick',
@@ -28,9 +30,16 @@ export default class Train extends BaseCommand {
     const overrides = [...flags.set];
     if (flags['max-iterations']) overrides.push(`train.iterations=${flags['max-iterations']}`);
     const { config } = loadJobFile(args.config, overrides);
-    const { logger, runDir } = this.startRun('train', config, flags, flags.resume ?? flags.out);
+    const { logger, runDir } = this.startRun('train', config, flags, flags.resume ?? flags.out, { resume: Boolean(flags.resume) });
     logger.info({ runDir }, 'training');
-    const result = await withInterrupt((signal) => runTraining(config, { logger, runDir, signal }, { resume: Boolean(flags.resume) }));
+    const result = await withInterrupt((signal) => runTraining(config, { logger, runDir, signal }, { resume: Boolean(flags.resume) }), {
+      onFirst: 'finishing the current step, then saving the last completed iteration',
+      onInterrupted: (_signal, summary) => {
+        this.logToStderr(summary.lastCheckpoint ? `saved ${summary.lastCheckpoint} (iteration ${summary.iterations})` : 'no iteration was completed: nothing saved');
+        // The resolved job beside the run is exactly what ran (every --set and default included).
+        this.logToStderr(`resume with: introspect train ${shellQuote(join(runDir, 'config.yaml'))} --resume ${shellQuote(runDir)}`);
+      },
+    });
     this.log(`run directory: ${result.runDir}`);
   }
 }

@@ -23,6 +23,9 @@ export interface LoadedJob {
   file?: string;
 }
 
+/** Alias expansions allowed in a job file (yaml's own default is 100). */
+export const MAX_YAML_ALIASES = 50;
+
 /** Reads, overrides, validates and resolves a YAML job file. */
 export function loadJobFile(file: string, overrides: readonly string[] = []): LoadedJob {
   const path = resolve(file);
@@ -36,12 +39,20 @@ export function loadJobFile(file: string, overrides: readonly string[] = []): Lo
     const line = lineCounter.linePos(err.pos[0]).line;
     throw new JobConfigError(`${file}:${line}: invalid YAML: ${err.message.split('\n')[0]}`);
   }
-  const raw = doc.toJS() ?? {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
+  let raw: unknown;
+  try {
+    // An alias expands to a copy of its anchor: a few nested ones (a "billion laughs" file) would
+    // fill memory, so beyond MAX_YAML_ALIASES expansions the file is refused.
+    raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {};
+  } catch (error) {
+    if (error instanceof ReferenceError) throw new JobConfigError(`${file}: too many YAML alias expansions (limit ${MAX_YAML_ALIASES}); write the values out`);
+    throw error;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new JobConfigError(`${file}: a job file must be a mapping of sections (run, model, task, ...)`);
   }
   const locate = (keyPath: (string | number)[]) => lineOf(doc, lineCounter, keyPath);
-  return { config: validateJob(raw, { source: file, baseDir: dirname(path), overrides, locate }), file: path };
+  return { config: validateJob(raw as Record<string, unknown>, { source: file, baseDir: dirname(path), overrides, locate }), file: path };
 }
 
 export interface ValidateOptions {
@@ -141,10 +152,12 @@ function resolvePaths(config: JobConfig, baseDir: string): void {
     const section = (config as unknown as Record<string, Record<string, unknown>>)[keyPath[0]!];
     const key = keyPath[1]!;
     const value = section?.[key];
-    // Hub ids (org/name) are not paths; keep them when no such folder exists beside the job file.
+    // Hub ids (org/name) are not paths; keep them when no such folder exists beside the job file,
+    // nor its first part (`models/qwen-typo` beside a models/ folder is a missing local folder).
     if (typeof value === 'string' && !isAbsolute(value)) {
       const candidate = resolve(baseDir, value);
-      const looksLikeHubId = keyPath[1] === 'path' && /^[\w.-]+\/[\w.-]+$/.test(value) && !value.startsWith('.');
+      const looksLikeHubId =
+        keyPath[1] === 'path' && /^[\w.-]+\/[\w.-]+$/.test(value) && !value.startsWith('.') && !existsSync(resolve(baseDir, value.split('/')[0]!));
       section![key] = looksLikeHubId && !existsSync(candidate) ? value : candidate;
     }
   }

@@ -11,6 +11,13 @@ import { z } from 'zod';
 import { UserError } from '../util/errors.js';
 
 const positiveInt = () => z.number().int().min(1);
+/**
+ * Upper bounds on counts that size memory: every sample of an evaluation is kept for the report
+ * and every rollout of an iteration is held for the update, so a mistyped `k: 1000000000` is
+ * refused at load time instead of filling memory an hour into the run.
+ */
+export const MAX_SAMPLES_PER_PROMPT = 1024;
+export const MAX_COUNT = 65536;
 const probability = () => z.number().min(0).max(1);
 
 /** A temperature policy, as `fixed:0.7`, `edt`, `learned` or `{name: edt, T0: 1, N: 0.8, theta: 1}`. */
@@ -160,9 +167,13 @@ export const taskSchema = z
 
 export const rolloutSchema = z
   .strictObject({
-    maxNewTokens: positiveInt().default(64).describe('Generation length cap; long enough for a full solution.'),
-    batchSize: positiveInt().default(64).describe('Sequences decoded together; larger is faster per token until memory runs out.'),
+    maxNewTokens: positiveInt().max(MAX_COUNT).default(64).describe('Generation length cap; long enough for a full solution.'),
+    batchSize: positiveInt().max(MAX_COUNT).default(64).describe('Sequences decoded together; larger is faster per token until memory runs out.'),
     stop: z.array(z.string()).default([]).describe('Extra stop strings besides the model\'s EOS tokens.'),
+    truncatePrompts: z
+      .boolean()
+      .default(false)
+      .describe('Keep the last tokens of a prompt that with maxNewTokens exceeds the model\'s positions, instead of stopping with an error; a cut prompt may lose the question\'s start.'),
     topP: probability().default(1).describe('Nucleus sampling for evaluation; 1 disables. Training keeps 1 so log-probabilities match the loss.'),
     topK: z.number().int().min(0).default(0).describe('Top-k sampling for evaluation; 0 disables.'),
   })
@@ -206,8 +217,8 @@ export const phaseSchema = z.strictObject({
 export const trainSchema = z
   .strictObject({
     iterations: positiveInt().default(40).describe('RL iterations (rollout + update rounds).'),
-    promptsPerIteration: positiveInt().default(16).describe('Prompts sampled per iteration.'),
-    groupSize: z.number().int().min(2).default(8).describe('Rollouts per prompt (G); GRPO advantages compare within a group.'),
+    promptsPerIteration: positiveInt().max(MAX_COUNT).default(16).describe('Prompts sampled per iteration.'),
+    groupSize: z.number().int().min(2).max(MAX_SAMPLES_PER_PROMPT).default(8).describe('Rollouts per prompt (G); GRPO advantages compare within a group.'),
     epochs: positiveInt().default(1).describe('Optimisation passes over each batch of rollouts.'),
     miniBatchSize: positiveInt().default(32).describe('Sequences per gradient step.'),
     schedule: z
@@ -274,9 +285,15 @@ export const trainSchema = z
     tokenOptimizer: optimizerSchema.prefault({ lr: 1e-5 }).describe('AdamW for the LLM.'),
     temperatureOptimizer: optimizerSchema.prefault({ lr: 1e-3 }).describe('AdamW for the temperature head.'),
     checkpointEvery: z.number().int().min(0).default(10).describe('Iterations between checkpoints; 0 = only at the end.'),
+    keepCheckpoints: z
+      .number()
+      .int()
+      .min(0)
+      .default(3)
+      .describe('Checkpoints kept on disk: the newest N plus the best by held-out avg@k; older ones are deleted once a newer one is complete. 0 keeps all (a full model each).'),
     evalEvery: z.number().int().min(0).default(10).describe('Iterations between held-out evaluations; 0 disables.'),
     evalProblems: positiveInt().default(100).describe('Held-out problems per periodic evaluation.'),
-    evalK: positiveInt().default(1).describe('Samples per held-out problem in periodic evaluation.'),
+    evalK: positiveInt().max(MAX_SAMPLES_PER_PROMPT).default(1).describe('Samples per held-out problem in periodic evaluation.'),
     rewards: z
       .array(
         z.strictObject({
@@ -303,7 +320,7 @@ export const trainSchema = z
 export const evalSchema = z
   .strictObject({
     tasks: z.array(z.string()).min(1).default(['synthetic-arith']).describe('Benchmarks, one column each in the summary.'),
-    k: positiveInt().default(4).describe('Samples per problem for avg@k, pass@k and maj@k.'),
+    k: positiveInt().max(MAX_SAMPLES_PER_PROMPT).default(4).describe('Samples per problem for avg@k, pass@k and maj@k (at most 1024: every sample is kept in memory for the report).'),
     limit: z.number().int().min(0).default(0).describe('Evaluate only the first N problems; 0 = all.'),
     greedy: z.boolean().default(false).describe('Also report greedy accuracy.'),
     split: z.enum(['train', 'test', 'validation']).default('test').describe('Split to evaluate on.'),

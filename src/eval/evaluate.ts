@@ -4,6 +4,7 @@
  * pass@k, maj@k (and greedy accuracy). `introspect eval` and the trainer's periodic held-out
  * evaluation both run this; neither reloads the model.
  */
+import { totalmem } from 'node:os';
 import type { TemperatureHeadSession, TemperaturePolicy } from '../policy/types.js';
 import { createPolicy } from '../policy/index.js';
 import { generateRollouts } from '../rollout/engine.js';
@@ -13,6 +14,7 @@ import type { Rollout } from '../rollout/types.js';
 import { answersEquivalent, problemGrader, type ProblemGrader, type Problem, type TaskDefinition, type VerifyOptions } from '../tasks/index.js';
 import type { SampleRecord } from './samples.js';
 import { summarizeSamples, type EvalSummary, type GradedSample } from './summary.js';
+import { UserError } from '../util/errors.js';
 
 export interface EvaluatePolicyOptions {
   model: PolicyModel;
@@ -69,10 +71,11 @@ export interface EvaluatePolicyResult {
 /** Evaluates a policy on problems (see {@link EvaluatePolicyOptions}). */
 export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<EvaluatePolicyResult> {
   if (!Number.isInteger(options.k) || options.k < 1) throw new RangeError(`k must be a positive integer, got ${options.k}`);
+  checkSampleMemory(options.problems.length, options.k, options.maxNewTokens, options.keepSamples ?? true);
   const { model, task } = options;
   const verify = { ...task.verifier, ...options.verify };
   const grade = problemGrader(task, options.verify);
-  const promptOptions: PromptOptions = { plainPrompt: (q) => task.prompt(q), ...options.prompt };
+  const promptOptions: PromptOptions = { plainPrompt: (q) => task.prompt(q), maxNewTokens: options.maxNewTokens, ...options.prompt };
   const keep = options.keepSamples ?? true;
   const samples: SampleRecord[] = [];
   const greedySamples: SampleRecord[] = [];
@@ -164,4 +167,20 @@ function toRecord(r: Rollout, problem: Problem, policy: string, promptIds: reado
  */
 function jsonFloats(values: Float32Array): number[] {
   return Array.from(values, (x) => Number(x.toPrecision(7)));
+}
+
+/** Bytes a kept sample needs per generated token (its text and per-token temperature records), measured loosely on the default job. */
+const BYTES_PER_KEPT_TOKEN = 64;
+
+/** Refuses an evaluation whose kept samples could not fit in half of this machine's memory. */
+function checkSampleMemory(problems: number, k: number, maxNewTokens: number, keep: boolean): void {
+  if (!keep) return;
+  const bytes = problems * k * maxNewTokens * BYTES_PER_KEPT_TOKEN;
+  const budget = totalmem() / 2;
+  if (bytes > budget) {
+    throw new UserError(
+      `${problems} problems x k ${k} x ${maxNewTokens} tokens would keep about ${(bytes / 2 ** 30).toFixed(1)} GiB of samples, ` +
+        `more than half of this machine's ${(totalmem() / 2 ** 30).toFixed(0)} GiB; lower k, eval.limit or rollout.maxNewTokens`,
+    );
+  }
 }

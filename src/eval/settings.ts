@@ -11,8 +11,9 @@ import { checkSamplingOptions, type SamplingOptions } from '../rollout/sampling.
 import type { VerifyOptions } from '../tasks/index.js';
 
 /** What the job says about prompts: the chat system prompt and answer instruction, where given. */
-export function promptSettings(job: Pick<JobConfig, 'task'>): Omit<PromptOptions, 'plainPrompt'> {
+export function promptSettings(job: Pick<JobConfig, 'task' | 'rollout'>): Omit<PromptOptions, 'plainPrompt'> {
   return {
+    truncate: job.rollout.truncatePrompts,
     ...(job.task.systemPrompt !== undefined ? { systemPrompt: job.task.systemPrompt } : {}),
     ...(job.task.instruction !== undefined ? { instruction: job.task.instruction } : {}),
   };

@@ -11,6 +11,7 @@ import { UserError } from '../util/errors.js';
 import { architectures } from './arch/index.js';
 import { ConfigFields } from './config-fields.js';
 import type { GenerationConfig, ModelConfig } from './types.js';
+import { jsonErrorReason } from '../util/json-file.js';
 
 export type { Activation, ArchFields, ArchName, GenerationConfig, ModelConfig } from './types.js';
 
@@ -75,7 +76,7 @@ function readJson(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new UserError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    throw new UserError(`cannot read ${path}: ${jsonErrorReason(error)}`, { cause: error });
   }
 }
 

@@ -14,6 +14,7 @@ import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync
 import { endianness } from 'node:os';
 import { UserError } from '../util/errors.js';
 import { bf16ToF32, dtypeBytes, f16ToF32, f32ToBf16, f32ToF16, isDtype, type Dtype, type SaveDtype } from './dtypes.js';
+import { jsonErrorReason } from '../util/json-file.js';
 
 /** Where one tensor lives in a safetensors file. */
 export interface TensorInfo {
@@ -180,7 +181,7 @@ function readHeader(path: string, fd: number) {
   try {
     header = JSON.parse(headerBytes.toString('utf8'));
   } catch (error) {
-    fail(`header is not valid JSON (${(error as Error).message})`);
+    fail(`header is ${jsonErrorReason(error)}`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
 

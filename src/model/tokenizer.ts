@@ -5,9 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Template } from '@huggingface/jinja';
+import { renderChatTemplate } from './chat-template.js';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../util/errors.js';
+import { jsonErrorReason } from '../util/json-file.js';
 
 export interface ChatMessage {
   role: string;
@@ -117,13 +118,7 @@ export class ModelTokenizer {
   /** Renders the chat template with the variables transformers provides (messages, special tokens, flags). */
   applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTemplateOptions = {}): string {
     if (this.chatTemplate === null) throw new UserError('the tokenizer has no chat template (tokenizer_config.json "chat_template")');
-    let template: Template;
-    try {
-      template = new Template(this.chatTemplate);
-    } catch (error) {
-      throw new UserError(`cannot parse the chat template: ${(error as Error).message}`, { cause: error });
-    }
-    return template.render({
+    return renderChatTemplate(this.chatTemplate, {
       ...this.specialTokens,
       ...opts.extra,
       messages,
@@ -153,6 +148,6 @@ function readJson(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new UserError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    throw new UserError(`cannot read ${path}: ${jsonErrorReason(error)}`, { cause: error });
   }
 }

@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import type { SaveDtype } from './dtypes.js';
 import { SafetensorsFile, storedBytes, writeSafetensors, type FloatTensor, type TensorInfo, type TensorToWrite } from './safetensors.js';
+import { jsonErrorReason } from '../util/json-file.js';
 
 export const SINGLE_WEIGHTS_FILE = 'model.safetensors';
 export const WEIGHTS_INDEX_FILE = 'model.safetensors.index.json';
@@ -89,7 +90,7 @@ function readWeightMap(indexPath: string): Record<string, string> {
   try {
     index = JSON.parse(readFileSync(indexPath, 'utf8'));
   } catch (error) {
-    throw new UserError(`cannot read ${indexPath}: ${(error as Error).message}`, { cause: error });
+    throw new UserError(`cannot read ${indexPath}: ${jsonErrorReason(error)}`, { cause: error });
   }
   const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
   if (typeof weightMap !== 'object' || weightMap === null || !Object.values(weightMap).every((v) => typeof v === 'string')) {

@@ -109,13 +109,28 @@ function gatherGrad(c: GradientContext): (Value | null)[] {
   let [I, G] = [idx, c.gy];
   if (idx.shape.length === 0) [I, G] = [g.unsqueeze(idx, { axes: [0] }), g.unsqueeze(G, { axes: [axis] })];
   const q = I.shape.length;
-  // ScatterND adds rows of `updates` into `data` at the first axis, so move `axis` to the front:
-  // data [x[axis], x[:axis], x[axis+1:]], updates [idx..., x[:axis], x[axis+1:]].
+  // Rows of G are added into a zero tensor at the gathered positions, with `axis` moved to the
+  // front: data [x[axis], x[:axis], x[axis+1:]], updates [idx..., x[:axis], x[axis+1:]].
   const permX = [axis, ...[...Array(x.shape.length).keys()].filter((i) => i !== axis)];
   const permG = [...Array(q).keys()].map((i) => axis + i);
   for (let i = 0; i < G.shape.length; i++) if (i < axis || i >= axis + q) permG.push(i);
-  const zeros = g.constantOfShape(g.gather(g.shape(x), g.constant(permX, 'int64')), { dtype: x.dtype });
-  const scattered = g.scatterND(zeros, g.unsqueeze(I, { axes: [-1] }), g.transpose(G, { perm: permG }), { reduction: 'add' });
+  // ScatterElements, not ScatterND: ONNX Runtime's CPU ScatterND runs its updates on parallel
+  // threads even with reduction 'add', so repeated indices (a token seen twice in a batch) race
+  // and the embedding gradient changes from run to run (microsoft/onnxruntime#23396); its
+  // ScatterElements adds the updates in index order on one thread. Both take flat [n, rest] here.
+  const restDims = permX.slice(1).map((i) => x.shape[i]);
+  const rest = restDims.every((d) => typeof d === 'number') ? (restDims as number[]).reduce((a, b) => a * b, 1) : undefined;
+  const Gt = g.transpose(G, { perm: permG });
+  // Static sizes where the weight's are static (an embedding table), so the graph keeps its shapes.
+  const updates = rest !== undefined ? g.reshape(Gt, [-1, rest]) : g.reshape(Gt, g.concat([g.reshape(g.size(I), [1]), g.constant([-1], 'int64')], { axis: 0 })); // [n, rest]
+  const rows = g.expand(g.reshape(I, [-1, 1]), g.shape(updates)); // [n, rest]
+  const zerosShape =
+    rest !== undefined && typeof x.shape[axis] === 'number'
+      ? [x.shape[axis] as number, rest]
+      : g.concat([g.gather(g.shape(x), g.constant([axis], 'int64')), g.shape(updates, { start: 1 })], { axis: 0 });
+  const zeros = g.constantOfShape(zerosShape, { dtype: x.dtype }); // [x[axis], rest]
+  const summed = g.scatterElements(zeros, rows, updates, { axis: 0, reduction: 'add' });
+  const scattered = g.reshape(summed, g.gather(g.shape(x), g.constant(permX, 'int64'))); // [x[axis], x[:axis], x[axis+1:]]
   return [g.transpose(scattered, { perm: invertPerm(permX) }), null];
 }
 

@@ -7,12 +7,11 @@ import { promptSettings, verifierSettings } from '../eval/settings.js';
 import { generateRollouts } from '../rollout/engine.js';
 import type { Rollout } from '../rollout/types.js';
 import { gradeBatch, problemGrader, type Problem, type Verdict } from '../tasks/index.js';
-import { UserError } from '../util/errors.js';
-import type { Logger } from '../util/log.js';
+import { faultPoint } from '../util/fault.js';
 import { computeAdvantages } from './advantages.js';
-import type { TrainerState } from './checkpoint.js';
 import { iterationMetrics, type IterationMetrics, weightChecksum } from './metrics.js';
 import { combinedReward } from './rewards.js';
+import { guardedStep, trackNonFinite } from './non-finite.js';
 import { trainerStream } from './streams.js';
 import type { TrainerParts } from './trainer-setup.js';
 import { DeviceTokenPolicyUpdater } from './device-token-update.js';
@@ -41,7 +40,7 @@ interface Group {
 async function sampleGroups(parts: TrainerParts, iteration: number, round: number, recordHidden: boolean): Promise<Group[]> {
   const { job, model, state } = parts;
   const { problems, ids } = samplePrompts(parts, iteration, round);
-  const prompt = { plainPrompt: (q: string) => parts.task.prompt(q), ...promptSettings(job) };
+  const prompt = { plainPrompt: (q: string) => parts.task.prompt(q), ...promptSettings(job), maxNewTokens: job.rollout.maxNewTokens };
   const prompts = problems.map((p) => model.encodePrompt(p.question, prompt));
   const rollouts = await generateRollouts(model.decoder, {
     prompts,
@@ -103,7 +102,11 @@ export async function collectGroups(parts: TrainerParts, iteration: number, reco
   return { groups, rounds: round + 1 };
 }
 
-export async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
+/**
+ * One iteration; undefined when the run's signal stopped it after the rollouts, before the update
+ * (the weights are then untouched). `onUpdateStart` is called before the first weight change.
+ */
+export async function runIteration(parts: TrainerParts, onUpdateStart: () => void = () => undefined): Promise<IterationMetrics | undefined> {
   const { job, state } = parts;
   const iteration = state.iteration;
   const phase = parts.schedule.phaseAt(iteration);
@@ -114,6 +117,8 @@ export async function runIteration(parts: TrainerParts): Promise<IterationMetric
   const verdicts = groups.flatMap((g) => g.verdicts);
   const rewards = groups.flatMap((g) => g.rewards);
   const rolloutSeconds = (performance.now() - started) / 1000;
+  faultPoint('rollout.done');
+  if (parts.ctx.signal?.aborted) return undefined;
   const adv = computeAdvantages(job.train.advantage.estimator, {
     rewards,
     groupSize: job.train.groupSize,
@@ -122,6 +127,7 @@ export async function runIteration(parts: TrainerParts): Promise<IterationMetric
   // Overlong filtering: a completion cut off at the cap stays out of the loss.
   const kept = rollouts.map((_, i) => i).filter((i) => adv.value.kept[i] === 1 && !(job.train.maskTruncated && rollouts[i]!.finishReason === 'length'));
   const updateStart = performance.now();
+  onUpdateStart();
   const update = <S extends StepStats>(updater: PolicyUpdater<S> | undefined, active: boolean): Promise<S[]> =>
     updater && active && kept.length > 0 ? updatePolicy(parts, updater, rollouts, adv.value.advantages, kept, iteration) : Promise.resolve([]);
   const tokenSteps = await update(parts.tokenUpdater, phase.updateToken);
@@ -169,33 +175,10 @@ async function updatePolicy<S extends StepStats>(
     }
     for (let start = 0; start < order.length; start += size) {
       const batch = order.slice(start, start + size);
-      steps.push(await updater.step(batch.map((i) => rollouts[i]!), batch.map((i) => advantages[i]!), nextLr(updater)));
+      steps.push(await guardedStep(updater.optimizer, () => updater.step(batch.map((i) => rollouts[i]!), batch.map((i) => advantages[i]!), nextLr(updater))));
+      faultPoint('update.step');
     }
   }
   await updater.finish();
   return steps;
-}
-
-/**
- * Counts skipped (non-finite) optimiser steps: each is logged; an applied step resets the streak;
- * `maxInARow` skipped steps in a row stop training with an error rather than burn the budget.
- */
-export function trackNonFinite(
-  state: Pick<TrainerState, 'nonFiniteStreak' | 'nonFiniteTotal'>,
-  steps: readonly { applied: boolean; loss: number }[],
-  maxInARow: number,
-  logger: Logger,
-): void {
-  for (const s of steps) {
-    if (s.applied) {
-      state.nonFiniteStreak = 0;
-      continue;
-    }
-    state.nonFiniteStreak++;
-    state.nonFiniteTotal++;
-    logger.warn({ loss: s.loss, streak: state.nonFiniteStreak }, 'non-finite loss or gradients: step skipped');
-    if (state.nonFiniteStreak >= maxInARow) {
-      throw new UserError(`${state.nonFiniteStreak} non-finite steps in a row (train.maxNonFiniteSteps = ${maxInARow}); lower the learning rate`);
-    }
-  }
 }

@@ -5,8 +5,9 @@
  * with warm-up and cosine decay applies them. The loss covers the solution (and EOS) only: the
  * model has to answer questions, not write them.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { fsyncPath, fsyncTree } from '../util/durable.js';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { JobConfig } from '../config/index.js';
 import type { RunContext } from '../util/run-context.js';
@@ -56,6 +57,7 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
   const train = await loadJobProblems(job, task.name, 'train');
   const test = await loadJobProblems(job, task.name, 'test', job.train.evalProblems);
   const latest = runFiles.pretrainCheckpoint(ctx.runDir);
+  recoverPretrainCheckpoint(latest);
   const stateFile = pretrainCheckpointFiles.state(latest);
   const resume = options.resume && existsSync(stateFile);
   if (options.resume && !resume) throw new UserError(`${ctx.runDir} has no pretraining checkpoint to resume from`);
@@ -113,8 +115,14 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
     save(pretrainCheckpointFiles.model(temp));
     writeOptimizer(pretrainCheckpointFiles.optimizer(temp), optimizer.exportState());
     writeFileSync(pretrainCheckpointFiles.state(temp), JSON.stringify({ step }) + '\n');
-    rmSync(latest, { recursive: true, force: true });
+    fsyncTree(temp);
+    // The previous checkpoint is moved aside, not deleted, until the new one is in place
+    // (recoverPretrainCheckpoint puts it back after a crash between the two renames).
+    const previous = join(root, `.previous-${process.pid}`);
+    if (existsSync(latest)) renameSync(latest, previous);
     renameSync(temp, latest);
+    fsyncPath(root);
+    rmSync(previous, { recursive: true, force: true });
   };
   const evaluate = async () => {
     const dir = join(runFiles.checkpoints(ctx.runDir), `.eval-${process.pid}`);
@@ -183,4 +191,16 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
   save(modelDir);
   if (step === p.steps && (p.evalEvery === 0 || step % p.evalEvery !== 0)) await evaluate();
   return { runDir: ctx.runDir, modelDir, steps: step, evals };
+}
+
+/** After a crash inside a checkpoint write: the previous checkpoint back as `latest` if the new one never arrived, temporary folders removed. */
+function recoverPretrainCheckpoint(latest: string): void {
+  const root = dirname(latest);
+  if (!existsSync(root)) return;
+  const previous = readdirSync(root).find((n) => n.startsWith('.previous-') && existsSync(pretrainCheckpointFiles.state(join(root, n))));
+  if (previous && !existsSync(pretrainCheckpointFiles.state(latest))) {
+    rmSync(latest, { recursive: true, force: true });
+    renameSync(join(root, previous), latest);
+  }
+  for (const n of readdirSync(root)) if (n.startsWith('.')) rmSync(join(root, n), { recursive: true, force: true });
 }

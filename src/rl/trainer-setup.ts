@@ -12,10 +12,9 @@ import { openTemperatureHead, TemperatureHead } from '../policy/head/index.js';
 import { openPolicyModel, type PolicyModel } from '../rollout/runtime.js';
 import { loadJobProblems } from '../eval/problems.js';
 import { getTask, type Problem, type TaskDefinition } from '../tasks/index.js';
-import { UserError } from '../util/errors.js';
 import type { RunContext } from '../util/run-context.js';
 import { checkpointFiles } from '../util/run-layout.js';
-import { latestCheckpoint, readOptimizerInto, readTrainerState, type TrainerState, TRAINER_STATE_VERSION } from './checkpoint.js';
+import { cleanStaleCheckpointFiles, latestCheckpoint, readOptimizerInto, readTrainerState, type TrainerState, TRAINER_STATE_VERSION } from './checkpoint.js';
 import { HeadUpdater } from './head-update.js';
 import { createLrSchedule } from './lr-schedule.js';
 import { AdamW } from './optimizer.js';
@@ -28,6 +27,7 @@ import { DeviceTransfer } from '../onnx/index.js';
 import { readModelConfig } from '../model/config.js';
 import type { Logger } from '../util/log.js';
 import { totalmem } from 'node:os';
+import { UserError } from '../util/errors.js';
 
 /** Everything a running training job holds. */
 export interface TrainerParts {
@@ -55,8 +55,10 @@ export interface TrainerParts {
 
 export async function openTrainer(job: JobConfig, ctx: RunContext, options: { resume?: boolean }): Promise<TrainerParts> {
   assertTrainJob(job);
+  cleanStaleCheckpointFiles(ctx.runDir);
+  // A run stopped before its first checkpoint resumes from the start (the same seed redoes the same iterations).
   const resumeFrom = options.resume ? latestCheckpoint(ctx.runDir) : undefined;
-  if (options.resume && !resumeFrom) throw new UserError(`${ctx.runDir} has no checkpoint to resume from`);
+  if (options.resume && !resumeFrom) ctx.logger.warn({ runDir: ctx.runDir }, 'no checkpoint yet: starting the run from iteration 0');
   const baseDir = await resolveModelDir(modelDirOf(job));
   const modelDir = resumeFrom ? checkpointFiles.model(resumeFrom) : baseDir;
   await checkMemory(job, modelDir, ctx.logger);

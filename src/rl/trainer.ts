@@ -24,7 +24,7 @@ import { periodicEval, type EvalPoint } from './periodic-eval.js';
 import type { Phase } from './phase-schedule.js';
 import { openTrainer } from './trainer-setup.js';
 
-export { trackNonFinite } from './iteration.js';
+export { trackNonFinite } from './non-finite.js';
 
 export interface TrainOptions {
   resume?: boolean;
@@ -40,6 +40,8 @@ export interface TrainSummary {
   lastCheckpoint: string;
   /** held-out avg@k of each periodic evaluation, in order */
   evalAccuracy: EvalPoint[];
+  /** stopped by the run's abort signal before `train.iterations` */
+  interrupted: boolean;
 }
 
 export async function train(job: JobConfig, ctx: RunContext, options: TrainOptions = {}): Promise<TrainSummary> {
@@ -49,7 +51,8 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
   const evalCsv = new CsvLog<Record<string, string | number>>(runFiles.evalCsv(ctx.runDir), EVAL_COLUMNS);
   if (options.resume) {
     metricsCsv.truncate((row) => Number(row.iteration) <= state.iteration);
-    evalCsv.truncate((row) => Number(row.iteration) <= state.iteration);
+    // The evaluation at a checkpoint's iteration ran before it was written; at iteration 0 it is redone.
+    evalCsv.truncate((row) => state.iteration > 0 && Number(row.iteration) <= state.iteration);
   }
   const evalAccuracy: TrainSummary['evalAccuracy'] = [];
   // Rollout tokens so far, for train.tokenBudget; a resumed run recounts its kept metrics rows.
@@ -58,26 +61,37 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
   const progress = new Progress({ label: 'train', total: job.train.iterations, rateUnit: 'tok' });
   progress.tick(state.iteration);
   let lastCheckpoint = '';
+  let checkpointed = -1;
   const checkpoint = async () => {
     // The GPU path's weights and moments come down only here.
     if (parts.tokenUpdater instanceof DeviceTokenPolicyUpdater) await parts.tokenUpdater.syncHost();
-    lastCheckpoint = writeTrainingCheckpoint(ctx.runDir, {
-      state,
-      model: { config: parts.model.config, generation: parts.generation, params: parts.llmParams, tokenizerDir: parts.modelDir },
-      head: parts.head,
-      tokenOptimizer: parts.tokenUpdater?.optimizer,
-      temperatureOptimizer: parts.headUpdater?.optimizer,
-    });
+    lastCheckpoint = writeTrainingCheckpoint(
+      ctx.runDir,
+      {
+        state,
+        model: { config: parts.model.config, generation: parts.generation, params: parts.llmParams, tokenizerDir: parts.modelDir },
+        head: parts.head,
+        tokenOptimizer: parts.tokenUpdater?.optimizer,
+        temperatureOptimizer: parts.headUpdater?.optimizer,
+      },
+      { keep: job.train.keepCheckpoints, heldOutAvgAtK: evalAccuracy.find((e) => e.iteration === state.iteration)?.avgAtK },
+    );
+    checkpointed = state.iteration;
     ctx.logger.info({ iteration: state.iteration, checkpoint: lastCheckpoint }, 'checkpoint');
   };
-
-  if (state.iteration === 0 && job.train.evalEvery > 0) evalAccuracy.push(await periodicEval(parts, evalCsv));
+  // True while the weights and optimisers hold exactly the state after `state.iteration`
+  // completed iterations: only then may the error and interrupt paths write a checkpoint.
+  let consistent = true;
+  let completed = false;
   try {
+    if (state.iteration === 0 && job.train.evalEvery > 0) evalAccuracy.push(await periodicEval(parts, evalCsv));
     while (!budgetSpent()) {
       if (ctx.signal?.aborted) break;
-      const row = await runIteration(parts);
+      const row = await runIteration(parts, () => (consistent = false));
+      if (row === undefined) break; // interrupted after the rollouts, before any update
       state.iteration++;
       generated += row.rollout_tokens;
+      consistent = true;
       metricsCsv.append(row);
       ctx.logger.info(compactLog(row), 'iteration');
       progress.tick(1, row.rollout_tokens, `reward ${row.reward_mean.toFixed(3)}`);
@@ -87,15 +101,32 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
       }
       if (t.checkpointEvery > 0 && state.iteration % t.checkpointEvery === 0 && state.iteration < t.iterations) await checkpoint();
     }
+    // At the end and on an interrupt: the last completed iteration.
+    if (state.iteration > 0 && state.iteration !== checkpointed) await checkpoint();
+    completed = true;
   } finally {
     progress.finish();
-    // At the end, on Ctrl-C and on errors alike: the run can always be resumed from here.
-    if (state.iteration > 0 || options.resume) await checkpoint();
+    // On an error, too, but only if it struck between iterations: an iteration cut short has half-updated weights.
+    if (!completed && consistent && state.iteration > 0 && state.iteration !== checkpointed) {
+      try {
+        await checkpoint();
+      } catch (error) {
+        ctx.logger.error({ err: (error as Error).message }, 'could not write the checkpoint of the last completed iteration');
+      }
+    }
     await parts.model.dispose();
     if (parts.tokenUpdater instanceof DeviceTokenPolicyUpdater) await parts.tokenUpdater.release();
     await parts.head?.dispose();
   }
-  return { runDir: ctx.runDir, iterations: state.iteration, finished: budgetSpent(), generatedTokens: generated, lastCheckpoint, evalAccuracy };
+  return {
+    runDir: ctx.runDir,
+    iterations: state.iteration,
+    finished: budgetSpent(),
+    generatedTokens: generated,
+    lastCheckpoint,
+    evalAccuracy,
+    interrupted: ctx.signal?.aborted === true && !budgetSpent(),
+  };
 }
 
 function compactLog(row: IterationMetrics): Record<string, unknown> {

@@ -48,6 +48,14 @@ export interface PromptOptions {
   systemPrompt?: string;
   /** chat models: appended to the question (default the \boxed{} instruction the verifier reads) */
   instruction?: string;
+  /**
+   * Tokens the rollout will add: prompt plus this must fit the model's positions
+   * (max_position_embeddings), else encoding fails with a clear error rather than an
+   * allocation of the whole attention for an impossible length.
+   */
+  maxNewTokens?: number;
+  /** keep the last tokens of a prompt that does not fit, instead of failing (`rollout.truncatePrompts`) */
+  truncate?: boolean;
 }
 
 /** Parameter values by checkpoint name (the arrays are used as they are, not copied), or device tensors. */
@@ -126,17 +134,38 @@ class OpenedModel implements PolicyModel {
   }
 
   encodePrompt(question: string, options: PromptOptions): number[] {
+    const limit = this.config.maxPositionEmbeddings - (options.maxNewTokens ?? 0);
+    if (limit < 1) {
+      throw new UserError(`rollout.maxNewTokens ${options.maxNewTokens} leaves no room for a prompt in the model's ${this.config.maxPositionEmbeddings} positions`);
+    }
+    // A question far longer than any prompt could be is refused before it is tokenized (a
+    // character can be at most a token or so, plus the template around it).
+    if (!options.truncate && question.length > 8 * this.config.maxPositionEmbeddings) throw this.tooLong(question.length, 'characters', options);
+    let ids: number[];
     if (this.usesChatTemplate) {
       const messages = buildChatMessages(question, {
         systemPrompt: options.systemPrompt ?? null,
         answerInstruction: options.instruction ?? BOXED_INSTRUCTION,
       });
-      return this.tokenizer.encodeChat(messages, { addGenerationPrompt: true });
+      ids = this.tokenizer.encodeChat(messages, { addGenerationPrompt: true });
+    } else {
+      ids = this.tokenizer.encode(options.plainPrompt(question));
+      if (this.bosId !== null && ids[0] !== this.bosId) ids.unshift(this.bosId);
     }
-    const ids = this.tokenizer.encode(options.plainPrompt(question));
-    if (this.bosId !== null && ids[0] !== this.bosId) ids.unshift(this.bosId);
-    if (ids.length === 0) throw new UserError(`the prompt of question ${JSON.stringify(question.slice(0, 40))} has no tokens`);
+    if (ids.length === 0) throw new UserError(`the prompt of a question (${question.length} characters) has no tokens`);
+    if (ids.length > limit) {
+      if (!options.truncate) throw this.tooLong(ids.length, 'tokens', options);
+      ids = ids.slice(ids.length - limit);
+    }
     return ids;
+  }
+
+  private tooLong(size: number, unit: string, options: PromptOptions): UserError {
+    return new UserError(
+      `a prompt of ${size} ${unit} plus rollout.maxNewTokens ${options.maxNewTokens ?? 0} does not fit the model's ` +
+        `${this.config.maxPositionEmbeddings} positions (max_position_embeddings); shorten the question, lower ` +
+        'rollout.maxNewTokens, or set rollout.truncatePrompts: true to keep the end of long prompts',
+    );
   }
 
   decodeText(ids: readonly number[]): string {

@@ -3,7 +3,7 @@
  * `--json` get JSON lines. Every run also appends JSON lines to `<run-dir>/log.jsonl`, so a run's
  * history is on disk whatever the terminal showed.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import pino, { type Logger, type Level } from 'pino';
 import pretty from 'pino-pretty';
@@ -35,13 +35,23 @@ export function createRunLogger(options: RunLoggerOptions = {}): RunLogger {
   const streams: pino.StreamEntry[] = [{ level, stream: console }];
   let file: WriteStream | undefined;
   if (options.runDir) {
-    file = createWriteStream(runFiles.log(resolve(options.runDir)), { flags: 'a' });
+    const path = runFiles.log(resolve(options.runDir));
+    // Opened here, synchronously, so a folder that cannot be written fails now with its path, not
+    // later as an unhandled 'error' event; a write error later (disk full) is reported once and the
+    // run goes on logging to the terminal.
+    file = createWriteStream(path, { fd: openSync(path, 'a') });
+    let reported = false;
+    file.on('error', (error: NodeJS.ErrnoException) => {
+      if (reported) return;
+      reported = true;
+      out.write(`warning: cannot write ${path}: ${error.code ?? error.message}; logging to the terminal only\n`);
+    });
     streams.push({ level, stream: file });
   }
   const logger = pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.multistream(streams));
   return {
     logger,
-    close: () => new Promise<void>((done) => (file ? file.end(done) : done())),
+    close: () => new Promise<void>((done) => (file && !file.destroyed ? file.end(() => done()) : done())),
   };
 }
 

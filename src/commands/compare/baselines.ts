@@ -26,7 +26,7 @@ export default class CompareBaselines extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(CompareBaselines);
     const { config } = loadJobFile(flags.config, flags.set);
-    const { logger, runDir } = this.startRun('compare', config, flags, flags.out);
+    const { logger, runDir } = this.startRun('compare', config, flags, flags.out, { reusable: true });
     const result = await withInterrupt((signal) => compareBaselines(config, { logger, runDir, signal }));
     this.log(result.table);
     this.log(`run directory: ${result.runDir}`);

@@ -12,6 +12,7 @@ import { readSafetensors, writeSafetensors } from '../../model/safetensors.js';
 import { UserError } from '../../util/errors.js';
 import { HEAD_KINDS, type TemperatureHeadConfig, headOutputWidth, resolveHeadConfig } from './config.js';
 import { HEAD_PARAM_NAMES, type HeadParams, headParamShapes } from './parameters.js';
+import { jsonErrorReason } from '../../util/json-file.js';
 
 export const HEAD_WEIGHTS_FILE = 'temperature_head.safetensors';
 export const HEAD_CONFIG_FILE = 'temperature_head.json';
@@ -73,7 +74,7 @@ export function loadHeadFiles(dir: string): { config: TemperatureHeadConfig; par
   try {
     raw = JSON.parse(readFileSync(jsonPath, 'utf8'));
   } catch (error) {
-    throw new UserError(`temperature head: ${jsonPath} is not valid JSON (${(error as Error).message})`);
+    throw new UserError(`temperature head: ${jsonPath} is ${jsonErrorReason(error)}`);
   }
   const parsed = headJsonSchema.safeParse(raw);
   if (!parsed.success) {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../../util/errors.js';
+import { jsonErrorReason } from '../../util/json-file.js';
 
 /** One parsed line of a JSON-lines file, with its 1-based line number for error messages. */
 export interface JsonlRow {
@@ -16,7 +17,7 @@ export async function readJsonl(path: string): Promise<JsonlRow[]> {
     try {
       rows.push({ line: i + 1, value: JSON.parse(raw) as unknown });
     } catch (err) {
-      throw new UserError(`${path}:${i + 1}: not valid JSON (${(err as Error).message})`);
+      throw new UserError(`${path}:${i + 1}: ${jsonErrorReason(err)}`);
     }
   });
   return rows;

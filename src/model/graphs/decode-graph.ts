@@ -33,8 +33,16 @@ export interface DecodeGraphOptions {
   cacheOutputs?: 'full' | 'new';
 }
 
-/** Symbolic dimension names of the decode graph's inputs and outputs. */
-export const DECODE_DIMS = { batch: 'batch', sequence: 'sequence', past: 'past_sequence', total: 'past_sequence+sequence' } as const;
+/**
+ * Symbolic dimension names of the decode graph's inputs and outputs: Optimum's, which
+ * transformers.js reads to build the first (empty) cache as [batch_size, kv_heads, 0, head_dim].
+ */
+export const DECODE_DIMS = {
+  batch: 'batch_size',
+  sequence: 'sequence_length',
+  past: 'past_sequence_length',
+  total: 'past_sequence_length + sequence_length',
+} as const;
 
 /** Names of the cache inputs and outputs of layer `i`. */
 export const pastKeyName = (i: number): string => `past_key_values.${i}.key`;

@@ -13,6 +13,7 @@ import { expectedParameters } from '../parameters.js';
 import { clippedPolicyLoss, crossEntropyLoss, entropyOf, klK3, maskedMean, targetLogprobs } from './losses.js';
 import { GraphParams, type ParamSelection, selectParams } from './params.js';
 import { lmHead, transformerBody } from './transformer.js';
+import { DECODE_DIMS } from './decode-graph.js';
 
 /** `ce`: next-token cross-entropy; `policy`: clipped policy-gradient objective; `score`: forward only. */
 export type TrainGraphKind = 'ce' | 'policy' | 'score';
@@ -44,9 +45,9 @@ export function buildTrainGraph(model: ModelWeights, kind: TrainGraphKind, opts:
   const { config } = model;
   const trainable = trainableNames(config, opts.trainable ?? 'all');
   const g = new GraphBuilder(`${config.arch}_${kind}`);
-  const inputIds = g.input('input_ids', 'int64', ['batch', 'sequence']);
-  const attentionMask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
-  const perToken = (name: string): Value => g.input(name, 'float32', ['batch', 'sequence']);
+  const inputIds = g.input('input_ids', 'int64', [DECODE_DIMS.batch, DECODE_DIMS.sequence]);
+  const attentionMask = g.input('attention_mask', 'int64', [DECODE_DIMS.batch, DECODE_DIMS.sequence]);
+  const perToken = (name: string): Value => g.input(name, 'float32', [DECODE_DIMS.batch, DECODE_DIMS.sequence]);
   const scalar = (name: string): Value => g.input(name, 'float32', []);
   const temperatures = kind === 'ce' ? null : perToken('temperatures');
   const params = new GraphParams(g, model.params, trainable);
@@ -84,7 +85,7 @@ export function buildTrainGraph(model: ModelWeights, kind: TrainGraphKind, opts:
     const policy = clippedPolicyLoss(g, {
       logprobs,
       oldLogprobs: fromOne(perToken('old_logprobs')),
-      advantages: g.input('advantages', 'float32', ['batch']),
+      advantages: g.input('advantages', 'float32', [DECODE_DIMS.batch]),
       mask,
       clipLow: scalar('clip_low'),
       clipHigh: scalar('clip_high'),

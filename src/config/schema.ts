@@ -36,6 +36,13 @@ export const runSchema = z
       .enum(['trace', 'debug', 'info', 'warn', 'error'])
       .default('info')
       .describe('Log verbosity; debug also prints stack traces of errors.'),
+    metrics: z
+      .array(z.enum(['csv', 'tensorboard']))
+      .default(['csv', 'tensorboard'])
+      .describe(
+        'Where per-iteration figures go: csv (metrics.csv, eval.csv) and tensorboard (an event file in the run ' +
+          'folder; `tensorboard --logdir runs/`). Names as TRL logs them (reward, kl, entropy, ...).',
+      ),
   })
   .describe('Where results go and how the run is seeded and logged.');
 

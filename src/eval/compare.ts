@@ -165,7 +165,7 @@ function writeOutputs(job: JobConfig, ctx: RunContext, methods: readonly Method[
   // Plots: mean training reward per iteration per method, and final avg@k with the seed spread.
   const curves = methods.map((m) => {
     const perSeed = job.compare.seeds
-      .map((s) => readMetricsColumn(join(ctx.runDir, 'cells', m.name, `seed-${s}`, 'metrics.csv'), 'reward_mean'))
+      .map((s) => readMetricsColumn(join(ctx.runDir, 'cells', m.name, `seed-${s}`, 'metrics.csv'), 'reward'))
       .filter((c) => c.length > 0);
     const length = Math.min(...perSeed.map((c) => c.length));
     const points: [number, number][] = Number.isFinite(length)

@@ -26,7 +26,7 @@ import { evaluatePolicy } from '../eval/evaluate.js';
 import { loadJobProblems } from '../eval/problems.js';
 import { getTask, gradeResponse, type Problem, type TaskDefinition } from '../tasks/index.js';
 import type { RunContext } from '../api/context.js';
-import { CsvLog } from '../util/csv-log.js';
+import { openMetricSinks, type MetricSink } from '../util/metric-sinks.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { Progress } from '../util/progress.js';
@@ -36,7 +36,7 @@ import { HeadUpdater, type HeadStepStats } from './head-update.js';
 import { createLrSchedule, type LrSchedule } from './lr-schedule.js';
 import { AdamW } from './optimizer.js';
 import { createPhaseSchedule, type Phase, type PhaseSchedule } from './phase-schedule.js';
-import { iterationMetrics, METRIC_COLUMNS, EVAL_COLUMNS, type IterationMetrics, weightChecksum } from './metrics.js';
+import { iterationMetrics, METRIC_FILE_COLUMNS, EVAL_COLUMNS, namedMetrics, type IterationMetrics, weightChecksum } from './metrics.js';
 import { openTrainSession, TokenPolicyUpdater, type MiniBatchStats } from './token-update.js';
 import { ReferenceScorer } from './reference.js';
 
@@ -78,12 +78,9 @@ interface TrainerParts {
 export async function train(job: JobConfig, ctx: RunContext, options: TrainOptions = {}): Promise<TrainSummary> {
   const parts = await openTrainer(job, ctx, options);
   const { state } = parts;
-  const metricsCsv = new CsvLog<IterationMetrics>(join(ctx.runDir, 'metrics.csv'), METRIC_COLUMNS);
-  const evalCsv = new CsvLog<Record<string, string | number>>(join(ctx.runDir, 'eval.csv'), EVAL_COLUMNS);
-  if (options.resume) {
-    metricsCsv.truncate((row) => Number(row.iteration) <= state.iteration);
-    evalCsv.truncate((row) => Number(row.iteration) <= state.iteration);
-  }
+  const resumeAfter = options.resume ? state.iteration : undefined;
+  const metricsLog = openMetricSinks(job.run.metrics, { dir: ctx.runDir, name: 'metrics', columns: METRIC_FILE_COLUMNS, step: 'iteration', resumeAfter });
+  const evalLog = openMetricSinks(job.run.metrics, { dir: ctx.runDir, name: 'eval', columns: EVAL_COLUMNS, step: 'iteration', resumeAfter });
   const evalAccuracy: TrainSummary['evalAccuracy'] = [];
   const progress = new Progress({ label: 'train', total: job.train.iterations, rateUnit: 'tok' });
   progress.tick(state.iteration);
@@ -99,23 +96,25 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
     ctx.logger.info({ iteration: state.iteration, checkpoint: lastCheckpoint }, 'checkpoint');
   };
 
-  if (state.iteration === 0 && job.train.evalEvery > 0) await periodicEval(parts, evalCsv, evalAccuracy);
+  if (state.iteration === 0 && job.train.evalEvery > 0) await periodicEval(parts, evalLog, evalAccuracy);
   try {
     while (state.iteration < job.train.iterations) {
       if (ctx.signal?.aborted) break;
       const row = await runIteration(parts);
       state.iteration++;
-      metricsCsv.append(row);
+      metricsLog.write(namedMetrics(row));
       ctx.logger.info(compactLog(row), 'iteration');
       progress.tick(1, row.rollout_tokens, `reward ${row.reward_mean.toFixed(3)}`);
       const { train: t } = job;
       if (t.evalEvery > 0 && (state.iteration % t.evalEvery === 0 || state.iteration === t.iterations)) {
-        await periodicEval(parts, evalCsv, evalAccuracy);
+        await periodicEval(parts, evalLog, evalAccuracy);
       }
       if (t.checkpointEvery > 0 && state.iteration % t.checkpointEvery === 0 && state.iteration < t.iterations) checkpoint();
     }
   } finally {
     progress.finish();
+    metricsLog.close();
+    evalLog.close();
     // At the end, on Ctrl-C and on errors alike: the run can always be resumed from here.
     if (state.iteration > 0 || options.resume) checkpoint();
     await parts.model.dispose();
@@ -360,7 +359,7 @@ function promptOptions(parts: TrainerParts) {
 }
 
 /** Held-out evaluation with the training policy; samples to eval/iter-XXXXXX/samples.jsonl, one row to eval.csv. */
-async function periodicEval(parts: TrainerParts, csv: CsvLog<Record<string, string | number>>, history: TrainSummary['evalAccuracy']): Promise<void> {
+async function periodicEval(parts: TrainerParts, csv: MetricSink, history: TrainSummary['evalAccuracy']): Promise<void> {
   const { job, state } = parts;
   const started = performance.now();
   const result = await evaluatePolicy({
@@ -384,7 +383,7 @@ async function periodicEval(parts: TrainerParts, csv: CsvLog<Record<string, stri
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'samples.jsonl'), result.samples.map((s) => JSON.stringify(s)).join('\n') + '\n');
   const s = result.summary;
-  csv.append({
+  csv.write({
     iteration: state.iteration,
     problems: s.problems,
     k: s.k,

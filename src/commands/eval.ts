@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { loadJobFile, validateJob, type JobConfig } from '../config/index.js';
-import { runEvaluation } from '../api/evaluate.js';
+import { join } from 'node:path';
+import { runEvaluation, type EvalResult } from '../api/evaluate.js';
 import { BaseCommand, outFlag, setFlag } from '../cli/base.js';
 import { withInterrupt } from '../cli/interrupt.js';
 
@@ -31,7 +32,7 @@ export default class Eval extends BaseCommand {
     out: outFlag,
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<EvalCommandResult> {
     const { args, flags } = await this.parse(Eval);
     const overrides = [...flagOverrides(flags), ...flags.set];
     let config: JobConfig;
@@ -42,11 +43,15 @@ export default class Eval extends BaseCommand {
       config = validateJob({ eval: { tasks } }, { source: 'flags', baseDir: process.cwd(), overrides });
     }
     const { logger, runDir } = this.startRun('eval', config, flags, flags.out);
+    this.logToStderr(`run folder: ${runDir}`);
     const result = await withInterrupt((signal) => runEvaluation(config, { logger, runDir, signal }));
     this.log(result.table);
-    this.log(`run directory: ${result.runDir}`);
+    this.log(`files: ${result.runDir} (summary.csv, samples.jsonl, report.md)`);
+    return { runDir: result.runDir, files: ['summary.csv', 'samples.jsonl', 'report.md'].map((f) => join(result.runDir, f)), results: result.results };
   }
 }
+
+export type EvalCommandResult = Omit<EvalResult, 'table'> & { files: string[] };
 
 /** Flags become `--set` overrides, so they are validated by the same schema as job files. */
 function flagOverrides(flags: Record<string, unknown>): string[] {

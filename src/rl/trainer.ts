@@ -82,8 +82,7 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
   const metricsLog = openMetricSinks(job.run.metrics, { dir: ctx.runDir, name: 'metrics', columns: METRIC_FILE_COLUMNS, step: 'iteration', resumeAfter });
   const evalLog = openMetricSinks(job.run.metrics, { dir: ctx.runDir, name: 'eval', columns: EVAL_COLUMNS, step: 'iteration', resumeAfter });
   const evalAccuracy: TrainSummary['evalAccuracy'] = [];
-  const progress = new Progress({ label: 'train', total: job.train.iterations, rateUnit: 'tok' });
-  progress.tick(state.iteration);
+  const progress = new Progress({ label: 'train', total: job.train.iterations, rateUnit: 'tok', initial: state.iteration });
   let lastCheckpoint = '';
   const checkpoint = () => {
     lastCheckpoint = writeTrainingCheckpoint(ctx.runDir, {
@@ -104,6 +103,7 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
       state.iteration++;
       metricsLog.write(namedMetrics(row));
       ctx.logger.info(compactLog(row), 'iteration');
+      ctx.logger.debug(namedMetrics(row), 'iteration details');
       progress.tick(1, row.rollout_tokens, `reward ${row.reward_mean.toFixed(3)}`);
       const { train: t } = job;
       if (t.evalEvery > 0 && (state.iteration % t.evalEvery === 0 || state.iteration === t.iterations)) {
@@ -405,8 +405,6 @@ function compactLog(row: IterationMetrics): Record<string, unknown> {
     reward: Number(row.reward_mean.toFixed(4)),
     accuracy: Number(row.accuracy.toFixed(4)),
     temperature: Number(row.temperature_mean.toFixed(3)),
-    tokenChecksum: row.token_checksum,
-    headChecksum: row.head_checksum,
     rolloutTokS: Math.round(row.rollout_tokens_per_s),
   };
 }

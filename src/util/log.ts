@@ -4,9 +4,11 @@
  * history is on disk whatever the terminal showed.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { Writable } from 'node:stream';
 import { resolve } from 'node:path';
 import pino, { type Logger, type Level } from 'pino';
 import pretty from 'pino-pretty';
+import { writeAboveProgress } from './progress.js';
 
 export type { Logger } from 'pino';
 
@@ -32,7 +34,14 @@ export function createRunLogger(options: RunLoggerOptions = {}): RunLogger {
   const level = options.level ?? 'info';
   const out = options.destination ?? process.stderr;
   const isTty = Boolean((out as { isTTY?: boolean }).isTTY);
-  const console = !(options.json ?? !isTty) ? pretty({ destination: out, colorize: true, sync: true, ignore: 'pid,hostname' }) : out;
+  // Records go above the progress line, never onto it.
+  const above = new Writable({
+    write(chunk: Uint8Array, _encoding, done) {
+      writeAboveProgress(out, chunk);
+      done();
+    },
+  });
+  const console = !(options.json ?? !isTty) ? pretty({ destination: above, colorize: true, sync: true, singleLine: true, ignore: 'pid,hostname' }) : above;
   const streams: pino.StreamEntry[] = [{ level, stream: console }];
   let file: WriteStream | undefined;
   if (options.runDir) {

@@ -27,6 +27,7 @@ export default class Eval extends BaseCommand {
     'max-new-tokens': Flags.integer({ min: 1, summary: 'Generation length cap.' }),
     seed: Flags.integer({ min: 0, summary: 'Sampling seed.' }),
     greedy: Flags.boolean({ summary: 'Also report greedy accuracy.' }),
+    force: Flags.boolean({ summary: 'Evaluate even a model that cannot encode the prompts, or an untrained learned head.' }),
     'data-dir': Flags.string({ summary: 'Dataset folder (default: INTROSPECT_DATA_DIR, else the user cache).' }),
     set: setFlag,
     out: outFlag,
@@ -64,6 +65,7 @@ function flagOverrides(flags: Record<string, unknown>): string[] {
     ['max-new-tokens', 'rollout.maxNewTokens'],
     ['seed', 'run.seed'],
     ['greedy', 'eval.greedy'],
+    ['force', 'eval.force'],
     ['data-dir', 'task.dataDir'],
   ];
   return map.filter(([flag]) => flags[flag] !== undefined).map(([flag, key]) => `${key}=${JSON.stringify(flags[flag])}`);

@@ -208,6 +208,13 @@ export const evalSchema = z
     limit: z.number().int().min(0).default(0).describe('Evaluate only the first N problems; 0 = all.'),
     greedy: z.boolean().default(false).describe('Also report greedy accuracy.'),
     split: z.enum(['train', 'test']).default('test').describe('Split to evaluate on.'),
+    force: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Evaluate even when the numbers would mean nothing: a model whose tokenizer cannot encode the prompts ' +
+          '(most characters unknown), or policy learned with an untrained head (no head.path).',
+      ),
   })
   .describe('Benchmark evaluation (`introspect eval`).');
 

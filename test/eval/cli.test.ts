@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { packageRoot } from '../../src/config/index.js';
 import { writeTinyCharModel } from './tiny-char-model.js';
+import { datasetsDir } from '../helpers/paths.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'introspect-eval-cli-'));
 const modelDir = writeTinyCharModel();
@@ -53,6 +54,19 @@ test('introspect eval --json prints the result object on stdout and nothing else
   assert.notEqual(failed.status, 0);
   assert.match((JSON.parse(failed.stdout) as { error: { message: string } }).error.message, /gsm9k/);
   assert.doesNotMatch(failed.stderr, /Error:/);
+});
+
+test('introspect eval refuses a model that cannot read the benchmark, and an untrained learned head, with one line each', () => {
+  // The embedded model's character tokenizer knows synthetic-arith's alphabet, not GSM8K's ($, %, capitals).
+  const gsm = cli('eval', 'gsm8k', '--model', resolve(packageRoot, 'models', 'arith-tiny'), '--policy', 'fixed:0.7', '--limit', '4', '--data-dir', datasetsDir, '--out', join(temp, 'refuse-gsm'));
+  assert.notEqual(gsm.status, 0);
+  assert.match(gsm.stderr, /^Error: model .* cannot read gsm8k: \d+% of its prompts have characters the tokenizer does not know \(.*\$.*\); pass --model .* or --force/m);
+  assert.equal(gsm.stderr.split('\n').filter((l) => l.startsWith('Error')).length, 1, gsm.stderr);
+  const forced = cli('eval', 'gsm8k', '--model', resolve(packageRoot, 'models', 'arith-tiny'), '--policy', 'fixed:0.7', '--limit', '2', '--k', '1', '--max-new-tokens', '4', '--data-dir', datasetsDir, '--out', join(temp, 'forced-gsm'), '--force');
+  assert.equal(forced.status, 0, forced.stderr);
+  const head = cli('eval', 'synthetic-arith', '--model', modelDir, '--policy', 'learned', '--limit', '2', '--out', join(temp, 'refuse-head'));
+  assert.notEqual(head.status, 0);
+  assert.match(head.stderr, /^Error: policy learned needs a trained head: pass --head .*\/head \(or --force/m);
 });
 
 test('introspect eval with an unknown task: one line naming it, non-zero', () => {

@@ -6,7 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { openTrainSession } from '../../src/rl/token-update.js';
-import { streamFor } from '../../src/rollout/rng.js';
+import { streamFor } from '../../src/util/rng.js';
 import { benchModel, median, parseArgs, report, runTorchReference } from './common.js';
 
 const args = parseArgs({ batch: 8, seqLen: 128, threads: 2, repeats: 3, hidden: 256, layers: 4, heads: 8, kvHeads: 4, intermediate: 768, vocab: 512 });

@@ -23,7 +23,8 @@ import {
 import { temperatureRange } from '../report/color-scale.js';
 import { type TokenSolution, renderTokensHtml, renderTokensSvg } from '../report/token-render.js';
 import { UserError } from '../util/errors.js';
-import type { RunContext } from './context.js';
+import type { RunContext } from '../util/run-context.js';
+import { iterationOf, runFiles } from '../util/run-layout.js';
 
 /**
  * The samples file of a run directory:
@@ -35,16 +36,16 @@ import type { RunContext } from './context.js';
 export function findSamplesFile(runDir: string): string {
   const dir = resolve(runDir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`run directory not found: ${dir}`);
-  const evalRun = join(dir, 'samples.jsonl');
+  const evalRun = runFiles.samples(dir);
   if (existsSync(evalRun)) return evalRun;
-  const evalDir = join(dir, 'eval');
+  const evalDir = runFiles.evalDir(dir);
   const iterations = existsSync(evalDir)
     ? readdirSync(evalDir)
-        .map((name) => ({ name, iteration: /^iter-(\d+)$/.exec(name)?.[1] }))
-        .filter((e) => e.iteration !== undefined && existsSync(join(evalDir, e.name, 'samples.jsonl')))
-        .sort((a, b) => Number(b.iteration) - Number(a.iteration))
+        .map((name) => ({ file: runFiles.samples(join(evalDir, name)), iteration: iterationOf(name) }))
+        .filter((e) => e.iteration !== undefined && existsSync(e.file))
+        .sort((a, b) => b.iteration! - a.iteration!)
     : [];
-  if (iterations.length > 0) return join(evalDir, iterations[0].name, 'samples.jsonl');
+  if (iterations.length > 0) return iterations[0]!.file;
   throw new UserError(`no samples in ${dir}: expected samples.jsonl (an eval run) or eval/iter-*/samples.jsonl (a training run's evaluations)`);
 }
 

@@ -1,6 +1,6 @@
 import type { JobConfig } from '../config/index.js';
-import { compareBaselines as compare, type CompareResult } from '../eval/compare.js';
-import type { RunContext } from './context.js';
+import { compareBaselines as compare, type CompareResult } from './compare-baselines.js';
+import type { RunContext } from '../util/run-context.js';
 
 export type { CompareResult };
 

@@ -1,19 +1,19 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
 import { modelDirOf, type JobConfig } from '../config/index.js';
-import { evaluatePolicy, policyLabel } from '../eval/evaluate.js';
+import { evaluatePolicy } from '../eval/evaluate.js';
 import { loadJobProblems } from '../eval/problems.js';
+import { evaluationSettings } from '../eval/settings.js';
 import { metricsTable, openSummaryCsv, summaryRow, writeReport, type TaskResult } from '../eval/report.js';
 import { resolveModelDir } from '../model/hub.js';
-import { createPolicy, parsePolicySpec, type TemperaturePolicy } from '../policy/index.js';
-import type { TemperatureHead } from '../policy/head/index.js';
-import { openPolicyModel, openTemperatureHead } from '../rollout/runtime.js';
-import { checkSamplingOptions } from '../rollout/sampling.js';
+import { createPolicy, policyKindOf, policyLabel, type TemperaturePolicy } from '../policy/index.js';
+import { openTemperatureHead, type TemperatureHead } from '../policy/head/index.js';
+import { openPolicyModel } from '../rollout/runtime.js';
 import { getTask, tasks } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
 import type { ModelTokenizer } from '../model/tokenizer.js';
-import type { RunContext } from './context.js';
+import type { RunContext } from '../util/run-context.js';
+import { runFiles } from '../util/run-layout.js';
 
 export interface EvalResult {
   runDir: string;
@@ -57,18 +57,18 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
   const unknown = job.eval.tasks.filter((name) => !tasks.has(name));
   if (unknown.length > 0) throw new UserError(`eval.tasks: unknown task "${unknown[0]}"; valid: ${tasks.names().join(', ')}`);
   const evalTasks = job.eval.tasks.map((name) => getTask(name));
-  checkSamplingOptions({ topK: job.rollout.topK, topP: job.rollout.topP });
+  const settings = evaluationSettings(job);
   const label = policyLabel(job.policy);
   const modelDir = await resolveModelDir(modelDirOf(job));
   logger.info({ model: modelDir, policy: label, tasks: job.eval.tasks }, 'opening model');
   const model = await openPolicyModel({ modelDir, executionProvider: job.model.executionProvider, threads: job.model.threads });
   let head: TemperatureHead | undefined;
-  const samplesFile = createWriteStream(join(runDir, 'samples.jsonl'));
+  const samplesFile = createWriteStream(runFiles.samples(runDir));
   let greedyFile: WriteStream | undefined;
   const results: TaskResult[] = [];
   try {
     let policy: TemperaturePolicy;
-    if (parsePolicySpec(job.policy).name === 'learned') {
+    if (policyKindOf(job.policy) === 'head') {
       head = openTemperatureHead(job, model.config.hiddenSize);
       if (job.head.path === undefined) {
         if (!job.eval.force) {
@@ -78,12 +78,12 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
         }
         ctx.logger.warn('policy learned without --head / head.path: evaluating a fresh, untrained head (centred on head.initTemperature)');
       }
-      policy = createPolicy(job.policy, { head: { kind: head.config.kind, grid: head.config.grid } });
+      policy = createPolicy(job.policy, { head: head.config }); // the head's own grid
     } else {
       policy = createPolicy(job.policy);
     }
     if (policy.needsTrainingProgress) throw new UserError(`temperature policy "${policy.spec.name}" follows the training step, so it cannot be evaluated on its own`);
-    if (job.eval.greedy) greedyFile = createWriteStream(join(runDir, 'greedy-samples.jsonl'));
+    if (job.eval.greedy) greedyFile = createWriteStream(runFiles.greedySamples(runDir));
     const csv = openSummaryCsv(runDir);
 
     for (const task of evalTasks) {
@@ -103,14 +103,9 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
         task,
         problems,
         k: job.eval.k,
-        prompt: { ...(job.task.systemPrompt !== undefined ? { systemPrompt: job.task.systemPrompt } : {}), ...(job.task.instruction !== undefined ? { instruction: job.task.instruction } : {}) },
-        maxNewTokens: job.rollout.maxNewTokens,
-        batchSize: job.rollout.batchSize,
-        sampling: { topK: job.rollout.topK, topP: job.rollout.topP },
-        stopStrings: job.rollout.stop,
+        ...settings,
         seed: job.run.seed,
         greedy: job.eval.greedy,
-        verify: { formatPenalty: job.task.formatPenalty },
         keepSamples: false,
         ...(signal ? { signal } : {}),
         onSamples: (records, greedy) => {

@@ -1,6 +1,6 @@
 import type { JobConfig } from '../config/index.js';
 import { pretrain, type PretrainSummary } from '../rl/pretrain.js';
-import type { RunContext } from './context.js';
+import type { RunContext } from '../util/run-context.js';
 
 export type { PretrainSummary };
 

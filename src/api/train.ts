@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobConfig } from '../config/index.js';
 import { train, type TrainOptions, type TrainSummary } from '../rl/trainer.js';
-import type { RunContext } from './context.js';
+import type { RunContext } from '../util/run-context.js';
 
 export type { TrainOptions, TrainSummary };
 

@@ -11,7 +11,7 @@ import { Command, Flags } from '@oclif/core';
 import { UserError } from '../util/errors.js';
 import { createRunLogger, type RunLogger } from '../util/log.js';
 import { createRunDir, writeResolvedConfig, type JobConfig } from '../config/index.js';
-import type { RunContext } from '../api/context.js';
+import type { RunContext } from '../util/run-context.js';
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof logLevels)[number];

@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { runFiles } from '../util/run-layout.js';
 import type { JobConfig } from './schema.js';
 
 /** `runs/<command>-<timestamp>`: every result goes under a run directory, never into the source tree. */
@@ -18,7 +19,7 @@ export function createRunDir(command: string, out?: string): string {
 
 /** Writes the resolved job (defaults filled, paths absolute) beside the run's outputs, atomically. */
 export function writeResolvedConfig(runDir: string, config: JobConfig): string {
-  const path = resolve(runDir, 'config.yaml');
+  const path = runFiles.config(resolve(runDir));
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, `# resolved job: every default filled in, every path absolute\n${stringify(config)}`);
   renameSync(tmp, path);

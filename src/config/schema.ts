@@ -8,6 +8,7 @@
  * Cross-field checks live in {@link checkJob}, in one place.
  */
 import { z } from 'zod';
+import { UserError } from '../util/errors.js';
 
 const positiveInt = () => z.number().int().min(1);
 const probability = () => z.number().min(0).max(1);
@@ -125,10 +126,9 @@ export const headSchema = z
     path: z.string().optional().describe('A trained head (temperature_head.json + .safetensors folder) to start from; default: a fresh head.'),
     kind: z.enum(['grid', 'lognormal']).default('grid').describe('Discrete temperature grid (categorical) or a continuous log-normal.'),
     grid: z
-      .array(z.number().positive())
-      .min(2)
+      .array(z.number())
       .default([0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6])
-      .describe('Temperatures the grid head chooses from.'),
+      .describe('Temperatures the grid head chooses from: at least 2, finite, > 0, strictly increasing, with initTemperature inside. A trained head (path) brings its own.'),
     hiddenSize: positiveInt().default(64).describe('Width of the head\'s hidden layer.'),
     initTemperature: z.number().positive().default(1.0).describe('Temperature the untrained head is centred on.'),
     initSpread: z.number().positive().default(0.3).describe('Spread of the untrained head around initTemperature (std in temperature units); wider explores more.'),
@@ -299,9 +299,58 @@ export function checkJob(job: JobConfig): JobIssue[] {
   if (job.pretrain.hiddenSize % job.pretrain.heads !== 0) {
     issues.push({ path: ['pretrain', 'hiddenSize'], message: 'must be a multiple of heads' });
   }
-  const [lo, hi] = [Math.min(...job.head.grid), Math.max(...job.head.grid)];
-  if (job.head.kind === 'grid' && (job.head.initTemperature < lo || job.head.initTemperature > hi)) {
-    issues.push({ path: ['head', 'initTemperature'], message: `must lie within the grid [${lo}, ${hi}]` });
-  }
+  const head = headGridProblem(job.head);
+  if (head !== undefined) issues.push({ path: ['head', head.field], message: head.message });
   return issues;
+}
+
+/**
+ * The cross-field checks of what training needs, beside {@link checkJob}: only training reads
+ * `train.schedule` (an `eval` job with `policy: fixed:0.6` keeps the default schedule), so the
+ * trainer and `compare baselines` run these before they start.
+ */
+export function checkTrainJob(job: Pick<JobConfig, 'policy' | 'train'>): JobIssue[] {
+  return scheduleIssues(job.policy, job.train.schedule.name, ['train', 'schedule', 'name']);
+}
+
+/** Throws a one-line UserError for the first {@link checkTrainJob} issue. */
+export function assertTrainJob(job: Pick<JobConfig, 'policy' | 'train'>): void {
+  const issue = checkTrainJob(job)[0];
+  if (issue !== undefined) throw new UserError(`${issue.path.join('.')}: ${issue.message}`);
+}
+
+/**
+ * The one check of a head's temperature grid, for the `head` section here and for every head
+ * created or loaded (policy/head/config.ts): a `grid` head needs at least 2 finite temperatures > 0
+ * in strictly increasing order, and its initial temperature inside them. `lognormal` ignores the grid.
+ */
+export function headGridProblem(head: { kind: string; grid: readonly number[]; initTemperature: number }): { field: 'grid' | 'initTemperature'; message: string } | undefined {
+  if (head.kind !== 'grid') return undefined;
+  const g = head.grid;
+  if (g.length < 2) return { field: 'grid', message: `needs at least 2 temperatures, got ${g.length}` };
+  if (!g.every((t, i) => t > 0 && t < Infinity && (i === 0 || t > (g[i - 1] as number)))) {
+    return { field: 'grid', message: `must be finite temperatures > 0 in strictly increasing order, got [${g.join(', ')}]` };
+  }
+  const [lo, hi] = [g[0] as number, g[g.length - 1] as number];
+  if (!(head.initTemperature >= lo && head.initTemperature <= hi)) {
+    return { field: 'initTemperature', message: `(${head.initTemperature}) must lie within the grid [${lo}, ${hi}]` };
+  }
+  return undefined;
+}
+
+/**
+ * The temperature policy that has a head to update. `learned` is the only policy of kind `head`
+ * (test/policy/registry.test.ts keeps that true); config sits below policy/, so it names it here.
+ */
+export const HEAD_POLICY_NAME = 'learned';
+
+/** The name of a policy spec: `fixed` of `fixed:0.6`, `edt` of `{name: edt, N: 0.8}`. */
+export function policyNameOf(spec: PolicySpec): string {
+  return typeof spec === 'string' ? (spec.split(':')[0] ?? '').trim() : spec.name;
+}
+
+/** Every schedule but token-only updates the temperature head, so it needs a policy that has one. */
+function scheduleIssues(policy: PolicySpec, schedule: JobConfig['train']['schedule']['name'], path: (string | number)[]): JobIssue[] {
+  if (schedule === 'token-only' || policyNameOf(policy) === HEAD_POLICY_NAME) return [];
+  return [{ path, message: `${schedule} updates the temperature head, but policy "${policyNameOf(policy)}" has none; use token-only or policy: ${HEAD_POLICY_NAME}` }];
 }

@@ -64,14 +64,6 @@ export interface EvaluatePolicyResult {
   completed: boolean;
 }
 
-/** A policy spec as written in records and reports: `fixed:0.6`, `edt`, and `{name: edt, N: 0.8}` as `edt:N=0.8`. */
-export function policyLabel(spec: string | { readonly name: string; readonly [param: string]: unknown }): string {
-  if (typeof spec === 'string') return spec;
-  const { name, ...params } = spec;
-  const pairs = Object.entries(params).map(([k, v]) => `${k}=${String(v)}`);
-  return pairs.length === 0 ? name : `${name}:${pairs.join(',')}`;
-}
-
 /** Evaluates a policy on problems (see {@link EvaluatePolicyOptions}). */
 export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<EvaluatePolicyResult> {
   if (!Number.isInteger(options.k) || options.k < 1) throw new RangeError(`k must be a positive integer, got ${options.k}`);

@@ -3,9 +3,9 @@
  * model, policy and settings, and one table with tasks as columns and metrics as rows).
  */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CsvLog } from '../util/csv-log.js';
 import type { EvalSummary } from './summary.js';
+import { runFiles } from '../util/run-layout.js';
 
 /** One task's result, as a row of summary.csv and a column of the report's table. */
 export interface TaskResult {
@@ -57,7 +57,7 @@ export function summaryRow(r: TaskResult): SummaryRow {
 
 /** summary.csv in the run directory, appended one task at a time (a stopped run keeps its finished tasks). */
 export function openSummaryCsv(runDir: string): CsvLog<SummaryRow> {
-  return new CsvLog<SummaryRow>(join(runDir, 'summary.csv'), SUMMARY_COLUMNS);
+  return new CsvLog<SummaryRow>(runFiles.summary(runDir), SUMMARY_COLUMNS);
 }
 
 const percent = (x: number | null): string => (x === null ? '—' : Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
@@ -119,7 +119,7 @@ export function reportMarkdown(header: ReportHeader, results: readonly TaskResul
 }
 
 export function writeReport(runDir: string, header: ReportHeader, results: readonly TaskResult[]): string {
-  const path = join(runDir, 'report.md');
+  const path = runFiles.report(runDir);
   writeFileSync(path, reportMarkdown(header, results));
   return path;
 }

@@ -10,11 +10,11 @@ import { architectures } from './arch/index.js';
 import { modelConfigToJson, readModelConfig, type GenerationConfig, type ModelConfig } from './config.js';
 import type { SaveDtype } from './dtypes.js';
 import { expectedParameters, type ParamSpec } from './parameters.js';
-import type { FloatTensor } from './safetensors.js';
+import type { ParamMap } from './types.js';
 import { WeightFiles, writeWeightFiles } from './weights.js';
 
-/** Parameters by checkpoint name, float32, in the layout transformers stores them. */
-export type ParamMap = Map<string, FloatTensor>;
+/** Parameters by checkpoint name, float32, in the layout transformers stores them (defined in types.ts). */
+export type { ParamMap } from './types.js';
 
 export interface Checkpoint {
   /** absolute path of the model folder */

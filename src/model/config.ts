@@ -10,63 +10,9 @@ import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { architectures } from './arch/index.js';
 import { ConfigFields } from './config-fields.js';
+import type { GenerationConfig, ModelConfig } from './types.js';
 
-export type ArchName = 'qwen2' | 'qwen3' | 'llama' | 'gpt2';
-
-/** `silu` = x·sigmoid(x); `gelu_tanh` = GPT-2's `gelu_new` tanh approximation; `gelu` = the exact erf form. */
-export type Activation = 'silu' | 'gelu_tanh' | 'gelu';
-
-export interface ModelConfig {
-  arch: ArchName;
-  vocabSize: number;
-  hiddenSize: number;
-  numLayers: number;
-  numHeads: number;
-  /** key/value heads; fewer than `numHeads` is grouped-query attention (1 = multi-query) */
-  numKvHeads: number;
-  /** per-head width; not always hiddenSize / numHeads (Qwen3 decouples them) */
-  headDim: number;
-  /** width of the MLP's inner layer */
-  intermediateSize: number;
-  /** `rms`: x / rms(x) · w (Llama family); `layer`: (x - mean) / std · w + b (GPT-2) */
-  norm: 'rms' | 'layer';
-  /** epsilon inside the norm's square root (`rms_norm_eps` or `layer_norm_epsilon`) */
-  normEps: number;
-  /** rotary embedding base θ; null where positions are learned embeddings (GPT-2) */
-  ropeTheta: number | null;
-  /** longest sequence the position scheme was configured for (GPT-2: rows of `wpe`) */
-  maxPositionEmbeddings: number;
-  /** the output projection reuses the token embedding matrix (no separate `lm_head.weight`) */
-  tieWordEmbeddings: boolean;
-  /** q/k/v projections have biases (always for Qwen2 and GPT-2) */
-  attentionBias: boolean;
-  /** the attention output projection has a bias */
-  attentionOutputBias: boolean;
-  /** MLP projections have biases */
-  mlpBias: boolean;
-  /** per-head RMS norms on queries and keys before rotary embedding (Qwen3) */
-  qkNorm: boolean;
-  /** `down(act(gate(x)) · up(x))` (SwiGLU) when true; `proj(act(fc(x)))` when false */
-  gatedMlp: boolean;
-  activation: Activation;
-  bosTokenId: number | null;
-  /** generation stops at any of these; from generation_config.json when it names any */
-  eosTokenIds: number[];
-  padTokenId: number | null;
-  /** config.json as read, kept so a saved checkpoint carries every field transformers needs */
-  raw: Record<string, unknown>;
-}
-
-/** The token ids of `generation_config.json`, plus the file as read. */
-export interface GenerationConfig {
-  bosTokenId: number | null;
-  eosTokenIds: number[];
-  padTokenId: number | null;
-  raw: Record<string, unknown>;
-}
-
-/** The fields an architecture reads from config.json (token ids and the raw file are shared). */
-export type ArchFields = Omit<ModelConfig, 'arch' | 'bosTokenId' | 'eosTokenIds' | 'padTokenId' | 'raw'>;
+export type { Activation, ArchFields, ArchName, GenerationConfig, ModelConfig } from './types.js';
 
 /** A token id field that may be absent, null, one id or a list of ids. */
 function tokenIds(f: ConfigFields, key: string): number[] {

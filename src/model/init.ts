@@ -4,7 +4,7 @@
  * embeddings, ones for norm gains, zeros for biases), so `introspect pretrain` saves an ordinary
  * model folder.
  */
-import { streamFor } from '../rollout/rng.js';
+import { streamFor } from '../util/rng.js';
 import type { ParamMap } from './checkpoint.js';
 import { parseModelConfig, type ArchName, type ModelConfig } from './config.js';
 import { expectedParameters } from './parameters.js';

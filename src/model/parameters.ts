@@ -5,13 +5,9 @@
  * order of the fixtures' `reference.json`. The lists themselves live with each architecture (arch/).
  */
 import { architectures } from './arch/index.js';
-import type { ModelConfig } from './config.js';
+import type { ModelConfig, ParamSpec } from './types.js';
 
-export interface ParamSpec {
-  /** the tensor name in the checkpoint, e.g. `model.layers.0.self_attn.q_proj.weight` */
-  name: string;
-  dims: number[];
-}
+export type { ParamSpec } from './types.js';
 
 export function expectedParameters(config: ModelConfig): ParamSpec[] {
   return architectures.get(config.arch).parameters(config);

@@ -2,7 +2,7 @@
  * The learned head's discrete temperature action: the head outputs K logits per token, one per
  * temperature on a fixed grid; the action is a grid index drawn from softmax(temperature logits).
  */
-import type { Rng } from '../rollout/rng.js';
+import type { Rng } from '../util/rng.js';
 import { TokenSampler } from '../rollout/sampling.js';
 
 /** A sampled grid action. */

@@ -14,7 +14,7 @@ export type {
   TemperaturePolicy,
   TemperatureHeadSession,
 } from './types.js';
-export { parsePolicySpec, createPolicy, policySpecObject, type PolicySpec } from './spec.js';
+export { parsePolicySpec, createPolicy, policyKindOf, policySpecObject, policyLabel, type PolicySpec } from './spec.js';
 export { temperaturePolicies, describePolicy, describePolicies, describePolicyParams } from './registry.js';
 export { sampleGridAction, type GridAction } from './grid-action.js';
 export { sampleLogNormal, logNormalLogDensity, type LogNormalAction } from './log-normal.js';

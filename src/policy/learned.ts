@@ -1,9 +1,10 @@
 /**
  * `learned`: the temperature head of the Introspective LLM (arXiv 2602.13035). It reads the final
  * hidden state and picks each token's temperature. The head's action space (a grid of temperatures
- * or a log-normal) is part of the head itself (the run config's `head` section, src/policy/head/), so
- * it reaches this policy through {@link PolicyContext.head} rather than as spec parameters: one source
- * for the head's graph, its training and its sampling. This entry turns one row of the head's output
+ * or a log-normal) is part of the head itself (its own temperature_head.json, src/policy/head/), so
+ * it reaches this policy through {@link PolicyContext.head}, the opened head's config, rather than as
+ * spec parameters: one source for the head's graph, its training and its sampling. The head's config
+ * validated the grid (config/schema.ts, headGridProblem). This entry turns one row of the head's output
  * into a temperature action (see types.ts for the engine's side of the contract).
  */
 import { UserError } from '../util/errors.js';
@@ -43,9 +44,6 @@ export const learnedPolicy = definePolicy({
           return { distribution: 'lognormal', ...sampleLogNormal(headRow[0], headRow[1], rng, { greedy }) };
         },
       };
-    }
-    if (head.grid.length === 0 || !head.grid.every((t) => t > 0 && t < Infinity)) {
-      throw new UserError(`temperature head grid must be finite temperatures > 0, got [${head.grid.join(', ')}]`);
     }
     const grid = Float64Array.from(head.grid);
     return {

@@ -11,7 +11,7 @@
  * density of T or of log T; but old and new log-probs must use the same variable, so the head's
  * training graph must also use the density of T (or both drop -log T).
  */
-import type { Rng } from '../rollout/rng.js';
+import type { Rng } from '../util/rng.js';
 
 /** A sampled continuous temperature. */
 export interface LogNormalAction {

@@ -8,13 +8,25 @@
  * - `{ name: edt, T0: 1, N: 0.8 }`: a YAML mapping; values must have the declared types.
  * Unknown names and parameters and out-of-range values are {@link UserError}s that list what is valid.
  */
+import type { PolicySpec } from '../config/schema.js';
 import { UserError } from '../util/errors.js';
 import { coerceParam, type ParamValue } from './params.js';
 import { temperaturePolicies } from './registry.js';
-import type { PolicyContext, ResolvedPolicySpec, TemperaturePolicy } from './types.js';
+import type { PolicyContext, PolicyKind, ResolvedPolicySpec, TemperaturePolicy } from './types.js';
 
-/** A policy spec as written in YAML or on the command line. */
-export type PolicySpec = string | { readonly name: string; readonly [param: string]: unknown };
+/** A policy spec as written in YAML or on the command line (the job schema's type). */
+export type { PolicySpec };
+
+/**
+ * The one label of a policy spec, in records, reports, logs and tables: the spec in its text form,
+ * which parses back to the same policy: `fixed:0.6`, `edt`, and `{name: edt, N: 0.8}` as `edt:N=0.8`.
+ */
+export function policyLabel(spec: PolicySpec): string {
+  if (typeof spec === 'string') return spec;
+  const { name, ...params } = spec;
+  const pairs = Object.entries(params).map(([k, v]) => `${k}=${String(v)}`);
+  return pairs.length === 0 ? name : `${name}:${pairs.join(',')}`;
+}
 
 /** Parses and validates a spec; returns its name and every parameter, defaults filled in. */
 export function parsePolicySpec(spec: PolicySpec): ResolvedPolicySpec {
@@ -49,6 +61,11 @@ export function parsePolicySpec(spec: PolicySpec): ResolvedPolicySpec {
 export function createPolicy(spec: PolicySpec, context: PolicyContext = {}): TemperaturePolicy {
   const resolved = parsePolicySpec(spec);
   return temperaturePolicies.get(resolved.name).create(resolved.params, context);
+}
+
+/** The kind of policy a spec names: `head` (it needs a temperature head) or `per-token`. */
+export function policyKindOf(spec: PolicySpec): PolicyKind {
+  return temperaturePolicies.get(parsePolicySpec(spec).name).kind;
 }
 
 /** The YAML mapping form of a resolved spec (for the resolved config written beside a run); parses back to itself. */

@@ -10,7 +10,7 @@
  *   temperatures, or [N, 2] = (mu, logStd) of a log-normal), and calls {@link HeadPolicy.act} on each
  *   row with that sequence's rng. It records the returned action and its log-prob for the trainer.
  */
-import type { Rng } from '../rollout/rng.js';
+import type { Rng } from '../util/rng.js';
 import type { ParamValues } from './params.js';
 
 /** Everything a per-token policy may look at for one sequence at one decoding step. */
@@ -68,7 +68,7 @@ export interface HeadActionSpace {
 
 /** What the run provides to policies beyond their spec. */
 export interface PolicyContext {
-  /** the temperature head's action space; required by `learned` */
+  /** the opened temperature head's config (its action space); required by `learned` */
   readonly head?: HeadActionSpace;
 }
 

@@ -1,5 +1,5 @@
 /** Statistics the plots show beside the raw points: binned means with spread, correlations, point samples. */
-import { binnedMeans, mean, pearson, spearman, type Bin } from '../eval/metrics.js';
+import { binnedMeans, mean, pearson, spearman, type Bin } from '../util/stats.js';
 
 /** One bin of {@link binnedStats}: the bin of {@link binnedMeans} plus the sample std of y inside it. */
 export interface BinStats extends Bin {

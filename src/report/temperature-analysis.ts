@@ -3,7 +3,7 @@
  * (the paper's headline observation for the learned head: high temperature where the model is uncertain),
  * how it moves along the answer, and which samples to show token by token. Pure functions over records.
  */
-import { mean, std } from '../eval/metrics.js';
+import { mean, std } from '../util/stats.js';
 import type { SampleRecord } from '../eval/samples.js';
 import { formatTick } from './scale.js';
 import { type BinStats, type Correlation, binnedStats, correlate, formatCorrelation } from './stats.js';

@@ -22,6 +22,7 @@ import { SafetensorsFile, writeSafetensors } from '../model/safetensors.js';
 import type { TemperatureHead } from '../policy/head/head.js';
 import { UserError } from '../util/errors.js';
 import type { AdamW, OptimizerState } from './optimizer.js';
+import { checkpointFiles, iterationName, runFiles } from '../util/run-layout.js';
 
 export const TRAINER_STATE_VERSION = 1;
 
@@ -42,46 +43,46 @@ export interface CheckpointContents {
   temperatureOptimizer?: AdamW;
 }
 
-export const checkpointName = (iteration: number): string => `iter-${String(iteration).padStart(6, '0')}`;
+export const checkpointName = iterationName;
 
 /** Writes a checkpoint atomically and points `latest` at it; returns its folder. */
 export function writeTrainingCheckpoint(runDir: string, c: CheckpointContents): string {
-  const root = join(runDir, 'checkpoints');
+  const root = runFiles.checkpoints(runDir);
   mkdirSync(root, { recursive: true });
   const name = checkpointName(c.state.iteration);
-  const final = join(root, name);
+  const final = runFiles.checkpoint(runDir, c.state.iteration);
   const temp = join(root, `.tmp-${name}-${process.pid}`);
   rmSync(temp, { recursive: true, force: true });
   mkdirSync(temp);
-  saveCheckpoint(join(temp, 'model'), c.model.config, c.model.params, {
+  saveCheckpoint(checkpointFiles.model(temp), c.model.config, c.model.params, {
     generation: c.model.generation ?? undefined,
     tokenizerDir: c.model.tokenizerDir,
   });
-  if (c.head) c.head.save(join(temp, 'head'));
-  if (c.tokenOptimizer) writeOptimizer(join(temp, 'optimizer.token.safetensors'), c.tokenOptimizer.exportState());
-  if (c.temperatureOptimizer) writeOptimizer(join(temp, 'optimizer.temperature.safetensors'), c.temperatureOptimizer.exportState());
-  writeFileSync(join(temp, 'trainer.json'), `${JSON.stringify(c.state, null, 2)}\n`);
+  if (c.head) c.head.save(checkpointFiles.head(temp));
+  if (c.tokenOptimizer) writeOptimizer(checkpointFiles.tokenOptimizer(temp), c.tokenOptimizer.exportState());
+  if (c.temperatureOptimizer) writeOptimizer(checkpointFiles.temperatureOptimizer(temp), c.temperatureOptimizer.exportState());
+  writeFileSync(checkpointFiles.state(temp), `${JSON.stringify(c.state, null, 2)}\n`);
   rmSync(final, { recursive: true, force: true });
   renameSync(temp, final);
   const latestTemp = join(root, `.latest-${process.pid}`);
   writeFileSync(latestTemp, `${name}\n`);
-  renameSync(latestTemp, join(root, 'latest'));
+  renameSync(latestTemp, runFiles.latestCheckpoint(runDir));
   return final;
 }
 
 /** The newest complete checkpoint of a run, or undefined when it has none. */
 export function latestCheckpoint(runDir: string): string | undefined {
-  const pointer = join(runDir, 'checkpoints', 'latest');
+  const pointer = runFiles.latestCheckpoint(runDir);
   if (!existsSync(pointer)) return undefined;
-  const dir = join(runDir, 'checkpoints', readFileSync(pointer, 'utf8').trim());
-  if (!existsSync(join(dir, 'trainer.json'))) throw new UserError(`${pointer} names ${dir}, which is not a complete checkpoint`);
+  const dir = join(runFiles.checkpoints(runDir), readFileSync(pointer, 'utf8').trim());
+  if (!existsSync(checkpointFiles.state(dir))) throw new UserError(`${pointer} names ${dir}, which is not a complete checkpoint`);
   return dir;
 }
 
 export function readTrainerState(checkpointDir: string): TrainerState {
-  const state = JSON.parse(readFileSync(join(checkpointDir, 'trainer.json'), 'utf8')) as TrainerState;
+  const state = JSON.parse(readFileSync(checkpointFiles.state(checkpointDir), 'utf8')) as TrainerState;
   if (state.version !== TRAINER_STATE_VERSION) {
-    throw new UserError(`${checkpointDir}/trainer.json: version ${state.version}, this introspect reads ${TRAINER_STATE_VERSION}`);
+    throw new UserError(`${checkpointFiles.state(checkpointDir)}: version ${state.version}, this introspect reads ${TRAINER_STATE_VERSION}`);
   }
   return state;
 }

@@ -9,8 +9,10 @@ import * as ort from 'onnxruntime-node';
 import { createSession } from '../onnx/index.js';
 import type { TemperatureHead } from '../policy/head/head.js';
 import type { Rollout } from '../rollout/types.js';
+import type { LrSchedule } from './lr-schedule.js';
 import { AdamW } from './optimizer.js';
 import { headBatch, type LossAggregation } from './batch.js';
+import type { PolicyUpdater } from './updater.js';
 
 export interface HeadUpdateOptions {
   clipLow: number;
@@ -29,7 +31,8 @@ export interface HeadStepStats {
   tokens: number;
 }
 
-export class HeadUpdater {
+export class HeadUpdater implements PolicyUpdater<HeadStepStats> {
+  readonly policy = 'temperature';
   private readonly paramFeeds: Record<string, ort.Tensor> = {};
 
   private constructor(
@@ -37,14 +40,21 @@ export class HeadUpdater {
     readonly head: TemperatureHead,
     readonly optimizer: AdamW,
     private readonly options: HeadUpdateOptions,
+    readonly lr: LrSchedule,
   ) {
     const shapes = head.paramShapes;
     for (const [name, data] of head.params) this.paramFeeds[name] = new ort.Tensor('float32', data, shapes[name]!);
   }
 
-  static async open(head: TemperatureHead, optimizer: AdamW, options: HeadUpdateOptions): Promise<HeadUpdater> {
-    return new HeadUpdater(await createSession(head.trainingGraph()), head, optimizer, options);
+  static async open(head: TemperatureHead, optimizer: AdamW, options: HeadUpdateOptions, lr: LrSchedule): Promise<HeadUpdater> {
+    return new HeadUpdater(await createSession(head.trainingGraph()), head, optimizer, options, lr);
   }
+
+  /** The head's inputs were recorded during the rollout: nothing to prepare. */
+  async prepare(): Promise<void> {}
+
+  /** The head's session reads the parameter arrays the optimiser updated in place: nothing to hand over. */
+  finish(): void {}
 
   async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number): Promise<HeadStepStats> {
     const H = this.head.config.inputSize;

@@ -4,7 +4,7 @@
  * The code names each figure as below ({@link IterationMetrics}); files and trackers (metrics.csv,
  * TensorBoard) use {@link METRIC_NAMES}, TRL's GRPOTrainer names where TRL logs the same figure.
  */
-import { mean, pearson, std } from '../eval/metrics.js';
+import { mean, pearson, std } from '../util/stats.js';
 import type { Rollout } from '../rollout/types.js';
 import type { Verdict } from '../tasks/index.js';
 import type { AdvantageResult } from './advantages.js';

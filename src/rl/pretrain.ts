@@ -9,12 +9,13 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { JobConfig } from '../config/index.js';
-import type { RunContext } from '../api/context.js';
+import type { RunContext } from '../util/run-context.js';
+import { pretrainCheckpointFiles, runFiles } from '../util/run-layout.js';
 import { loadCheckpoint, saveCheckpoint, type ParamMap } from '../model/checkpoint.js';
 import { buildCharTokenizer, buildCharTokenizerConfig, CHAR_SPECIAL_TOKENS, writeTokenizerFiles } from '../model/char-tokenizer.js';
 import type { ModelConfig } from '../model/config.js';
 import { initParameters, newModelConfig } from '../model/init.js';
-import { streamFor } from '../rollout/rng.js';
+import { streamFor } from '../util/rng.js';
 import { openPolicyModel } from '../rollout/runtime.js';
 import { createPolicy } from '../policy/index.js';
 import { evaluatePolicy } from '../eval/evaluate.js';
@@ -51,12 +52,13 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
   const task = getTask('synthetic-arith');
   const train = await loadJobProblems(job, 'synthetic-arith', 'train');
   const test = await loadJobProblems(job, 'synthetic-arith', 'test', job.train.evalProblems);
-  const stateFile = join(ctx.runDir, 'checkpoints', 'latest', 'pretrain.json');
+  const latest = runFiles.pretrainCheckpoint(ctx.runDir);
+  const stateFile = pretrainCheckpointFiles.state(latest);
   const resume = options.resume && existsSync(stateFile);
   if (options.resume && !resume) throw new UserError(`${ctx.runDir} has no pretraining checkpoint to resume from`);
 
   // Tokenizer: characters, written once into a folder every saved model copies.
-  const tokenizerDir = join(ctx.runDir, 'tokenizer');
+  const tokenizerDir = runFiles.pretrainTokenizer(ctx.runDir);
   const tokenizerJson = buildCharTokenizer(alphabetOf([...train, ...test], (q) => task.prompt(q)));
   if (!resume) writeTokenizerFiles(tokenizerDir, tokenizerJson, buildCharTokenizerConfig({ modelMaxLength: 512 }));
   const vocab = (tokenizerJson as unknown as { model: { vocab: Record<string, number> } }).model.vocab;
@@ -67,7 +69,7 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
   let config: ModelConfig;
   let params: ParamMap;
   if (resume) {
-    const saved = loadCheckpoint(join(ctx.runDir, 'checkpoints', 'latest', 'model'));
+    const saved = loadCheckpoint(pretrainCheckpointFiles.model(latest));
     config = saved.config;
     params = saved.params;
   } else {
@@ -83,12 +85,12 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
   let step = 0;
   if (resume) {
     step = (JSON.parse(readFileSync(stateFile, 'utf8')) as { step: number }).step;
-    readOptimizerInto(join(ctx.runDir, 'checkpoints', 'latest', 'optimizer.safetensors'), optimizer);
+    readOptimizerInto(pretrainCheckpointFiles.optimizer(latest), optimizer);
   }
   // Short runs (--set pretrain.steps=20) keep a schedule: warm-up never takes the whole run.
   const lr = createLrSchedule('cosine', { baseLr: p.lr, warmupSteps: Math.min(p.warmupSteps, p.steps - 1), totalSteps: p.steps, minLrRatio: 0.1 });
-  const metrics = new CsvLog<Record<(typeof COLUMNS)[number], number>>(join(ctx.runDir, 'metrics.csv'), COLUMNS);
-  const evalCsv = new CsvLog<Record<(typeof EVAL_COLUMNS)[number], number>>(join(ctx.runDir, 'eval.csv'), EVAL_COLUMNS);
+  const metrics = new CsvLog<Record<(typeof COLUMNS)[number], number>>(runFiles.metrics(ctx.runDir), COLUMNS);
+  const evalCsv = new CsvLog<Record<(typeof EVAL_COLUMNS)[number], number>>(runFiles.evalCsv(ctx.runDir), EVAL_COLUMNS);
   if (resume) {
     metrics.truncate((r) => Number(r.step) <= step);
     evalCsv.truncate((r) => Number(r.step) <= step);
@@ -100,18 +102,18 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
 
   const save = (dir: string) => saveCheckpoint(dir, config, params, { tokenizerDir });
   const checkpoint = () => {
-    const root = join(ctx.runDir, 'checkpoints');
+    const root = runFiles.checkpoints(ctx.runDir);
     const temp = join(root, `.tmp-${process.pid}`);
     rmSync(temp, { recursive: true, force: true });
     mkdirSync(temp, { recursive: true });
-    save(join(temp, 'model'));
-    writeOptimizer(join(temp, 'optimizer.safetensors'), optimizer.exportState());
-    writeFileSync(join(temp, 'pretrain.json'), JSON.stringify({ step }) + '\n');
-    rmSync(join(root, 'latest'), { recursive: true, force: true });
-    renameSync(temp, join(root, 'latest'));
+    save(pretrainCheckpointFiles.model(temp));
+    writeOptimizer(pretrainCheckpointFiles.optimizer(temp), optimizer.exportState());
+    writeFileSync(pretrainCheckpointFiles.state(temp), JSON.stringify({ step }) + '\n');
+    rmSync(latest, { recursive: true, force: true });
+    renameSync(temp, latest);
   };
   const evaluate = async () => {
-    const dir = join(ctx.runDir, 'checkpoints', `.eval-${process.pid}`);
+    const dir = join(runFiles.checkpoints(ctx.runDir), `.eval-${process.pid}`);
     rmSync(dir, { recursive: true, force: true });
     save(dir);
     const model = await openPolicyModel({ modelDir: dir, executionProvider: job.model.executionProvider, threads: job.model.threads });
@@ -167,7 +169,7 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
   }
   progress.finish();
   checkpoint();
-  const modelDir = join(ctx.runDir, 'model');
+  const modelDir = runFiles.pretrainModel(ctx.runDir);
   save(modelDir);
   if (step === p.steps && (p.evalEvery === 0 || step % p.evalEvery !== 0)) await evaluate();
   return { runDir: ctx.runDir, modelDir, steps: step, evals };

@@ -15,9 +15,10 @@ import { IN_MEMORY_MAX_BYTES } from '../model/decode-session.js';
 import type { ParamSelection } from '../model/graphs/params.js';
 import type { Rollout } from '../rollout/types.js';
 import type { FloatTensor } from '../model/safetensors.js';
+import type { LrSchedule } from './lr-schedule.js';
 import { AdamW } from './optimizer.js';
 import { tokenBatch, type LossAggregation, type TokenBatch } from './batch.js';
-
+import type { PolicyUpdater } from './updater.js';
 
 export interface TokenUpdateOptions {
   clipLow: number;
@@ -70,8 +71,17 @@ export function batchFeeds(batch: TokenBatch): Record<string, ort.Tensor> {
   };
 }
 
-export class TokenPolicyUpdater {
+/** The frozen reference model of the KL penalty (reference.ts). */
+export interface CompletionScorer {
+  /** per rollout, the log-probs of its completion tokens */
+  completionLogprobs(rollouts: readonly Rollout[]): Promise<Float32Array[]>;
+}
+
+export class TokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
+  readonly policy = 'token';
   private readonly paramFeeds: Record<string, ort.Tensor> = {};
+  /** the KL reference's log-probs of this iteration's rollouts (from {@link prepare}) */
+  private refLogprobs = new Map<Rollout, Float32Array>();
 
   constructor(
     private readonly session: ort.InferenceSession,
@@ -79,13 +89,33 @@ export class TokenPolicyUpdater {
     readonly params: Map<string, FloatTensor>,
     readonly optimizer: AdamW,
     private readonly options: TokenUpdateOptions,
+    readonly lr: LrSchedule,
+    private readonly hooks: {
+      /** scores the rollouts for the KL penalty (required when klCoef > 0) */
+      reference?: CompletionScorer;
+      /** after an iteration's steps: e.g. hand the new weights to a decode session on another device */
+      onUpdated?: (params: ReadonlyMap<string, FloatTensor>) => void;
+    } = {},
   ) {
+    if (options.klCoef > 0 && hooks.reference === undefined) throw new RangeError('a KL penalty needs the reference model');
     for (const [name, p] of params) this.paramFeeds[name] = new ort.Tensor('float32', p.data, [...p.dims]);
+  }
+
+  async prepare(rollouts: readonly Rollout[]): Promise<void> {
+    if (this.options.klCoef <= 0 || !this.hooks.reference) return;
+    const scored = await this.hooks.reference.completionLogprobs(rollouts);
+    this.refLogprobs = new Map(rollouts.map((r, i) => [r, scored[i]!]));
+  }
+
+  finish(): void {
+    this.refLogprobs = new Map();
+    this.hooks.onUpdated?.(this.params);
   }
 
   /**
    * One gradient step on a mini-batch of rollouts.
-   * @param refLogprobs per rollout, the frozen reference model's log-probs of its completion tokens (KL only)
+   * @param refLogprobs per rollout, the frozen reference model's log-probs of its completion tokens
+   *   (KL only; default: those {@link prepare} scored)
    */
   async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number, refLogprobs?: readonly Float32Array[]): Promise<MiniBatchStats> {
     const batch = tokenBatch(rollouts, advantages, this.options.aggregation);
@@ -102,7 +132,8 @@ export class TokenPolicyUpdater {
     };
     let ref: Float32Array | undefined;
     if (this.options.klCoef > 0) {
-      ref = alignCompletion(rollouts, refLogprobs!, batch.length);
+      const reference = refLogprobs ?? rollouts.map((r) => this.refLogprobs.get(r) ?? missingReference());
+      ref = alignCompletion(rollouts, reference, batch.length);
       feeds.ref_logprobs = new ort.Tensor('float32', ref, dims);
       feeds.kl_coef = scalar(this.options.klCoef);
     }
@@ -155,4 +186,8 @@ function approxKl(batch: TokenBatch, logprobs: Float32Array): number {
     den += w;
   }
   return den > 0 ? num / den : 0;
+}
+
+function missingReference(): never {
+  throw new RangeError('no reference log-probs for a rollout: call prepare() with the iteration\'s rollouts first');
 }

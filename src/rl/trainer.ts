@@ -9,36 +9,19 @@
  * policies (epochs x mini-batches, old log-probs frozen from the rollout) -> metrics, periodic
  * evaluation and checkpoints.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { JobConfig } from '../config/index.js';
-import { modelDirOf } from '../config/index.js';
-import { loadCheckpoint, type ParamMap } from '../model/checkpoint.js';
-import { trainableNames } from '../model/graphs/train-graphs.js';
-import { resolveModelDir } from '../model/hub.js';
-import { createPolicy, type TemperaturePolicy } from '../policy/index.js';
-import { TemperatureHead } from '../policy/head/index.js';
-import { generateRollouts } from '../rollout/engine.js';
-import { streamFor } from '../rollout/rng.js';
-import { openPolicyModel, openTemperatureHead, type PolicyModel } from '../rollout/runtime.js';
 import type { Rollout } from '../rollout/types.js';
-import { evaluatePolicy } from '../eval/evaluate.js';
-import { loadJobProblems } from '../eval/problems.js';
-import { getTask, gradeResponse, type Problem, type TaskDefinition } from '../tasks/index.js';
-import type { RunContext } from '../api/context.js';
-import { openMetricSinks, type MetricSink } from '../util/metric-sinks.js';
-import { UserError } from '../util/errors.js';
-import type { Logger } from '../util/log.js';
+import { openMetricSinks } from '../util/metric-sinks.js';
 import { Progress } from '../util/progress.js';
-import { computeAdvantages } from './advantages.js';
-import { latestCheckpoint, readOptimizerInto, readTrainerState, writeTrainingCheckpoint, type TrainerState, TRAINER_STATE_VERSION } from './checkpoint.js';
-import { HeadUpdater, type HeadStepStats } from './head-update.js';
-import { createLrSchedule, type LrSchedule } from './lr-schedule.js';
-import { AdamW } from './optimizer.js';
-import { createPhaseSchedule, type Phase, type PhaseSchedule } from './phase-schedule.js';
-import { iterationMetrics, METRIC_FILE_COLUMNS, EVAL_COLUMNS, namedMetrics, type IterationMetrics, weightChecksum } from './metrics.js';
-import { openTrainSession, TokenPolicyUpdater, type MiniBatchStats } from './token-update.js';
-import { ReferenceScorer } from './reference.js';
+import type { RunContext } from '../util/run-context.js';
+import { writeTrainingCheckpoint } from './checkpoint.js';
+import { runIteration } from './iteration.js';
+import { METRIC_FILE_COLUMNS, EVAL_COLUMNS, namedMetrics, type IterationMetrics } from './metrics.js';
+import { periodicEval, type EvalPoint } from './periodic-eval.js';
+import type { Phase } from './phase-schedule.js';
+import { openTrainer } from './trainer-setup.js';
+
+export { trackNonFinite } from './iteration.js';
 
 export interface TrainOptions {
   resume?: boolean;
@@ -49,35 +32,13 @@ export interface TrainSummary {
   iterations: number;
   lastCheckpoint: string;
   /** held-out avg@k of each periodic evaluation, in order */
-  evalAccuracy: { iteration: number; avgAtK: number }[];
-}
-
-/** Everything a running training job holds. */
-interface TrainerParts {
-  job: JobConfig;
-  ctx: RunContext;
-  task: TaskDefinition;
-  trainProblems: Problem[];
-  evalProblems: Problem[];
-  model: PolicyModel;
-  policy: TemperaturePolicy;
-  head?: TemperatureHead;
-  schedule: PhaseSchedule;
-  /** every LLM parameter (the trainable ones are live arrays shared with the optimiser and sessions) */
-  llmParams: ParamMap;
-  tokenUpdater?: TokenPolicyUpdater;
-  tokenLr?: LrSchedule;
-  headUpdater?: HeadUpdater;
-  headLr?: LrSchedule;
-  reference?: ReferenceScorer;
-  state: TrainerState;
-  modelDir: string;
-  generation: ReturnType<typeof loadCheckpoint>['generation'];
+  evalAccuracy: EvalPoint[];
 }
 
 export async function train(job: JobConfig, ctx: RunContext, options: TrainOptions = {}): Promise<TrainSummary> {
   const parts = await openTrainer(job, ctx, options);
   const { state } = parts;
+  // metrics.csv / eval.csv and the TensorBoard events (run.metrics), under the names of METRIC_NAMES.
   const resumeAfter = options.resume ? state.iteration : undefined;
   const metricsLog = openMetricSinks(job.run.metrics, { dir: ctx.runDir, name: 'metrics', columns: METRIC_FILE_COLUMNS, step: 'iteration', resumeAfter });
   const evalLog = openMetricSinks(job.run.metrics, { dir: ctx.runDir, name: 'eval', columns: EVAL_COLUMNS, step: 'iteration', resumeAfter });
@@ -95,7 +56,7 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
     ctx.logger.info({ iteration: state.iteration, checkpoint: lastCheckpoint }, 'checkpoint');
   };
 
-  if (state.iteration === 0 && job.train.evalEvery > 0) await periodicEval(parts, evalLog, evalAccuracy);
+  if (state.iteration === 0 && job.train.evalEvery > 0) evalAccuracy.push(await periodicEval(parts, evalLog));
   try {
     while (state.iteration < job.train.iterations) {
       if (ctx.signal?.aborted) break;
@@ -107,7 +68,7 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
       progress.tick(1, row.rollout_tokens, `reward ${row.reward_mean.toFixed(3)}`);
       const { train: t } = job;
       if (t.evalEvery > 0 && (state.iteration % t.evalEvery === 0 || state.iteration === t.iterations)) {
-        await periodicEval(parts, evalLog, evalAccuracy);
+        evalAccuracy.push(await periodicEval(parts, evalLog));
       }
       if (t.checkpointEvery > 0 && state.iteration % t.checkpointEvery === 0 && state.iteration < t.iterations) checkpoint();
     }
@@ -121,281 +82,6 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
     await parts.head?.dispose();
   }
   return { runDir: ctx.runDir, iterations: state.iteration, lastCheckpoint, evalAccuracy };
-}
-
-async function openTrainer(job: JobConfig, ctx: RunContext, options: TrainOptions): Promise<TrainerParts> {
-  const resumeFrom = options.resume ? latestCheckpoint(ctx.runDir) : undefined;
-  if (options.resume && !resumeFrom) throw new UserError(`${ctx.runDir} has no checkpoint to resume from`);
-  const baseDir = await resolveModelDir(modelDirOf(job));
-  const modelDir = resumeFrom ? join(resumeFrom, 'model') : baseDir;
-  const checkpoint = loadCheckpoint(modelDir);
-  const schedule = createPhaseSchedule(job.train.schedule.name, { phases: job.train.schedule.phases });
-  const policy = createPolicy(job.policy, { head: job.head });
-  const learned = policy.kind === 'head';
-  if (!learned && (job.train.schedule.name === 'coordinate-ascent' || job.train.schedule.name === 'joint' || job.train.schedule.name === 'temperature-only')) {
-    throw new UserError(`train.schedule.name: ${job.train.schedule.name} updates the temperature head, but policy "${policy.spec.name}" has none; use token-only or policy: learned`);
-  }
-  const trainable = trainableSelection(job, checkpoint.config);
-  const updatesToken = job.train.schedule.name !== 'temperature-only' && trainable.length > 0;
-  const model = await openPolicyModel({
-    modelDir,
-    checkpoint, // already loaded: the weights are read once
-    executionProvider: job.model.executionProvider,
-    threads: job.model.threads,
-    trainableParams: updatesToken ? trainable : [],
-  });
-  // One set of arrays for the optimiser, the training graph's inputs and the decode graph's inputs.
-  const llmParams: ParamMap = checkpoint.params;
-  if (updatesToken) model.setWeights(new Map(trainable.map((n) => [n, llmParams.get(n)!])));
-  const task = getTask(job.task.name);
-  const state: TrainerState = resumeFrom
-    ? readTrainerState(resumeFrom)
-    : { version: TRAINER_STATE_VERSION, iteration: 0, seed: job.run.seed, nonFiniteStreak: 0, nonFiniteTotal: 0 };
-  const parts: TrainerParts = {
-    job,
-    ctx,
-    task,
-    trainProblems: await loadJobProblems(job, job.task.name, job.task.split),
-    evalProblems: job.train.evalEvery > 0 ? await loadJobProblems(job, job.task.name, 'test', job.train.evalProblems) : [],
-    model,
-    policy,
-    schedule,
-    llmParams,
-    state,
-    modelDir: baseDir,
-    generation: checkpoint.generation,
-  };
-  const totalSteps = job.train.iterations;
-  if (updatesToken) {
-    const session = await openTrainSession(
-      { config: checkpoint.config, params: llmParams },
-      'policy',
-      { trainable: exact(trainable), klPenalty: job.train.loss.klCoef > 0, entropyBonus: job.train.loss.entropyCoef > 0 },
-      { executionProvider: job.model.executionProvider, threads: job.model.threads },
-    );
-    const o = job.train.tokenOptimizer;
-    const optimizer = new AdamW(new Map(trainable.map((n) => [n, llmParams.get(n)!.data])), {
-      lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm,
-    });
-    if (resumeFrom) readOptimizerInto(join(resumeFrom, 'optimizer.token.safetensors'), optimizer);
-    parts.tokenUpdater = new TokenPolicyUpdater(session, new Map(trainable.map((n) => [n, llmParams.get(n)!])), optimizer, {
-      clipLow: job.train.loss.clipLow,
-      clipHigh: job.train.loss.clipHigh,
-      klCoef: job.train.loss.klCoef,
-      entropyCoef: job.train.loss.entropyCoef,
-      aggregation: job.train.loss.aggregation,
-    });
-    parts.tokenLr = createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps: totalSteps * stepsPerUpdate(job) });
-    if (job.train.loss.klCoef > 0) parts.reference = await ReferenceScorer.open(baseDir, job); // the initial model, also when resuming
-  }
-  if (learned) {
-    parts.head = resumeFrom ? TemperatureHead.load(join(resumeFrom, 'head')) : openTemperatureHead(job, checkpoint.config.hiddenSize);
-    if (job.train.schedule.name !== 'token-only') {
-      const o = job.train.temperatureOptimizer;
-      const optimizer = new AdamW(parts.head.params, { lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm });
-      if (resumeFrom) readOptimizerInto(join(resumeFrom, 'optimizer.temperature.safetensors'), optimizer);
-      parts.headUpdater = await HeadUpdater.open(parts.head, optimizer, {
-        clipLow: job.train.loss.clipLow,
-        clipHigh: job.train.loss.clipHigh,
-        entropyCoef: job.train.loss.headEntropyCoef,
-        aggregation: job.train.loss.aggregation,
-      });
-      parts.headLr = createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps: totalSteps * stepsPerUpdate(job) });
-    }
-  }
-  ctx.logger.info(
-    { model: baseDir, trainable: updatesToken ? trainable.length : 0, policy: policy.spec.name, schedule: job.train.schedule.name, resumeAt: state.iteration },
-    'trainer ready',
-  );
-  return parts;
-}
-
-/** Optimiser steps per policy update: epochs x mini-batches. */
-function stepsPerUpdate(job: JobConfig): number {
-  return job.train.epochs * Math.ceil((job.train.promptsPerIteration * job.train.groupSize) / job.train.miniBatchSize);
-}
-
-function trainableSelection(job: JobConfig, config: Parameters<typeof trainableNames>[0]): string[] {
-  const t = job.model.trainable;
-  if (t === 'none') return [];
-  if (t === 'all') return trainableNames(config, 'all');
-  return trainableNames(config, t.include.map((p) => new RegExp(p)));
-}
-
-/** Exact-name selection (strings would be compiled as unanchored patterns). */
-function exact(names: readonly string[]): RegExp[] {
-  return names.map((n) => new RegExp(`^${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
-}
-
-/** The prompts of one iteration: a fresh draw without replacement from (seed, iteration). */
-function samplePrompts(parts: TrainerParts, iteration: number): { problems: Problem[]; ids: number[] } {
-  const n = parts.trainProblems.length;
-  const want = Math.min(parts.job.train.promptsPerIteration, n);
-  const rng = streamFor(parts.state.seed, 0x70726f6d, iteration);
-  const chosen = new Set<number>();
-  while (chosen.size < want) chosen.add(Math.floor(rng.uniform() * n));
-  const ids = [...chosen];
-  return { problems: ids.map((i) => parts.trainProblems[i]!), ids };
-}
-
-async function runIteration(parts: TrainerParts): Promise<IterationMetrics> {
-  const { job, model, state } = parts;
-  const iteration = state.iteration;
-  const phase = parts.schedule.phaseAt(iteration);
-  const started = performance.now();
-  const { problems, ids } = samplePrompts(parts, iteration);
-  const prompts = problems.map((p) => model.encodePrompt(p.question, promptOptions(parts)));
-  const rollouts = await generateRollouts(model.decoder, {
-    prompts,
-    promptIds: ids,
-    groupSize: job.train.groupSize,
-    policy: parts.policy,
-    head: parts.head,
-    maxNewTokens: job.rollout.maxNewTokens,
-    eosTokenIds: model.eosTokenIds,
-    stopStrings: job.rollout.stop,
-    decodeText: (t) => model.decodeText(t),
-    seed: state.seed,
-    streamKey: [iteration],
-    batchSize: job.rollout.batchSize,
-    recordHidden: phase.updateTemperature && parts.headUpdater !== undefined,
-    trainingStep: iteration,
-    totalTrainingSteps: job.train.iterations,
-  });
-  const rolloutSeconds = (performance.now() - started) / 1000;
-  const verify = { ...parts.task.verifier, formatPenalty: job.task.formatPenalty };
-  const verdicts = rollouts.map((r) => gradeResponse(r.text, problems[r.promptIndex]!.answer, verify));
-  const rewards = verdicts.map((v) => v.reward);
-  const adv = computeAdvantages(job.train.advantage.estimator, {
-    rewards,
-    groupSize: job.train.groupSize,
-    dropUniformGroups: job.train.advantage.dropUniformGroups,
-  });
-  const kept = rollouts.map((_, i) => i).filter((i) => adv.value.kept[i] === 1);
-  const updateStart = performance.now();
-  const tokenSteps: MiniBatchStats[] = [];
-  const headSteps: HeadStepStats[] = [];
-  if (kept.length > 0 && phase.updateToken && parts.tokenUpdater) {
-    const refLogprobs = parts.reference ? await parts.reference.completionLogprobs(rollouts) : undefined;
-    await forMiniBatches(parts, kept, iteration, async (batch) => {
-      const lr = parts.tokenLr!.lrAt(parts.tokenUpdater!.optimizer.stepCount);
-      tokenSteps.push(
-        await parts.tokenUpdater!.step(batch.map((i) => rollouts[i]!), batch.map((i) => adv.value.advantages[i]!), lr, refLogprobs && batch.map((i) => refLogprobs[i]!)),
-      );
-    });
-    // The decode graph reads the same arrays; hand them over so sessions on other devices see the update.
-    model.setWeights(parts.tokenUpdater.params);
-  }
-  if (kept.length > 0 && phase.updateTemperature && parts.headUpdater) {
-    await forMiniBatches(parts, kept, iteration, async (batch) => {
-      const lr = parts.headLr!.lrAt(parts.headUpdater!.optimizer.stepCount);
-      headSteps.push(await parts.headUpdater!.step(batch.map((i) => rollouts[i]!), batch.map((i) => adv.value.advantages[i]!), lr));
-    });
-  }
-  trackNonFinite(state, [...tokenSteps, ...headSteps], job.train.maxNonFiniteSteps, parts.ctx.logger);
-  const updateSeconds = (performance.now() - updateStart) / 1000;
-  return iterationMetrics({
-    iteration: iteration + 1,
-    phase,
-    rollouts,
-    verdicts,
-    advantages: adv,
-    tokenSteps,
-    headSteps,
-    rolloutSeconds,
-    updateSeconds,
-    wallSeconds: (performance.now() - started) / 1000,
-    tokenChecksum: weightChecksum(parts.tokenUpdater?.params ?? new Map()),
-    headChecksum: parts.head ? weightChecksum(new Map([...parts.head.params].map(([k, v]) => [k, { data: v }]))) : 0,
-    tokenLr: parts.tokenUpdater ? parts.tokenLr!.lrAt(parts.tokenUpdater.optimizer.stepCount) : 0,
-    headLr: parts.headUpdater ? parts.headLr!.lrAt(parts.headUpdater.optimizer.stepCount) : 0,
-  });
-}
-
-/** Runs `fn` on shuffled mini-batches of the kept rollouts, for every epoch. */
-async function forMiniBatches(parts: TrainerParts, kept: readonly number[], iteration: number, fn: (batch: number[]) => Promise<void>): Promise<void> {
-  const size = parts.job.train.miniBatchSize;
-  for (let epoch = 0; epoch < parts.job.train.epochs; epoch++) {
-    const order = kept.slice();
-    const rng = streamFor(parts.state.seed, 0x6d696e69, iteration, epoch);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rng.uniform() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    for (let start = 0; start < order.length; start += size) await fn(order.slice(start, start + size));
-  }
-}
-
-/**
- * Counts skipped (non-finite) optimiser steps: each is logged; an applied step resets the streak;
- * `maxInARow` skipped steps in a row stop training with an error rather than burn the budget.
- */
-export function trackNonFinite(
-  state: Pick<TrainerState, 'nonFiniteStreak' | 'nonFiniteTotal'>,
-  steps: readonly { applied: boolean; loss: number }[],
-  maxInARow: number,
-  logger: Logger,
-): void {
-  for (const s of steps) {
-    if (s.applied) {
-      state.nonFiniteStreak = 0;
-      continue;
-    }
-    state.nonFiniteStreak++;
-    state.nonFiniteTotal++;
-    logger.warn({ loss: s.loss, streak: state.nonFiniteStreak }, 'non-finite loss or gradients: step skipped');
-    if (state.nonFiniteStreak >= maxInARow) {
-      throw new UserError(`${state.nonFiniteStreak} non-finite steps in a row (train.maxNonFiniteSteps = ${maxInARow}); lower the learning rate`);
-    }
-  }
-}
-
-function promptOptions(parts: TrainerParts) {
-  return {
-    plainPrompt: (q: string) => parts.task.prompt(q),
-    ...(parts.job.task.systemPrompt !== undefined ? { systemPrompt: parts.job.task.systemPrompt } : {}),
-    ...(parts.job.task.instruction !== undefined ? { instruction: parts.job.task.instruction } : {}),
-  };
-}
-
-/** Held-out evaluation with the training policy; samples to eval/iter-XXXXXX/samples.jsonl, one row to eval.csv. */
-async function periodicEval(parts: TrainerParts, csv: MetricSink, history: TrainSummary['evalAccuracy']): Promise<void> {
-  const { job, state } = parts;
-  const started = performance.now();
-  const result = await evaluatePolicy({
-    model: parts.model,
-    policy: parts.policy,
-    head: parts.head,
-    policyLabel: typeof job.policy === 'string' ? job.policy : job.policy.name,
-    task: parts.task,
-    problems: parts.evalProblems,
-    k: job.train.evalK,
-    prompt: promptOptions(parts),
-    maxNewTokens: job.rollout.maxNewTokens,
-    batchSize: job.rollout.batchSize,
-    stopStrings: job.rollout.stop,
-    seed: job.run.seed,
-    streamKey: [0x6576616c],
-    trainingStep: state.iteration,
-    totalTrainingSteps: job.train.iterations,
-  });
-  const dir = join(parts.ctx.runDir, 'eval', `iter-${String(state.iteration).padStart(6, '0')}`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'samples.jsonl'), result.samples.map((s) => JSON.stringify(s)).join('\n') + '\n');
-  const s = result.summary;
-  csv.write({
-    iteration: state.iteration,
-    problems: s.problems,
-    k: s.k,
-    avg_at_k: s.avgAtK,
-    pass_at_k: s.passAtK,
-    maj_at_k: s.majAtK,
-    mean_temperature: s.meanTemperature,
-    mean_length: s.meanLength,
-    seconds: (performance.now() - started) / 1000,
-  });
-  history.push({ iteration: state.iteration, avgAtK: s.avgAtK });
-  parts.ctx.logger.info({ iteration: state.iteration, avgAtK: s.avgAtK, passAtK: s.passAtK }, 'held-out evaluation');
 }
 
 function compactLog(row: IterationMetrics): Record<string, unknown> {

@@ -13,7 +13,7 @@
  * (`keepRows`) so they stop costing compute.
  */
 import type { HeadPolicy, TemperatureHeadSession, TemperaturePolicy } from '../policy/types.js';
-import { streamFor, type Rng } from './rng.js';
+import { streamFor, type Rng } from '../util/rng.js';
 import { entropyOf, TokenSampler, type SamplingOptions } from './sampling.js';
 import type { BatchDecoder, FinishReason, Rollout } from './types.js';
 

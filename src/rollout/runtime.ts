@@ -1,18 +1,17 @@
 /**
  * The one way the trainer and evaluation open a model for rollouts: the checkpoint's config, its
  * tokenizer, a KV-cache decoder behind the engine's {@link BatchDecoder} interface, how a task's
- * question becomes prompt tokens, and (for `learned`) the temperature head the job describes.
+ * question becomes prompt tokens. (The temperature head a job describes is opened by
+ * `openTemperatureHead` in policy/head/open.ts.)
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobConfig } from '../config/index.js';
 import { loadCheckpoint, type Checkpoint } from '../model/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
 import { DecodeSession } from '../model/decode-session.js';
 import type { ParamSelection } from '../model/graphs/params.js';
 import type { FloatTensor } from '../model/safetensors.js';
 import { ModelTokenizer } from '../model/tokenizer.js';
-import { TemperatureHead } from '../policy/head/index.js';
 import { BOXED_INSTRUCTION, buildChatMessages } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
 import type { BatchDecoder } from './types.js';
@@ -168,28 +167,4 @@ function plainBosId(config: ModelConfig, tokenizer: ModelTokenizer): number | nu
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/**
- * The temperature head of a job: the trained one at `job.head.path`, else a fresh head from the
- * `head` section seeded with `job.run.seed`.
- * @param hiddenSize the model's hidden size (the head's input width)
- */
-export function openTemperatureHead(job: Pick<JobConfig, 'head' | 'run'>, hiddenSize: number): TemperatureHead {
-  if (job.head.path !== undefined) {
-    const head = TemperatureHead.load(job.head.path);
-    if (head.config.inputSize !== hiddenSize) {
-      throw new UserError(`temperature head ${job.head.path} reads hidden states of width ${head.config.inputSize}, but the model's are ${hiddenSize}`);
-    }
-    return head;
-  }
-  return TemperatureHead.create({
-    kind: job.head.kind,
-    grid: job.head.grid,
-    hiddenSize: job.head.hiddenSize,
-    initTemperature: job.head.initTemperature,
-    initSpread: job.head.initSpread,
-    inputSize: hiddenSize,
-    seed: job.run.seed,
-  });
 }

@@ -19,7 +19,7 @@
  *   are errors.
  */
 import { UserError } from '../util/errors.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 
 /**
  * Truncation of the token distribution before sampling, applied to the tempered distribution

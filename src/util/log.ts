@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import pino, { type Logger, type Level } from 'pino';
 import pretty from 'pino-pretty';
 import { writeAboveProgress } from './progress.js';
+import { runFiles } from './run-layout.js';
 
 export type { Logger } from 'pino';
 
@@ -45,7 +46,7 @@ export function createRunLogger(options: RunLoggerOptions = {}): RunLogger {
   const streams: pino.StreamEntry[] = [{ level, stream: console }];
   let file: WriteStream | undefined;
   if (options.runDir) {
-    file = createWriteStream(resolve(options.runDir, 'log.jsonl'), { flags: 'a' });
+    file = createWriteStream(runFiles.log(resolve(options.runDir)), { flags: 'a' });
     streams.push({ level, stream: file });
   }
   const pinoOptions = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };

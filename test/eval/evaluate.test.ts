@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { quietContext } from '../../src/api/context.js';
+import { quietContext } from '../../src/util/run-context.js';
 import { runEvaluation } from '../../src/api/evaluate.js';
 import { jobSchema, type JobConfig } from '../../src/config/index.js';
 import type { SampleRecord } from '../../src/eval/samples.js';

@@ -1,22 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { avgAtK, avgAtKWithInterval, majAtK, majorityVote, meanPassAtK, passAtK } from '../../src/eval/metrics.js';
 import {
   averageRanks,
-  avgAtK,
-  avgAtKWithInterval,
   binnedMeans,
-  majAtK,
-  majorityVote,
   mean,
   meanConfidenceInterval,
-  meanPassAtK,
   normalQuantile,
-  passAtK,
   pearson,
   quantileSorted,
   spearman,
   std,
-} from '../../src/eval/metrics.js';
+} from '../../src/util/stats.js';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -161,7 +156,7 @@ test('binned means over equal-width bins', () => {
 });
 
 test('pearson of a constant series is NaN, even when its mean rounds', async () => {
-  const { pearson } = await import('../../src/eval/metrics.js');
+  const { pearson } = await import('../../src/util/stats.js');
   const x = Array.from({ length: 200 }, (_, i) => i / 20);
   const y = x.map(() => 0.6);
   assert.ok(Number.isNaN(pearson(x, y)));

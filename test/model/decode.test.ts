@@ -1,17 +1,37 @@
 /**
- * DecodeSession and generateTokens: the key/value cache against transformers' full forward pass
- * and greedy continuations, left-padded batches against one prompt at a time, dropping finished
- * rows, and parameters fed as inputs.
+ * DecodeSession under the rollout engine: the key/value cache against transformers' full forward
+ * pass and greedy continuations, left-padded batches against one prompt at a time, dropping
+ * finished rows, and parameters fed as inputs.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DecodeSession } from '../../src/model/decode-session.js';
-import { argmax, generateTokens, logSoftmaxAt } from '../../src/model/generate.js';
 import type { FloatTensor } from '../../src/model/safetensors.js';
+import { createPolicy } from '../../src/policy/index.js';
+import { generateRollouts } from '../../src/rollout/engine.js';
 import { fixtureNames } from '../helpers/paths.js';
 import { loadReference, maxAbsDiff } from './graphs-reference.js';
 
 const T = 16;
+
+/** Greedy continuations through the rollout engine (the one decode loop), one batch of all prompts. */
+async function generateTokens(o: { model: DecodeSession; inputIds: number[][]; maxNewTokens: number; eosTokenIds: number[] }) {
+  const rollouts = await generateRollouts(o.model, {
+    prompts: o.inputIds,
+    groupSize: 1,
+    policy: createPolicy('greedy'),
+    maxNewTokens: o.maxNewTokens,
+    eosTokenIds: o.eosTokenIds,
+    decodeText: () => '',
+    seed: 0,
+    batchSize: o.inputIds.length,
+  });
+  return {
+    tokens: rollouts.map((r) => r.tokens),
+    logprobs: rollouts.map((r) => Array.from(r.logprobs)),
+    stoppedByEos: rollouts.map((r) => r.finishReason === 'eos'),
+  };
+}
 
 for (const name of fixtureNames) {
   describe(name, () => {
@@ -122,12 +142,5 @@ describe('DecodeSession', () => {
     assert.ok(maxAbsDiff(doubled.logits[0]!, a.logits[0]!.map((x) => 2 * x)) < 1e-4);
     assert.throws(() => fed.setWeights({ 'model.embed_tokens.weight': ref.checkpoint.params.get('model.embed_tokens.weight')! }), /no parameter input/);
     assert.throws(() => fed.setWeights({ 'model.norm.weight': { data: new Float32Array(3), dims: [3] } }), /shape/);
-  });
-
-  test('greedy log-probs are log-softmax values of the chosen (argmax) token', () => {
-    const logits = Float32Array.from([1, 3, 2, 3]);
-    assert.equal(argmax(logits), 1);
-    const z = Math.log(Math.exp(1) + 2 * Math.exp(3) + Math.exp(2));
-    assert.ok(Math.abs(logSoftmaxAt(logits, 1) - (3 - z)) < 1e-12);
   });
 });

@@ -4,8 +4,10 @@ import { sampleGridAction } from '../../src/policy/grid-action.js';
 import { logNormalLogDensity, sampleLogNormal } from '../../src/policy/log-normal.js';
 import { createPolicy } from '../../src/policy/spec.js';
 import type { HeadPolicy } from '../../src/policy/types.js';
-import { streamFor } from '../../src/rollout/rng.js';
+import { streamFor } from '../../src/util/rng.js';
 import { UserError } from '../../src/util/errors.js';
+import { headGridProblem } from '../../src/config/index.js';
+import { TemperatureHead } from '../../src/policy/head/index.js';
 
 const close = (a: number, b: number, tol = 1e-12): boolean => Math.abs(a - b) <= tol;
 
@@ -129,6 +131,10 @@ test('learned policy: head-driven, its action space comes from the head config',
   assert.throws(() => logNormal.act(Float32Array.of(0, 1, 2), rng), /\(mu, logStd\)/);
 
   assert.throws(() => createPolicy('learned'), (e: unknown) => e instanceof UserError && /needs a temperature head/.test(e.message));
-  assert.throws(() => createPolicy('learned', { head: { kind: 'grid', grid: [0.5, 0] } }), UserError);
-  assert.throws(() => createPolicy('learned', { head: { kind: 'grid', grid: [] } }), UserError);
+  // The head's grid is validated in one place, when the head's config is made (a head's config is
+  // what the policy receives): headGridProblem, also behind the `head` section's config check.
+  for (const grid of [[0.5, 0], [], [1, 0.5], [0.5, Infinity]]) {
+    assert.notEqual(headGridProblem({ kind: 'grid', grid, initTemperature: 0.5 }), undefined, `[${grid.join(', ')}]`);
+    assert.throws(() => TemperatureHead.create({ kind: 'grid', grid, inputSize: 4, initTemperature: 0.5 }), UserError);
+  }
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../../src/model/safetensors.js';
 import { HEAD_CONFIG_FILE, HEAD_WEIGHTS_FILE, TemperatureHead } from '../../src/policy/head/index.js';
-import { streamFor } from '../../src/rollout/rng.js';
+import { streamFor } from '../../src/util/rng.js';
 import { UserError } from '../../src/util/errors.js';
 
 function withDir(body: (dir: string) => void | Promise<void>) {

@@ -18,7 +18,7 @@ import {
   headOutputName,
   temperatureHeadGraph,
 } from '../../src/policy/head/index.js';
-import { streamFor } from '../../src/rollout/rng.js';
+import { streamFor } from '../../src/util/rng.js';
 
 const H = 12;
 const ROWS = 7;

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type HeadKind, TemperatureHead, headForwardReference, resolveHeadConfig } from '../../src/policy/head/index.js';
-import { streamFor } from '../../src/rollout/rng.js';
+import { streamFor } from '../../src/util/rng.js';
 import { UserError } from '../../src/util/errors.js';
 
 const ROWS = 64;

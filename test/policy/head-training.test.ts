@@ -12,7 +12,7 @@ import { HEAD_PARAM_NAMES, type HeadKind, TemperatureHead, headForwardReference,
 import { clippedSurrogate, entropyFromLogits, temperatureLogSoftmax } from '../../src/rl/losses.js';
 import { logNormalLogDensity, sampleLogNormal } from '../../src/policy/log-normal.js';
 import { sampleGridAction } from '../../src/policy/grid-action.js';
-import { streamFor } from '../../src/rollout/rng.js';
+import { streamFor } from '../../src/util/rng.js';
 
 const N = 6;
 const H = 5;

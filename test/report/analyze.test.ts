@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeRun, findSamplesFile } from '../../src/api/analyze.js';
-import { quietContext } from '../../src/api/context.js';
+import { quietContext } from '../../src/util/run-context.js';
 import type { SampleRecord } from '../../src/eval/samples.js';
 import { UserError } from '../../src/util/errors.js';
 import { pngSize, xmlProblems } from './xml-check.js';

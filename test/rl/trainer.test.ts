@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { validateJob, type JobConfig } from '../../src/config/index.js';
+import { checkTrainJob, validateJob, type JobConfig } from '../../src/config/index.js';
 import { train } from '../../src/rl/trainer.js';
 import { latestCheckpoint } from '../../src/rl/checkpoint.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
@@ -133,4 +133,26 @@ test('token-only GRPO with a KL penalty to the frozen initial model and seq-mean
   assert.ok(Number(rows[1]!.kl) > 0, 'after an update the policy has moved away from the reference');
   // Both iterations update the LLM.
   assert.notEqual(rows[0]!.token_checksum, rows[1]!.token_checksum);
+});
+
+test('a learned policy owns its head: a trained head with its own grid is used with that grid, whatever head.grid says', async () => {
+  const headDir = mkdtempSync(join(tmpdir(), 'introspect-head-'));
+  const grid = [0.3, 0.9, 1.7];
+  TemperatureHead.create({ kind: 'grid', grid, inputSize: 64, hiddenSize: 8, initTemperature: 0.9, initSpread: 0.5, seed: 1 }).save(headDir);
+  const runDir = newRunDir();
+  // head.grid (default: 8 temperatures) differs from the file's 3; the policy must take the head's.
+  const job = tinyJob(['train.iterations=1', 'train.evalEvery=1', 'train.evalProblems=3', 'train.schedule.name=temperature-only', `head.path=${headDir}`]);
+  assert.equal(job.head.grid.length, 8);
+  await train(job, { logger: silentLogger, runDir });
+  const samples = readFileSync(join(runDir, 'eval', 'iter-000001', 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { temperatures: number[] });
+  const used = new Set(samples.flatMap((s) => s.temperatures));
+  assert.ok(used.size > 0);
+  for (const t of used) assert.ok(grid.some((g) => Math.abs(g - t) < 1e-6), `temperature ${t} is on the head's grid`);
+  assert.deepEqual([...TemperatureHead.load(join(latestCheckpoint(runDir)!, 'head')).config.grid], grid);
+});
+
+test('a schedule that updates the head needs a policy that has one: one line from the training config check', async () => {
+  const job = tinyJob(['policy=fixed:1.0', 'train.schedule.name=joint']); // valid for eval, which ignores the schedule
+  await assert.rejects(train(job, { logger: silentLogger, runDir: newRunDir() }), /^UserError: train\.schedule\.name: joint updates the temperature head, but policy "fixed" has none/);
+  assert.deepEqual(checkTrainJob(tinyJob(['policy=fixed:1.0', 'train.schedule.name=token-only'])), []);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { streamFor } from '../../src/rollout/rng.js';
+import { streamFor } from '../../src/util/rng.js';
 import { entropyOf, logSoftmaxAt, sampleToken, TokenSampler, type SamplingOptions } from '../../src/rollout/sampling.js';
 import { UserError } from '../../src/util/errors.js';
 

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { resolve } from 'node:path';
 import { loadJobFile, packageRoot } from '../../config/index.js';
 import { compareBaselines } from '../../api/compare.js';
-import type { CompareResult } from '../../eval/compare.js';
+import type { CompareResult } from '../../api/compare.js';
 import { BaseCommand, outFlag, setFlag } from '../../cli/base.js';
 import { withInterrupt } from '../../cli/interrupt.js';
 

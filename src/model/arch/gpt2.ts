@@ -3,9 +3,11 @@
  * and `Conv1D` layers, which are linear layers stored transposed (weight [in, out]).
  */
 import type { ConfigFields } from '../config-fields.js';
-import type { Activation, ArchFields, ModelConfig } from '../config.js';
-import type { ParamSpec } from '../parameters.js';
-import { architectures } from './registry.js';
+import type { Activation, ArchFields, ModelConfig, ParamSpec } from '../types.js';
+import type { Value } from '../../onnx/index.js';
+import { attention } from '../graphs/attention.js';
+import { activate, embedRows, layerNorm, linear } from '../graphs/layers.js';
+import { architectures, type ArchGraph } from './registry.js';
 
 /** GPT-2's activation names (transformers ACT2FN) mapped to what they compute; the first of each is written. */
 const activations: Record<string, Activation> = {
@@ -68,7 +70,7 @@ function conv1d(prefix: string, inFeatures: number, outFeatures: number): ParamS
   ];
 }
 
-function layerNorm(prefix: string, width: number): ParamSpec[] {
+function layerNormParams(prefix: string, width: number): ParamSpec[] {
   return [
     { name: `${prefix}.weight`, dims: [width] },
     { name: `${prefix}.bias`, dims: [width] },
@@ -84,18 +86,41 @@ function parameters(c: ModelConfig): ParamSpec[] {
   for (let i = 0; i < c.numLayers; i++) {
     const block = `transformer.h.${i}`;
     params.push(
-      ...layerNorm(`${block}.ln_1`, h),
+      ...layerNormParams(`${block}.ln_1`, h),
       ...conv1d(`${block}.attn.c_attn`, h, 3 * h), // [h, 3h]: q, k and v side by side along the output axis
       ...conv1d(`${block}.attn.c_proj`, h, h),
-      ...layerNorm(`${block}.ln_2`, h),
+      ...layerNormParams(`${block}.ln_2`, h),
       ...conv1d(`${block}.mlp.c_fc`, h, c.intermediateSize),
       ...conv1d(`${block}.mlp.c_proj`, c.intermediateSize, h),
     );
   }
-  params.push(...layerNorm('transformer.ln_f', h));
+  params.push(...layerNormParams('transformer.ln_f', h));
   if (!c.tieWordEmbeddings) params.push({ name: 'lm_head.weight', dims: [c.vocabSize, h] });
   return params;
 }
+
+/** GPT-2's decoder graph: learned positions, pre-norm LayerNorm, fused c_attn, GELU MLP (Conv1D weights are [in, out]). */
+const graph: ArchGraph = {
+  // Learned absolute positions: row position_ids of wpe added to the token embedding.
+  embed: (ctx, ids, positions) => {
+    const rows = (name: string, at: Value): Value => embedRows(ctx.g, ctx.params.get(name), at, ctx.config.hiddenSize);
+    return ctx.g.add(rows('transformer.wte.weight', ids), rows('transformer.wpe.weight', positions));
+  },
+  layer(ctx, i, x, past) {
+    const { g, config: c, params: p } = ctx;
+    const at = `transformer.h.${i}`;
+    const norm = (h: Value, name: string): Value => layerNorm(g, h, p.get(`${at}.${name}.weight`), p.get(`${at}.${name}.bias`), c.normEps);
+    const conv1d = (h: Value, name: string): Value => linear(g, h, p.get(`${at}.${name}.weight`), p.get(`${at}.${name}.bias`), 'in_out');
+
+    // c_attn is q, k and v side by side along its output axis.
+    const attn = attention(g, { qkv: conv1d(norm(x, 'ln_1'), 'attn.c_attn') }, ctx.bs, past, ctx.attention, c, null);
+    const x1 = g.add(x, conv1d(attn.out, 'attn.c_proj'));
+    const mlp = conv1d(activate(g, conv1d(norm(x1, 'ln_2'), 'mlp.c_fc'), c.activation), 'mlp.c_proj');
+    return { x: g.add(x1, mlp), present: attn.present };
+  },
+  finalNorm: (ctx, x) => layerNorm(ctx.g, x, ctx.params.get('transformer.ln_f.weight'), ctx.params.get('transformer.ln_f.bias'), ctx.config.normEps),
+  lmHeadName: (c) => (c.tieWordEmbeddings ? 'transformer.wte.weight' : 'lm_head.weight'),
+};
 
 architectures.register('gpt2', {
   hfClass: 'GPT2LMHeadModel',
@@ -107,4 +132,5 @@ architectures.register('gpt2', {
   // attn.bias / attn.masked_bias are causal-mask buffers that older transformers saved with the weights.
   isIgnorable: (name, c) =>
     /^transformer\.h\.\d+\.attn\.(bias|masked_bias)$/.test(name) || (c.tieWordEmbeddings && name === 'lm_head.weight'),
+  graph,
 });

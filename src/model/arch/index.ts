@@ -2,4 +2,4 @@
 import './llama.js';
 import './gpt2.js';
 
-export { architectures, type Architecture } from './registry.js';
+export { architectures, type Architecture, type ArchGraph, type BodyContext } from './registry.js';

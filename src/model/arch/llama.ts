@@ -3,9 +3,11 @@
  * grouped-query heads, SwiGLU MLP) and differ only in biases, per-head q/k norms and defaults.
  */
 import type { ConfigFields } from '../config-fields.js';
-import type { ArchFields, ArchName, ModelConfig } from '../config.js';
-import type { ParamSpec } from '../parameters.js';
-import { architectures, type Architecture } from './registry.js';
+import type { ArchFields, ArchName, ModelConfig, ParamSpec } from '../types.js';
+import type { Value } from '../../onnx/index.js';
+import { attention } from '../graphs/attention.js';
+import { activate, embedRows, fusedProjection, linear, projections, rmsNorm } from '../graphs/layers.js';
+import { architectures, type ArchGraph, type Architecture } from './registry.js';
 
 /**
  * The rotary base. transformers 5 writes `rope_parameters: {rope_type, rope_theta}`; older configs
@@ -98,7 +100,7 @@ function writeConfig(c: ModelConfig, v: Variant): Record<string, unknown> {
 }
 
 /** Parameters of one `nn.Linear`: weight [out, in] and optionally bias [out]. */
-function linear(prefix: string, outFeatures: number, inFeatures: number, bias: boolean): ParamSpec[] {
+function linearParams(prefix: string, outFeatures: number, inFeatures: number, bias: boolean): ParamSpec[] {
   const params = [{ name: `${prefix}.weight`, dims: [outFeatures, inFeatures] }];
   if (bias) params.push({ name: `${prefix}.bias`, dims: [outFeatures] });
   return params;
@@ -112,10 +114,10 @@ function parameters(c: ModelConfig): ParamSpec[] {
   for (let i = 0; i < c.numLayers; i++) {
     const layer = `model.layers.${i}`;
     params.push(
-      ...linear(`${layer}.self_attn.q_proj`, qWidth, h, c.attentionBias),
-      ...linear(`${layer}.self_attn.k_proj`, kvWidth, h, c.attentionBias),
-      ...linear(`${layer}.self_attn.v_proj`, kvWidth, h, c.attentionBias),
-      ...linear(`${layer}.self_attn.o_proj`, h, qWidth, c.attentionOutputBias),
+      ...linearParams(`${layer}.self_attn.q_proj`, qWidth, h, c.attentionBias),
+      ...linearParams(`${layer}.self_attn.k_proj`, kvWidth, h, c.attentionBias),
+      ...linearParams(`${layer}.self_attn.v_proj`, kvWidth, h, c.attentionBias),
+      ...linearParams(`${layer}.self_attn.o_proj`, h, qWidth, c.attentionOutputBias),
     );
     if (c.qkNorm) {
       // Qwen3 normalises each head separately, so the norm weights are one head wide.
@@ -125,9 +127,9 @@ function parameters(c: ModelConfig): ParamSpec[] {
       );
     }
     params.push(
-      ...linear(`${layer}.mlp.gate_proj`, c.intermediateSize, h, c.mlpBias),
-      ...linear(`${layer}.mlp.up_proj`, c.intermediateSize, h, c.mlpBias),
-      ...linear(`${layer}.mlp.down_proj`, h, c.intermediateSize, c.mlpBias),
+      ...linearParams(`${layer}.mlp.gate_proj`, c.intermediateSize, h, c.mlpBias),
+      ...linearParams(`${layer}.mlp.up_proj`, c.intermediateSize, h, c.mlpBias),
+      ...linearParams(`${layer}.mlp.down_proj`, h, c.intermediateSize, c.mlpBias),
       { name: `${layer}.input_layernorm.weight`, dims: [h] },
       { name: `${layer}.post_attention_layernorm.weight`, dims: [h] },
     );
@@ -136,6 +138,34 @@ function parameters(c: ModelConfig): ParamSpec[] {
   if (!c.tieWordEmbeddings) params.push({ name: 'lm_head.weight', dims: [c.vocabSize, h] });
   return params;
 }
+
+/** The family's decoder graph: pre-norm RMSNorm, rotary attention with grouped-query heads, SwiGLU MLP. */
+const graph: ArchGraph = {
+  embed: (ctx, ids) => embedRows(ctx.g, ctx.params.get('model.embed_tokens.weight'), ids, ctx.config.hiddenSize),
+  layer(ctx, i, x, past) {
+    const { g, config: c, params: p } = ctx;
+    const at = `model.layers.${i}`;
+    const norm = (h: Value, name: string): Value => rmsNorm(g, h, p.get(`${at}.${name}.weight`), c.normEps);
+    const bias = (name: string): string | null => (c.attentionBias ? `${at}.self_attn.${name}.bias` : null);
+
+    const h = norm(x, 'input_layernorm');
+    const qkvSpecs = ['q_proj', 'k_proj', 'v_proj'].map((n) => ({ weight: `${at}.self_attn.${n}.weight`, bias: bias(n) }));
+    const qkv = fusedProjection(g, p, h, qkvSpecs, 'out_in', `${at}.self_attn.qkv_proj`);
+    const [q, k, v] = qkv ? [] : qkvSpecs.map((s) => linear(g, h, p.get(s.weight), s.bias === null ? null : p.get(s.bias), 'out_in'));
+    const qkNorm = c.qkNorm ? { q: p.get(`${at}.self_attn.q_norm.weight`), k: p.get(`${at}.self_attn.k_norm.weight`), eps: c.normEps } : null;
+    const attn = attention(g, qkv ? { qkv } : { q: q as Value, k: k as Value, v: v as Value }, ctx.bs, past, ctx.attention, c, qkNorm);
+    const oBias = c.attentionOutputBias ? p.get(`${at}.self_attn.o_proj.bias`) : null;
+    const x1 = g.add(x, linear(g, attn.out, p.get(`${at}.self_attn.o_proj.weight`), oBias, 'out_in'));
+
+    const h2 = norm(x1, 'post_attention_layernorm');
+    const mlpBias = (name: string): string | null => (c.mlpBias ? `${at}.mlp.${name}.bias` : null);
+    const [gate, up] = projections(g, p, h2, ['gate_proj', 'up_proj'].map((n) => ({ weight: `${at}.mlp.${n}.weight`, bias: mlpBias(n) })), 'out_in', `${at}.mlp.gate_up_proj`) as [Value, Value];
+    const down = linear(g, g.mul(activate(g, gate, c.activation), up), p.get(`${at}.mlp.down_proj.weight`), c.mlpBias ? p.get(`${at}.mlp.down_proj.bias`) : null, 'out_in');
+    return { x: g.add(x1, down), present: attn.present };
+  },
+  finalNorm: (ctx, x) => rmsNorm(ctx.g, x, ctx.params.get('model.norm.weight'), ctx.config.normEps),
+  lmHeadName: (c) => (c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'),
+};
 
 const variants: Record<'llama' | 'qwen2' | 'qwen3', Variant> = {
   // Llama's attention_bias adds biases to all four projections.
@@ -164,6 +194,7 @@ for (const [name, variant] of Object.entries(variants) as [ArchName, Variant][])
     canonicalName: (tensor) => tensor,
     isIgnorable: (tensor, c) =>
       /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/.test(tensor) || (c.tieWordEmbeddings && tensor === 'lm_head.weight'),
+    graph,
   };
   architectures.register(name, entry);
 }

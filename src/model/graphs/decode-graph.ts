@@ -9,6 +9,7 @@ import type { KeyValue } from './attention.js';
 import { GraphParams, type ParamSelection, selectParams } from './params.js';
 import type { ModelWeights } from './train-graphs.js';
 import { lmHead, transformerBody } from './transformer.js';
+import { DECODE_DIMS } from './dims.js';
 
 export interface DecodeGraphOptions {
   /**
@@ -33,16 +34,7 @@ export interface DecodeGraphOptions {
   cacheOutputs?: 'full' | 'new';
 }
 
-/**
- * Symbolic dimension names of the decode graph's inputs and outputs: Optimum's, which
- * transformers.js reads to build the first (empty) cache as [batch_size, kv_heads, 0, head_dim].
- */
-export const DECODE_DIMS = {
-  batch: 'batch_size',
-  sequence: 'sequence_length',
-  past: 'past_sequence_length',
-  total: 'past_sequence_length + sequence_length',
-} as const;
+export { DECODE_DIMS } from './dims.js';
 
 /** Names of the cache inputs and outputs of layer `i`. */
 export const pastKeyName = (i: number): string => `past_key_values.${i}.key`;

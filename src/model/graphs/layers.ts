@@ -119,3 +119,8 @@ export function activate(g: GraphBuilder, x: Value, kind: 'silu' | 'gelu_tanh' |
       return g.mul(g.mul(x, 0.5), g.add(g.erf(g.mul(x, Math.SQRT1_2)), 1));
   }
 }
+
+/** Rows [N, H] of an embedding table [V, H] at `ids` [B, S]. */
+export function embedRows(g: GraphBuilder, table: Value, ids: Value, hiddenSize: number): Value {
+  return g.reshape(g.gather(table, ids), [-1, hiddenSize]); // [N, H]
+}

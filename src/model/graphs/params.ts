@@ -5,7 +5,7 @@
  */
 import type { GraphBuilder, Value } from '../../onnx/index.js';
 import { UserError } from '../../util/errors.js';
-import type { ParamMap } from '../checkpoint.js';
+import type { ParamMap } from '../types.js';
 import type { FloatTensor } from '../safetensors.js';
 
 /**

@@ -13,7 +13,7 @@ import { expectedParameters } from '../parameters.js';
 import { clippedPolicyLoss, crossEntropyLoss, entropyOf, klK3, maskedMean, targetLogprobs } from './losses.js';
 import { GraphParams, type ParamSelection, selectParams } from './params.js';
 import { lmHead, transformerBody } from './transformer.js';
-import { DECODE_DIMS } from './decode-graph.js';
+import { DECODE_DIMS } from './dims.js';
 
 /** `ce`: next-token cross-entropy; `policy`: clipped policy-gradient objective; `score`: forward only. */
 export type TrainGraphKind = 'ce' | 'policy' | 'score';

@@ -10,6 +10,7 @@
  * Field names follow the `head` section of the run config (src/config/schema.ts) so a resolved
  * config maps onto this one field for field; `inputSize` comes from the model and `seed` from the run.
  */
+import { headGridProblem, headSchema } from '../../config/schema.js';
 import { UserError } from '../../util/errors.js';
 import type { HeadDistribution } from '../types.js';
 
@@ -41,13 +42,12 @@ export interface TemperatureHeadConfig {
   readonly seed: number;
 }
 
-/** Defaults: those of the run config's `head` section (ours, not the paper's). */
+/** The `head` section's defaults, from the schema (the one place they are written). */
+const { path: _path, ...schemaDefaults } = headSchema.parse({});
+
+/** Defaults: those of the run config's `head` section (ours, not the paper's), plus what the section does not set. */
 export const DEFAULT_HEAD_CONFIG: Omit<TemperatureHeadConfig, 'inputSize'> = {
-  kind: 'grid',
-  grid: [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6],
-  hiddenSize: 64,
-  initTemperature: 1.0,
-  initSpread: 0.3,
+  ...schemaDefaults,
   outputInitStd: 0.001,
   seed: 0,
 };
@@ -75,15 +75,8 @@ export function resolveHeadConfig(options: TemperatureHeadOptions): TemperatureH
   }
   if (!(config.outputInitStd >= 0 && config.outputInitStd < Infinity)) fail('outputInitStd', `must be finite and >= 0, got ${config.outputInitStd}`);
   if (!Number.isSafeInteger(config.seed)) fail('seed', `must be a safe integer, got ${config.seed}`);
-  if (config.kind === 'grid') {
-    const g = config.grid;
-    if (g.length < 2) fail('grid', `needs at least 2 temperatures, got ${g.length}`);
-    if (!g.every((t, i) => t > 0 && t < Infinity && (i === 0 || t > (g[i - 1] as number)))) {
-      fail('grid', `must be finite temperatures > 0 in strictly increasing order, got [${g.join(', ')}]`);
-    }
-    const [lo, hi] = [g[0] as number, g[g.length - 1] as number];
-    if (config.initTemperature < lo || config.initTemperature > hi) fail('initTemperature', `(${config.initTemperature}) must lie within the grid [${lo}, ${hi}]`);
-  }
+  const grid = headGridProblem(config);
+  if (grid !== undefined) fail(grid.field, grid.message);
   return config;
 }
 

@@ -17,7 +17,7 @@
  *   - `lognormal`: (mu, logStd) moment-matched so that T has mean initTemperature and std
  *     initSpread: sigma^2 = log(1 + (s / T0)^2), mu = log T0 - sigma^2 / 2.
  */
-import { streamFor } from '../../rollout/rng.js';
+import { streamFor } from '../../util/rng.js';
 import { type TemperatureHeadConfig, headOutputWidth } from './config.js';
 
 export const HEAD_PARAM_NAMES = ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias'] as const;

@@ -1,5 +1,5 @@
-import type { Logger } from '../util/log.js';
-import { silentLogger } from '../util/log.js';
+import type { Logger } from './log.js';
+import { silentLogger } from './log.js';
 
 /** What every long-running library entry point receives from its caller (a command or a script). */
 export interface RunContext {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng, streamFor, type RngState } from '../../src/rollout/rng.js';
+import { Rng, streamFor, type RngState } from '../../src/util/rng.js';
 
 function draws(rng: Rng, n: number): number[] {
   return Array.from({ length: n }, () => rng.nextUint32());

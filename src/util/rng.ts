@@ -1,5 +1,5 @@
 /**
- * Seedable pseudo-random numbers for rollouts.
+ * Seedable pseudo-random numbers: rollouts, parameter initialisation, prompt draws and shuffles.
  *
  * The generator is xoshiro128** (Blackman & Vigna, "Scrambled linear pseudorandom number generators",
  * 2018): 128 bits of state, 32-bit operations only, so it runs on plain JS numbers and `Math.imul`

@@ -1,0 +1,160 @@
+/**
+ * The trainer's setup: everything a training job holds while it runs (the model and its sessions,
+ * the temperature policy and its head, the phase schedule, one {@link PolicyUpdater} per policy that
+ * updates, the problems), opened fresh or from the run's latest checkpoint.
+ */
+import { assertTrainJob, modelDirOf, type JobConfig } from '../config/index.js';
+import { loadCheckpoint, type ParamMap } from '../model/checkpoint.js';
+import { trainableNames } from '../model/graphs/train-graphs.js';
+import { resolveModelDir } from '../model/hub.js';
+import { createPolicy, policyKindOf, type TemperaturePolicy } from '../policy/index.js';
+import { openTemperatureHead, TemperatureHead } from '../policy/head/index.js';
+import { openPolicyModel, type PolicyModel } from '../rollout/runtime.js';
+import { loadJobProblems } from '../eval/problems.js';
+import { getTask, type Problem, type TaskDefinition } from '../tasks/index.js';
+import { UserError } from '../util/errors.js';
+import type { RunContext } from '../util/run-context.js';
+import { checkpointFiles } from '../util/run-layout.js';
+import { latestCheckpoint, readOptimizerInto, readTrainerState, type TrainerState, TRAINER_STATE_VERSION } from './checkpoint.js';
+import { HeadUpdater } from './head-update.js';
+import { createLrSchedule } from './lr-schedule.js';
+import { AdamW } from './optimizer.js';
+import { createPhaseSchedule, type PhaseSchedule } from './phase-schedule.js';
+import { ReferenceScorer } from './reference.js';
+import { openTrainSession, TokenPolicyUpdater } from './token-update.js';
+
+/** Everything a running training job holds. */
+export interface TrainerParts {
+  job: JobConfig;
+  ctx: RunContext;
+  task: TaskDefinition;
+  trainProblems: Problem[];
+  evalProblems: Problem[];
+  model: PolicyModel;
+  policy: TemperaturePolicy;
+  /** the learned policy's head; the policy's grid is this head's own */
+  head?: TemperatureHead;
+  schedule: PhaseSchedule;
+  /** every LLM parameter (the trainable ones are live arrays shared with the optimiser and sessions) */
+  llmParams: ParamMap;
+  /** updates the LLM, when the schedule has token phases and some parameters are trainable */
+  tokenUpdater?: TokenPolicyUpdater;
+  /** updates the head, when the schedule has temperature phases */
+  headUpdater?: HeadUpdater;
+  state: TrainerState;
+  /** the base model's folder (its tokenizer goes into every checkpoint) */
+  modelDir: string;
+  generation: ReturnType<typeof loadCheckpoint>['generation'];
+}
+
+export async function openTrainer(job: JobConfig, ctx: RunContext, options: { resume?: boolean }): Promise<TrainerParts> {
+  assertTrainJob(job);
+  const resumeFrom = options.resume ? latestCheckpoint(ctx.runDir) : undefined;
+  if (options.resume && !resumeFrom) throw new UserError(`${ctx.runDir} has no checkpoint to resume from`);
+  const baseDir = await resolveModelDir(modelDirOf(job));
+  const modelDir = resumeFrom ? checkpointFiles.model(resumeFrom) : baseDir;
+  const checkpoint = loadCheckpoint(modelDir);
+  const schedule = createPhaseSchedule(job.train.schedule.name, { phases: job.train.schedule.phases });
+  // A learned policy owns its head: its grid is the one in the head's own file (never a second one from job.head).
+  const head =
+    policyKindOf(job.policy) !== 'head'
+      ? undefined
+      : resumeFrom
+        ? TemperatureHead.load(checkpointFiles.head(resumeFrom))
+        : openTemperatureHead(job, checkpoint.config.hiddenSize);
+  const policy = createPolicy(job.policy, { head: head?.config });
+  const trainable = trainableSelection(job, checkpoint.config);
+  const updatesToken = job.train.schedule.name !== 'temperature-only' && trainable.length > 0;
+  const model = await openPolicyModel({
+    modelDir,
+    checkpoint, // already loaded: the weights are read once
+    executionProvider: job.model.executionProvider,
+    threads: job.model.threads,
+    trainableParams: updatesToken ? trainable : [],
+  });
+  // One set of arrays for the optimiser, the training graph's inputs and the decode graph's inputs.
+  const llmParams: ParamMap = checkpoint.params;
+  const trainableParams = new Map(trainable.map((n) => [n, llmParams.get(n)!]));
+  if (updatesToken) model.setWeights(trainableParams);
+  const state: TrainerState = resumeFrom
+    ? readTrainerState(resumeFrom)
+    : { version: TRAINER_STATE_VERSION, iteration: 0, seed: job.run.seed, nonFiniteStreak: 0, nonFiniteTotal: 0 };
+  const parts: TrainerParts = {
+    job,
+    ctx,
+    task: getTask(job.task.name),
+    trainProblems: await loadJobProblems(job, job.task.name, job.task.split),
+    evalProblems: job.train.evalEvery > 0 ? await loadJobProblems(job, job.task.name, 'test', job.train.evalProblems) : [],
+    model,
+    policy,
+    ...(head ? { head } : {}),
+    schedule,
+    llmParams,
+    state,
+    modelDir: baseDir,
+    generation: checkpoint.generation,
+  };
+  const loss = job.train.loss;
+  const totalSteps = job.train.iterations * stepsPerUpdate(job);
+  if (updatesToken) {
+    const session = await openTrainSession(
+      { config: checkpoint.config, params: llmParams },
+      'policy',
+      { trainable: exact(trainable), klPenalty: loss.klCoef > 0, entropyBonus: loss.entropyCoef > 0 },
+      { executionProvider: job.model.executionProvider, threads: job.model.threads },
+    );
+    const o = job.train.tokenOptimizer;
+    const optimizer = adamW(new Map(trainable.map((n) => [n, llmParams.get(n)!.data])), o);
+    if (resumeFrom) readOptimizerInto(checkpointFiles.tokenOptimizer(resumeFrom), optimizer);
+    parts.tokenUpdater = new TokenPolicyUpdater(
+      session,
+      trainableParams,
+      optimizer,
+      { clipLow: loss.clipLow, clipHigh: loss.clipHigh, klCoef: loss.klCoef, entropyCoef: loss.entropyCoef, aggregation: loss.aggregation },
+      createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps }),
+      {
+        // the initial model, also when resuming
+        ...(loss.klCoef > 0 ? { reference: await ReferenceScorer.open(baseDir, job) } : {}),
+        // The decode graph reads the same arrays; hand them over so sessions on other devices see the update.
+        onUpdated: (params) => model.setWeights(params),
+      },
+    );
+  }
+  if (head && job.train.schedule.name !== 'token-only') {
+    const o = job.train.temperatureOptimizer;
+    const optimizer = adamW(head.params, o);
+    if (resumeFrom) readOptimizerInto(checkpointFiles.temperatureOptimizer(resumeFrom), optimizer);
+    parts.headUpdater = await HeadUpdater.open(
+      head,
+      optimizer,
+      { clipLow: loss.clipLow, clipHigh: loss.clipHigh, entropyCoef: loss.headEntropyCoef, aggregation: loss.aggregation },
+      createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps }),
+    );
+  }
+  ctx.logger.info(
+    { model: baseDir, trainable: updatesToken ? trainable.length : 0, policy: policy.spec.name, schedule: job.train.schedule.name, resumeAt: state.iteration },
+    'trainer ready',
+  );
+  return parts;
+}
+
+function adamW(params: ConstructorParameters<typeof AdamW>[0], o: JobConfig['train']['tokenOptimizer']): AdamW {
+  return new AdamW(params, { lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm });
+}
+
+/** Optimiser steps per policy update: epochs x mini-batches. */
+function stepsPerUpdate(job: JobConfig): number {
+  return job.train.epochs * Math.ceil((job.train.promptsPerIteration * job.train.groupSize) / job.train.miniBatchSize);
+}
+
+function trainableSelection(job: JobConfig, config: Parameters<typeof trainableNames>[0]): string[] {
+  const t = job.model.trainable;
+  if (t === 'none') return [];
+  if (t === 'all') return trainableNames(config, 'all');
+  return trainableNames(config, t.include.map((p) => new RegExp(p)));
+}
+
+/** Exact-name selection (strings would be compiled as unanchored patterns). */
+function exact(names: readonly string[]): RegExp[] {
+  return names.map((n) => new RegExp(`^${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+}

@@ -8,7 +8,7 @@ import { UserError } from '../util/errors.js';
 
 export default class Analyze extends BaseCommand {
   static override summary = 'Show what a learned temperature head does: temperature vs entropy, by position, coloured solutions.';
-  static override examples = ['<%= config.bin %> analyze runs/train-2026-11-26T10-00-00'];
+  static override examples = ['<%= config.bin %> analyze runs/quick', '<%= config.bin %> analyze runs/quick --out runs/quick-analysis'];
   static override args = { 'run-dir': Args.string({ required: true, description: 'A training or evaluation run directory.' }) };
   static override flags = {
     out: Flags.string({ char: 'o', summary: 'Folder for the plots and tables (default: <run-dir>/analysis).' }),

@@ -12,10 +12,10 @@ export default class Eval extends BaseCommand {
     'comma-separated list of them, or a YAML job file whose eval section lists the tasks. Writes summary.csv, ' +
     'samples.jsonl and report.md to the run directory.';
   static override examples = [
-    '<%= config.bin %> eval synthetic-arith --k 4 --limit 20',
-    '<%= config.bin %> eval gsm8k --model ~/models/Qwen2.5-Math-1.5B --policy fixed:0.6 --k 8 --data-dir ../shared/datasets',
-    '<%= config.bin %> eval math500,aime24 --policy learned --head runs/train-x/checkpoints/latest',
-    '<%= config.bin %> eval configs/eval-math.yaml',
+    '<%= config.bin %> eval synthetic-arith --policy fixed:0.6 --k 4 --limit 20',
+    '<%= config.bin %> eval gsm8k --model Qwen/Qwen2.5-Math-1.5B --policy fixed:0.6 --k 8 --data-dir ../shared/datasets',
+    '<%= config.bin %> eval synthetic-arith --policy learned --head runs/quick/checkpoints/iter-000005/head',
+    '<%= config.bin %> eval configs/default.yaml --policy edt --set eval.k=2',
   ];
   static override args = { benchmark: Args.string({ required: true, description: 'Task name(s) or a YAML job file.' }) };
   static override flags = {

@@ -12,7 +12,7 @@ export default class Export extends BaseCommand {
     'parameters as inputs named as in the checkpoint and return loss and grad.<name>; manifest.json lists it all.';
   static override examples = [
     '<%= config.bin %> export models/arith-tiny --out runs/arith-onnx',
-    '<%= config.bin %> export ~/models/Qwen2.5-Math-1.5B --out qwen-onnx --trainable "layers\\.2[67]\\."',
+    '<%= config.bin %> export Qwen/Qwen2.5-Math-1.5B --out qwen-onnx --trainable "layers\\.2[67]\\."',
   ];
   static override args = { 'model-dir': Args.string({ required: true, description: 'Hugging Face model folder or Hub id (org/name[@revision]).' }) };
   static override flags = {

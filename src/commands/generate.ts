@@ -6,9 +6,10 @@ import { BaseCommand } from '../cli/base.js';
 export default class Generate extends BaseCommand {
   static override summary = 'Generate a continuation with the KV cache, greedy or under a temperature policy.';
   static override examples = [
-    '<%= config.bin %> generate models/arith-tiny --prompt "Tom has 3 apples." --max-new-tokens 40',
+    // The embedded model reads a synthetic-arith question and a newline (bash/zsh $'...' quoting).
+    "<%= config.bin %> generate models/arith-tiny --prompt $'Sam has 19 stamps. He loses 8, then gets 1 more. How many stamps does Sam have?\\n' --max-new-tokens 40",
     '<%= config.bin %> generate ../shared/fixtures/hf/qwen2-tiny --input-ids 1,2,3 --temperature 0 --json',
-    '<%= config.bin %> generate models/arith-tiny --prompt "2+3=" --policy edt --json',
+    "<%= config.bin %> generate models/arith-tiny --prompt $'Mia has 7 shells. She finds 5 more. How many shells does Mia have?\\n' --policy edt --json",
   ];
   static override args = { 'model-dir': Args.string({ required: true, description: 'Hugging Face model folder or Hub id (org/name[@revision]).' }) };
   static override flags = {

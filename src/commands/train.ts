@@ -14,7 +14,7 @@ export default class Train extends BaseCommand {
   static override examples = [
     '<%= config.bin %> train configs/default.yaml',
     '<%= config.bin %> train configs/default.yaml --set train.iterations=5 --out runs/quick',
-    '<%= config.bin %> train configs/default.yaml --resume runs/train-2026-11-26T10-00-00',
+    '<%= config.bin %> train configs/default.yaml --resume runs/quick',
   ];
   static override args = { config: Args.string({ description: 'YAML job file (configs/default.yaml is the default experiment).' }) };
   static override flags = {

@@ -14,6 +14,7 @@ import { Progress } from '../util/progress.js';
 import type { ModelTokenizer } from '../model/tokenizer.js';
 import type { RunContext } from '../util/run-context.js';
 import { runFiles } from '../util/run-layout.js';
+import { configureJobSessions } from './sessions.js';
 
 export interface EvalResult {
   runDir: string;
@@ -53,6 +54,7 @@ function refuseUnencodable(model: { tokenizer: ModelTokenizer }, task: string, q
  */
 export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<EvalResult> {
   const { logger, runDir, signal } = ctx;
+  configureJobSessions(job);
   // Unknown names fail before the model loads.
   const unknown = job.eval.tasks.filter((name) => !tasks.has(name));
   if (unknown.length > 0) throw new UserError(`eval.tasks: unknown task "${unknown[0]}"; valid: ${tasks.names().join(', ')}`);

@@ -1,12 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { readJsonl } from '../tasks/data/jsonl.js';
-import { getTask, gradeRecords, tasks, type GradeRecord, type RawRecord } from '../tasks/index.js';
+import { getTask, gradeBatch, tasks, type GradeRecord, type RawRecord } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
 
 export interface GradeFileOptions {
   input: string;
   /** read each line's gold answer from this task's own fields (e.g. gsm8k's `answer` with `####`) */
   task?: string;
+  /** grading threads (default: the cores less one); 1 grades in this thread */
+  workers?: number;
 }
 
 export interface LineVerdict {
@@ -56,7 +58,7 @@ export async function gradeFile(options: GradeFileOptions): Promise<GradeFileRes
     }
     return { line, response: record.response, answer };
   });
-  const summary = gradeRecords(records, task?.verifier ?? {});
+  const summary = await gradeBatch(records, task?.verifier ?? {}, options.workers);
   return {
     verdicts: summary.verdicts.map((v, i) => ({ line: records[i]!.line, answer: records[i]!.answer, extracted: v.extracted, correct: v.correct })),
     accuracy: summary.accuracy,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { JobConfig } from '../config/index.js';
 import { train, type TrainOptions, type TrainSummary } from '../rl/trainer.js';
 import type { RunContext } from '../util/run-context.js';
+import { configureJobSessions } from './sessions.js';
 
 export type { TrainOptions, TrainSummary };
 
@@ -17,6 +18,7 @@ export interface TrainResult extends TrainSummary {
 
 /** Hierarchical RL training (GRPO over the temperature and token policies, coordinate ascent). */
 export async function runTraining(job: JobConfig, ctx: RunContext, options: TrainOptions = {}): Promise<TrainResult> {
+  configureJobSessions(job);
   const summary = await train(job, ctx, options);
   const history = summary.evalAccuracy;
   const best = history.reduce<TrainResult['bestAccuracy']>((b, e) => (b === null || e.avgAtK > b.avgAtK ? e : b), null);

@@ -1,9 +1,24 @@
 import { Args, Flags } from '@oclif/core';
 import { loadJobFile, validateJob, type JobConfig } from '../config/index.js';
+import { describeJobKey } from '../config/docs.js';
 import { join } from 'node:path';
 import { runEvaluation, type EvalResult } from '../api/evaluate.js';
 import { BaseCommand, outFlag, setFlag } from '../cli/base.js';
 import { withInterrupt } from '../cli/interrupt.js';
+
+/** The job key each flag sets. */
+const FLAG_KEYS = {
+  model: 'model.path',
+  policy: 'policy',
+  head: 'head.path',
+  k: 'eval.k',
+  limit: 'eval.limit',
+  'max-new-tokens': 'rollout.maxNewTokens',
+  seed: 'run.seed',
+  greedy: 'eval.greedy',
+  force: 'eval.force',
+  'data-dir': 'task.dataDir',
+} as const;
 
 export default class Eval extends BaseCommand {
   static override summary = 'Evaluate a model and temperature policy on math benchmarks (avg@k, pass@k, maj@k).';
@@ -18,17 +33,18 @@ export default class Eval extends BaseCommand {
     '<%= config.bin %> eval configs/default.yaml --policy edt --set eval.k=2',
   ];
   static override args = { benchmark: Args.string({ required: true, description: 'Task name(s) or a YAML job file.' }) };
+  // Each of these flags sets one job key; its help is that key's description in the schema.
   static override flags = {
-    model: Flags.string({ summary: 'Model folder or Hub id (default: the embedded model).' }),
-    policy: Flags.string({ summary: 'Temperature policy, e.g. greedy, fixed:0.6, edt, learned.' }),
-    head: Flags.string({ summary: 'Trained temperature head folder (for --policy learned).' }),
-    k: Flags.integer({ min: 1, summary: 'Samples per problem.' }),
-    limit: Flags.integer({ min: 0, summary: 'Only the first N problems (0 = all).' }),
-    'max-new-tokens': Flags.integer({ min: 1, summary: 'Generation length cap.' }),
-    seed: Flags.integer({ min: 0, summary: 'Sampling seed.' }),
-    greedy: Flags.boolean({ summary: 'Also report greedy accuracy.' }),
-    force: Flags.boolean({ summary: 'Evaluate even a model that cannot encode the prompts, or an untrained learned head.' }),
-    'data-dir': Flags.string({ summary: 'Dataset folder (default: INTROSPECT_DATA_DIR, else the user cache).' }),
+    model: Flags.string({ summary: describeJobKey(FLAG_KEYS.model) }),
+    policy: Flags.string({ summary: describeJobKey(FLAG_KEYS.policy) }),
+    head: Flags.string({ summary: describeJobKey(FLAG_KEYS.head) }),
+    k: Flags.integer({ min: 1, summary: describeJobKey(FLAG_KEYS.k) }),
+    limit: Flags.integer({ min: 0, summary: describeJobKey(FLAG_KEYS.limit) }),
+    'max-new-tokens': Flags.integer({ min: 1, summary: describeJobKey(FLAG_KEYS['max-new-tokens']) }),
+    seed: Flags.integer({ min: 0, summary: describeJobKey(FLAG_KEYS.seed) }),
+    greedy: Flags.boolean({ summary: describeJobKey(FLAG_KEYS.greedy) }),
+    force: Flags.boolean({ summary: describeJobKey(FLAG_KEYS.force) }),
+    'data-dir': Flags.string({ summary: describeJobKey(FLAG_KEYS['data-dir']) }),
     set: setFlag,
     out: outFlag,
   };
@@ -56,17 +72,7 @@ export type EvalCommandResult = Omit<EvalResult, 'table'> & { files: string[] };
 
 /** Flags become `--set` overrides, so they are validated by the same schema as job files. */
 function flagOverrides(flags: Record<string, unknown>): string[] {
-  const map: [string, string][] = [
-    ['model', 'model.path'],
-    ['policy', 'policy'],
-    ['head', 'head.path'],
-    ['k', 'eval.k'],
-    ['limit', 'eval.limit'],
-    ['max-new-tokens', 'rollout.maxNewTokens'],
-    ['seed', 'run.seed'],
-    ['greedy', 'eval.greedy'],
-    ['force', 'eval.force'],
-    ['data-dir', 'task.dataDir'],
-  ];
-  return map.filter(([flag]) => flags[flag] !== undefined).map(([flag, key]) => `${key}=${JSON.stringify(flags[flag])}`);
+  return Object.entries(FLAG_KEYS)
+    .filter(([flag]) => flags[flag] !== undefined)
+    .map(([flag, key]) => `${key}=${JSON.stringify(flags[flag])}`);
 }

@@ -73,3 +73,26 @@ export function configReference(): string {
   rows(schema, '', out);
   return `${out.join('\n')}\n`;
 }
+
+let described: Map<string, string> | undefined;
+
+/**
+ * The schema's description of a job key, e.g. `eval.k`: the help of a command-line flag that sets
+ * that key, so flag help and the job-file reference say the same thing. Throws for an unknown key.
+ */
+export function describeJobKey(path: string): string {
+  if (!described) {
+    described = new Map();
+    const walk = (node: JsonSchema, prefix: string): void => {
+      for (const [key, child] of Object.entries(node.properties ?? {})) {
+        const at = prefix ? `${prefix}.${key}` : key;
+        described!.set(at, child.description ?? '');
+        walk(child, at);
+      }
+    };
+    walk(z.toJSONSchema(jobSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema, '');
+  }
+  const description = described.get(path);
+  if (description === undefined) throw new Error(`no job key ${path} in the schema`);
+  return description;
+}

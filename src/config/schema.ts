@@ -72,7 +72,31 @@ export const modelSchema = z
       .int()
       .min(0)
       .default(0)
-      .describe('ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (all cores).'),
+      .describe('ONNX Runtime intra-op threads of every session (LLM and temperature head); 0 lets ONNX Runtime choose (all cores).'),
+    weightUpdates: z
+      .enum(['bake', 'inputs'])
+      .default('bake')
+      .describe(
+        'How rollouts get the token policy\'s updated weights. bake: the decode session is rebuilt with the weights ' +
+          'stored, which ONNX Runtime prepacks (fastest decoding; one graph build and load per token phase). inputs: ' +
+          'trainable weights are graph inputs, fed without a rebuild (slower decoding: weights fed as inputs cost 10-31% ' +
+          'of rollout throughput).',
+      ),
+    spinning: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Let idle ONNX Runtime threads spin waiting for work. Off by default: on a machine other processes share, ' +
+          'spinning threads took cores from each other and from the neighbours (benchmarks under load ran 1.7x faster ' +
+          'without); on an otherwise idle machine spinning can be 5-30% faster.',
+      ),
+    memoryArena: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Keep freed buffers in ONNX Runtime\'s CPU memory arena for reuse. On by default: without it an update step ' +
+          'of the bench model ran 25-30% slower (interleaved, same run); off lowers peak memory.',
+      ),
   })
   .describe('The LLM (the token policy) and how it runs.');
 
@@ -108,6 +132,14 @@ export const taskSchema = z
       .min(0)
       .default(0)
       .describe('Subtracted from the reward (reward = -formatPenalty) when no final answer can be extracted; positive values teach the answer format faster.'),
+    answerFallback: z
+      .enum(['last', 'none'])
+      .default('last')
+      .describe(
+        'What the verifier grades when a response has no answer marker (\\boxed{}, ####, "the answer is"): `last` takes the last math span or number ' +
+          '(bare answers and models that skip the marker still get credit, but an intermediate value that happens to come last can be rewarded); ' +
+          '`none` grades it as no answer (reward -formatPenalty), which trains the answer format strictly.',
+      ),
   })
   .describe('The task: prompts and the verifier that rewards answers.');
 
@@ -180,17 +212,34 @@ export const trainSchema = z
         estimator: z.enum(['grpo', 'grpo-no-std']).default('grpo').describe('grpo divides by the group std; grpo-no-std does not (less bias toward easy/hard prompts).'),
         dropUniformGroups: z.boolean().default(true).describe('Skip groups whose rewards are all equal: they carry no signal.'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('How rewards become advantages (rl/advantages.ts).'),
     loss: z
       .strictObject({
+        type: z
+          .enum(['clipped', 'dual-clip'])
+          .default('clipped')
+          .describe(
+            'Policy loss of both updates (the loss table, model/graphs/policy-losses.ts). clipped: the PPO/GRPO surrogate with clipLow/clipHigh, the usual choice. ' +
+              'dual-clip: also caps the loss of negative-advantage tokens at -3 A, which bounds the step when samples are stale (epochs > 1, many mini-batches); identical to clipped on-policy.',
+          ),
         clipLow: z.number().min(0).max(1).default(0.2).describe('PPO ratio clip below 1.'),
         clipHigh: z.number().min(0).default(0.28).describe('PPO ratio clip above 1 (clip-higher keeps exploration alive).'),
-        aggregation: z.enum(['token-mean', 'seq-mean-token-mean']).default('token-mean').describe('token-mean weighs every token equally; seq-mean-token-mean weighs every sequence equally.'),
+        aggregation: z
+          .enum(['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum', 'seq-mean-token-sum-norm'])
+          .default('token-mean')
+          .describe(
+            'How per-token losses become one number (rl/loss-aggregation.ts). token-mean: every token of the batch weighs the same (DAPO); the scale follows the batch\'s token count. ' +
+              'seq-mean-token-mean: every sequence weighs the same (original GRPO), so a token of a short answer weighs more than one of a long answer (the length bias Dr. GRPO points out). ' +
+              'seq-mean-token-sum: sum over a sequence\'s tokens, mean over sequences; long answers weigh more and the scale grows with length. ' +
+              'seq-mean-token-sum-norm: Dr. GRPO, the token sum divided by the constant rollout.maxNewTokens and averaged over sequences; unbiased in length and with a fixed scale.',
+          ),
         klCoef: z.number().min(0).default(0).describe('KL penalty to the initial model (k3 estimator); 0 disables and saves a forward pass.'),
         entropyCoef: z.number().min(0).default(0).describe('Entropy bonus on the token policy.'),
         headEntropyCoef: z.number().min(0).default(0.001).describe('Entropy bonus on the temperature head; keeps it from collapsing early.'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('The policy loss of both updates (the loss table), its aggregation over tokens, and its KL and entropy terms.'),
     tokenOptimizer: optimizerSchema.prefault({ lr: 1e-5 }).describe('AdamW for the LLM.'),
     temperatureOptimizer: optimizerSchema.prefault({ lr: 1e-3 }).describe('AdamW for the temperature head.'),
     checkpointEvery: z.number().int().min(0).default(10).describe('Iterations between checkpoints; 0 = only at the end.'),
@@ -221,24 +270,27 @@ export const evalSchema = z
 export const pretrainSchema = z
   .strictObject({
     architecture: z.enum(['qwen2', 'qwen3', 'llama', 'gpt2']).default('qwen2').describe('Hugging Face architecture of the new model.'),
-    hiddenSize: positiveInt().default(128),
-    layers: positiveInt().default(2),
-    heads: positiveInt().default(4),
-    kvHeads: positiveInt().default(2),
-    intermediateSize: positiveInt().default(384),
+    hiddenSize: positiveInt().default(128).describe('Width of the new model; larger learns more per step but runs slower (a multiple of heads).'),
+    layers: positiveInt().default(2).describe('Decoder layers of the new model.'),
+    heads: positiveInt().default(4).describe('Attention heads (a multiple of kvHeads).'),
+    kvHeads: positiveInt().default(2).describe('Key/value heads; fewer than heads is grouped-query attention (a smaller cache).'),
+    intermediateSize: positiveInt().default(384).describe('Width of the MLP\'s inner layer (about 3x hiddenSize is usual).'),
     steps: positiveInt().default(2000).describe('Optimiser steps.'),
     batchSize: positiveInt().default(32).describe('Sequences per step.'),
-    lr: z.number().positive().default(3e-3),
-    warmupSteps: z.number().int().min(0).default(100),
-    checkpointEvery: z.number().int().min(0).default(500),
-    evalEvery: z.number().int().min(0).default(500),
+    lr: z.number().positive().default(3e-3).describe('Peak learning rate of the cosine schedule; small models tolerate large rates.'),
+    warmupSteps: z.number().int().min(0).default(100).describe('Linear warm-up steps before the cosine decay (capped below steps).'),
+    checkpointEvery: z.number().int().min(0).default(500).describe('Steps between resumable checkpoints; 0 = only at the end.'),
+    evalEvery: z.number().int().min(0).default(500).describe('Steps between greedy and sampled accuracy checks on held-out problems; 0 = only at the end.'),
   })
   .describe('Supervised pretraining of a small model from scratch (`introspect pretrain`).');
 
 export const methodSchema = z.strictObject({
   name: z.string().min(1).describe('Label in the results table.'),
   policy: policySpecSchema,
-  schedule: z.enum(['coordinate-ascent', 'joint', 'token-only', 'temperature-only']).default('token-only'),
+  schedule: z
+    .enum(['coordinate-ascent', 'joint', 'token-only', 'temperature-only'])
+    .default('token-only')
+    .describe('How this method trains (see train.schedule.name): token-only for fixed and heuristic temperatures, coordinate-ascent or joint for the learned head.'),
   evalPolicies: z.array(policySpecSchema).optional().describe('Policies to evaluate the trained model with; default: its own.'),
 });
 

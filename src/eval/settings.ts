@@ -40,6 +40,6 @@ export function evaluationSettings(job: Pick<JobConfig, 'task' | 'rollout'>): Ev
     batchSize: job.rollout.batchSize,
     stopStrings: job.rollout.stop,
     sampling,
-    verify: { formatPenalty: job.task.formatPenalty },
+    verify: { formatPenalty: job.task.formatPenalty, fallback: job.task.answerFallback },
   };
 }

@@ -12,7 +12,10 @@
  */
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../util/errors.js';
-import { createSession, toModelBytes } from '../onnx/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSession, saveModel, toModelBytes } from '../onnx/index.js';
 import type { ModelConfig } from './config.js';
 import { cachedGraphPath, folderSource, weightsSource } from './graph-cache.js';
 import { buildDecodeGraph, type DecodeGraphOptions, newKeyName, newValueName, pastKeyName, pastValueName } from './graphs/decode-graph.js';
@@ -44,6 +47,8 @@ export interface LoadDecoderOptions extends DecodeSessionOptions {
    * exceed one protobuf (2 GiB) go through a file unless `cache` is false.
    */
   cache?: boolean | { cacheDir?: string };
+  /** compute each row's entropy in the graph (default true; the rollout engine computes it otherwise) */
+  entropyOutput?: boolean;
 }
 
 /** The last position of every row after a prefill or a step. */
@@ -55,6 +60,8 @@ export interface DecodeOutput {
   logits: Float32Array[];
   /** Per row: the final hidden state after the final norm [H] (what the temperature head reads); views as above. */
   hidden: Float32Array[];
+  /** Per row: entropy of softmax(logits) in nats, when the graph outputs it (graphs built with `entropyOutput`). */
+  entropy?: Float32Array;
 }
 
 /** Largest weights loaded from memory rather than from a cached file (one protobuf's limit, with headroom). */
@@ -151,7 +158,7 @@ export class DecodeSession {
   /** A session for a model folder or loaded weights (building or reusing the decode graph it needs). */
   static async load(model: string | ModelWeights, opts: LoadDecoderOptions = {}): Promise<DecodeSession> {
     const source = typeof model === 'string' ? folderSource(model) : weightsSource(model);
-    const options: DecodeGraphOptions = { lastLogitsOnly: true, cacheOutputs: 'new', paramInputs: opts.paramInputs ?? 'none' };
+    const options: DecodeGraphOptions = { lastLogitsOnly: true, cacheOutputs: 'new', entropyOutput: opts.entropyOutput ?? true, paramInputs: opts.paramInputs ?? 'none' };
     // One protobuf holds at most 2 GiB, so bigger models always go through a file with external data.
     const weightBytes = expectedParameters(source.config).reduce((sum, p) => sum + 4 * p.dims.reduce((a, b) => a * b, 1), 0);
     const useCache = opts.cache ?? (typeof model === 'string' || weightBytes > IN_MEMORY_MAX_BYTES);
@@ -159,7 +166,17 @@ export class DecodeSession {
       const { path } = cachedGraphPath(source, { kind: 'decode', options }, typeof useCache === 'object' ? useCache : {});
       return DecodeSession.open(path, source.config, opts);
     }
-    return DecodeSession.open(toModelBytes(buildDecodeGraph(source.load(), options)), source.config, opts);
+    const graph = buildDecodeGraph(source.load(), options);
+    if (weightBytes <= IN_MEMORY_MAX_BYTES) return DecodeSession.open(toModelBytes(graph), source.config, opts);
+    // Too big for one protobuf and not to be cached (e.g. weights rebuilt after every update):
+    // through a temporary file with external data, removed once ONNX Runtime has loaded it.
+    const dir = mkdtempSync(join(tmpdir(), 'introspect-decode-'));
+    try {
+      saveModel(graph, join(dir, 'model.onnx'), { externalData: true });
+      return await DecodeSession.open(join(dir, 'model.onnx'), source.config, opts);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /** Rows in the batch. */
@@ -276,7 +293,14 @@ export class DecodeSession {
       kv.value.write((out[newValueName(i)] as ort.Tensor).data as Float32Array, this.slots, S);
     });
     this.slots += S;
-    return lastPositions(out.logits as ort.Tensor, out.last_hidden as ort.Tensor, B);
+    const result = lastPositions(out.logits as ort.Tensor, out.last_hidden as ort.Tensor, B);
+    const entropy = out.entropy as ort.Tensor | undefined;
+    if (entropy) {
+      const [, E] = entropy.dims as [number, number];
+      const values = entropy.data as Float32Array;
+      result.entropy = E === 1 ? values : Float32Array.from({ length: B }, (_, b) => values[b * E + E - 1]!);
+    }
+    return result;
   }
 }
 

@@ -4,7 +4,9 @@
  * contents: the model config, the weights it stores (frozen parameters are initializers), which
  * graph, its options (trainable set, parameter inputs, losses), and {@link GRAPH_FORMAT_VERSION}.
  *
- * Layout: `<cache>/<key>/model.onnx` (+ `model.onnx.data` when weights exceed one protobuf), where
+ * Layout: `<cache>/<key>/model.onnx` (+ `model.onnx.data`, the weights as ONNX external data, when
+ * they exceed {@link EXTERNAL_DATA_MIN_BYTES}: encoding a large graph as one protobuf took minutes
+ * and tripled the build's memory, while the graph without its weights encodes in a second), where
  * `<cache>` is `$INTROSPECT_CACHE_DIR/graphs` or `~/.cache/introspect/graphs`. Entries are
  * written into a temporary folder and renamed into place, so a reader never sees half a graph.
  * Nothing is evicted; delete the folder to reclaim space.
@@ -19,10 +21,13 @@ import { type ModelConfig, readModelConfig } from './config.js';
 import { expectedParameters } from './parameters.js';
 import { buildDecodeGraph, type DecodeGraphOptions } from './graphs/decode-graph.js';
 import { selectParams } from './graphs/params.js';
-import { buildTrainGraph, type ModelWeights, type TrainGraphKind, type TrainGraphOptions } from './graphs/train-graphs.js';
+import { buildTrainGraph, defaultRecomputeLogits, defaultVocabChunks, type ModelWeights, type TrainGraphKind, type TrainGraphOptions } from './graphs/train-graphs.js';
 
 /** Bump whenever a change to the graph builders changes what an existing cached graph would compute. */
-export const GRAPH_FORMAT_VERSION = 1;
+export const GRAPH_FORMAT_VERSION = 3;
+
+/** Graphs whose stored weights exceed this are cached with their weights in an external data file. */
+export const EXTERNAL_DATA_MIN_BYTES = 64 * 2 ** 20;
 
 /** Which graph to build, with its options. */
 export type GraphSpec = { kind: 'decode'; options?: DecodeGraphOptions } | { kind: TrainGraphKind; options?: TrainGraphOptions };
@@ -71,10 +76,16 @@ export function folderWeightsId(dir: string): string {
   return stableHash({ dir: abs, files });
 }
 
-/** Identifies in-memory weights by their contents (for parameters that come from no folder). */
-export function contentWeightsId(model: ModelWeights): string {
+/**
+ * Identifies in-memory weights by their contents (for parameters that come from no folder).
+ * `stored`, when given, limits it to the parameters a graph stores: the others are graph inputs,
+ * so their values do not change the graph (a training graph with every parameter trainable needs
+ * no hashing at all).
+ */
+export function contentWeightsId(model: ModelWeights, stored?: ReadonlySet<string>): string {
   const h = createHash('sha256');
   for (const p of expectedParameters(model.config)) {
+    if (stored && !stored.has(p.name)) continue;
     const t = model.params.get(p.name);
     if (!t) continue;
     h.update(p.name).update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
@@ -87,7 +98,7 @@ function resolvedSpec(config: ModelConfig, spec: GraphSpec): unknown {
   const names = expectedParameters(config).map((p) => p.name);
   if (spec.kind === 'decode') {
     const o = spec.options ?? {};
-    return { kind: 'decode', paramInputs: selectParams(names, o.paramInputs ?? 'none'), lastLogitsOnly: o.lastLogitsOnly === true, cacheOutputs: o.cacheOutputs ?? 'full' };
+    return { kind: 'decode', paramInputs: selectParams(names, o.paramInputs ?? 'none'), lastLogitsOnly: o.lastLogitsOnly === true, cacheOutputs: o.cacheOutputs ?? 'full', entropyOutput: o.entropyOutput === true };
   }
   const o = spec.options ?? {};
   return {
@@ -96,7 +107,17 @@ function resolvedSpec(config: ModelConfig, spec: GraphSpec): unknown {
     klPenalty: o.klPenalty === true,
     entropyBonus: o.entropyBonus === true,
     entropyOutput: o.entropyOutput === true,
+    vocabChunks: o.vocabChunks ?? defaultVocabChunks(config),
+    recomputeLogits: o.recomputeLogits ?? defaultRecomputeLogits(config),
+    loss: spec.kind === 'policy' ? (o.loss ?? 'clipped') : null,
   };
+}
+
+/** The parameters a graph stores as initializers (the rest are its inputs). */
+export function storedParams(config: ModelConfig, spec: GraphSpec): Set<string> {
+  const names = expectedParameters(config).map((p) => p.name);
+  const inputs = new Set(spec.kind === 'decode' ? selectParams(names, spec.options?.paramInputs ?? 'none') : selectParams(names, spec.options?.trainable ?? 'all'));
+  return new Set(names.filter((n) => !inputs.has(n)));
 }
 
 /** The cache key of a graph. */
@@ -110,7 +131,8 @@ export function graphKey(config: ModelConfig, weightsId: string, spec: GraphSpec
  */
 export interface GraphSource {
   config: ModelConfig;
-  weightsId: string;
+  /** the weights' identity; a function of the graph's stored parameters when it depends on them */
+  weightsId: string | ((stored: ReadonlySet<string>) => string);
   load(): ModelWeights;
 }
 
@@ -124,7 +146,12 @@ export function folderSource(dir: string): GraphSource {
  * memory since they were read from a folder, so the folder's identity would not do.
  */
 export function weightsSource(model: ModelWeights): GraphSource {
-  return { config: model.config, weightsId: contentWeightsId(model), load: () => model };
+  return { config: model.config, weightsId: (stored) => contentWeightsId(model, stored), load: () => model };
+}
+
+/** The identity of the weights a graph of `spec` stores. */
+function weightsIdFor(source: GraphSource, spec: GraphSpec): string {
+  return typeof source.weightsId === 'string' ? source.weightsId : source.weightsId(storedParams(source.config, spec));
 }
 
 /**
@@ -132,8 +159,9 @@ export function weightsSource(model: ModelWeights): GraphSource {
  * saving it first on a miss. Load it with `createSession(path)`: external weight data, when the
  * weights needed it, lies beside it.
  */
-export function cachedGraphPath(source: GraphSource, spec: GraphSpec, opts: { cacheDir?: string } = {}): { path: string; hit: boolean } {
-  const key = graphKey(source.config, source.weightsId, spec);
+export function cachedGraphPath(source: GraphSource, spec: GraphSpec, opts: { cacheDir?: string; externalDataMinBytes?: number } = {}): { path: string; hit: boolean } {
+  const weightsId = weightsIdFor(source, spec);
+  const key = graphKey(source.config, weightsId, spec);
   const root = opts.cacheDir ?? graphCacheDir();
   const entry = join(root, key);
   const path = join(entry, 'model.onnx');
@@ -142,8 +170,10 @@ export function cachedGraphPath(source: GraphSource, spec: GraphSpec, opts: { ca
   const temp = join(root, `${key}.tmp-${process.pid}-${Date.now()}`);
   mkdirSync(temp);
   try {
-    saveModel(buildGraph(source.load(), spec), join(temp, 'model.onnx'));
-    const about = { version: GRAPH_FORMAT_VERSION, arch: source.config.arch, weightsId: source.weightsId, graph: resolvedSpec(source.config, spec) };
+    const graph = buildGraph(source.load(), spec);
+    const weightBytes = graph.initializers.reduce((sum, i) => sum + i.data.data.byteLength, 0);
+    saveModel(graph, join(temp, 'model.onnx'), { externalData: weightBytes > (opts.externalDataMinBytes ?? EXTERNAL_DATA_MIN_BYTES) });
+    const about = { version: GRAPH_FORMAT_VERSION, arch: source.config.arch, weightsId, graph: resolvedSpec(source.config, spec) };
     writeFileSync(join(temp, 'spec.json'), JSON.stringify(about, null, 1) + '\n');
     renameSync(temp, entry);
   } catch (error) {

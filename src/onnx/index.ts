@@ -11,4 +11,4 @@ export { grad, type GradOptions } from './autodiff.js';
 export { gradientRules, type GradientRule, type GradientContext } from './gradients.js';
 export { toModelBytes, fromModelBytes, saveModel, loadModel, type ModelOptions, type SaveOptions } from './serialize.js';
 export { unbroadcast } from './grad-utils.js';
-export { createSession, toOrtTensor, fromOrtTensor, type SessionOptions } from './session.js';
+export { configureSessions, createSession, sessionDefaults, toOrtTensor, fromOrtTensor, type SessionDefaults, type SessionOptions } from './session.js';

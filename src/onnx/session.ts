@@ -11,8 +11,35 @@ export interface SessionOptions {
   executionProviders?: string[];
   /** ONNX Runtime graph optimisations (default `'all'`). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-  /** Threads within one operator (ORT's default when omitted). */
+  /** Threads within one operator (the {@link configureSessions} default, else ORT's: one per core). */
   intraOpNumThreads?: number;
+  /**
+   * Whether idle intra-op threads spin waiting for work (ORT's `session.intra_op.allow_spinning`;
+   * the {@link configureSessions} default, else ORT's: on). Spinning saves microseconds per
+   * operator on an idle machine and burns cores other processes need on a busy one.
+   */
+  allowSpinning?: boolean;
+  /** ORT's CPU memory arena (default on): off returns freed buffers, which lowers peak RSS. */
+  cpuMemArena?: boolean;
+}
+
+/** Settings every session of the process gets unless its own options say otherwise. */
+export type SessionDefaults = Pick<SessionOptions, 'intraOpNumThreads' | 'allowSpinning' | 'cpuMemArena'>;
+
+let defaults: SessionDefaults = {};
+
+/**
+ * Sets the thread policy (and arena) of every session created afterwards: the LLM's decode and
+ * training graphs and the temperature head's alike, so one setting in the job decides how the
+ * whole process shares the machine. `intraOpNumThreads: 0` means ORT's default.
+ */
+export function configureSessions(settings: SessionDefaults): void {
+  defaults = { ...settings };
+}
+
+/** The current {@link configureSessions} settings. */
+export function sessionDefaults(): SessionDefaults {
+  return { ...defaults };
 }
 
 /**
@@ -24,7 +51,12 @@ export async function createSession(model: Graph | Uint8Array | string, opts: Se
     executionProviders: opts.executionProviders ?? ['cpu'],
     graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
   };
-  if (opts.intraOpNumThreads !== undefined) options.intraOpNumThreads = opts.intraOpNumThreads;
+  const threads = opts.intraOpNumThreads ?? defaults.intraOpNumThreads;
+  if (threads !== undefined && threads > 0) options.intraOpNumThreads = threads;
+  const spinning = opts.allowSpinning ?? defaults.allowSpinning;
+  if (spinning !== undefined) options.extra = { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } };
+  const arena = opts.cpuMemArena ?? defaults.cpuMemArena;
+  if (arena !== undefined) options.enableCpuMemArena = arena;
   if (typeof model === 'string') return ort.InferenceSession.create(model, options);
   const bytes = model instanceof Uint8Array ? model : toModelBytes(model);
   return ort.InferenceSession.create(bytes, options);

@@ -11,17 +11,17 @@
  * sequence's advantage (the reward is only known at the end).
  */
 import type { Rollout } from '../rollout/types.js';
-import { aggregationWeights } from './loss-aggregation.js';
+import { aggregationWeights, type AggregationMode, type AggregationOptions } from './loss-aggregation.js';
 
 /**
- * The aggregation modes the training graphs can express: they compute sum(w * l) / sum(w), which is
- * the mode's own sum(w * l) exactly when its weights sum to 1 (the token-sum modes' do not).
+ * Every aggregation mode of the registry: the training graphs compute sum(w * l) with the mode's
+ * weights w, which is the mode's aggregate exactly (rl/loss-aggregation.ts).
  */
-export type LossAggregation = 'token-mean' | 'seq-mean-token-mean';
+export type LossAggregation = AggregationMode;
 
 /** Per-token loss weights of `mode` for rows of trainable tokens ([B][T] of 0/1), from the aggregation registry. */
-function lossWeights(mode: LossAggregation, trainable: number[][]): Float32Array {
-  return aggregationWeights(mode, trainable);
+function lossWeights(mode: LossAggregation, trainable: number[][], options?: AggregationOptions): Float32Array {
+  return aggregationWeights(mode, trainable, options);
 }
 
 export interface TokenBatch {
@@ -35,7 +35,7 @@ export interface TokenBatch {
   temperatures: Float32Array;
   /** [B, T], log softmax(logits / T)[token] at sampling time; 0 where unused */
   oldLogprobs: Float32Array;
-  /** [B, T], per-token loss weights: the graph computes sum(w * l) / sum(w) */
+  /** [B, T], per-token loss weights: the graph computes sum(w * l) */
   lossMask: Float32Array;
   /** [B] */
   advantages: Float32Array;
@@ -45,10 +45,11 @@ export interface TokenBatch {
 
 /**
  * Packs sequences for the token-policy graph.
- * @param aggregation token-mean weighs every token 1; seq-mean-token-mean weighs a sequence's tokens
- *   1/len so that sum(w * l) / sum(w) is the mean over sequences of per-sequence token means.
+ * @param aggregation the mode whose weights w make sum(w * l) its aggregate (token-mean: 1/tokens;
+ *   seq-mean-token-mean: 1/(len * sequences); ...)
+ * @param options e.g. the constant length of seq-mean-token-sum-norm (the response-length cap)
  */
-export function tokenBatch(rollouts: readonly Rollout[], advantages: ArrayLike<number>, aggregation: LossAggregation): TokenBatch {
+export function tokenBatch(rollouts: readonly Rollout[], advantages: ArrayLike<number>, aggregation: LossAggregation, options?: AggregationOptions): TokenBatch {
   const B = rollouts.length;
   const T = Math.max(...rollouts.map((r) => r.promptIds.length + r.tokens.length));
   const batch: TokenBatch = {
@@ -68,7 +69,7 @@ export function tokenBatch(rollouts: readonly Rollout[], advantages: ArrayLike<n
     r.tokens.forEach((_, i) => (row[r.promptIds.length + i] = r.temperatures[i]! > 0 ? 1 : 0));
     return row;
   });
-  const weights = lossWeights(aggregation, trainable);
+  const weights = lossWeights(aggregation, trainable, options);
   rollouts.forEach((r, b) => {
     const P = r.promptIds.length;
     const ids = [...r.promptIds, ...r.tokens];
@@ -106,7 +107,7 @@ export interface HeadBatch {
 }
 
 /** Packs every generated token of `rollouts` for the temperature head's graph. */
-export function headBatch(rollouts: readonly Rollout[], advantages: ArrayLike<number>, aggregation: LossAggregation, hiddenSize: number): HeadBatch {
+export function headBatch(rollouts: readonly Rollout[], advantages: ArrayLike<number>, aggregation: LossAggregation, hiddenSize: number, options?: AggregationOptions): HeadBatch {
   const N = rollouts.reduce((n, r) => n + r.tokens.length, 0);
   const batch: HeadBatch = {
     rows: N,
@@ -119,7 +120,7 @@ export function headBatch(rollouts: readonly Rollout[], advantages: ArrayLike<nu
     mask: new Float32Array(N),
   };
   const L = Math.max(1, ...rollouts.map((r) => r.tokens.length));
-  const weights = lossWeights(aggregation, rollouts.map((r) => Array.from({ length: L }, (_, i) => (i < r.tokens.length ? 1 : 0))));
+  const weights = lossWeights(aggregation, rollouts.map((r) => Array.from({ length: L }, (_, i) => (i < r.tokens.length ? 1 : 0))), options);
   let n = 0;
   rollouts.forEach((r, b) => {
     if (!r.hidden || !r.actionLogprobs || !r.actions) throw new Error('head training needs rollouts recorded with the learned policy and hidden states');

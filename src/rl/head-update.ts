@@ -15,10 +15,14 @@ import { headBatch, type LossAggregation } from './batch.js';
 import type { PolicyUpdater } from './updater.js';
 
 export interface HeadUpdateOptions {
+  /** the loss of the loss table (model/graphs/policy-losses.ts) */
+  loss: string;
   clipLow: number;
   clipHigh: number;
   entropyCoef: number;
   aggregation: LossAggregation;
+  /** the constant length of seq-mean-token-sum-norm (the response-length cap) */
+  normLength?: number;
 }
 
 export interface HeadStepStats {
@@ -47,18 +51,18 @@ export class HeadUpdater implements PolicyUpdater<HeadStepStats> {
   }
 
   static async open(head: TemperatureHead, optimizer: AdamW, options: HeadUpdateOptions, lr: LrSchedule): Promise<HeadUpdater> {
-    return new HeadUpdater(await createSession(head.trainingGraph()), head, optimizer, options, lr);
+    return new HeadUpdater(await createSession(head.trainingGraph({ loss: options.loss })), head, optimizer, options, lr);
   }
 
   /** The head's inputs were recorded during the rollout: nothing to prepare. */
   async prepare(): Promise<void> {}
 
   /** The head's session reads the parameter arrays the optimiser updated in place: nothing to hand over. */
-  finish(): void {}
+  async finish(): Promise<void> {}
 
   async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number): Promise<HeadStepStats> {
     const H = this.head.config.inputSize;
-    const batch = headBatch(rollouts, advantages, this.options.aggregation, H);
+    const batch = headBatch(rollouts, advantages, this.options.aggregation, H, this.options.normLength !== undefined ? { normLength: this.options.normLength } : undefined);
     const N = batch.rows;
     const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
     const lognormal = this.head.config.kind === 'lognormal';
@@ -77,16 +81,11 @@ export class HeadUpdater implements PolicyUpdater<HeadStepStats> {
     for (const name of this.head.params.keys()) grads.set(name, out[`grad.${name}`]!.data as Float32Array);
     const loss = (out.loss!.data as Float32Array)[0]!;
     const result = Number.isFinite(loss) ? this.optimizer.step(grads, lr) : { applied: false, gradNorm: NaN };
-    const logprobs = out.logprobs!.data as Float32Array;
     const entropy = out.entropy!.data as Float32Array;
-    let clipped = 0;
     let entropySum = 0;
-    for (let i = 0; i < N; i++) {
-      const ratio = Math.exp(logprobs[i]! - batch.oldLogprobs[i]!);
-      const a = batch.advantages[i]!;
-      if ((a > 0 && ratio > 1 + this.options.clipHigh) || (a < 0 && ratio < 1 - this.options.clipLow)) clipped++;
-      entropySum += entropy[i]!;
-    }
-    return { loss, entropy: N ? entropySum / N : 0, clipFraction: N ? clipped / N : 0, gradNorm: result.gradNorm, applied: result.applied, tokens: N };
+    for (let i = 0; i < N; i++) entropySum += entropy[i]!;
+    // The clip fraction is the loss table's one definition, computed in the graph (weighted, sign-aware).
+    const clipFraction = (out.clip_fraction!.data as Float32Array)[0]!;
+    return { loss, entropy: N ? entropySum / N : 0, clipFraction, gradNorm: result.gradNorm, applied: result.applied, tokens: N };
   }
 }

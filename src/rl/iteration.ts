@@ -6,7 +6,7 @@
 import { promptSettings } from '../eval/settings.js';
 import { generateRollouts } from '../rollout/engine.js';
 import type { Rollout } from '../rollout/types.js';
-import { gradeResponse, type Problem } from '../tasks/index.js';
+import { gradeBatch, type Problem } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { computeAdvantages } from './advantages.js';
@@ -53,8 +53,9 @@ export async function runIteration(parts: TrainerParts): Promise<IterationMetric
     totalTrainingSteps: job.train.iterations,
   });
   const rolloutSeconds = (performance.now() - started) / 1000;
-  const verify = { ...parts.task.verifier, formatPenalty: job.task.formatPenalty };
-  const verdicts = rollouts.map((r) => gradeResponse(r.text, problems[r.promptIndex]!.answer, verify));
+  const verify = { ...parts.task.verifier, formatPenalty: job.task.formatPenalty, fallback: job.task.answerFallback };
+  // On the grading pool: a G x prompts batch is graded on every core (src/tasks/verifier/pool.ts).
+  const { verdicts } = await gradeBatch(rollouts.map((r) => ({ response: r.text, answer: problems[r.promptIndex]!.answer })), verify);
   const rewards = verdicts.map((v) => v.reward);
   const adv = computeAdvantages(job.train.advantage.estimator, {
     rewards,
@@ -111,7 +112,7 @@ async function updatePolicy<S extends StepStats>(
       steps.push(await updater.step(batch.map((i) => rollouts[i]!), batch.map((i) => advantages[i]!), nextLr(updater)));
     }
   }
-  updater.finish();
+  await updater.finish();
   return steps;
 }
 

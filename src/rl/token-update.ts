@@ -9,10 +9,8 @@
  */
 import * as ort from 'onnxruntime-node';
 import { createSession, toModelBytes } from '../onnx/index.js';
-import { buildTrainGraph, type ModelWeights } from '../model/graphs/train-graphs.js';
+import { buildTrainGraph, type ModelWeights, type TrainGraphOptions } from '../model/graphs/train-graphs.js';
 import { cachedGraphPath, folderSource, weightsSource } from '../model/graph-cache.js';
-import { IN_MEMORY_MAX_BYTES } from '../model/decode-session.js';
-import type { ParamSelection } from '../model/graphs/params.js';
 import type { Rollout } from '../rollout/types.js';
 import type { FloatTensor } from '../model/safetensors.js';
 import type { LrSchedule } from './lr-schedule.js';
@@ -21,11 +19,15 @@ import { tokenBatch, type LossAggregation, type TokenBatch } from './batch.js';
 import type { PolicyUpdater } from './updater.js';
 
 export interface TokenUpdateOptions {
+  /** the loss of the loss table (model/graphs/policy-losses.ts) */
+  loss: string;
   clipLow: number;
   clipHigh: number;
   klCoef: number;
   entropyCoef: number;
   aggregation: LossAggregation;
+  /** the constant length of seq-mean-token-sum-norm (the response-length cap) */
+  normLength?: number;
 }
 
 export interface MiniBatchStats {
@@ -40,25 +42,26 @@ export interface MiniBatchStats {
   tokens: number;
 }
 
-/** Opens a training graph's session: in memory for small models, from the graph cache for large ones. */
+/**
+ * Opens a training graph's session from the graph cache (built there on a miss, with its weights as
+ * external data when they are large), so a restart does not rebuild and re-differentiate it. The
+ * cache key covers only the parameters the graph stores: with every parameter trainable nothing is
+ * hashed, and frozen weights are identified by the folder they came from while unchanged.
+ */
 export async function openTrainSession(
   model: ModelWeights & { dir?: string },
   kind: 'ce' | 'policy' | 'score',
-  options: { trainable: ParamSelection; klPenalty?: boolean; entropyBonus?: boolean },
-  session: { executionProvider: string; threads: number },
+  options: Pick<TrainGraphOptions, 'trainable' | 'klPenalty' | 'entropyBonus' | 'entropyOutput' | 'loss' | 'vocabChunks' | 'recomputeLogits'>,
+  session: { executionProvider: string; threads: number; cache?: boolean | { cacheDir?: string } },
 ): Promise<ort.InferenceSession> {
   const providers = session.executionProvider === 'cpu' ? ['cpu'] : [session.executionProvider, 'cpu'];
   const sessionOptions = { executionProviders: providers, ...(session.threads > 0 ? { intraOpNumThreads: session.threads } : {}) };
-  // Weights beyond one protobuf's 2 GiB go through a cached file with external data, as for decoding.
-  let bytes = 0;
-  for (const p of model.params.values()) bytes += p.data.byteLength;
-  if (bytes > IN_MEMORY_MAX_BYTES) {
-    // Frozen weights are baked into the graph: a folder's identity only names them while they are unchanged.
-    const source = model.dir && options.trainable === 'none' ? folderSource(model.dir) : weightsSource(model);
-    const { path } = cachedGraphPath(source, { kind, options: { ...options, entropyOutput: true } });
-    return createSession(path, sessionOptions);
-  }
-  return createSession(toModelBytes(buildTrainGraph(model, kind, { ...options, entropyOutput: true })), sessionOptions);
+  const cache = session.cache ?? true;
+  if (cache === false) return createSession(toModelBytes(buildTrainGraph(model, kind, options)), sessionOptions);
+  // Frozen weights are baked into the graph: a folder's identity only names them while they are unchanged.
+  const source = model.dir && options.trainable === 'none' ? folderSource(model.dir) : weightsSource(model);
+  const { path } = cachedGraphPath(source, { kind, options }, typeof cache === 'object' ? cache : {});
+  return createSession(path, sessionOptions);
 }
 
 /** Feeds shared by the `policy` and `score` graphs for one packed batch. */
@@ -94,7 +97,7 @@ export class TokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
       /** scores the rollouts for the KL penalty (required when klCoef > 0) */
       reference?: CompletionScorer;
       /** after an iteration's steps: e.g. hand the new weights to a decode session on another device */
-      onUpdated?: (params: ReadonlyMap<string, FloatTensor>) => void;
+      onUpdated?: (params: ReadonlyMap<string, FloatTensor>) => Promise<void> | void;
     } = {},
   ) {
     if (options.klCoef > 0 && hooks.reference === undefined) throw new RangeError('a KL penalty needs the reference model');
@@ -107,9 +110,9 @@ export class TokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
     this.refLogprobs = new Map(rollouts.map((r, i) => [r, scored[i]!]));
   }
 
-  finish(): void {
+  async finish(): Promise<void> {
     this.refLogprobs = new Map();
-    this.hooks.onUpdated?.(this.params);
+    await this.hooks.onUpdated?.(this.params);
   }
 
   /**
@@ -118,7 +121,7 @@ export class TokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
    *   (KL only; default: those {@link prepare} scored)
    */
   async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number, refLogprobs?: readonly Float32Array[]): Promise<MiniBatchStats> {
-    const batch = tokenBatch(rollouts, advantages, this.options.aggregation);
+    const batch = tokenBatch(rollouts, advantages, this.options.aggregation, this.options.normLength !== undefined ? { normLength: this.options.normLength } : undefined);
     const dims = [batch.rows, batch.length];
     const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
     const feeds: Record<string, ort.Tensor> = {

@@ -71,11 +71,11 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
     executionProvider: job.model.executionProvider,
     threads: job.model.threads,
     trainableParams: updatesToken ? trainable : [],
+    weightUpdates: job.model.weightUpdates,
   });
   // One set of arrays for the optimiser, the training graph's inputs and the decode graph's inputs.
   const llmParams: ParamMap = checkpoint.params;
   const trainableParams = new Map(trainable.map((n) => [n, llmParams.get(n)!]));
-  if (updatesToken) model.setWeights(trainableParams);
   const state: TrainerState = resumeFrom
     ? readTrainerState(resumeFrom)
     : { version: TRAINER_STATE_VERSION, iteration: 0, seed: job.run.seed, nonFiniteStreak: 0, nonFiniteTotal: 0 };
@@ -95,12 +95,15 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
     generation: checkpoint.generation,
   };
   const loss = job.train.loss;
+  // Both policies' updates dispatch through the one loss table by name, with the same aggregation;
+  // seq-mean-token-sum-norm divides by the response-length cap (Dr. GRPO's constant).
+  const lossOptions = { loss: loss.type, clipLow: loss.clipLow, clipHigh: loss.clipHigh, aggregation: loss.aggregation, normLength: job.rollout.maxNewTokens };
   const totalSteps = job.train.iterations * stepsPerUpdate(job);
   if (updatesToken) {
     const session = await openTrainSession(
       { config: checkpoint.config, params: llmParams },
       'policy',
-      { trainable: exact(trainable), klPenalty: loss.klCoef > 0, entropyBonus: loss.entropyCoef > 0 },
+      { trainable: exact(trainable), klPenalty: loss.klCoef > 0, entropyBonus: loss.entropyCoef > 0, loss: loss.type },
       { executionProvider: job.model.executionProvider, threads: job.model.threads },
     );
     const o = job.train.tokenOptimizer;
@@ -110,12 +113,12 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
       session,
       trainableParams,
       optimizer,
-      { clipLow: loss.clipLow, clipHigh: loss.clipHigh, klCoef: loss.klCoef, entropyCoef: loss.entropyCoef, aggregation: loss.aggregation },
+      { ...lossOptions, klCoef: loss.klCoef, entropyCoef: loss.entropyCoef },
       createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps }),
       {
         // the initial model, also when resuming
         ...(loss.klCoef > 0 ? { reference: await ReferenceScorer.open(baseDir, job) } : {}),
-        // The decode graph reads the same arrays; hand them over so sessions on other devices see the update.
+        // The decode graph gets the updated weights (rebuilt with them stored, or fed as inputs).
         onUpdated: (params) => model.setWeights(params),
       },
     );
@@ -127,7 +130,7 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
     parts.headUpdater = await HeadUpdater.open(
       head,
       optimizer,
-      { clipLow: loss.clipLow, clipHigh: loss.clipHigh, entropyCoef: loss.headEntropyCoef, aggregation: loss.aggregation },
+      { ...lossOptions, entropyCoef: loss.headEntropyCoef },
       createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps }),
     );
   }

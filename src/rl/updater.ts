@@ -28,7 +28,7 @@ export interface PolicyUpdater<S extends StepStats = StepStats> {
   /** One optimiser step on a mini-batch of rollouts with their advantages. */
   step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number): Promise<S>;
   /** Once per iteration, after its mini-batches. */
-  finish(): void;
+  finish(): Promise<void>;
 }
 
 /** The learning rate of an updater's next step. */

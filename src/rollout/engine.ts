@@ -9,13 +9,15 @@
  * Reproducibility: every sequence draws from its own random stream, derived from (seed, stream key,
  * prompt id, sample index), and draws in a fixed order per step (temperature action, then token), so
  * the same seed gives the same rollouts whatever the batch size or the order of the batch.
- * Sequences are decoded `batchSize` at a time; finished rows are dropped from the batch
- * (`keepRows`) so they stop costing compute.
+ * Sequences are decoded `batchSize` at a time. The samples of one prompt in a batch share one
+ * prefill: the prompt is run once and its cache copied into each sample's row. Finished rows are
+ * dropped from the batch (`keepRows`) once they are a quarter of it, so they stop costing compute
+ * without a copy of the whole cache every time one row finishes.
  */
 import type { HeadPolicy, TemperatureHeadSession, TemperaturePolicy } from '../policy/types.js';
 import { streamFor, type Rng } from '../util/rng.js';
 import { entropyOf, TokenSampler, type SamplingOptions } from './sampling.js';
-import type { BatchDecoder, FinishReason, Rollout } from './types.js';
+import type { BatchDecoder, DecodeOutput, FinishReason, Rollout } from './types.js';
 
 export interface RolloutRequest {
   /** prompt token ids, one list per prompt */
@@ -45,7 +47,12 @@ export interface RolloutRequest {
   totalTrainingSteps?: number;
   /** called after every decode step with the number of tokens generated in it */
   onTokens?: (count: number) => void;
+  /** prefill each distinct prompt of a batch once and copy its cache into its samples' rows (default true) */
+  sharedPrefill?: boolean;
 }
+
+/** Finished rows stay in the batch (computed, ignored) until they are this fraction of it. */
+const COMPACT_FRACTION = 0.25;
 
 /** Per-sequence state while it is being decoded. */
 interface Active {
@@ -111,27 +118,30 @@ async function decodeChunk(
     actionLogprobs: [],
     hidden: [],
   }));
-  let active = all.slice();
-  let out = await decoder.prefill(chunk.map((s) => request.prompts[s.promptIndex]!));
+  // The decoder's rows: a sequence, or null for a finished one not yet dropped.
+  let rows: (Active | null)[] = all.slice();
+  let out = await prefillChunk(decoder, request, chunk);
   let headInput = new Float32Array(0);
 
-  for (let step = 0; step < request.maxNewTokens && active.length > 0; step++) {
+  for (let step = 0; step < request.maxNewTokens; step++) {
+    const live = rows.flatMap((seq, row) => (seq ? [row] : []));
     let headRows: Float32Array | null = null;
     if (policy.kind === 'head') {
       const H = out.hidden[0]!.length;
-      if (headInput.length !== active.length * H) headInput = new Float32Array(active.length * H);
-      out.hidden.forEach((row, i) => headInput.set(row, i * H));
-      headRows = await request.head!.run(headInput, active.length);
+      if (headInput.length !== live.length * H) headInput = new Float32Array(live.length * H);
+      live.forEach((row, i) => headInput.set(out.hidden[row]!, i * H));
+      headRows = await request.head!.run(headInput, live.length);
     }
-    const next: number[] = [];
-    active.forEach((seq, row) => {
+    const next = new Array<number>(rows.length).fill(0);
+    live.forEach((row, i) => {
+      const seq = rows[row]!;
       const logits = out.logits[row]!;
       const hidden = out.hidden[row]!;
-      const entropy = entropyOf(logits);
+      const entropy = out.entropy?.[row] ?? entropyOf(logits);
       let temperature: number;
       if (policy.kind === 'head') {
         const w = (policy as HeadPolicy).outputWidth;
-        const action = policy.act(headRows!.subarray(row * w, (row + 1) * w), seq.rng);
+        const action = policy.act(headRows!.subarray(i * w, (i + 1) * w), seq.rng);
         temperature = action.temperature;
         seq.actions.push(action.distribution === 'grid' ? action.action : -1);
         seq.actionLogprobs.push(action.logprob);
@@ -155,18 +165,35 @@ async function decodeChunk(
       if (request.recordHidden) seq.hidden.push(hidden.slice());
       if (eos.has(sampled.token)) seq.finish = 'eos';
       else if (request.stopStrings?.length && hasStop(request.decodeText(seq.tokens), request.stopStrings)) seq.finish = 'stop';
-      next.push(sampled.token);
+      next[row] = sampled.token;
+      if (seq.finish) rows[row] = null;
     });
-    request.onTokens?.(active.length);
-    const keep = active.map((s, i) => (s.finish ? -1 : i)).filter((i) => i >= 0);
-    if (keep.length === 0 || step + 1 === request.maxNewTokens) break;
-    if (keep.length < active.length) {
-      decoder.keepRows(keep);
-      active = keep.map((i) => active[i]!);
+    request.onTokens?.(live.length);
+    const remaining = rows.flatMap((seq, row) => (seq ? [row] : []));
+    if (remaining.length === 0 || step + 1 === request.maxNewTokens) break;
+    if (rows.length - remaining.length >= COMPACT_FRACTION * rows.length) {
+      decoder.keepRows(remaining);
+      rows = remaining.map((row) => rows[row]!);
+      out = await decoder.step(remaining.map((row) => next[row]!));
+    } else {
+      out = await decoder.step(next); // finished rows get a placeholder token; their outputs are ignored
     }
-    out = await decoder.step(keep.map((i) => next[i]!));
   }
   return all.map((seq) => toRollout(seq, request));
+}
+
+/**
+ * The chunk's prefill: each distinct prompt once, its cache then copied into the rows of its
+ * samples (unless `sharedPrefill` is off or every prompt is distinct), so row i is chunk[i].
+ */
+async function prefillChunk(decoder: BatchDecoder, request: RolloutRequest, chunk: readonly { promptIndex: number }[]): Promise<DecodeOutput> {
+  const distinct = [...new Set(chunk.map((s) => s.promptIndex))];
+  if (request.sharedPrefill === false || distinct.length === chunk.length) return decoder.prefill(chunk.map((s) => request.prompts[s.promptIndex]!));
+  const out = await decoder.prefill(distinct.map((p) => request.prompts[p]!));
+  const rowOf = chunk.map((s) => distinct.indexOf(s.promptIndex));
+  decoder.keepRows(rowOf);
+  // The outputs are views into the prefill's result, which stays valid until the next step.
+  return { logits: rowOf.map((r) => out.logits[r]!), hidden: rowOf.map((r) => out.hidden[r]!), ...(out.entropy ? { entropy: rowOf.map((r) => out.entropy![r]!) } : {}) };
 }
 
 function hasStop(text: string, stops: readonly string[]): boolean {

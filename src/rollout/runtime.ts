@@ -29,6 +29,14 @@ export interface OpenPolicyModelOptions {
   trainableParams?: readonly string[];
   /** the folder's checkpoint when the caller has loaded it already (saves reading the weights twice) */
   checkpoint?: Checkpoint;
+  /**
+   * How {@link PolicyModel.setWeights} reaches the decode graph. `bake` (default): the session is
+   * rebuilt with every weight stored in the graph, which ONNX Runtime prepacks for its matrix
+   * kernels (weights fed as inputs are repacked at every run, which cost 10-31% of rollout
+   * throughput); a rebuild per token phase costs a graph build and a session load. `inputs`: the
+   * trainable parameters are graph inputs, fed without a rebuild.
+   */
+  weightUpdates?: 'bake' | 'inputs';
 }
 
 /** How a question becomes a prompt. */
@@ -64,8 +72,8 @@ export interface PolicyModel {
   decodeText(ids: readonly number[]): string;
   /** The text of one token, special tokens included (for per-token records). */
   tokenText(id: number): string;
-  /** Feeds new values of trainable parameters to the decode graph; used by every later rollout. */
-  setWeights(weights: WeightMap): void;
+  /** Gives the decode graph new values of trainable parameters; used by every later rollout. */
+  setWeights(weights: WeightMap): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -80,22 +88,24 @@ export async function openPolicyModel(options: OpenPolicyModelOptions): Promise<
   const trainable = options.trainableParams ?? [];
   const unknown = trainable.filter((name) => !checkpoint.params.has(name));
   if (unknown.length > 0) throw new UserError(`trainable parameters not in ${modelDir}: ${unknown.slice(0, 4).join(', ')}`);
+  const mode = options.weightUpdates ?? 'bake';
+  const sessionOptions = { executionProvider: options.executionProvider ?? 'cpu', ...(options.threads ? { intraOpNumThreads: options.threads } : {}) };
   // Exact names, anchored: selectParams compiles strings as unanchored regexes.
-  const paramInputs: ParamSelection = trainable.length === 0 ? 'none' : trainable.map((name) => new RegExp(`^${escapeRegExp(name)}$`));
-  const session = await DecodeSession.load(checkpoint, {
-    paramInputs,
-    cache: true,
-    executionProvider: options.executionProvider ?? 'cpu',
-    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-  });
+  const paramInputs: ParamSelection = trainable.length === 0 || mode === 'bake' ? 'none' : trainable.map((name) => new RegExp(`^${escapeRegExp(name)}$`));
+  const session = await DecodeSession.load(checkpoint, { paramInputs, cache: true, ...sessionOptions });
   const trainableWeights = new Map(trainable.map((name) => [name, checkpoint.params.get(name)!]));
-  if (trainableWeights.size > 0) session.setWeights(trainableWeights);
+  if (session.weightInputs.length > 0) session.setWeights(trainableWeights);
   const config = checkpoint.config;
-  return new OpenedModel(modelDir, config, tokenizer, session, eosIdsOf(config, tokenizer), trainableWeights);
+  // Rebuilt sessions bake the checkpoint's weights with the trainable ones replaced.
+  const rebuild = async (weights: ReadonlyMap<string, FloatTensor>): Promise<DecodeSession> => {
+    const params = new Map(checkpoint.params);
+    for (const [name, t] of weights) params.set(name, t);
+    return DecodeSession.load({ config, params }, { paramInputs: 'none', cache: false, ...sessionOptions });
+  };
+  return new OpenedModel(modelDir, config, tokenizer, session, eosIdsOf(config, tokenizer), trainableWeights, mode === 'bake' ? rebuild : null);
 }
 
 class OpenedModel implements PolicyModel {
-  readonly decoder: BatchDecoder;
   readonly usesChatTemplate: boolean;
   /** the id prepended to plain prompts, or null (see {@link plainBosId}) */
   private readonly bosId: number | null;
@@ -104,12 +114,12 @@ class OpenedModel implements PolicyModel {
     readonly modelDir: string,
     readonly config: ModelConfig,
     readonly tokenizer: ModelTokenizer,
-    private readonly session: DecodeSession,
+    private session: DecodeSession,
     readonly eosTokenIds: readonly number[],
     readonly trainableWeights: ReadonlyMap<string, FloatTensor>,
+    /** `bake` mode: a session with these weights stored; null: weights are fed as inputs */
+    private readonly rebuild: ((weights: ReadonlyMap<string, FloatTensor>) => Promise<DecodeSession>) | null,
   ) {
-    // DecodeSession has the engine's BatchDecoder shape (per-row views of the last position).
-    this.decoder = session;
     this.usesChatTemplate = tokenizer.chatTemplate !== null;
     this.bosId = plainBosId(config, tokenizer);
   }
@@ -136,9 +146,24 @@ class OpenedModel implements PolicyModel {
     return this.tokenizer.decode([id]);
   }
 
-  setWeights(weights: WeightMap): void {
+  /** DecodeSession has the engine's BatchDecoder shape (per-row views of the last position). */
+  get decoder(): BatchDecoder {
+    return this.session;
+  }
+
+  async setWeights(weights: WeightMap): Promise<void> {
     const entries = weights instanceof Map ? [...weights] : Object.entries(weights);
-    this.session.setWeights(new Map(entries.map(([name, t]) => [name, { data: t.data, dims: [...t.dims] }])));
+    const map = new Map<string, FloatTensor>(entries.map(([name, t]) => [name, { data: t.data, dims: [...t.dims] }]));
+    const unknown = [...map.keys()].filter((name) => !this.trainableWeights.has(name));
+    if (unknown.length > 0) throw new UserError(`setWeights: not trainable parameters of this model: ${unknown.slice(0, 4).join(', ')}`);
+    if (!this.rebuild) {
+      this.session.setWeights(map);
+      return;
+    }
+    const next = await this.rebuild(map);
+    const previous = this.session;
+    this.session = next;
+    await previous.release();
   }
 
   async dispose(): Promise<void> {

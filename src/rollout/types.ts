@@ -9,6 +9,8 @@ export interface DecodeOutput {
   logits: Float32Array[];
   /** per row: final hidden state [H], what the temperature head reads */
   hidden: Float32Array[];
+  /** per row, when the decoder computes it: entropy of softmax(logits) in nats (else the engine computes it) */
+  entropy?: ArrayLike<number>;
 }
 
 /**
@@ -20,7 +22,10 @@ export interface BatchDecoder {
   prefill(prompts: readonly (readonly number[])[]): Promise<DecodeOutput>;
   /** Appends one token per active row and returns the outputs at it. */
   step(tokens: readonly number[]): Promise<DecodeOutput>;
-  /** Keeps only these rows (ascending indices into the current rows), so finished sequences stop costing compute. */
+  /**
+   * Keeps only these rows, in this order (indices into the current rows), so finished sequences
+   * stop costing compute; an index may repeat, which copies the row (shared prefills).
+   */
   keepRows(rows: readonly number[]): void;
 }
 

@@ -113,3 +113,39 @@ test('graph cache: builds on a miss, reuses on a hit, and keys on options and we
     rmSync(cacheDir, { recursive: true, force: true });
   }
 });
+
+test('graph cache: large weights go to external data, and a graph that stores no weights is keyed without them', async () => {
+  const cacheDir = tempDir();
+  try {
+    const ref = loadReference('qwen2-tiny');
+    const model = ref.checkpoint;
+    const spec = { kind: 'decode' as const, options: { lastLogitsOnly: true } };
+    const { path } = cachedGraphPath(weightsSource(model), spec, { cacheDir, externalDataMinBytes: 0 });
+    assert.ok(existsSync(`${path}.data`), 'weights written beside the graph');
+    assert.ok(readFileSync(path).byteLength < readFileSync(`${path}.data`).byteLength / 4, 'the .onnx file holds the graph without its weights');
+    const ids = ref.ids.flat();
+    const out = await runGraph(await ort.InferenceSession.create(path), {
+      input_ids: i64(ids, [2, 16]),
+      attention_mask: i64(new Array<number>(32).fill(1), [2, 16]),
+      position_ids: i64([...Array(16).keys(), ...Array(16).keys()], [2, 16]),
+      ...Object.fromEntries([0, 1].flatMap((i) => ['key', 'value'].map((kv) => [`past_key_values.${i}.${kv}`, f32([], [2, 2, 0, 16])]))),
+    });
+    const inMemory = await runGraph(await ort.InferenceSession.create(readFileSync(cachedGraphPath(weightsSource(model), spec, { cacheDir: join(cacheDir, 'b') }).path)), {
+      input_ids: i64(ids, [2, 16]),
+      attention_mask: i64(new Array<number>(32).fill(1), [2, 16]),
+      position_ids: i64([...Array(16).keys(), ...Array(16).keys()], [2, 16]),
+      ...Object.fromEntries([0, 1].flatMap((i) => ['key', 'value'].map((kv) => [`past_key_values.${i}.${kv}`, f32([], [2, 2, 0, 16])]))),
+    });
+    assert.ok(maxAbsDiff(data(out.logits), data(inMemory.logits)) === 0, 'same logits as the embedded graph');
+    // Every parameter trainable: the graph stores none, so other weights hit the same entry.
+    const train = { kind: 'policy' as const, options: { trainable: 'all' as const } };
+    const a = cachedGraphPath(weightsSource(model), train, { cacheDir });
+    const changed = new Map([...model.params].map(([k, t]) => [k, { data: t.data.map((x) => x * 2), dims: t.dims }]));
+    assert.deepEqual(cachedGraphPath(weightsSource({ config: model.config, params: changed }), train, { cacheDir }), { path: a.path, hit: true });
+    const frozenNorm = { kind: 'policy' as const, options: { trainable: [/layers/] } };
+    const b = cachedGraphPath(weightsSource(model), frozenNorm, { cacheDir });
+    assert.equal(cachedGraphPath(weightsSource({ config: model.config, params: changed }), frozenNorm, { cacheDir }).path === b.path, false, 'stored weights changed: another entry');
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+});

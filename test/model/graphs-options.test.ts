@@ -9,6 +9,7 @@ import type * as ort from 'onnxruntime-node';
 import { buildTrainGraph } from '../../src/model/graphs/train-graphs.js';
 import { createSession } from '../../src/onnx/index.js';
 import { data, f32, i64, loadReference, maxAbsDiff, paramFeeds, relL2, runGraph, scalar, trainFeeds } from './graphs-reference.js';
+import { policyObjectiveReference } from '../../src/model/graphs/policy-losses.js';
 
 const B = 2;
 const T = 16;
@@ -90,26 +91,23 @@ describe('losses', () => {
       kl_coef: scalar(klCoef),
       entropy_coef: scalar(entCoef),
     });
-    let [pg, kl, h, clipped, den] = [0, 0, 0, 0, 0];
-    for (let b = 0; b < B; b++) {
-      for (let t = 1; t < T; t++) {
-        const i = b * T + t;
-        const ratio = Math.exp(lp[i]! - old[i]!);
-        const a = adv[b]!;
-        const unclippedTerm = ratio * a;
-        const clippedTerm = Math.min(Math.max(ratio, 1 - clipLow), 1 + clipHigh) * a;
-        pg += w[i]! * Math.min(unclippedTerm, clippedTerm);
-        if (clippedTerm < unclippedTerm) clipped += w[i]!;
-        const d = refLp[i]! - lp[i]!;
-        kl += w[i]! * (Math.exp(d) - d - 1);
-        h += w[i]! * ent[i]!;
-        den += w[i]!;
-      }
-    }
-    const want = -pg / den + klCoef * (kl / den) - entCoef * (h / den);
-    assert.ok(Math.abs(data(out.loss)[0]! - want) < 1e-5, `loss ${data(out.loss)[0]} vs ${want}`);
-    assert.ok(Math.abs(data(out.clip_fraction)[0]! - clipped / den) < 1e-6);
-    assert.ok(clipped > 0 && clipped < den, 'some but not all tokens clipped');
+    // The reference: the loss table's plain loop over the predicted positions (t >= 1).
+    const at = Array.from({ length: B * T }, (_, i) => i).filter((i) => i % T !== 0);
+    const pick = (xs: ArrayLike<number>) => at.map((i) => xs[i]!);
+    const want = policyObjectiveReference('clipped', {
+      logp: pick(lp),
+      oldLogp: pick(old),
+      advantages: at.map((i) => adv[Math.floor(i / T)]!),
+      weights: pick(w),
+      clipLow,
+      clipHigh,
+      kl: { refLogp: pick(refLp), coef: klCoef },
+      entropy: { perToken: pick(ent), coef: entCoef },
+    });
+    // loss_mask holds the aggregation's weights: the policy loss is sum(w * l)
+    assert.ok(Math.abs(data(out.loss)[0]! - want.loss) < 1e-5, `loss ${data(out.loss)[0]} vs ${want.loss}`);
+    assert.ok(Math.abs(data(out.clip_fraction)[0]! - want.clipFraction) < 1e-6);
+    assert.ok(want.clipFraction > 0 && want.clipFraction < 1, 'some but not all tokens clipped');
     assert.ok(maxAbsDiff(data(out.entropy), ent) < 1e-6);
     assert.ok(maxAbsDiff(data(out.logprobs), lp) < 1e-6);
   });

@@ -80,6 +80,8 @@ for (const name of fixtureNames) {
 
       const out = await runGraph(policy, {
         ...feeds,
+        // the policy graph's loss_mask is the aggregation's weights (loss = sum(w * l)): token-mean's 1/tokens
+        loss_mask: f32(new Array<number>(B * T).fill(1 / (B * (T - 1))), [B, T]),
         old_logprobs: scored.logprobs as ort.Tensor,
         advantages: f32(ref.adv, [B]),
         clip_low: scalar(0.2),

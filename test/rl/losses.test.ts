@@ -2,12 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   clippedSurrogate,
-  computePolicyLoss,
   entropyFromLogits,
   k3Kl,
-  policyRatioMetrics,
+  policyObjectiveReference,
   temperatureLogSoftmax,
-} from '../../src/rl/losses.js';
+} from '../../src/model/graphs/policy-losses.js';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -52,27 +51,25 @@ const mask = [[1, 1], [1, 0]];
 test('clipped policy loss: surrogate + klCoef * k3 - entropyCoef * entropy per token', () => {
   const refLogp = [[logp[0][0] + Math.LN2, -2], [logp[1][0], logp[1][1] - 1]];
   const entropy = [[0.5, 1], [2, 3]];
-  const { value } = computePolicyLoss('clipped', {
-    logp, oldLogp, advantages: [1, -1], mask, clipLow: 0.2, clipHigh: 0.2, refLogp, klCoef: 0.1, entropy, entropyCoef: 0.01,
+  const { perToken: value } = policyObjectiveReference('clipped', {
+    logp: logp.flat(), oldLogp: oldLogp.flat(), advantages: [1, 1, -1, -1], weights: mask.flat(), clipLow: 0.2, clipHigh: 0.2,
+    kl: { refLogp: refLogp.flat(), coef: 0.1 }, entropy: { perToken: entropy.flat(), coef: 0.01 },
   });
   const expected = [
     [-1.2 + 0.1 * (1 - Math.LN2) - 0.005, -1 + 0.1 * 0 - 0.01],
     [0.8 + 0 - 0.02, 1.1 + 0.1 * (Math.exp(-1) + 1 - 1) - 0.03],
   ];
-  for (let b = 0; b < 2; b++) for (let t = 0; t < 2; t++) close(value[b][t], expected[b][t]);
-  assert.throws(() => computePolicyLoss('clipped', { logp, oldLogp, advantages: [1, -1], mask, clipLow: 0.2, clipHigh: 0.2, klCoef: 0.1 }), /needs refLogp/);
-  assert.throws(() => computePolicyLoss('clipped', { logp, oldLogp, advantages: [1], mask, clipLow: 0.2, clipHigh: 0.2 }), /1 advantages for 2 sequences/);
+  for (let b = 0; b < 2; b++) for (let t = 0; t < 2; t++) close(value[b * 2 + t]!, expected[b]![t]!);
 });
 
-test('ratio metrics: clip fractions and approximate KL over masked tokens', () => {
-  const m = policyRatioMetrics(logp, oldLogp, mask, 0.2, 0.2);
-  // masked tokens: ratios 1.5 (above), 1 (inside), 0.5 (below)
-  close(m['policy/clip_fraction'], 2 / 3);
-  close(m['policy/clip_fraction_low'], 1 / 3);
-  close(m['policy/clip_fraction_high'], 1 / 3);
-  close(m['policy/approx_kl'], -(Math.log(1.5) + Math.log(0.5)) / 3);
-  close(m['policy/approx_kl_k3'], (0.5 - Math.log(1.5) + (-0.5 - Math.log(0.5))) / 3);
-  close(m['policy/ratio_mean'], 1);
-  const empty = policyRatioMetrics(logp, oldLogp, [[0, 0], [0, 0]], 0.2, 0.2);
-  assert.equal(empty['policy/clip_fraction'], 0);
+test('clip fraction: weighted and sign-aware (only the side the advantage pushes towards counts)', () => {
+  // masked tokens: ratio 1.5 with A = 1 (clipped), 1 with A = 1 (inside), 0.5 with A = -1 (clipped)
+  const metrics = (advantages: number[], weights: number[]) =>
+    policyObjectiveReference('clipped', { logp: logp.flat(), oldLogp: oldLogp.flat(), advantages, weights, clipLow: 0.2, clipHigh: 0.2 }).clipFraction;
+  close(metrics([1, 1, -1, -1], mask.flat()), 2 / 3);
+  // the same ratios with the advantages' signs flipped: the unclipped branch is the smaller one everywhere
+  close(metrics([-1, -1, 1, 1], mask.flat()), 0);
+  // weights: the ratio-1.5 token counts double
+  close(metrics([1, 1, -1, -1], [2, 1, 1, 0]), 3 / 4);
+  assert.equal(metrics([1, 1, -1, -1], [0, 0, 0, 0]), 0);
 });

@@ -61,10 +61,10 @@ test('chat prompts: the tokenizer\'s template with the job\'s system prompt and 
   }
 });
 
-test('trainable parameters are decode-graph inputs: setWeights changes the next rollout\'s logits', async () => {
+for (const weightUpdates of ['bake', 'inputs'] as const) test(`setWeights changes the next rollout's logits (weightUpdates: ${weightUpdates})`, async () => {
   const dir = tinyModel();
   const frozen = await openPolicyModel({ modelDir: dir });
-  const live = await openPolicyModel({ modelDir: dir, trainableParams: ['lm_head.weight'] });
+  const live = await openPolicyModel({ modelDir: dir, trainableParams: ['lm_head.weight'], weightUpdates });
   try {
     const prompt = [[BOS_ID, 20, 21, 22]];
     const base = Float32Array.from((await frozen.decoder.prefill(prompt)).logits[0]!);
@@ -73,11 +73,12 @@ test('trainable parameters are decode-graph inputs: setWeights changes the next 
     assert.ok(close((await live.decoder.prefill(prompt)).logits[0]!, base), 'starts from the checkpoint');
     const original = live.trainableWeights.get('lm_head.weight')!;
     // Logits are linear in the output projection: doubling it doubles them.
-    live.setWeights(new Map([['lm_head.weight', { data: original.data.map((x) => 2 * x), dims: original.dims }]]));
+    await live.setWeights(new Map([['lm_head.weight', { data: original.data.map((x) => 2 * x), dims: original.dims }]]));
     const doubled = (await live.decoder.prefill(prompt)).logits[0]!;
     assert.ok(close(doubled, base, 2));
     assert.ok(!close(doubled, base), 'the new weights are used');
-    live.setWeights({ 'lm_head.weight': original });
+    await live.setWeights({ 'lm_head.weight': original });
+    await assert.rejects(live.setWeights({ 'model.norm.weight': original }), /not trainable/);
     const restored = (await live.decoder.prefill(prompt)).logits[0]!;
     assert.ok(close(restored, base));
   } finally {

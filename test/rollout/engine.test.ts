@@ -156,3 +156,41 @@ test('greedy rollouts equal an argmax loop without the KV cache, and an EOS toke
     await session.release();
   }
 });
+
+test('shared prefills give the same tokens as one prefill per sample, with rows finishing early', async () => {
+  // A token the samples produce often plays EOS, so rows finish at different steps (the batch
+  // keeps finished rows until they are a quarter of it, then drops them).
+  const separate = await generateRollouts(model.decoder, request({ batchSize: 15, sharedPrefill: false, maxNewTokens: 16 }));
+  const counts = new Map<number, number>();
+  for (const r of separate) for (const t of r.tokens.slice(1)) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const stop = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+  const opts = { batchSize: 15, eosTokenIds: [stop], maxNewTokens: 16 };
+  const withoutSharing = await generateRollouts(model.decoder, request({ ...opts, sharedPrefill: false }));
+  const shared = await generateRollouts(model.decoder, request(opts));
+  assertSameRollouts(shared, withoutSharing, 'shared prefill');
+  const lengths = new Set(shared.map((r) => r.tokens.length));
+  assert.ok(lengths.size > 2 && shared.some((r) => r.finishReason === 'eos') && shared.some((r) => r.finishReason === 'length'), `rows end at different steps: ${[...lengths]}`);
+  // One sequence alone (no batch at all) samples the same tokens too.
+  const alone = await generateRollouts(model.decoder, request({ ...opts, prompts: [prompts[2]!], promptIds: [2], batchSize: 1 }));
+  alone.forEach((r, i) => assert.deepEqual(r.tokens, shared[2 * 3 + i]!.tokens));
+});
+
+test('entropies computed in the decode graph give the same draws as the JavaScript sampler\'s own', async () => {
+  const inGraph = await DecodeSession.load(modelDir, { entropyOutput: true, intraOpNumThreads: 1 });
+  const inJs = await DecodeSession.load(modelDir, { entropyOutput: false, intraOpNumThreads: 1 });
+  try {
+    assert.ok((await inGraph.prefill([prompts[0]!])).entropy, 'the graph outputs entropies');
+    assert.equal((await inJs.prefill([prompts[0]!])).entropy, undefined);
+    // EDT picks each temperature from the entropy, so the draws depend on it.
+    const opts = { policy: createPolicy('edt'), batchSize: 15, maxNewTokens: 16 };
+    const a = await generateRollouts(inGraph, request(opts));
+    const b = await generateRollouts(inJs, request(opts));
+    assert.ok(a.every((r, i) => maxDiff(r.temperatures, b[i]!.temperatures) < 1e-5));
+    a.forEach((r, i) => assert.deepEqual(r.tokens, b[i]!.tokens, `sequence ${i}`));
+    assert.ok(a.every((r, i) => maxDiff(r.entropies, b[i]!.entropies) < 1e-5));
+    assert.ok(new Set(a.flatMap((r) => Array.from(r.temperatures))).size > 10, 'temperatures vary with the entropy');
+  } finally {
+    await inGraph.release();
+    await inJs.release();
+  }
+});

@@ -72,7 +72,7 @@ test('minerva_math: answer is the last \\boxed{} of the solution', async () => {
   assert.equal(second.answer, '4.5e33');
 });
 
-test('olympiadbench: final_answer list joined, $ removed; solutions joined', async () => {
+test('olympiadbench: final_answer list joined, $ removed, several answers a set; solutions joined', async () => {
   const problems = await getTask('olympiadbench').load(local);
   const byId = new Map(problems.map((p) => [p.id, p]));
   const raw = readFileSync(join(datasetsDir, 'olympiadbench/test.jsonl'), 'utf8')
@@ -81,7 +81,8 @@ test('olympiadbench: final_answer list joined, $ removed; solutions joined', asy
     .map((l) => JSON.parse(l) as { id: number; final_answer: string[]; solution: string[] });
   const multi = raw.find((r) => r.final_answer[0] === '$\\sqrt{2}-1$,$\\frac{3-\\sqrt{2}}{7}$');
   assert.ok(multi !== undefined);
-  assert.equal(byId.get(`olympiadbench-${multi.id}`)?.answer, '\\sqrt{2}-1,\\frac{3-\\sqrt{2}}{7}');
+  // A multiple-answer problem: its answers may come in any order, so the gold is a set.
+  assert.equal(byId.get(`olympiadbench-${multi.id}`)?.answer, '\\{\\sqrt{2}-1,\\frac{3-\\sqrt{2}}{7}\\}');
   const twoSolutions = raw.find((r) => r.solution.length === 2);
   assert.ok(twoSolutions !== undefined);
   assert.equal(byId.get(`olympiadbench-${twoSolutions.id}`)?.solution, twoSolutions.solution.join('\n\n'));

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { extractAnswer, lastBoxed } from '../../src/tasks/verifier/extract.js';
 import { normalizeAnswer } from '../../src/tasks/verifier/normalize.js';
 import { parseNumber } from '../../src/tasks/verifier/numbers.js';
+import { toNumber } from '../../src/tasks/verifier/rational.js';
 
-/** [response, lastNumberFallback, expected extraction, why] */
+/** [response, fallback to the last value, expected extraction, why] */
 const EXTRACTIONS: ReadonlyArray<readonly [string, boolean, string | null, string]> = [
   ['so $x = \\boxed{\\frac{1}{2}}$.', false, '\\frac{1}{2}', 'boxed'],
   ['first \\boxed{1}, finally \\boxed{\\left(3, \\frac{\\pi}{2}\\right)}', false, '\\left(3, \\frac{\\pi}{2}\\right)', 'last boxed wins, nested braces'],
@@ -25,9 +26,9 @@ const EXTRACTIONS: ReadonlyArray<readonly [string, boolean, string | null, strin
 ];
 
 test('extractAnswer: table of responses', () => {
-  const failures = EXTRACTIONS.filter(([r, fallback, expected]) => extractAnswer(r, { lastNumberFallback: fallback }) !== expected);
+  const failures = EXTRACTIONS.filter(([r, fallback, expected]) => extractAnswer(r, { fallback: fallback ? 'last' : 'none' }) !== expected);
   assert.deepEqual(
-    failures.map(([r, f, e, why]) => `${why}: got ${JSON.stringify(extractAnswer(r, { lastNumberFallback: f }))}, want ${JSON.stringify(e)}`),
+    failures.map(([r, f, e, why]) => `${why}: got ${JSON.stringify(extractAnswer(r, { fallback: f ? 'last' : 'none' }))}, want ${JSON.stringify(e)}`),
     [],
   );
 });
@@ -39,9 +40,9 @@ test('lastBoxed: skips a trailing unbalanced box for an earlier complete one', (
 /** [raw, normalised, why] */
 const NORMALIZATIONS: ReadonlyArray<readonly [string, string, string]> = [
   ['$\\dfrac{1}{2}$', '\\frac{1}{2}', 'math delimiters and \\dfrac'],
-  ['\\left( 3, \\frac{\\pi}{2} \\right)', '(3,\\frac{\\pi}{2})', '\\left/\\right and spaces'],
+  ['\\left( 3, \\frac{\\pi}{2} \\right)', '(3, \\frac{\\pi}{2})', '\\left/\\right and spaces (one kept after a comma)'],
   ['10,\\!080', '10080', 'thousands separator'],
-  ['1, 234', '1,234', 'a spaced list stays a list'],
+  ['1, 234', '1, 234', 'a spaced list stays a list, never a thousands separator'],
   ['90^\\circ', '90', 'degrees'],
   ['50\\%', '50%', 'percent kept as a marker'],
   ['\\$32,\\!348', '32348', 'money'],
@@ -80,7 +81,7 @@ test('parseNumber: formats and values', () => {
     if (value === null) assert.equal(parsed, null, text);
     else {
       assert.ok(parsed !== null, text);
-      assert.ok(Math.abs(parsed.value - value) <= 1e-12 * Math.abs(value), `${text}: ${parsed.value}`);
+      assert.ok(Math.abs(toNumber(parsed.value) - value) <= 1e-12 * Math.abs(value), `${text}: ${toNumber(parsed.value)}`);
       assert.equal(parsed.percent, percent, text);
     }
   }

@@ -107,6 +107,6 @@ test('gold check: olympiadbench final answers as stated with their units', async
   const rates = goldRates('olympiadbench', references, problems.map((p) => p.answer));
   check(t, 'olympiadbench', rates, 0.95, 'final answer with unit');
   // For the record (not asserted): how often the proof text itself yields the answer.
-  const fromProofs = problems.filter((p) => gradeResponse(p.solution ?? '', p.answer, { lastNumberFallback: true }).correct).length;
+  const fromProofs = problems.filter((p) => gradeResponse(p.solution ?? '', p.answer, { fallback: 'last' }).correct).length;
   t.diagnostic(`olympiadbench: answer recovered from the proof text itself (last-number fallback) ${((fromProofs / problems.length) * 100).toFixed(1)}%`);
 });

@@ -45,11 +45,12 @@ test('gradeTaskRecords: reads each task its own answer fields', () => {
   }
 });
 
-test('gradeTaskRecords: task verifier defaults apply (gsm8k falls back to the last number)', () => {
+test('gradeTaskRecords: the fallback to the last value is the default and can be turned off', () => {
   const record = { answer: '#### 18', output: 'She makes 9 * 2 = 18 dollars' };
   assert.equal(gradeTaskRecords('gsm8k', [record], { responseField: 'output' }).accuracy, 1);
-  assert.equal(gradeTaskRecords('math500', [{ answer: '18', output: record.output }], { responseField: 'output' }).accuracy, 0);
-  assert.equal(gradeTaskRecords('gsm8k', [record], { responseField: 'output', lastNumberFallback: false }).accuracy, 0);
+  assert.equal(gradeTaskRecords('math500', [{ answer: '18', output: record.output }], { responseField: 'output' }).accuracy, 1);
+  assert.equal(gradeTaskRecords('math500', [{ answer: '18', output: record.output }], { responseField: 'output', fallback: 'none' }).accuracy, 0);
+  assert.equal(gradeTaskRecords('gsm8k', [record], { responseField: 'output', fallback: 'none' }).accuracy, 0);
 });
 
 test('gradeTaskRecords: bad input is a UserError naming the record', () => {

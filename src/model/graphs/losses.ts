@@ -1,80 +1,25 @@
 /**
- * Token-level quantities and losses of the training graphs, composed from primitive ops so that
- * autodiff differentiates them without special rules. Everything works on the T-1 predicted
- * positions: entry t-1 concerns the token at t, predicted from positions < t.
+ * Token-level quantities of the training graphs, composed from primitive ops so that autodiff
+ * differentiates them without special rules: the masked mean, per-token log-probs and entropy, and
+ * cross-entropy. Everything works on the T-1 predicted positions: entry t-1 concerns the token at t,
+ * predicted from positions < t. The policy losses are in the one loss table, policy-losses.ts.
  */
 import type { GraphBuilder, Value } from '../../onnx/index.js';
 
 /**
  * Denominators of masked means are floored here, so an all-zero mask gives a loss of 0 (and zero
  * gradients) instead of 0/0 = NaN; real masks (token counts, 1/len weights) are far above it.
+ * (1e-30 is a normal float32; the one floor of every masked mean, the head's graph included.)
  */
 const MIN_MASK_SUM = 1e-30;
 
-/** `sum(mask * x) / sum(mask)` over all entries: a scalar. */
+/** `sum(mask * x) / sum(mask)` over all entries: a scalar. The one masked mean of the graphs. */
 export function maskedMean(g: GraphBuilder, x: Value, mask: Value): Value {
   const total = g.reduceSum(g.mul(x, mask), { keepdims: false });
   return g.div(total, g.max(g.reduceSum(mask, { keepdims: false }), MIN_MASK_SUM));
 }
 
-/**
- * Log-softmax of `logits` [B, M, V] and the log-probability of each target [B, M].
- * LogSoftmax is one primitive (stable: it subtracts the max internally), and its gradient
- * `g - softmax * sum(g)` never forms 1/p, so tiny probabilities do not blow up the backward pass.
- */
-export function targetLogprobs(g: GraphBuilder, logits: Value, targets: Value): { logSoftmax: Value; logprobs: Value } {
-  const logSoftmax = g.logSoftmax(logits, { axis: -1 }); // [B, M, V]
-  const picked = g.gatherElements(logSoftmax, g.unsqueeze(targets, { axes: [2] }), { axis: 2 }); // [B, M, 1]
-  return { logSoftmax, logprobs: g.squeeze(picked, { axes: [2] }) }; // [B, M]
-}
-
-/** Entropy of each distribution: -sum(p log p) over the vocabulary, from its log-softmax [B, M, V]. */
-export function entropyOf(g: GraphBuilder, logSoftmax: Value): Value {
-  return g.neg(g.reduceSum(g.mul(g.exp(logSoftmax), logSoftmax), { axes: [-1], keepdims: false })); // [B, M]
-}
-
 /** Mean next-token cross-entropy where `mask` [B, M] is nonzero (weighted by it). */
 export function crossEntropyLoss(g: GraphBuilder, logprobs: Value, mask: Value): Value {
   return g.neg(maskedMean(g, logprobs, mask));
-}
-
-export interface PolicyLossInputs {
-  /** [B, M] log-probs under the current weights (at the sampling temperatures) */
-  logprobs: Value;
-  /** [B, M] log-probs the tokens had when they were sampled */
-  oldLogprobs: Value;
-  /** [B] one advantage per sequence */
-  advantages: Value;
-  /** [B, M] token weights */
-  mask: Value;
-  /** scalars: the ratio is clipped to [1 - clipLow, 1 + clipHigh] */
-  clipLow: Value;
-  clipHigh: Value;
-}
-
-/**
- * The PPO/GRPO clipped surrogate (Schulman et al. 2017, with DAPO's decoupled clip range):
- * ratio = exp(logp - old); loss = -masked_mean(min(ratio * A, clip(ratio, 1-lo, 1+hi) * A)).
- * Also returns the masked fraction of tokens where the clipped branch is the smaller one (those
- * tokens get no gradient), as verl's `pg_clipfrac`.
- */
-export function clippedPolicyLoss(g: GraphBuilder, x: PolicyLossInputs): { loss: Value; clipFraction: Value } {
-  const ratio = g.exp(g.sub(x.logprobs, x.oldLogprobs)); // [B, M]
-  const advantage = g.unsqueeze(x.advantages, { axes: [1] }); // [B, 1]
-  const unclipped = g.mul(ratio, advantage);
-  const clipped = g.mul(g.clip(ratio, { min: g.sub(1, x.clipLow), max: g.add(1, x.clipHigh) }), advantage);
-  // On ties (ratio inside the clip range) Min splits the gradient between two equal branches,
-  // whose gradients are equal there, so the total is the unclipped gradient.
-  const objective = g.min(unclipped, clipped);
-  const clipFraction = maskedMean(g, g.cast(g.less(clipped, unclipped), { to: 'float32' }), x.mask);
-  return { loss: g.neg(maskedMean(g, objective, x.mask)), clipFraction };
-}
-
-/**
- * The k3 estimator of KL(pi || ref) per token (Schulman, "Approximating KL divergence"):
- * exp(ref - logp) - (ref - logp) - 1, unbiased and always >= 0.
- */
-export function klK3(g: GraphBuilder, logprobs: Value, refLogprobs: Value): Value {
-  const diff = g.sub(refLogprobs, logprobs);
-  return g.sub(g.sub(g.exp(diff), diff), 1);
 }

@@ -6,13 +6,15 @@
  * Every per-position tensor is aligned to targets: entry t concerns predicting input_ids[:, t]
  * from positions < t, so entry 0 predicts nothing; it is always masked and its log-prob is 0.
  */
-import { GraphBuilder, type Graph, type Value, grad } from '../../onnx/index.js';
+import { GraphBuilder, type Graph, type Value } from '../../onnx/index.js';
 import type { ModelConfig } from '../config.js';
 import type { ParamMap } from '../checkpoint.js';
 import { expectedParameters } from '../parameters.js';
-import { clippedPolicyLoss, crossEntropyLoss, entropyOf, klK3, maskedMean, targetLogprobs } from './losses.js';
+import { crossEntropyLoss } from './losses.js';
+import { policyObjective } from './policy-losses.js';
 import { GraphParams, type ParamSelection, selectParams } from './params.js';
-import { lmHead, transformerBody } from './transformer.js';
+import { lmHeadWeight, transformerBody } from './transformer.js';
+import { gradWithVocabTerms, vocabTerms } from './vocab-terms.js';
 import { DECODE_DIMS } from './dims.js';
 
 /** `ce`: next-token cross-entropy; `policy`: clipped policy-gradient objective; `score`: forward only. */
@@ -27,6 +29,29 @@ export interface TrainGraphOptions {
   entropyBonus?: boolean;
   /** policy: also output `entropy` [B,T] (always on when `entropyBonus`, and in `score`). */
   entropyOutput?: boolean;
+  /** policy: the loss of the loss table (policy-losses.ts), default `clipped` */
+  loss?: string;
+  /**
+   * How the per-token terms over the vocabulary are computed (see vocab-terms.ts): row slices
+   * (>= 1, fused with a hand-written backward) or 0 (plain log-softmax + autodiff). Default
+   * {@link defaultVocabChunks}.
+   */
+  vocabChunks?: number;
+  /** fused terms: recompute the logits in the backward pass instead of keeping them (default: at vocabularies >= 65,536) */
+  recomputeLogits?: boolean;
+}
+
+/**
+ * Default slices of the vocabulary terms: one for small vocabularies (the [N, V] tensors are
+ * small), eight from 16,384 tokens on (each slice's [C, V] temporaries are 1/8 of the batch's).
+ */
+export function defaultVocabChunks(config: ModelConfig): number {
+  return config.vocabSize >= 16384 ? 8 : 1;
+}
+
+/** Default of {@link TrainGraphOptions.recomputeLogits}: keep one [N, V] logits tensor unless the vocabulary is large. */
+export function defaultRecomputeLogits(config: ModelConfig): boolean {
+  return config.vocabSize >= 65536;
 }
 
 /** The model a graph is built from. */
@@ -56,51 +81,55 @@ export function buildTrainGraph(model: ModelWeights, kind: TrainGraphKind, opts:
   const positionIds = g.max(g.sub(g.node('CumSum', [attentionMask, g.constant(1, 'int64')])[0] as Value, 1), 0); // [B, T]
   const body = transformerBody(g, config, params, { inputIds, positionIds, attentionMask, past: null });
 
-  // Logits only where they predict a token: positions 0..T-2 predict tokens 1..T-1.
+  // Only positions 0..T-2 predict a token (tokens 1..T-1); the terms work on those rows.
   const hidden = g.reshape(body.hidden, g.concat([g.shape(inputIds), g.constant([config.hiddenSize], 'int64')], { axis: 0 })); // [B, T, H]
   const predicting = g.slice(hidden, { starts: [0], ends: [-1], axes: [1] }); // [B, T-1, H]
-  const logitRows = lmHead(g, config, params, g.reshape(predicting, [-1, config.hiddenSize])); // [B*(T-1), V]
-  let logits = g.reshape(logitRows, g.concat([g.shape(predicting, { start: 0, end: 2 }), g.constant([config.vocabSize], 'int64')], { axis: 0 })); // [B, T-1, V]
   const fromOne = (x: Value): Value => g.slice(x, { starts: [1], ends: [2 ** 31 - 1], axes: [1] }); // [B, T-1]
-  if (temperatures) logits = g.div(logits, g.unsqueeze(fromOne(temperatures), { axes: [2] })); // [B, T-1, V]
-  const { logSoftmax, logprobs } = targetLogprobs(g, logits, fromOne(inputIds));
+  const targets = fromOne(inputIds);
+  const wantEntropy = kind === 'score' || opts.entropyOutput === true || opts.entropyBonus === true;
+  const terms = vocabTerms(g, {
+    hidden: g.reshape(predicting, [-1, config.hiddenSize]), // [N, H]
+    weight: lmHeadWeight(config, params),
+    temperatures: temperatures ? g.reshape(fromOne(temperatures), [-1]) : null,
+    targets: g.reshape(targets, [-1]),
+    entropy: wantEntropy && kind !== 'ce',
+    chunks: opts.vocabChunks ?? defaultVocabChunks(config),
+    recompute: opts.recomputeLogits ?? defaultRecomputeLogits(config),
+  });
+  const perPosition = (x: Value): Value => g.reshape(x, g.shape(targets)); // [N] -> [B, T-1]
+  const logprobs = perPosition(terms.logprobs);
   // Back to T entries: 0 for position 0, which predicts nothing.
   const alignT = (x: Value): Value => g.pad(x, [0, 1, 0, 0]); // [B, T]
   g.output(alignT(logprobs), 'logprobs');
 
   const keep = ['logprobs'];
-  const wantEntropy = kind === 'score' || opts.entropyOutput === true || opts.entropyBonus === true;
-  const entropy = wantEntropy && kind !== 'ce' ? entropyOf(g, logSoftmax) : null;
+  const entropy = terms.entropy ? perPosition(terms.entropy) : null;
   if (entropy) {
     g.output(alignT(entropy), 'entropy');
     keep.push('entropy');
   }
   if (kind === 'score') return g.build();
 
+  // ce: a mask (weights of a masked mean); policy: the aggregation's weights (loss = sum(w * l)).
   const mask = fromOne(perToken('loss_mask'));
   let loss: Value;
   if (kind === 'ce') {
     loss = crossEntropyLoss(g, logprobs, mask);
   } else {
-    const policy = clippedPolicyLoss(g, {
+    const policy = policyObjective(g, opts.loss ?? 'clipped', {
       logprobs,
       oldLogprobs: fromOne(perToken('old_logprobs')),
-      advantages: g.input('advantages', 'float32', [DECODE_DIMS.batch]),
-      mask,
+      advantages: g.unsqueeze(g.input('advantages', 'float32', [DECODE_DIMS.batch]), { axes: [1] }), // [B, 1]
+      weights: mask,
       clipLow: scalar('clip_low'),
       clipHigh: scalar('clip_high'),
+      ...(opts.klPenalty ? { kl: { refLogprobs: fromOne(perToken('ref_logprobs')), coef: scalar('kl_coef') } } : {}),
+      ...(opts.entropyBonus && entropy ? { entropy: { perToken: entropy, coef: scalar('entropy_coef') } } : {}),
     });
     loss = policy.loss;
     g.output(policy.clipFraction, 'clip_fraction');
     keep.push('clip_fraction');
-    if (opts.klPenalty) {
-      const kl = klK3(g, logprobs, fromOne(perToken('ref_logprobs')));
-      loss = g.add(loss, g.mul(scalar('kl_coef'), maskedMean(g, kl, mask)));
-    }
-    if (opts.entropyBonus && entropy) {
-      loss = g.sub(loss, g.mul(scalar('entropy_coef'), maskedMean(g, entropy, mask)));
-    }
   }
   g.output(loss, 'loss');
-  return grad(g.build(), 'loss', trainable, { keepOutputs: keep });
+  return gradWithVocabTerms(g.build(), terms, trainable, { keepOutputs: keep });
 }

@@ -55,6 +55,11 @@ export function transformerBody(g: GraphBuilder, config: ModelConfig, params: Gr
   return { hidden: arch.finalNorm(ctx, x), presents };
 }
 
+/** The [V, H] output projection as a graph value (the embedding when tied). */
+export function lmHeadWeight(config: ModelConfig, params: GraphParams): Value {
+  return params.get(architectures.get(config.arch).graph.lmHeadName(config));
+}
+
 /** Logit rows [N, V] for hidden rows [N, H]. */
 export function lmHead(g: GraphBuilder, config: ModelConfig, params: GraphParams, hidden: Value): Value {
   return linear(g, hidden, params.get(architectures.get(config.arch).graph.lmHeadName(config)), null, 'out_in');

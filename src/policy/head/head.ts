@@ -86,7 +86,7 @@ export class TemperatureHead implements TemperatureHeadSession {
   }
 
   /** The training graph (see {@link temperatureHeadTrainingGraph}). */
-  trainingGraph(opts: { dtype?: HeadDType } = {}): Graph {
+  trainingGraph(opts: { dtype?: HeadDType; loss?: string } = {}): Graph {
     return temperatureHeadTrainingGraph(this.config, opts);
   }
 

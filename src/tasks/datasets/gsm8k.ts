@@ -29,5 +29,5 @@ export const gsm8k = jsonlTask({
     solution: row.answer.replace(/<<[^>]*>>/g, ''),
   }),
   // Plain-text answers: a model that forgets the marker usually ends with the number itself.
-  verifier: { lastNumberFallback: true },
+  verifier: {},
 });

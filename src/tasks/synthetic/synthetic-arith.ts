@@ -14,7 +14,7 @@ export const syntheticArith: TaskDefinition = {
   name: 'synthetic-arith',
   summary: 'Generated multi-step arithmetic word problems (+, -, *) with worked solutions ending in #### N',
   splits: ['train', 'test'],
-  verifier: { lastNumberFallback: true },
+  verifier: {},
   prompt: (question: string) => `${question}\n`,
   async load(options: LoadOptions = {}): Promise<Problem[]> {
     const problems = generateArithProblems(options.split ?? 'test', options.synthetic);

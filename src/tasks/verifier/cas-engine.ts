@@ -45,6 +45,27 @@ function toCasLatex(latex: string): string {
     .replace(/%/g, '');
 }
 
+type Json = unknown;
+
+/**
+ * The engine's Root is the principal complex root, so `\sqrt[3]{-8}` has no real value; an odd
+ * root of a real number is its real root (what every math answer means): sign(x)·|x|^(1/n).
+ */
+function realOddRoots(json: Json): Json {
+  if (!Array.isArray(json)) return json;
+  const [head, x, n] = json as [unknown, Json, unknown];
+  if (head === 'Root' && typeof n === 'number' && n % 2 === 1) {
+    const arg = realOddRoots(x);
+    return ['Multiply', ['Sign', arg], ['Root', ['Abs', arg], n]];
+  }
+  return json.map(realOddRoots);
+}
+
+function parseForCas(ce: ComputeEngine, latex: string): Expr {
+  const parsed = ce.parse(toCasLatex(latex));
+  return parsed.isValid ? ce.box(realOddRoots(parsed.json) as Parameters<ComputeEngine['box']>[0]) : parsed;
+}
+
 /** The numeric value of a closed-form expression, or null when it has none (a tuple, a string). */
 function numericValue(expr: Expr): Value | null {
   const n = expr.N();
@@ -110,14 +131,88 @@ export function casEquivalentInline(a: string, b: string, options: CasOptions): 
   }
 }
 
+/** What the CAS worker is asked: equality of two values, one closed form's value, or two relations. */
+export type CasRequest =
+  | { kind: 'equal'; a: string; b: string; options: CasOptions }
+  | { kind: 'value'; a: string; options: CasOptions }
+  | { kind: 'proportional'; a: string; b: string; positive: boolean; options: CasOptions };
+
+export type CasResult = boolean | Value | null;
+
+/** Runs one request in this thread (see casEquivalentInline for the console and deadline caveats). */
+export function casInline(request: CasRequest): CasResult {
+  const consoleError = console.error;
+  console.error = () => {};
+  try {
+    if (request.kind === 'equal') return compareWithEngine(request.a, request.b, request.options);
+    if (request.kind === 'value') return valueWithEngine(request.a);
+    return proportionalWithEngine(request.a, request.b, request.positive, request.options);
+  } catch {
+    return request.kind === 'value' ? null : false;
+  } finally {
+    console.error = consoleError;
+  }
+}
+
+function valueWithEngine(a: string): Value | null {
+  const ce = getEngine();
+  ce.pushScope();
+  try {
+    const e = parseForCas(ce, a);
+    if (!e.isValid || e.unknowns.length > 0) return null;
+    const v = numericValue(e);
+    return v !== null && Number.isFinite(v.re) && Number.isFinite(v.im) ? v : null;
+  } finally {
+    ce.popScope();
+  }
+}
+
+/**
+ * Whether f_a = c·f_b for a constant c != 0 (c > 0 when `positive`), checked at sample points:
+ * `lhs - rhs` of two equations or inequalities. `2x+4y-3` and `y+x/2-3/4` are proportional (c = 4).
+ */
+function proportionalWithEngine(a: string, b: string, positive: boolean, options: CasOptions): boolean {
+  const ce = getEngine();
+  ce.pushScope();
+  try {
+    const ea = parseForCas(ce, a);
+    const eb = parseForCas(ce, b);
+    if (!ea.isValid || !eb.isValid) return false;
+    const variables = [...new Set([...ea.unknowns, ...eb.unknowns])];
+    if (variables.length === 0) return false;
+    const fa = evaluator(ce, ea);
+    const fb = evaluator(ce, eb);
+    let ratio: number | null = null;
+    let agreed = 0;
+    for (let i = 0; i < Math.max(options.samples, 4); i++) {
+      if (Date.now() >= options.deadline) return false;
+      const point = samplePoint(variables, i);
+      const va = fa(point);
+      const vb = fb(point);
+      if (va === null || vb === null || va.im !== 0 || vb.im !== 0) continue;
+      const zeroA = Math.abs(va.re) <= CAS_ABS_TOL;
+      const zeroB = Math.abs(vb.re) <= CAS_ABS_TOL;
+      if (zeroA && zeroB) continue;
+      if (zeroA || zeroB) return false;
+      const r = va.re / vb.re;
+      if (ratio === null) ratio = r;
+      else if (!numbersClose(r, ratio, Math.max(options.relTol, 1e-9))) return false;
+      agreed++;
+    }
+    return ratio !== null && agreed >= 2 && (!positive || ratio > 0);
+  } finally {
+    ce.popScope();
+  }
+}
+
 function compareWithEngine(a: string, b: string, options: CasOptions): boolean {
   const ce = getEngine();
   // A scope per comparison: the engine infers and remembers symbol types, and one answer's
   // inferences must not change how the next answer parses.
   ce.pushScope();
   try {
-    const ea = ce.parse(toCasLatex(a));
-    const eb = ce.parse(toCasLatex(b));
+    const ea = parseForCas(ce, a);
+    const eb = parseForCas(ce, b);
     if (!ea.isValid || !eb.isValid) return false;
     if (ea.isSame(eb)) return true;
     const variables = [...new Set([...ea.unknowns, ...eb.unknowns])];

@@ -4,29 +4,22 @@
  * which is blocked in Atomics.wait (so grading stays synchronous).
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { casEquivalentInline, type CasOptions } from './cas-engine.js';
+import { casInline, type CasRequest, type CasResult } from './cas-engine.js';
+import type { ModuleWorkerData } from './worker-module.js';
 
-export interface CasRequest {
-  a: string;
-  b: string;
-  options: CasOptions;
-}
+export type { CasRequest } from './cas-engine.js';
 
 export interface CasReply {
-  equal: boolean;
+  result: CasResult;
 }
 
-export interface CasWorkerData {
+export interface CasWorkerData extends ModuleWorkerData {
   port: MessagePort;
   /**
    * Int32Array over a SharedArrayBuffer: [0] = 1 when the worker is ready or a reply is waiting,
    * 2 when the worker module failed to load.
    */
   flag: Int32Array;
-  /** This module's URL, imported by the bootstrap in cas.ts. */
-  moduleUrl: string;
-  /** tsx's API module when running from TypeScript sources; undefined when compiled. */
-  tsxApi: string | undefined;
 }
 
 const { port, flag } = workerData as CasWorkerData;
@@ -37,16 +30,10 @@ function signal(): void {
 }
 
 port.on('message', (request: CasRequest) => {
-  let equal = false;
-  try {
-    equal = casEquivalentInline(request.a, request.b, request.options);
-  } catch {
-    equal = false;
-  }
-  port.postMessage({ equal } satisfies CasReply);
+  port.postMessage({ result: casInline(request) } satisfies CasReply);
   signal();
 });
 
 // Warm the engine before reporting ready, so no comparison pays for its construction.
-casEquivalentInline('1', '1', { relTol: 1e-4, deadline: Date.now() + 60_000, samples: 1 });
+casInline({ kind: 'equal', a: '1', b: '1', options: { relTol: 1e-4, deadline: Date.now() + 60_000, samples: 1 } });
 signal();

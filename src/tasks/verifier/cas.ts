@@ -1,6 +1,7 @@
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { casEquivalentInline, type CasOptions } from './cas-engine.js';
-import type { CasReply, CasRequest, CasWorkerData } from './cas-worker.js';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import { casInline, type CasOptions, type CasRequest, type CasResult } from './cas-engine.js';
+import type { CasReply, CasWorkerData } from './cas-worker.js';
+import { startModuleWorker, type ModuleWorkerData } from './worker-module.js';
 
 export type { CasOptions } from './cas-engine.js';
 
@@ -27,32 +28,13 @@ interface CasThread {
 let thread: CasThread | undefined;
 let workerUnavailable = false;
 
-/**
- * A CommonJS bootstrap evaluated in the worker: it imports the worker module (through tsx's API
- * when running from TypeScript sources, since tsx's hooks do not reach worker threads) and reports
- * a failure through the flag, so the parent never waits out the start-up limit for a broken worker.
- */
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-const load = workerData.tsxApi
-  ? import(workerData.tsxApi).then((api) => api.tsImport(workerData.moduleUrl, workerData.moduleUrl))
-  : import(workerData.moduleUrl);
-load.catch(() => { Atomics.store(workerData.flag, 0, 2); Atomics.notify(workerData.flag, 0); });
-`;
-
 function startThread(): CasThread | undefined {
   try {
-    const fromSource = import.meta.url.endsWith('.ts');
-    const moduleUrl = new URL(`./cas-worker${fromSource ? '.ts' : '.js'}`, import.meta.url).href;
-    const tsxApi = fromSource ? import.meta.resolve('tsx/esm/api') : undefined;
     const { port1, port2 } = new MessageChannel();
     const flag = new Int32Array(new SharedArrayBuffer(4));
-    const data: CasWorkerData = { port: port2, flag, moduleUrl, tsxApi };
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, transferList: [port2] });
-    worker.on('error', () => {}); // a failed or terminated worker is replaced, never fatal
-    // Neither may keep the process alive once grading is done.
-    worker.unref();
-    port1.unref();
+    const data: Omit<CasWorkerData, keyof ModuleWorkerData> = { port: port2, flag };
+    const worker = startModuleWorker('cas-worker', import.meta.url, data, [port2]);
+    port1.unref(); // neither the worker nor its port may keep the process alive once grading is done
     Atomics.wait(flag, 0, 0, STARTUP_LIMIT_MS);
     if (Atomics.load(flag, 0) !== READY) {
       void worker.terminate();
@@ -72,23 +54,38 @@ function stopThread(): void {
 }
 
 /**
- * Verdicts by (a, b, tolerance, samples). RL groups sample the same answers again and again, and a
- * CAS comparison costs milliseconds; cleared when full rather than managed as an LRU, for simplicity.
+ * Results by request. RL groups sample the same answers again and again, and a CAS call costs
+ * milliseconds; cleared when full rather than managed as an LRU, for simplicity.
  */
-const memo = new Map<string, boolean>();
+const memo = new Map<string, CasResult>();
 const MEMO_LIMIT = 10_000;
+
+function run(request: CasRequest): CasResult | 'timeout' {
+  const { deadline, ...settings } = request.options;
+  const key = JSON.stringify([request.kind, 'a' in request ? request.a : '', 'b' in request ? request.b : '', 'positive' in request ? request.positive : '', settings]);
+  if (memo.has(key)) return memo.get(key)!;
+  const result = compare(request, deadline);
+  if (result !== 'timeout') {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, result);
+  }
+  return result;
+}
 
 /** Whether two scalar LaTeX expressions are equal, giving up (not equal) at `options.deadline`. */
 export function casEquivalent(a: string, b: string, options: CasOptions): boolean {
-  const key = JSON.stringify([a, b, options.relTol, options.samples]);
-  const known = memo.get(key);
-  if (known !== undefined) return known;
-  const verdict = compare(a, b, options);
-  if (verdict !== 'timeout') {
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(key, verdict);
-  }
-  return verdict === true;
+  return run({ kind: 'equal', a, b, options }) === true;
+}
+
+/** The numeric value of a closed form without variables (`\frac{\sqrt{3}}{3}`), or null. */
+export function casValue(a: string, options: CasOptions): { re: number; im: number } | null {
+  const result = run({ kind: 'value', a, options });
+  return typeof result === 'object' ? result : null;
+}
+
+/** Whether `a = c·b` for a constant c != 0 (c > 0 when `positive`); see cas-engine.ts. */
+export function casProportional(a: string, b: string, positive: boolean, options: CasOptions): boolean {
+  return run({ kind: 'proportional', a, b, positive, options }) === true;
 }
 
 /**
@@ -104,18 +101,18 @@ export function prepareCas(): number {
   return Date.now() - started;
 }
 
-function compare(a: string, b: string, options: CasOptions): boolean | 'timeout' {
+function compare(request: CasRequest, deadline: number): CasResult | 'timeout' {
   prepareCas();
-  if (thread === undefined) return casEquivalentInline(a, b, options);
+  if (thread === undefined) return casInline(request);
 
-  const remaining = options.deadline - Date.now();
+  const remaining = deadline - Date.now();
   if (remaining <= 0) return 'timeout';
   Atomics.store(thread.flag, 0, 0);
-  thread.port.postMessage({ a, b, options } satisfies CasRequest);
+  thread.port.postMessage(request);
   if (Atomics.wait(thread.flag, 0, 0, remaining) === 'timed-out') {
     stopThread(); // the worker is stuck in the engine; a fresh one starts on the next call
     return 'timeout';
   }
   const reply = receiveMessageOnPort(thread.port)?.message as CasReply | undefined;
-  return reply?.equal === true;
+  return reply?.result ?? null;
 }

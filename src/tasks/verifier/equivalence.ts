@@ -1,21 +1,28 @@
-import { casEquivalent, prepareCas } from './cas.js';
-import { splitTopLevel } from './latex-scan.js';
-import { isRelation, normalizeAnswer } from './normalize.js';
-import { parseNumber, parsedNumbersEqual } from './numbers.js';
-import { parseAnswer, type AnswerNode } from './structure.js';
+import { casEquivalent, casProportional, casValue, prepareCas, type CasOptions } from './cas.js';
+import { normalizeAnswer } from './normalize.js';
+import { floatMatchesNumber, numberMatchesFloat, parseNumber, parsedNumbersEqual } from './numbers.js';
+import { isNamingLhs, parseAnswer, splitRelation, type AnswerNode, type RelationOp } from './structure.js';
 
 export interface EquivalenceOptions {
-  /** Relative tolerance for numeric values (1e-4: `\sqrt{2}` ≠ 1.41, but 0.33333 = 1/3). */
+  /**
+   * Relative tolerance for values the CAS computes in floating point (closed forms such as
+   * `2\sqrt{3}` vs `\sqrt{12}`, expressions at sample points). Not a tolerance on answers: exact
+   * numbers compare exactly and decimals by their written precision (numbers.ts).
+   */
   relTol: number;
-  /** Wall-clock budget for one comparison; CAS work past it counts as "not equal". */
+  /** Wall-clock budget for grading one response (extraction and every comparison); past it, "not equal". */
   timeLimitMs: number;
   /** Points at which expressions with free variables are compared. */
   samples: number;
 }
 
-export const defaultEquivalenceOptions: EquivalenceOptions = { relTol: 1e-4, timeLimitMs: 2000, samples: 6 };
+export const defaultEquivalenceOptions: EquivalenceOptions = { relTol: 1e-9, timeLimitMs: 1000, samples: 6 };
 
-const MAX_ANSWER_CHARS = 1000;
+/**
+ * Answers are short (the longest gold answer in the six benchmarks has under 200 characters); a
+ * longer "answer" is a rambling response. Checked on the raw text, before any normalisation.
+ */
+export const MAX_ANSWER_CHARS = 1000;
 
 interface Context extends EquivalenceOptions {
   deadline: number;
@@ -23,46 +30,103 @@ interface Context extends EquivalenceOptions {
 
 /**
  * Whether a predicted answer equals the gold answer. Cheapest checks first: normalised strings,
- * then plain numbers, and only then the CAS (slow), so grading a whole benchmark takes seconds.
+ * then exact numbers, and only then the CAS (slow), so grading a whole benchmark takes seconds.
+ * The gold decides the semantics where they differ: a gold list is ordered, a gold set is not, a
+ * decimal gold sets the precision. `deadline` (Date.now() units) overrides `timeLimitMs`, so one
+ * response's comparisons share one budget.
  */
-export function answersEquivalent(gold: string, predicted: string, options: Partial<EquivalenceOptions> = {}): boolean {
+export function answersEquivalent(gold: string, predicted: string, options: Partial<EquivalenceOptions> & { deadline?: number } = {}): boolean {
   const opts = { ...defaultEquivalenceOptions, ...options };
+  if (gold.length > MAX_ANSWER_CHARS || predicted.length > MAX_ANSWER_CHARS) return false;
   const g = normalizeAnswer(gold);
   const p = normalizeAnswer(predicted);
   if (g === '' || p === '') return false;
   if (g === p) return true;
-  // Answers are short (the longest gold answer in the six benchmarks has under 200 characters);
-  // a longer "answer" is a rambling response, not worth parsing.
-  if (g.length > MAX_ANSWER_CHARS || p.length > MAX_ANSWER_CHARS) return false;
-  const ctx: Context = { ...opts, deadline: Date.now() + opts.timeLimitMs };
-  return nodesEqual(parseAnswer(g), parseAnswer(p), ctx);
+  const ctx: Context = { ...opts, deadline: options.deadline ?? Date.now() + opts.timeLimitMs };
+  if (nodesEqual(parseAnswer(g), parseAnswer(p), ctx)) return true;
+  // A decimal comma (`1000,99`, `0,111`) is read as one only against a decimal point on the other
+  // side; otherwise `1,22` is the list 1, 22.
+  const gc = decimalComma(g);
+  const pc = decimalComma(p);
+  if (pc !== null && /\d\.\d/.test(g)) return nodesEqual(parseAnswer(g), parseAnswer(pc), ctx);
+  if (gc !== null && /\d\.\d/.test(p)) return nodesEqual(parseAnswer(gc), parseAnswer(p), ctx);
+  return false;
 }
 
-/** A one-item set is that item: `\{5\}` answers "5", and `x=5` alone is not a list. */
+function decimalComma(s: string): string | null {
+  const m = /^([+-]?\d+),(\d+)$/.exec(s);
+  if (m === null) return null;
+  const thousands = /^[+-]?[1-9]\d{0,2}$/.test(m[1]) && m[2].length === 3;
+  return thousands ? null : `${m[1]}.${m[2]}`;
+}
+
+/** A one-item set or list is that item: `\{5\}` answers "5". */
 function unwrapSingleton(node: AnswerNode): AnswerNode {
-  return node.kind === 'set' && node.items.length === 1 ? unwrapSingleton(node.items[0]) : node;
+  return (node.kind === 'set' || node.kind === 'list') && node.items.length === 1 ? unwrapSingleton(node.items[0]) : node;
 }
 
-function nodesEqual(aNode: AnswerNode, bNode: AnswerNode, ctx: Context): boolean {
-  const a = unwrapSingleton(aNode);
-  const b = unwrapSingleton(bNode);
+function nodesEqual(goldNode: AnswerNode, predNode: AnswerNode, ctx: Context): boolean {
+  const a = unwrapSingleton(goldNode);
+  const b = unwrapSingleton(predNode);
   if (a.kind === 'scalar' && b.kind === 'scalar') return scalarsEqual(a.latex, b.latex, ctx);
-  if (a.kind === 'tuple' && b.kind === 'tuple') {
-    return a.open === b.open && a.close === b.close && itemsEqualInOrder(a.items, b.items, ctx);
+  // A gold equation named by its lhs (`y = 2x+3`) against an equation in another form.
+  if (a.kind === 'scalar' && a.named !== undefined && b.kind === 'relation') return nodesEqual(relationOf(a.named), b, ctx);
+  if (b.kind === 'scalar' && b.named !== undefined && a.kind === 'relation') return nodesEqual(a, relationOf(b.named), ctx);
+  if (a.kind === 'relation' && b.kind === 'relation') return relationsEqual(a, b, ctx);
+  if (a.kind === 'relation' && b.kind === 'tuple') return intervalEqual(intervalOf(a), b, ctx);
+  if (a.kind === 'tuple' && b.kind === 'relation') return intervalEqual(a, intervalOf(b), ctx);
+  if (a.kind === 'tuple' && b.kind === 'tuple') return a.open === b.open && a.close === b.close && itemsEqualInOrder(a.items, b.items, ctx);
+  if (a.kind === 'set' && (b.kind === 'set' || b.kind === 'list')) return itemsMatchUnordered(a.items, b.items, ctx);
+  if (a.kind === 'list' && b.kind === 'list') {
+    // Named items (`a_3 = 2, a_{37} = 19`) are matched by name, in any order.
+    const named = (items: AnswerNode[]): boolean => items.every((i) => i.kind === 'scalar' && i.name !== undefined);
+    if (named(a.items) && named(b.items)) return namedItemsMatch(a.items, b.items, ctx);
+    // A list of tuples is a solution set (`(6,3),(9,3)`): its order carries no meaning.
+    if (a.items.every((i) => i.kind === 'tuple')) return itemsMatchUnordered(a.items, b.items, ctx);
+    return itemsEqualInOrder(a.items, b.items, ctx);
   }
-  if (a.kind === 'set' && b.kind === 'set') return itemsMatchUnordered(a.items, b.items, ctx);
+  if (a.kind === 'list' && b.kind === 'set') {
+    if (a.items.every((i) => i.kind === 'tuple')) return itemsMatchUnordered(a.items, b.items, ctx);
+    return itemsEqualInOrder(a.items, b.items, ctx); // a gold list is ordered, however the prediction is braced
+  }
   if (a.kind === 'matrix' && b.kind === 'matrix') {
     return a.rows.length === b.rows.length && a.rows.every((row, i) => itemsEqualInOrder(row, b.rows[i], ctx));
   }
   return false;
 }
 
+function relationOf(text: string): AnswerNode {
+  return splitRelation(text) ?? { kind: 'scalar', latex: text };
+}
+
+function namedItemsMatch(a: AnswerNode[], b: AnswerNode[], ctx: Context): boolean {
+  if (a.length !== b.length) return false;
+  const key = (n: AnswerNode): string => (n.kind === 'scalar' ? normalizeAnswer(n.name ?? '') : '');
+  return a.every((item) => {
+    const partner = b.filter((other) => key(other) === key(item));
+    return partner.length === 1 && nodesEqual(item, partner[0], ctx);
+  });
+}
+
 function itemsEqualInOrder(a: AnswerNode[], b: AnswerNode[], ctx: Context): boolean {
   return a.length === b.length && a.every((item, i) => nodesEqual(item, b[i], ctx));
 }
 
-/** A perfect matching between the two item lists (augmenting paths; lists are short). */
-function itemsMatchUnordered(a: AnswerNode[], b: AnswerNode[], ctx: Context): boolean {
+/** Lists are compared item by item; more items than this are not a final answer. */
+const MAX_ITEMS = 64;
+
+/** Items with duplicates removed (a set lists each element once, whatever the response wrote). */
+function distinct(items: AnswerNode[], ctx: Context): AnswerNode[] {
+  const kept: AnswerNode[] = [];
+  for (const item of items) if (!kept.some((k) => nodesEqual(k, item, ctx))) kept.push(item);
+  return kept;
+}
+
+/** A perfect matching between the two (deduplicated) item lists, by augmenting paths. */
+function itemsMatchUnordered(goldItems: AnswerNode[], predItems: AnswerNode[], ctx: Context): boolean {
+  if (goldItems.length > MAX_ITEMS || predItems.length > MAX_ITEMS) return false;
+  const a = distinct(goldItems, ctx);
+  const b = distinct(predItems, ctx);
   if (a.length !== b.length) return false;
   const equal = a.map((x) => b.map((y) => nodesEqual(x, y, ctx)));
   const matchOfB = new Array<number>(b.length).fill(-1);
@@ -80,34 +144,92 @@ function itemsMatchUnordered(a: AnswerNode[], b: AnswerNode[], ctx: Context): bo
   return a.every((_, i) => tryAssign(i, new Array<boolean>(b.length).fill(false)));
 }
 
-const RELATIONS = ['\\le', '\\ge', '\\ne', '=', '<', '>'];
+function casOptions(ctx: Context): CasOptions {
+  ctx.deadline += prepareCas(); // starting the CAS worker is not charged to this response
+  return { relTol: ctx.relTol, deadline: ctx.deadline, samples: ctx.samples };
+}
 
-function scalarsEqual(a: string, b: string, ctx: Context): boolean {
-  if (a === b) return true;
+function scalarsEqual(gold: string, pred: string, ctx: Context): boolean {
+  if (gold === pred) return true;
   // Word answers ("Evelyn", "east", "even") compare without case.
-  if (/^[a-zA-Z ]+$/.test(a) && /^[a-zA-Z ]+$/.test(b)) return a.toLowerCase() === b.toLowerCase();
-  if (isRelation(a) || isRelation(b)) return relationsEqual(a, b, ctx);
-  const na = parseNumber(a);
-  const nb = parseNumber(b);
-  if (na !== null && nb !== null) return parsedNumbersEqual(na, nb, ctx.relTol);
+  if (/^[a-zA-Z ]+$/.test(gold) && /^[a-zA-Z ]+$/.test(pred)) return gold.toLowerCase() === pred.toLowerCase();
+  const ng = parseNumber(gold);
+  const np = parseNumber(pred);
+  if (ng !== null && np !== null) return parsedNumbersEqual(ng, np);
   if (Date.now() >= ctx.deadline) return false;
-  ctx.deadline += prepareCas(); // starting the CAS worker is not charged to this comparison
-  const cas = { relTol: ctx.relTol, deadline: ctx.deadline, samples: ctx.samples };
-  if (casEquivalent(a, b, cas)) return true;
+  const cas = casOptions(ctx);
+  if (ng !== null) {
+    const v = casValue(pred.replace(/%$/, ''), cas);
+    return v !== null && Math.abs(v.im) <= 1e-12 && numberMatchesFloat(ng, v.re, ctx.relTol);
+  }
+  if (np !== null) {
+    const v = casValue(gold.replace(/%$/, ''), cas);
+    return v !== null && Math.abs(v.im) <= 1e-12 && floatMatchesNumber(v.re, np, ctx.relTol);
+  }
+  if (casEquivalent(gold, pred, cas)) return true;
   // `50\%` written as an expression the number parser does not read: compare without the sign.
-  if (a.endsWith('%') !== b.endsWith('%')) return casEquivalent(a.replace(/%$/, ''), b.replace(/%$/, ''), cas);
+  if (gold.endsWith('%') !== pred.endsWith('%')) return casEquivalent(gold.replace(/%$/, ''), pred.replace(/%$/, ''), cas);
   return false;
 }
 
-/** Relations (equations, inequalities) match when the operator matches and each side does. */
-function relationsEqual(a: string, b: string, ctx: Context): boolean {
-  for (const op of RELATIONS) {
-    const sa = splitTopLevel(a, op);
-    const sb = splitTopLevel(b, op);
-    if (sa.length === 2 && sb.length === 2) {
-      return scalarsEqual(sa[0], sb[0], ctx) && scalarsEqual(sa[1], sb[1], ctx);
-    }
-    if (sa.length !== sb.length) return false;
+type Relation = Extract<AnswerNode, { kind: 'relation' }>;
+type Tuple = Extract<AnswerNode, { kind: 'tuple' }>;
+
+const FLIP: Record<RelationOp, RelationOp> = { '=': '=', '\\ne': '\\ne', '<': '>', '>': '<', '\\le': '\\ge', '\\ge': '\\le' };
+
+/** The same relation read right to left: `5 \ge x` is `x \le 5`. */
+function reversed(r: Relation): Relation {
+  return { kind: 'relation', parts: [...r.parts].reverse(), ops: [...r.ops].reverse().map((op) => FLIP[op]) };
+}
+
+/**
+ * Relations: the same chain of operators with equal parts (either reading direction), else, for a
+ * single relation, proportional sides: equations (and `\ne`) are equivalent when lhs - rhs of one is
+ * a non-zero multiple of the other's (`34x+45y-20z+100=0` vs `-34x-45y+20z-100=0`,
+ * `x^2/4+y^2/3=1` vs `x^2/16+y^2/12=1/4`); inequalities when the multiple is positive after
+ * writing both as `big - small > 0` (`x < 1` vs `-x > -1`, `x \le 5` vs `5 \ge x`).
+ */
+function relationsEqual(a: Relation, b: Relation, ctx: Context): boolean {
+  if (a.ops.length !== b.ops.length) return false;
+  const sameParts = (x: Relation, y: Relation): boolean =>
+    x.ops.every((op, i) => op === y.ops[i]) && x.parts.every((p, i) => scalarsEqual(p, y.parts[i], ctx));
+  if (sameParts(a, b) || sameParts(a, reversed(b))) return true;
+  if (a.ops.length !== 1) return false;
+  const [opA, opB] = [a.ops[0], b.ops[0]];
+  const equation = (op: RelationOp): boolean => op === '=' || op === '\\ne';
+  if (equation(opA) || equation(opB)) {
+    if (opA !== opB) return false;
+    return casProportional(`(${a.parts[0]})-(${a.parts[1]})`, `(${b.parts[0]})-(${b.parts[1]})`, false, casOptions(ctx));
   }
-  return false;
+  const strict = (op: RelationOp): boolean => op === '<' || op === '>';
+  if (strict(opA) !== strict(opB)) return false;
+  const gap = (r: Relation): string => {
+    const [lhs, rhs] = r.parts;
+    return r.ops[0] === '<' || r.ops[0] === '\\le' ? `(${rhs})-(${lhs})` : `(${lhs})-(${rhs})`;
+  };
+  return casProportional(gap(a), gap(b), true, casOptions(ctx));
+}
+
+/**
+ * The interval a one-variable inequality describes: `-2 \le x \le 7` → `[-2,7]`, `x > 5` →
+ * `(5,\infty)`, `0 < f(x) < 1` → `(0,1)`. Null for anything else.
+ */
+function intervalOf(r: Relation): Tuple | null {
+  const lower = (op: RelationOp): boolean => op === '<' || op === '\\le';
+  const upper = (op: RelationOp): boolean => op === '>' || op === '\\ge';
+  const rel = r.ops.every(upper) ? reversed(r) : r;
+  if (!rel.ops.every(lower)) return null;
+  const bracket = (op: RelationOp, open: boolean): '(' | '[' | ')' | ']' => (op === '<' ? (open ? '(' : ')') : open ? '[' : ']');
+  const scalar = (latex: string): AnswerNode => ({ kind: 'scalar', latex });
+  if (rel.ops.length === 2 && isNamingLhs(rel.parts[1])) {
+    return { kind: 'tuple', open: bracket(rel.ops[0], true) as '(' | '[', close: bracket(rel.ops[1], false) as ')' | ']', items: [scalar(rel.parts[0]), scalar(rel.parts[2])] };
+  }
+  if (rel.ops.length !== 1) return null;
+  if (isNamingLhs(rel.parts[0])) return { kind: 'tuple', open: '(', close: bracket(rel.ops[0], false) as ')' | ']', items: [scalar('-\\infty'), scalar(rel.parts[1])] };
+  if (isNamingLhs(rel.parts[1])) return { kind: 'tuple', open: bracket(rel.ops[0], true) as '(' | '[', close: ')', items: [scalar(rel.parts[0]), scalar('\\infty')] };
+  return null;
+}
+
+function intervalEqual(a: Tuple | null, b: Tuple | null, ctx: Context): boolean {
+  return a !== null && b !== null && a.items.length === 2 && nodesEqual(a, b, ctx);
 }

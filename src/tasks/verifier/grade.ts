@@ -1,5 +1,7 @@
-import { answersEquivalent, defaultEquivalenceOptions, type EquivalenceOptions } from './equivalence.js';
-import { defaultExtractOptions, extractAnswer, type ExtractOptions } from './extract.js';
+import { answersEquivalent, defaultEquivalenceOptions, MAX_ANSWER_CHARS, type EquivalenceOptions } from './equivalence.js';
+import { defaultExtractOptions, extractWithBoxes, isProse, lastJoinedBoxes, type ExtractOptions } from './extract.js';
+import { normalizeAnswer } from './normalize.js';
+import { parseAnswer } from './structure.js';
 
 export interface VerifyOptions extends ExtractOptions, EquivalenceOptions {
   /**
@@ -37,12 +39,54 @@ export interface GradeSummary {
   accuracy: number;
 }
 
-/** Grades one response against its gold answer. */
+/**
+ * Only the tail of a response is read: answers come last, and every later step is then bounded
+ * whatever the model emitted (a 1 MB response costs as much as a 16 kB one).
+ */
+export const MAX_RESPONSE_CHARS = 16_000;
+
+/**
+ * The gold answer as a value: an answer field as it is (`\frac{14}{3}`), but a gold that is itself
+ * a solution (`... so the answer is \boxed{5}`, `\boxed{1}\boxed{2}`) is read like a response,
+ * its several boxes making one set of answers.
+ */
+export function goldValue(answer: string): string {
+  const text = answer.length > MAX_RESPONSE_CHARS ? answer.slice(-MAX_RESPONSE_CHARS) : answer;
+  const boxes = lastJoinedBoxes(text);
+  const distinct = [...new Set(boxes.map((b) => b.trim()))];
+  if (distinct.length > 1) return `\\{${distinct.join(', ')}\\}`;
+  if (distinct.length === 1) return distinct[0];
+  // A solution written out (prose with math, or long) is read like a response; `np.arcsin(10/13)` is not one.
+  if (!isProse(text) || !(text.includes('$') || text.length > 200 || /answer/i.test(text))) return text;
+  return extractWithBoxes(text, { fallback: 'last' }).answer ?? text;
+}
+
+/** How many parts a gold answer has (`1, 2` and `\{1,2\}` have two), for combining boxes. */
+function goldParts(gold: string): number {
+  if (gold.length > MAX_ANSWER_CHARS) return 1;
+  const node = parseAnswer(normalizeAnswer(gold));
+  return node.kind === 'list' || node.kind === 'set' ? node.items.length : 1;
+}
+
+/**
+ * Grades one response against its gold answer, within one wall-clock budget (`timeLimitMs`) for
+ * the whole grade: extraction, and every comparison of every candidate reading.
+ */
 export function gradeResponse(response: string, answer: string, options: Partial<VerifyOptions> = {}): Verdict {
   const opts = { ...defaultVerifyOptions, ...options };
-  const extracted = extractAnswer(response, opts);
+  const deadline = Date.now() + opts.timeLimitMs;
+  const tail = response.length > MAX_RESPONSE_CHARS ? response.slice(-MAX_RESPONSE_CHARS) : response;
+  const { answer: extracted, boxes, statement } = extractWithBoxes(tail, opts);
   if (extracted === null) return { extracted, correct: false, reward: 0 - opts.formatPenalty }; // 0 - p: never -0
-  const correct = answersEquivalent(answer, extracted, opts);
+  const gold = goldValue(answer);
+  const equivalent = (candidate: string): boolean => answersEquivalent(gold, candidate, { ...opts, deadline });
+  let correct = equivalent(extracted);
+  // A gold with several parts answered in several boxes (`\boxed{1}, \boxed{2}`): the last boxes together.
+  if (!correct && boxes.length > 1 && boxes[boxes.length - 1] === extracted) {
+    const parts = goldParts(gold);
+    if (parts > 1) correct = equivalent(boxes.slice(-parts).join(', '));
+  }
+  if (!correct && statement !== undefined) correct = equivalent(statement);
   return { extracted, correct, reward: correct ? 1 : 0 };
 }
 

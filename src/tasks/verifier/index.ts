@@ -1,4 +1,5 @@
 export { extractAnswer, lastBoxed, afterHashes, afterAnswerPhrase, lastNumber, type ExtractOptions } from './extract.js';
+export { gradeBatch, GradingPool, defaultPoolSize } from './pool.js';
 export { normalizeAnswer } from './normalize.js';
 export { parseNumber, type ParsedNumber } from './numbers.js';
 export { parseAnswer, type AnswerNode } from './structure.js';

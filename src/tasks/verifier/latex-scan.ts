@@ -49,6 +49,13 @@ export function matchBraces(text: string): Int32Array {
   return closeOf;
 }
 
+/** ASCII letter test without a regex: this runs once per character of every scanned text. */
+function isLetter(ch: string | undefined): boolean {
+  if (ch === undefined) return false;
+  const c = ch.charCodeAt(0) | 0x20;
+  return c >= 97 && c <= 122;
+}
+
 /** Bracket depth at every character, counting (, [, { and their escaped forms alike. */
 function forEachTopLevel(text: string, visit: (i: number) => boolean | void): void {
   let depth = 0;
@@ -61,7 +68,7 @@ function forEachTopLevel(text: string, visit: (i: number) => boolean | void): vo
       // A command (\frac, \cup, or a symbol command such as \, or \%): skip its name so its
       // characters are never mistaken for separators, but let the caller match the command itself.
       let j = i + 1;
-      while (j < text.length && /[a-zA-Z]/.test(text[j])) j++;
+      while (j < text.length && isLetter(text[j])) j++;
       if (j === i + 1) j = i + 2;
       if (depth === 0 && visit(i) === true) return;
       i = j - 1;
@@ -77,11 +84,12 @@ function forEachTopLevel(text: string, visit: (i: number) => boolean | void): vo
 export function splitTopLevel(text: string, separator: string): string[] {
   const parts: string[] = [];
   let last = 0;
+  const commandSeparator = /^\\[a-zA-Z]+$/.test(separator);
   forEachTopLevel(text, (i) => {
     if (text.startsWith(separator, i)) {
       // A command separator must not be the prefix of a longer command (\cup vs \cupdot).
       const after = text[i + separator.length];
-      if (/^\\[a-zA-Z]+$/.test(separator) && after !== undefined && /[a-zA-Z]/.test(after)) return;
+      if (commandSeparator && isLetter(after)) return;
       parts.push(text.slice(last, i));
       last = i + separator.length;
     }

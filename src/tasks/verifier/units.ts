@@ -61,15 +61,25 @@ const PLAIN_NUMBER = /^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)%?$/;
 /** Units are short: plain tails are looked for only in the last characters (keeps this linear). */
 const MAX_TAIL_CHARS = 40;
 
+/** A unit group is short: it is looked for only in the last characters (keeps this linear). */
+const MAX_UNIT_GROUP_CHARS = 200;
+
 /** `text` without a trailing \text{unit} group, or null when it does not end in one. */
 function withoutTextUnit(text: string): string | null {
-  const last = [...text.matchAll(TEXT_COMMAND)].pop();
-  if (last === undefined || last.index === 0) return null;
-  const group = readBraceGroup(text, last.index + last[0].length);
+  const from = Math.max(0, text.length - MAX_UNIT_GROUP_CHARS);
+  let last: RegExpExecArray | undefined;
+  for (const m of text.slice(from).matchAll(TEXT_COMMAND)) last = m;
+  if (last === undefined) return null;
+  const at = from + (last.index ?? 0);
+  if (at === 0) return null;
+  const group = readBraceGroup(text, at + last[0].length);
   if (group === null || !TEXT_UNIT_CONTENT.test(group.content) || !UNIT_POWER.test(text.slice(group.end))) return null;
-  const value = text.slice(0, last.index).trim();
+  const value = text.slice(0, at).trim();
   return ENDS_LIKE_VALUE.test(value) ? value : null;
 }
+
+/** Units stack at most a few deep (`\mathrm{ergs} \mathrm{s}^{-1}`); more is not a unit. */
+const MAX_UNITS = 8;
 
 /** `text` without a trailing plain-text unit (`60 km/h`, `18 dollars`), or null. */
 function withoutPlainUnit(text: string): string | null {
@@ -91,9 +101,10 @@ function withoutPlainUnit(text: string): string | null {
  */
 export function stripTrailingUnits(text: string): string {
   let current = text.trim();
-  for (;;) {
+  for (let k = 0; k < MAX_UNITS; k++) {
     const stripped = withoutTextUnit(current) ?? withoutPlainUnit(current);
     if (stripped === null) return current;
     current = stripped;
   }
+  return current;
 }

@@ -1,0 +1,185 @@
+/**
+ * `introspect bench rollout|train`: throughput and memory of a model folder on this machine,
+ * through the paths the trainer uses: rollouts from a decode session with the weights baked in
+ * (the trainer's default `model.weightUpdates: bake`, cached as the trainer caches it) through the
+ * rollout engine and its sampler, and one token-policy update's forward + backward through the
+ * cached `policy` training graph with every parameter trainable.
+ *
+ * Inputs are random token ids from a fixed seed; nothing stops early (no EOS), so every row
+ * generates `newTokens` tokens. Peak RSS is the process's high-water mark (graph build and load
+ * included), so run one benchmark per process to compare engines.
+ */
+import * as ort from 'onnxruntime-node';
+import { loadCheckpoint } from '../model/checkpoint.js';
+import { DecodeSession } from '../model/decode-session.js';
+import { cachedGraphPath, folderSource } from '../model/graph-cache.js';
+import { expectedParameters } from '../model/parameters.js';
+import type { ModelConfig } from '../model/types.js';
+import { configureSessions, createSession } from '../onnx/index.js';
+import { createPolicy } from '../policy/index.js';
+import { generateRollouts } from '../rollout/engine.js';
+import { streamFor } from '../util/rng.js';
+import { UserError } from '../util/errors.js';
+
+export interface BenchCommon {
+  modelDir: string;
+  /** ONNX Runtime intra-op threads (0: ONNX Runtime's default) */
+  threads: number;
+  spinning: boolean;
+  /** ONNX Runtime's CPU memory arena (as `model.memoryArena`) */
+  memoryArena: boolean;
+  /** timed runs after one untimed warm-up; the median is reported */
+  repeats: number;
+}
+
+export interface BenchResult {
+  benchmark: 'rollout' | 'train';
+  model: string;
+  parameters: number;
+  settings: Record<string, number | boolean>;
+  /** generated (rollout) or trained (train) tokens per second, median over repeats */
+  tokens_per_s: number;
+  /** seconds per run, median */
+  seconds: number;
+  repeat_seconds: number[];
+  /** rollout: prefill and the first sampled token of the median run, seconds */
+  time_to_first_token_s?: number;
+  /** building the graph into the cache (0 on a cache hit), seconds */
+  graph_build_s: number;
+  /** whether the graph came from the cache */
+  graph_cached: boolean;
+  /** creating the ONNX Runtime session from the cached file, seconds */
+  session_load_s: number;
+  /** the process's peak resident memory, bytes */
+  peak_rss_bytes: number;
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const peakRss = (): number => process.resourceUsage().maxRSS * 1024;
+
+function check(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) throw new UserError(`--${name} must be a whole number >= ${min}, got ${value}`);
+}
+
+function randomIds(n: number, vocab: number, seed: number): number[] {
+  const rng = streamFor(seed, 0x62656e63);
+  return Array.from({ length: n }, () => Math.floor(rng.uniform() * vocab));
+}
+
+/** Rollout throughput: B rows, random prompts of P tokens, N sampled tokens each at temperature 1. */
+export async function benchRollout(o: BenchCommon & { batch: number; promptLen: number; newTokens: number }): Promise<BenchResult> {
+  check('batch', o.batch, 1);
+  check('prompt-len', o.promptLen, 1);
+  check('new-tokens', o.newTokens, 1);
+  check('repeats', o.repeats, 1);
+  configureSessions({ intraOpNumThreads: o.threads, allowSpinning: o.spinning, cpuMemArena: o.memoryArena });
+  const source = folderSource(o.modelDir);
+  const options = { lastLogitsOnly: true, cacheOutputs: 'new' as const, entropyOutput: true, paramInputs: 'none' as const };
+  let started = performance.now();
+  const { hit } = cachedGraphPath(source, { kind: 'decode', options });
+  const buildSeconds = (performance.now() - started) / 1000;
+  started = performance.now();
+  const session = await DecodeSession.load(o.modelDir, { cache: true });
+  const loadSeconds = (performance.now() - started) / 1000;
+  const vocab = source.config.vocabSize;
+  const prompts = Array.from({ length: o.batch }, (_, b) => randomIds(o.promptLen, vocab, b));
+  const run = async (): Promise<{ seconds: number; first: number }> => {
+    const t0 = performance.now();
+    let first = 0;
+    await generateRollouts(session, {
+      prompts, groupSize: 1, policy: createPolicy('fixed:1'), maxNewTokens: o.newTokens, eosTokenIds: [],
+      decodeText: () => '', seed: 0, batchSize: o.batch,
+      onTokens: () => { first ||= (performance.now() - t0) / 1000; },
+    });
+    return { seconds: (performance.now() - t0) / 1000, first };
+  };
+  try {
+    await run(); // warm-up: first-run allocations
+    const runs: { seconds: number; first: number }[] = [];
+    for (let i = 0; i < o.repeats; i++) runs.push(await run());
+    const seconds = median(runs.map((r) => r.seconds));
+    const mid = runs.find((r) => r.seconds === seconds)!;
+    return {
+      benchmark: 'rollout',
+      model: o.modelDir,
+      parameters: parameterCount(source.config),
+      settings: { batch: o.batch, prompt_len: o.promptLen, new_tokens: o.newTokens, threads: o.threads, spinning: o.spinning, memory_arena: o.memoryArena, repeats: o.repeats },
+      tokens_per_s: (o.batch * o.newTokens) / seconds,
+      seconds,
+      repeat_seconds: runs.map((r) => r.seconds),
+      time_to_first_token_s: mid.first,
+      graph_build_s: hit ? 0 : buildSeconds,
+      graph_cached: hit,
+      session_load_s: loadSeconds,
+      peak_rss_bytes: peakRss(),
+    };
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * Update throughput: forward + backward of the `policy` graph (every parameter trainable) on B
+ * random sequences of T tokens, temperatures in [0.5, 1.5), ratio 1 (old log-probs are the
+ * graph's own), as `scripts/bench/torch_train.py` does in PyTorch.
+ */
+export async function benchTrain(o: BenchCommon & { batch: number; seqLen: number }): Promise<BenchResult> {
+  check('batch', o.batch, 1);
+  check('seq-len', o.seqLen, 2);
+  check('repeats', o.repeats, 1);
+  configureSessions({ intraOpNumThreads: o.threads, allowSpinning: o.spinning, cpuMemArena: o.memoryArena });
+  const source = folderSource(o.modelDir);
+  const spec = { kind: 'policy' as const, options: { trainable: 'all' as const } };
+  let started = performance.now();
+  // Every parameter is an input: the graph stores no weights, so a miss needs only the config's shapes.
+  const model = loadCheckpoint(o.modelDir);
+  const { path, hit } = cachedGraphPath({ ...source, load: () => model }, spec);
+  const buildSeconds = (performance.now() - started) / 1000;
+  started = performance.now();
+  const session = await createSession(path);
+  const loadSeconds = (performance.now() - started) / 1000;
+  const [B, T] = [o.batch, o.seqLen];
+  const rng = streamFor(1, 0x74726169);
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(randomIds(B * T, model.config.vocabSize, 7), BigInt), [B, T]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(B * T).fill(1n), [B, T]),
+    temperatures: new ort.Tensor('float32', Float32Array.from({ length: B * T }, () => 0.5 + rng.uniform()), [B, T]),
+    old_logprobs: new ort.Tensor('float32', new Float32Array(B * T), [B, T]),
+    loss_mask: new ort.Tensor('float32', new Float32Array(B * T).fill(1), [B, T]),
+    advantages: new ort.Tensor('float32', Float32Array.from({ length: B }, () => rng.normal()), [B]),
+    clip_low: new ort.Tensor('float32', Float32Array.of(0.2), []),
+    clip_high: new ort.Tensor('float32', Float32Array.of(0.28), []),
+  };
+  for (const [name, p] of model.params) if (session.inputNames.includes(name)) feeds[name] = new ort.Tensor('float32', p.data, p.dims);
+  try {
+    // The warm-up run gives the old log-probs (ratio 1).
+    feeds.old_logprobs = new ort.Tensor('float32', (await session.run(feeds)).logprobs!.data as Float32Array, [B, T]);
+    const times: number[] = [];
+    for (let i = 0; i < o.repeats; i++) {
+      const t0 = performance.now();
+      await session.run(feeds);
+      times.push((performance.now() - t0) / 1000);
+    }
+    const seconds = median(times);
+    return {
+      benchmark: 'train',
+      model: o.modelDir,
+      parameters: parameterCount(model.config),
+      settings: { batch: B, seq_len: T, threads: o.threads, spinning: o.spinning, memory_arena: o.memoryArena, repeats: o.repeats },
+      tokens_per_s: (B * T) / seconds,
+      seconds,
+      repeat_seconds: times,
+      graph_build_s: hit ? 0 : buildSeconds,
+      graph_cached: hit,
+      session_load_s: loadSeconds,
+      peak_rss_bytes: peakRss(),
+    };
+  } finally {
+    await session.release();
+  }
+}
+
+/** Parameters of the model's config (no weights read). */
+function parameterCount(config: ModelConfig): number {
+  return expectedParameters(config).reduce((n, p) => n + p.dims.reduce((a, b) => a * b, 1), 0);
+}

@@ -40,6 +40,9 @@ const limits = (command: string, example: string): string[] => {
       return set(['eval.limit=2', 'eval.k=1', 'rollout.maxNewTokens=16']);
     case 'compare:baselines':
       return set([...TRAIN, 'train.iterations=1', 'train.evalProblems=2', 'compare.seeds=[0]', 'eval.limit=2']);
+    case 'bench:rollout':
+    case 'bench:train':
+      return ['--repeats', '1'];
     default:
       return [];
   }
@@ -53,7 +56,7 @@ const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 test('every command example runs as pasted (with small limits)', async () => {
   const config = await Config.load({ root: packageRoot });
   // Order matters: train writes runs/quick, which eval and analyze use.
-  const order = ['train', 'analyze', 'eval', 'pretrain', 'export', 'generate', 'grade', 'doctor', 'compare:baselines'];
+  const order = ['train', 'analyze', 'eval', 'pretrain', 'export', 'generate', 'grade', 'doctor', 'bench:rollout', 'bench:train', 'compare:baselines'];
   const commands = [...config.commands].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   assert.deepEqual(commands.map((c) => c.id).filter((id) => !order.includes(id)), [], 'a new command: add it to the order above');
   const env = { ...process.env, CI: '1', HF_HUB_OFFLINE: '1', HF_HOME: join(root, 'hf'), INTROSPECT_CACHE_DIR: process.env.INTROSPECT_CACHE_DIR ?? join(root, 'cache') };
@@ -68,7 +71,8 @@ test('every command example runs as pasted (with small limits)', async () => {
       const shown = `${example}\n${r.stderr}`;
       if (needsHub(example)) {
         assert.notEqual(r.status, 0, shown);
-        assert.match(r.stderr, /^Error: model Qwen\/[\w.-]+@main is not in the Hub cache .* \(offline\)$/m, shown);
+        // One line on stderr, or the {"error"} object on stdout under --json.
+        assert.match(`${r.stderr}${r.stdout}`, /model Qwen\/[\w.-]+@main is not in the Hub cache .* \(offline\)/, shown);
       } else {
         assert.equal(r.status, 0, shown);
       }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `introspect` CLI (compiled commands in dist/; `npm ci` builds them via the prepare script).
+// The `introspect` CLI (compiled commands in dist/: `npm run build` compiles them).
 import { execute } from '@oclif/core';
 
 await execute({ dir: import.meta.url });

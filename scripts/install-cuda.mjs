@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run install-cuda`: fetches onnxruntime-node's CUDA 12 execution provider, which the default
-// install skips (see .npmrc) because its NuGet feed is not always reachable. Runs onnxruntime-node's
+// install does not run (.npmrc: ignore-scripts) because its NuGet feed is not always reachable. Runs onnxruntime-node's
 // own installer with its explicit flag and turns a network failure into one clear message.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -10,7 +10,7 @@ const require = createRequire(import.meta.url);
 const ortDir = dirname(require.resolve('onnxruntime-node/package.json'));
 const flavour = process.argv[2] ?? 'cuda12';
 const env = { ...process.env };
-delete env.npm_config_onnxruntime_node_install; // the .npmrc "skip" must not win over the explicit flag
+delete env.npm_config_onnxruntime_node_install; // an old .npmrc "skip" must not win over the explicit flag
 const result = spawnSync(process.execPath, [join(ortDir, 'script', 'install.js'), `--onnxruntime-node-install=${flavour}`], {
   cwd: ortDir,
   env,

@@ -7,9 +7,10 @@ import { createReadStream, existsSync, readdirSync, statSync, writeFileSync } fr
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { writeChart } from '../report/png.js';
-import { formatCorrelation } from '../report/stats.js';
-import { binnedScatter } from '../report/svg-charts.js';
+import { binnedScatterSpec, trainingCurvesSpec } from '../report/charts.js';
+import { binnedStats, formatCorrelation, samplePoints } from '../report/stats.js';
+import { writeVegaChart } from '../report/vega.js';
+import { readCsv } from '../util/csv-log.js';
 import {
   type AnalysisOptions,
   type AnalyzedSample,
@@ -109,6 +110,30 @@ export interface AnalyzeResult {
   analysis: TemperatureAnalysis;
 }
 
+/** Points drawn per scatter (a seeded sample beyond that; the binned means use every token). */
+const MAX_POINTS = 4000;
+
+/**
+ * A training run's curves (training-curves.{vl.json,svg,png}): reward, held-out accuracy, mean
+ * temperature and the head's entropy against the iteration. Nothing for runs without metrics.csv.
+ */
+export async function writeTrainingCurves(runDir: string, outDir: string): Promise<string[]> {
+  const metricsPath = runFiles.metrics(runDir);
+  if (!existsSync(metricsPath)) return [];
+  const metrics = readCsv(metricsPath);
+  const evalPath = runFiles.evalCsv(runDir);
+  const evals = existsSync(evalPath) ? readCsv(evalPath) : [];
+  const column = (rows: Record<string, string>[], name: string) =>
+    rows.filter((r) => r[name] !== undefined && r[name] !== '').map((r) => ({ iteration: Number(r.iteration), value: Number(r[name]) }));
+  const spec = trainingCurvesSpec(`Training curves: ${runDir}`, [
+    { name: 'reward', rows: column(metrics, 'reward') },
+    { name: 'held-out avg@k', rows: column(evals, 'avg_at_k'), window: 0 },
+    { name: 'mean temperature', rows: column(metrics, 'temperature_mean') },
+    { name: 'head entropy', rows: column(metrics, 'head/entropy') },
+  ]);
+  return writeVegaChart(join(outDir, 'training-curves'), spec);
+}
+
 /** Analyses the samples of `runDir` (see {@link findSamplesFile}) and writes plots, renderings and tables to `ctx.runDir`. */
 export async function analyzeRun(runDir: string, ctx: RunContext, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
   const source = findSamplesFile(runDir);
@@ -125,32 +150,32 @@ export async function analyzeRun(runDir: string, ctx: RunContext, options: Analy
     : `Pearson r = ${formatCorrelation(c.pearson, c, 2)}, Spearman ρ = ${formatCorrelation(c.spearman, c, 2)}`;
   const entropyPoints = columns.entropies.map((h, i): [number, number] => [h, columns.temperatures[i]]);
   files.push(
-    ...writeChart(
+    ...(await writeVegaChart(
       out('temperature-vs-entropy'),
-      binnedScatter({
-        title: `Temperature vs entropy: ${correlationTitle}`,
+      binnedScatterSpec({
+        title: `Temperature vs entropy: ${correlationTitle} (equal-count entropy bins)`,
         xLabel: 'entropy of the next-token distribution (nats)',
         yLabel: 'temperature',
-        points: entropyPoints,
-        bins: options.entropyBins ?? 10,
-        correlation: { x: 'entropy', y: 'temperature' },
+        points: samplePoints(entropyPoints, MAX_POINTS),
+        bins: analysis.byEntropy.map((b) => ({ lo: b.lo, hi: b.hi, count: b.count, meanX: b.meanX, meanY: b.meanTemperature, stdY: b.stdTemperature })),
       }),
-    ),
+    )),
   );
   const position = positionBinning(columns, options.positionBins);
+  const positionPoints = columns.positions.map((p, i): [number, number] => [p, columns.temperatures[i]]);
   files.push(
-    ...writeChart(
+    ...(await writeVegaChart(
       out('temperature-by-position'),
-      binnedScatter({
+      binnedScatterSpec({
         title: 'Temperature by token position in the answer',
         xLabel: 'token position in the answer',
         yLabel: 'temperature',
-        points: columns.positions.map((p, i): [number, number] => [p, columns.temperatures[i]]),
-        bins: position.bins,
-        range: position.range,
+        points: samplePoints(positionPoints, MAX_POINTS),
+        bins: binnedStats(columns.positions, columns.temperatures, position.bins, position.range),
       }),
-    ),
+    )),
   );
+  files.push(...(await writeTrainingCurves(runDir, ctx.runDir)));
 
   const chosen = pickSolutions(samples, options.solutions ?? { correct: 3, incorrect: 3 });
   const solutions: TokenSolution[] = chosen.map((s) => ({

@@ -9,6 +9,7 @@
  * generates `newTokens` tokens. Peak RSS is the process's high-water mark (graph build and load
  * included), so run one benchmark per process to compare engines.
  */
+import { resolveModelDir } from '../model/hub.js';
 import * as ort from 'onnxruntime-node';
 import { loadCheckpoint } from '../model/checkpoint.js';
 import { DecodeSession } from '../model/decode-session.js';
@@ -68,6 +69,7 @@ function randomIds(n: number, vocab: number, seed: number): number[] {
 
 /** Rollout throughput: B rows, random prompts of P tokens, N sampled tokens each at temperature 1. */
 export async function benchRollout(o: BenchCommon & { batch: number; promptLen: number; newTokens: number }): Promise<BenchResult> {
+  o = { ...o, modelDir: await resolveModelDir(o.modelDir) }; // a folder or a Hub id
   check('batch', o.batch, 1);
   check('prompt-len', o.promptLen, 1);
   check('new-tokens', o.newTokens, 1);
@@ -124,6 +126,7 @@ export async function benchRollout(o: BenchCommon & { batch: number; promptLen: 
  * graph's own), as `scripts/bench/torch_train.py` does in PyTorch.
  */
 export async function benchTrain(o: BenchCommon & { batch: number; seqLen: number }): Promise<BenchResult> {
+  o = { ...o, modelDir: await resolveModelDir(o.modelDir) }; // a folder or a Hub id
   check('batch', o.batch, 1);
   check('seq-len', o.seqLen, 2);
   check('repeats', o.repeats, 1);

@@ -21,6 +21,7 @@ import { assertTrainJob, type JobConfig, type PolicySpec } from '../config/index
 import { train } from '../rl/trainer.js';
 import { latestCheckpoint } from '../rl/checkpoint.js';
 import { matchedIterations } from '../rl/budget.js';
+import { METRIC_NAMES } from '../rl/metrics.js';
 import { createPolicy, policyKindOf, policyLabel } from '../policy/index.js';
 import { TemperatureHead } from '../policy/head/index.js';
 import { openPolicyModel } from '../rollout/runtime.js';
@@ -202,7 +203,7 @@ async function runCell(
     format: CELL_FORMAT,
     method: method.name, seed, task: job.task.name,
     ...(initTemperature !== undefined ? { initTemperature } : {}),
-    iterations: summary.iterations, llmSteps: sum('token_steps'), headSteps: sum('head_steps'), generatedTokens: summary.generatedTokens,
+    iterations: summary.iterations, llmSteps: sum(METRIC_NAMES.token_steps), headSteps: sum(METRIC_NAMES.head_steps), generatedTokens: summary.generatedTokens,
     trainSeconds, evaluations,
   };
   writeFileSync(resultFile, JSON.stringify(result) + '\n');

@@ -11,6 +11,7 @@ import { openPolicyModel } from '../rollout/runtime.js';
 import { getTask, tasks } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
+import type { ModelTokenizer } from '../model/tokenizer.js';
 import type { RunContext } from '../util/run-context.js';
 import { runFiles } from '../util/run-layout.js';
 import { configureJobSessions } from './sessions.js';
@@ -20,6 +21,29 @@ export interface EvalResult {
   /** Markdown summary table (tasks as columns). */
   table: string;
   results: TaskResult[];
+}
+
+/** Above this share of prompts with characters the tokenizer cannot encode, accuracy on the task would mean nothing. */
+const MAX_UNREADABLE_PROMPTS = 0.5;
+
+/** Fails with one line when the model's tokenizer cannot encode most of the task's prompts. */
+function refuseUnencodable(model: { tokenizer: ModelTokenizer }, task: string, questions: readonly string[], modelName: string): void {
+  const sample = questions.slice(0, 64);
+  const unknown = new Set<string>();
+  let unreadable = 0;
+  for (const q of sample) {
+    const chars = model.tokenizer.unknownCharacters(q);
+    chars.forEach((c) => unknown.add(c));
+    if (chars.length > 0) unreadable++;
+  }
+  const share = unreadable / Math.max(1, sample.length);
+  if (share > MAX_UNREADABLE_PROMPTS) {
+    throw new UserError(
+      `model ${modelName} cannot read ${task}: ${(share * 100).toFixed(0)}% of its prompts have characters the tokenizer does not know ` +
+        `(${[...unknown].slice(0, 8).join(' ')}); pass --model with a model for this task (a folder or a Hub id such as ` +
+        'Qwen/Qwen2.5-Math-1.5B), or --force to evaluate anyway',
+    );
+  }
 }
 
 /**
@@ -49,6 +73,11 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
     if (policyKindOf(job.policy) === 'head') {
       head = openTemperatureHead(job, model.config.hiddenSize);
       if (job.head.path === undefined) {
+        if (!job.eval.force) {
+          throw new UserError(
+            'policy learned needs a trained head: pass --head <train run>/checkpoints/iter-NNNNNN/head (or --force to evaluate an untrained one)',
+          );
+        }
         ctx.logger.warn('policy learned without --head / head.path: evaluating a fresh, untrained head (centred on head.initTemperature)');
       }
       policy = createPolicy(job.policy, { head: head.config }); // the head's own grid
@@ -63,6 +92,7 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
       if (signal?.aborted) break;
       const problems = await loadJobProblems(job, task.name, job.eval.split, job.eval.limit);
       if (problems.length === 0) throw new UserError(`task ${task.name} has no ${job.eval.split} problems to evaluate`);
+      if (!job.eval.force) refuseUnencodable(model, task.name, problems.map((p) => p.question), modelDirOf(job));
       const passes = job.eval.greedy ? 2 : 1;
       const progress = new Progress({ label: `eval ${task.name}`, total: problems.length * passes, rateUnit: 'tok' });
       const started = Date.now();

@@ -6,6 +6,7 @@ import { createPolicy } from '../policy/index.js';
 import { TemperatureHead } from '../policy/head/index.js';
 import { generateRollouts } from '../rollout/engine.js';
 import { UserError } from '../util/errors.js';
+import { resolveModelDir } from '../model/hub.js';
 
 export interface GenerateOptions {
   modelDir: string;
@@ -40,8 +41,9 @@ export interface GenerateResult {
 
 /** Generation with the KV cache through the rollout engine: greedy, a fixed temperature, or any temperature policy. */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
-  const hasTokenizer = existsSync(join(options.modelDir, 'tokenizer.json'));
-  const tokenizer = hasTokenizer ? ModelTokenizer.load(options.modelDir) : null;
+  const modelDir = await resolveModelDir(options.modelDir);
+  const hasTokenizer = existsSync(join(modelDir, 'tokenizer.json'));
+  const tokenizer = hasTokenizer ? ModelTokenizer.load(modelDir) : null;
   let inputIds = options.inputIds;
   if (inputIds === undefined) {
     if (options.prompt === undefined) throw new UserError('give a prompt or input ids');
@@ -56,7 +58,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     head = TemperatureHead.load(options.headPath);
   }
   const policy = createPolicy(spec, head ? { head: { kind: head.config.kind, grid: [...head.config.grid] } } : {});
-  const session = await DecodeSession.load(options.modelDir, { executionProvider: options.executionProvider });
+  const session = await DecodeSession.load(modelDir, { executionProvider: options.executionProvider });
   try {
     const eos = [...session.config.eosTokenIds];
     const [rollout] = await generateRollouts(session, {

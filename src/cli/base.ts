@@ -1,7 +1,11 @@
 /**
  * Flags and error handling shared by every command. Commands stay thin: parse, call a function
- * from src/api, report. A {@link UserError} becomes one line on stderr and exit code 1; anything
- * else is a bug and keeps its stack. `--log-level debug` shows stacks for user errors too.
+ * from src/api, report. Following oclif's conventions, `--json` prints the command's result object
+ * (what `run` returns: run folder, files, summary figures) on stdout and nothing else, and a
+ * failure as `{"error": {...}}`; the log's format is a separate flag (`--log-format`), and logs
+ * always go to stderr. A {@link UserError} becomes one line on stderr and exit code 1, printed
+ * once; anything else is a bug and keeps its stack. `--log-level debug` shows stacks for user
+ * errors too.
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -27,11 +31,20 @@ const isSetupFile = (name: string) => SETUP_FILES.has(name) || name.startsWith(`
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof logLevels)[number];
+export const logFormats = ['pretty', 'json'] as const;
+export type LogFormat = (typeof logFormats)[number];
+
+/** The logging flags every command has. */
+export interface LogFlags {
+  'log-level'?: LogLevel | undefined;
+  'log-format'?: LogFormat | undefined;
+}
 
 export abstract class BaseCommand extends Command {
+  static override enableJsonFlag = true;
   static override baseFlags = {
     'log-level': Flags.option({ options: logLevels, summary: 'Log verbosity (default: the job\'s run.logLevel, else info); debug also shows stack traces.', helpGroup: 'GLOBAL' })(),
-    json: Flags.boolean({ default: false, summary: 'Log JSON lines instead of human-readable text.', helpGroup: 'GLOBAL' }),
+    'log-format': Flags.option({ options: logFormats, summary: 'Log lines on stderr: pretty (default on a terminal) or json (default otherwise).', helpGroup: 'GLOBAL' })(),
   };
 
   private debugErrors = false;
@@ -41,10 +54,11 @@ export abstract class BaseCommand extends Command {
   private createdRunDir?: string;
 
   /** Opens the run's logger (stderr + `<runDir>/log.jsonl`). */
-  protected openLogger(flags: { 'log-level'?: LogLevel | undefined; json: boolean }, runDir?: string): RunLogger {
+  protected openLogger(flags: LogFlags, runDir?: string): RunLogger {
     const level = flags['log-level'] ?? 'info';
     this.debugErrors = level === 'debug' || level === 'trace';
-    this.runLogger = createRunLogger({ level, json: flags.json, runDir });
+    const format = flags['log-format'];
+    this.runLogger = createRunLogger({ level, json: format === undefined ? undefined : format === 'json', runDir });
     return this.runLogger;
   }
 
@@ -55,7 +69,7 @@ export abstract class BaseCommand extends Command {
   protected startRun(
     command: string,
     config: JobConfig,
-    flags: { 'log-level'?: LogLevel | undefined; json: boolean },
+    flags: LogFlags,
     dir?: string,
     folder: RunFolderOptions = {},
   ): RunContext {
@@ -73,7 +87,7 @@ export abstract class BaseCommand extends Command {
     const runDir = createRunDir(command, dir ?? config.run.out);
     if (existing === undefined || existing.every(isSetupFile)) this.createdRunDir = runDir;
     this.runLock = acquireRunLock(runDir);
-    const { logger } = this.openLogger({ json: flags.json, 'log-level': flags['log-level'] ?? config.run.logLevel }, runDir);
+    const { logger } = this.openLogger({ ...flags, 'log-level': flags['log-level'] ?? config.run.logLevel }, runDir);
     writeResolvedConfig(runDir, config);
     return { logger, runDir };
   }
@@ -95,9 +109,12 @@ export abstract class BaseCommand extends Command {
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     // oclif's own errors (bad flags, --help exits) keep oclif's handling.
     if (err.oclif !== undefined) return super.catch(err);
-    this.runLogger?.logger.error({ err: err.message }, 'failed');
+    // Into log.jsonl only: on stderr the failure is the one line below.
+    this.runLogger?.fileLogger.error({ err: err.message }, 'failed');
     const fsLine = describeFsError(err);
-    if (fsLine !== undefined && !this.debugErrors) {
+    if (this.jsonEnabled()) {
+      this.logJson({ error: { name: err.name, message: fsLine ?? err.message, ...(err instanceof UserError || fsLine !== undefined ? {} : { stack: err.stack }) } });
+    } else if (fsLine !== undefined && !this.debugErrors) {
       process.stderr.write(`Error: ${fsLine}\n`);
     } else if (err instanceof UserError && !this.debugErrors) {
       // One unwrapped line: oclif would wrap long messages (file paths) to the terminal width.

@@ -1,4 +1,4 @@
-import { runDoctor } from '../api/doctor.js';
+import { runDoctor, type DoctorReport } from '../api/doctor.js';
 import { BaseCommand } from '../cli/base.js';
 
 export default class Doctor extends BaseCommand {
@@ -7,13 +7,9 @@ export default class Doctor extends BaseCommand {
     'Creates a session on a one-node graph with each provider and runs it; for providers that fail, says how to enable them.';
   static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --json'];
 
-  async run(): Promise<void> {
-    const { flags } = await this.parse(Doctor);
+  async run(): Promise<DoctorReport> {
+    await this.parse(Doctor);
     const report = await runDoctor();
-    if (flags.json) {
-      this.log(JSON.stringify(report));
-      return;
-    }
     this.log(`node         ${report.node}`);
     this.log(`onnxruntime  ${report.onnxruntime} (onnxruntime-node)`);
     this.log(`platform     ${report.platform}`);
@@ -27,5 +23,6 @@ export default class Doctor extends BaseCommand {
       }
       else this.log(`  ${p.provider.padEnd(7)} unavailable: ${p.error}\n          to enable: ${p.hint}`);
     }
+    return report;
   }
 }

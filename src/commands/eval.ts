@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { loadJobFile, validateJob, type JobConfig } from '../config/index.js';
 import { describeJobKey } from '../config/docs.js';
-import { runEvaluation } from '../api/evaluate.js';
+import { join } from 'node:path';
+import { runEvaluation, type EvalResult } from '../api/evaluate.js';
 import { BaseCommand, outFlag, setFlag } from '../cli/base.js';
 import { withInterrupt } from '../cli/interrupt.js';
 
@@ -15,6 +16,7 @@ const FLAG_KEYS = {
   'max-new-tokens': 'rollout.maxNewTokens',
   seed: 'run.seed',
   greedy: 'eval.greedy',
+  force: 'eval.force',
   'data-dir': 'task.dataDir',
 } as const;
 
@@ -25,10 +27,10 @@ export default class Eval extends BaseCommand {
     'comma-separated list of them, or a YAML job file whose eval section lists the tasks. Writes summary.csv, ' +
     'samples.jsonl and report.md to the run directory.';
   static override examples = [
-    '<%= config.bin %> eval synthetic-arith --k 4 --limit 20',
-    '<%= config.bin %> eval gsm8k --model ~/models/Qwen2.5-Math-1.5B --policy fixed:0.6 --k 8 --data-dir ../shared/datasets',
-    '<%= config.bin %> eval math500,aime24 --policy learned --head runs/train-x/checkpoints/latest',
-    '<%= config.bin %> eval configs/eval-math.yaml',
+    '<%= config.bin %> eval synthetic-arith --policy fixed:0.6 --k 4 --limit 20',
+    '<%= config.bin %> eval gsm8k --model Qwen/Qwen2.5-Math-1.5B --policy fixed:0.6 --k 8 --data-dir ../shared/datasets',
+    '<%= config.bin %> eval synthetic-arith --policy learned --head runs/quick/checkpoints/iter-000005/head',
+    '<%= config.bin %> eval configs/default.yaml --policy edt --set eval.k=2',
   ];
   static override args = { benchmark: Args.string({ required: true, description: 'Task name(s) or a YAML job file.' }) };
   // Each of these flags sets one job key; its help is that key's description in the schema.
@@ -41,12 +43,13 @@ export default class Eval extends BaseCommand {
     'max-new-tokens': Flags.integer({ min: 1, summary: describeJobKey(FLAG_KEYS['max-new-tokens']) }),
     seed: Flags.integer({ min: 0, summary: describeJobKey(FLAG_KEYS.seed) }),
     greedy: Flags.boolean({ summary: describeJobKey(FLAG_KEYS.greedy) }),
+    force: Flags.boolean({ summary: describeJobKey(FLAG_KEYS.force) }),
     'data-dir': Flags.string({ summary: describeJobKey(FLAG_KEYS['data-dir']) }),
     set: setFlag,
     out: outFlag,
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<EvalCommandResult> {
     const { args, flags } = await this.parse(Eval);
     const overrides = [...flagOverrides(flags), ...flags.set];
     let config: JobConfig;
@@ -57,11 +60,15 @@ export default class Eval extends BaseCommand {
       config = validateJob({ eval: { tasks } }, { source: 'flags', baseDir: process.cwd(), overrides });
     }
     const { logger, runDir } = this.startRun('eval', config, flags, flags.out);
+    this.logToStderr(`run folder: ${runDir}`);
     const result = await withInterrupt((signal) => runEvaluation(config, { logger, runDir, signal }));
     this.log(result.table);
-    this.log(`run directory: ${result.runDir}`);
+    this.log(`files: ${result.runDir} (summary.csv, samples.jsonl, report.md)`);
+    return { runDir: result.runDir, files: ['summary.csv', 'samples.jsonl', 'report.md'].map((f) => join(result.runDir, f)), results: result.results };
   }
 }
+
+export type EvalCommandResult = Omit<EvalResult, 'table'> & { files: string[] };
 
 /** Flags become `--set` overrides, so they are validated by the same schema as job files. */
 function flagOverrides(flags: Record<string, unknown>): string[] {

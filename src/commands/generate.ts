@@ -1,16 +1,17 @@
 import { Args, Flags } from '@oclif/core';
-import { generate } from '../api/generate.js';
+import { generate, type GenerateResult } from '../api/generate.js';
 import { UserError } from '../util/errors.js';
 import { BaseCommand } from '../cli/base.js';
 
 export default class Generate extends BaseCommand {
   static override summary = 'Generate a continuation with the KV cache, greedy or under a temperature policy.';
   static override examples = [
-    '<%= config.bin %> generate models/arith-tiny --prompt "Tom has 3 apples." --max-new-tokens 40',
+    // The embedded model reads a synthetic-arith question and a newline (bash/zsh $'...' quoting).
+    "<%= config.bin %> generate models/arith-tiny --prompt $'Sam has 19 stamps. He loses 8, then gets 1 more. How many stamps does Sam have?\\n' --max-new-tokens 40",
     '<%= config.bin %> generate ../shared/fixtures/hf/qwen2-tiny --input-ids 1,2,3 --temperature 0 --json',
-    '<%= config.bin %> generate models/arith-tiny --prompt "2+3=" --policy edt --json',
+    "<%= config.bin %> generate models/arith-tiny --prompt $'Mia has 7 shells. She finds 5 more. How many shells does Mia have?\\n' --policy edt --json",
   ];
-  static override args = { 'model-dir': Args.string({ required: true, description: 'Hugging Face model folder.' }) };
+  static override args = { 'model-dir': Args.string({ required: true, description: 'Hugging Face model folder or Hub id (org/name[@revision]).' }) };
   static override flags = {
     prompt: Flags.string({ char: 'p', summary: 'Prompt text (needs the model\'s tokenizer.json).', exclusive: ['input-ids'] }),
     'input-ids': Flags.string({ summary: 'Prompt as comma-separated token ids.', exclusive: ['prompt'] }),
@@ -22,9 +23,9 @@ export default class Generate extends BaseCommand {
     'execution-provider': Flags.option({ options: ['cpu', 'cuda', 'webgpu'] as const, default: 'cpu' as const, summary: 'ONNX Runtime execution provider.' })(),
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<GenerateResult> {
     const { args, flags } = await this.parse(Generate);
-    this.openLogger({ ...flags, json: false });
+    this.openLogger(flags);
     if (!flags.prompt && !flags['input-ids']) throw new UserError('give a prompt with --prompt or --input-ids');
     const inputIds = flags['input-ids']?.split(',').map((s) => {
       const id = Number(s.trim());
@@ -44,10 +45,7 @@ export default class Generate extends BaseCommand {
       seed: flags.seed,
       executionProvider: flags['execution-provider'],
     });
-    if (flags.json) {
-      this.log(JSON.stringify({ text: result.text, tokens: result.tokens }));
-    } else {
-      this.log(result.text);
-    }
+    this.log(result.text);
+    return result;
   }
 }

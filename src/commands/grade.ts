@@ -1,12 +1,12 @@
 import { Flags } from '@oclif/core';
-import { gradeFile } from '../api/grade.js';
+import { gradeFile, type GradeFileResult } from '../api/grade.js';
 import { BaseCommand } from '../cli/base.js';
 
 export default class Grade extends BaseCommand {
   static override summary = 'Grade responses against reference answers with introspect\'s verifier.';
   static override description =
     'Each line of the input is {"response": "...", "answer": "..."}, or, with --task, a record with that task\'s own ' +
-    'fields (e.g. gsm8k lines with "answer"). Prints the accuracy, and per-line verdicts with --json.';
+    'fields (e.g. gsm8k lines with "answer"). Prints the accuracy; --json prints it with the per-line verdicts.';
   static override examples = [
     '<%= config.bin %> grade --input outputs.jsonl',
     '<%= config.bin %> grade --input outputs.jsonl --json',
@@ -18,14 +18,12 @@ export default class Grade extends BaseCommand {
     workers: Flags.integer({ min: 1, summary: 'Grading threads (default: the cores less one; 1 grades in the main thread).' }),
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<GradeFileResult & { correct: number; total: number }> {
     const { flags } = await this.parse(Grade);
-    this.openLogger({ ...flags, json: false });
+    this.openLogger(flags);
     const result = await gradeFile({ input: flags.input, task: flags.task, workers: flags.workers });
-    if (flags.json) {
-      for (const v of result.verdicts) this.log(JSON.stringify(v));
-    }
     const correct = result.verdicts.filter((v) => v.correct).length;
     this.log(`accuracy: ${(result.accuracy * 100).toFixed(2)}% (${correct}/${result.verdicts.length})`);
+    return { accuracy: result.accuracy, correct, total: result.verdicts.length, verdicts: result.verdicts };
   }
 }

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { loadJobFile } from '../config/index.js';
 import { runPretraining } from '../api/pretrain.js';
+import type { PretrainSummary } from '../rl/pretrain.js';
 import { BaseCommand, outFlag, setFlag } from '../cli/base.js';
 import { withInterrupt } from '../cli/interrupt.js';
 
@@ -20,11 +21,14 @@ export default class Pretrain extends BaseCommand {
     resume: Flags.string({ summary: 'Continue the run in this directory from its latest checkpoint.' }),
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<PretrainSummary> {
     const { args, flags } = await this.parse(Pretrain);
     const { config } = loadJobFile(args.config, flags.set);
     const { logger, runDir } = this.startRun('pretrain', config, flags, flags.resume ?? flags.out, { resume: Boolean(flags.resume) });
+    this.logToStderr(`run folder: ${runDir}`);
     const result = await withInterrupt((signal) => runPretraining(config, { logger, runDir, signal }, { resume: Boolean(flags.resume) }));
-    this.log(`run directory: ${result.runDir}`);
+    this.log(`model: ${result.modelDir}`);
+    this.log(`files: ${result.runDir} (metrics.csv, eval.csv, checkpoints/)`);
+    return result;
   }
 }

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { loadJobFile } from '../config/index.js';
-import { runTraining } from '../api/train.js';
+import { runTraining, type TrainResult } from '../api/train.js';
+import { UserError } from '../util/errors.js';
 import { BaseCommand, outFlag, setFlag } from '../cli/base.js';
 import { shellQuote, withInterrupt } from '../cli/interrupt.js';
 
@@ -15,9 +16,9 @@ export default class Train extends BaseCommand {
   static override examples = [
     '<%= config.bin %> train configs/default.yaml',
     '<%= config.bin %> train configs/default.yaml --set train.iterations=5 --out runs/quick',
-    '<%= config.bin %> train configs/default.yaml --resume runs/train-2026-11-26T10-00-00',
+    '<%= config.bin %> train configs/default.yaml --resume runs/quick',
   ];
-  static override args = { config: Args.string({ required: true, description: 'YAML job file.' }) };
+  static override args = { config: Args.string({ description: 'YAML job file (configs/default.yaml is the default experiment).' }) };
   static override flags = {
     set: setFlag,
     out: outFlag,
@@ -25,21 +26,31 @@ export default class Train extends BaseCommand {
     'max-iterations': Flags.integer({ min: 1, summary: 'Stop after this many iterations (quick runs).' }),
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<TrainResult> {
     const { args, flags } = await this.parse(Train);
+    if (!args.config) throw new UserError('give a job file, e.g. `introspect train configs/default.yaml` (the default experiment)');
     const overrides = [...flags.set];
     if (flags['max-iterations']) overrides.push(`train.iterations=${flags['max-iterations']}`);
     const { config } = loadJobFile(args.config, overrides);
     const { logger, runDir } = this.startRun('train', config, flags, flags.resume ?? flags.out, { resume: Boolean(flags.resume) });
-    logger.info({ runDir }, 'training');
+    this.logToStderr(`run folder: ${runDir}`);
+    // The resolved job beside the run is exactly what ran (every --set and default included).
+    const resumeCommand = `introspect train ${shellQuote(join(runDir, 'config.yaml'))} --resume ${shellQuote(runDir)}`;
     const result = await withInterrupt((signal) => runTraining(config, { logger, runDir, signal }, { resume: Boolean(flags.resume) }), {
       onFirst: 'finishing the current step, then saving the last completed iteration',
       onInterrupted: (_signal, summary) => {
         this.logToStderr(summary.lastCheckpoint ? `saved ${summary.lastCheckpoint} (iteration ${summary.iterations})` : 'no iteration was completed: nothing saved');
-        // The resolved job beside the run is exactly what ran (every --set and default included).
-        this.logToStderr(`resume with: introspect train ${shellQuote(join(runDir, 'config.yaml'))} --resume ${shellQuote(runDir)}`);
+        this.logToStderr(`resume with: ${resumeCommand}`);
       },
     });
-    this.log(`run directory: ${result.runDir}`);
+    const pct = (e: TrainResult['finalAccuracy']) => (e === null ? 'none' : `${(e.avgAtK * 100).toFixed(1)}% (iteration ${e.iteration})`);
+    this.log(`trained ${result.iterations}/${config.train.iterations} iterations`);
+    this.log(`held-out avg@${config.eval.k}: final ${pct(result.finalAccuracy)}, best ${pct(result.bestAccuracy)}`);
+    this.log(`files: ${result.runDir} (metrics.csv, eval.csv, TensorBoard events, checkpoints/)`);
+    this.log('next:');
+    this.log(`  introspect analyze ${result.runDir}`);
+    if (result.iterations < config.train.iterations) this.log(`  ${resumeCommand}`);
+    this.log(`  tensorboard --logdir ${result.runDir}`);
+    return result;
   }
 }

@@ -44,6 +44,13 @@ export const runSchema = z
       .enum(['trace', 'debug', 'info', 'warn', 'error'])
       .default('info')
       .describe('Log verbosity; debug also prints stack traces of errors.'),
+    metrics: z
+      .array(z.enum(['csv', 'tensorboard']))
+      .default(['csv', 'tensorboard'])
+      .describe(
+        'Where per-iteration figures go: csv (metrics.csv, eval.csv) and tensorboard (an event file in the run ' +
+          'folder; `tensorboard --logdir runs/`). Names as TRL logs them (reward, kl, entropy, ...).',
+      ),
   })
   .describe('Where results go and how the run is seeded and logged.');
 
@@ -324,6 +331,13 @@ export const evalSchema = z
     limit: z.number().int().min(0).default(0).describe('Evaluate only the first N problems; 0 = all.'),
     greedy: z.boolean().default(false).describe('Also report greedy accuracy.'),
     split: z.enum(['train', 'test', 'validation']).default('test').describe('Split to evaluate on.'),
+    force: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Evaluate even when the numbers would mean nothing: a model whose tokenizer cannot encode the prompts ' +
+          '(most characters unknown), or policy learned with an untrained head (no head.path).',
+      ),
   })
   .describe('Benchmark evaluation (`introspect eval`).');
 

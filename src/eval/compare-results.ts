@@ -209,7 +209,7 @@ function writePlots(job: JobConfig, runDir: string, methods: readonly Method[], 
   const curves = methods
     .map((m) => {
       const perSeed = job.compare.seeds
-        .map((s) => readMetricsColumn(runFiles.metrics(runFiles.cell(runDir, m.name, s)), 'reward_mean'))
+        .map((s) => readMetricsColumn(runFiles.metrics(runFiles.cell(runDir, m.name, s)), 'reward'))
         .filter((c) => c.length > 0);
       const length = Math.min(...perSeed.map((c) => c.length));
       const points: [number, number][] = Number.isFinite(length)

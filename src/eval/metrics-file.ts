@@ -1,13 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readCsv } from '../util/csv-log.js';
 
 /**
- * One numeric column of a metrics.csv written by the trainer (plain numbers and names, no quoted
- * commas), in row order; empty when the file does not exist.
+ * One numeric column of a metrics.csv written by the trainer, in row order (empty cells are NaN);
+ * empty when the file or the column does not exist.
  */
 export function readMetricsColumn(path: string, column: string): number[] {
   if (!existsSync(path)) return [];
-  const [header, ...rows] = readFileSync(path, 'utf8').trim().split('\n');
-  const index = header!.split(',').indexOf(column);
-  if (index < 0) return [];
-  return rows.map((r) => Number(r.split(',')[index]));
+  const rows = readCsv(path);
+  if (rows.length === 0 || !(column in rows[0]!)) return [];
+  return rows.map((r) => (r[column] === '' ? NaN : Number(r[column])));
 }

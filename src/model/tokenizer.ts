@@ -101,6 +101,17 @@ export class ModelTokenizer {
    * as `tokenizer(text)` does in transformers; text rendered from a chat template already contains
    * its special tokens, so {@link encodeChat} turns it off.
    */
+  /**
+   * The characters of `text` that encode as the unknown token (none for tokenizers without one,
+   * such as byte-level BPE, which encode everything): what a model cannot even see of a text.
+   */
+  unknownCharacters(text: string): string[] {
+    const unk = this.specialTokens.unk_token;
+    const unkId = unk === undefined ? undefined : this.tokenizer.get_vocab(true).get(unk);
+    if (unkId === undefined) return [];
+    return [...new Set(text)].filter((c) => c.trim() !== '' && this.encode(c, { addSpecialTokens: false }).includes(unkId));
+  }
+
   encode(text: string, opts: { addSpecialTokens?: boolean } = {}): number[] {
     return this.tokenizer.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true }).ids;
   }

@@ -32,6 +32,11 @@ export interface SaveOptions extends ModelOptions {
   externalData?: boolean | 'auto';
   /** Initializers smaller than this stay inside the .onnx file (default 1 KiB). */
   externalMinBytes?: number;
+  /**
+   * Name of the external data file, beside the graph (default `<file>.data`; Optimum and
+   * transformers.js expect `<file>_data`).
+   */
+  externalDataName?: string;
 }
 
 const bytesOf = (t: TensorData): Uint8Array => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
@@ -121,7 +126,7 @@ export function saveModel(graph: Graph, path: string, opts: SaveOptions = {}): s
     writeFileSync(path, toModelBytes(graph, opts));
     return [path];
   }
-  const dataPath = `${path}.data`;
+  const dataPath = join(dirname(path), opts.externalDataName ?? `${basename(path)}.data`);
   const location = basename(dataPath);
   const minBytes = opts.externalMinBytes ?? 1024;
   const external = new Map<Value, { location: string; offset: number }>();

@@ -24,6 +24,32 @@ export function binnedStats(x: ArrayLike<number>, y: ArrayLike<number>, bins: nu
   });
 }
 
+/**
+ * Means and standard deviations of y over (about) equal-count bins of x: bin edges at the
+ * quantiles of x, so a skewed x (token entropies: most tokens near 0) still spreads over all bins
+ * instead of crowding the first. Equal x values always share a bin, so with many ties there are
+ * fewer bins than asked; empty bins are left out.
+ */
+export function equalFrequencyBinStats(x: ArrayLike<number>, y: ArrayLike<number>, bins: number): BinStats[] {
+  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`bins must be an integer >= 1, got ${bins}`);
+  if (x.length !== y.length) throw new RangeError(`x and y differ in length (${x.length} vs ${y.length})`);
+  const order = Array.from({ length: x.length }, (_, i) => i).sort((a, b) => x[a] - x[b]);
+  const out: BinStats[] = [];
+  let start = 0;
+  for (let b = 0; b < bins && start < order.length; b++) {
+    let end = Math.max(start + 1, Math.round(((b + 1) * order.length) / bins));
+    // Keep ties together: extend the bin over every point equal to its last one.
+    while (end < order.length && x[order[end]!] === x[order[end - 1]!]) end++;
+    const members = order.slice(start, end);
+    const ys = members.map((i) => y[i]);
+    const meanY = mean(ys);
+    const stdY = ys.length >= 2 ? Math.sqrt(ys.reduce((acc, v) => acc + (v - meanY) ** 2, 0) / (ys.length - 1)) : NaN;
+    out.push({ lo: x[members[0]!], hi: x[members.at(-1)!], count: members.length, meanX: mean(members.map((i) => x[i])), meanY, stdY });
+    start = end;
+  }
+  return out;
+}
+
 export interface Correlation {
   pearson: number;
   spearman: number;

@@ -1,12 +1,11 @@
 /**
- * Dependency-free SVG charts for the reports: training curves (lineChart), final scores with error bars
- * (barChart) and a scatter with binned means (binnedScatter). Each returns a standalone SVG document;
+ * Dependency-free SVG charts for the comparison report: training curves (lineChart) and final scores with
+ * error bars (barChart); the analysis plots are Vega-Lite (charts.ts). Each returns a standalone SVG document;
  * `writeChart` in png.ts also renders it to PNG. Marks carry a class (series, marker, bar, error-bar, point,
  * bin-mean) so tests and style sheets can find them.
  */
 import { type Frame, type LegendEntry, categoryLabelsRotate, drawCategoryAxis, drawLegend, drawTitle, drawXAxis, drawYAxis, legendWidth, makeFrame } from './axes.js';
 import { extent, linearScale, niceAxis } from './scale.js';
-import { binnedStats, correlate, formatCorrelation, samplePoints } from './stats.js';
 import { PALETTE, el, num, pathThrough, svgDocument, text } from './svg.js';
 
 type Point = [number, number];
@@ -102,57 +101,6 @@ export function barChart(spec: BarChartSpec): string {
     drawYAxis(frame, yAxis, y, spec.yLabel),
     drawCategoryAxis(frame, categories, step, spec.xLabel),
     ...marks,
-  ]);
-}
-
-export interface BinnedScatterSpec extends ChartSize {
-  title: string;
-  xLabel: string;
-  yLabel: string;
-  /** All [x, y] observations; the bins use all of them, the scatter shows a sample. */
-  points: Point[];
-  /** Number of equal-width bins of x. */
-  bins: number;
-  /** Bin range, default the extent of x. */
-  range?: [number, number];
-  /** Most scatter points drawn (default 1500). */
-  maxPoints?: number;
-  /** When given, Pearson and Spearman correlations go in the legend; the names explain an undefined one. */
-  correlation?: { x: string; y: string };
-}
-
-/** A faint scatter of (a sample of) the points, and the mean of y in each x bin with ± 1 std error bars. */
-export function binnedScatter(spec: BinnedScatterSpec): string {
-  const points = spec.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-  const xs = points.map((p) => p[0]);
-  const ys = points.map((p) => p[1]);
-  const bins = binnedStats(xs, ys, spec.bins, spec.range).filter((b) => b.count > 0);
-  const shown = samplePoints(points, spec.maxPoints ?? 1500);
-  const legend: LegendEntry[] = [
-    { label: shown.length < points.length ? `points (${shown.length} of ${points.length})` : `points (${points.length})`, color: PALETTE[0], mark: 'point' },
-    { label: 'bin mean ± 1 std', color: PALETTE[2], mark: 'errorbar' },
-  ];
-  if (spec.correlation) {
-    const c = correlate(xs, ys, spec.correlation);
-    legend.push({ label: `Pearson r = ${formatCorrelation(c.pearson, c)}`, color: '', mark: 'none' });
-    legend.push({ label: `Spearman ρ = ${formatCorrelation(c.spearman, c)}`, color: '', mark: 'none' });
-  }
-  const frame = makeFrame({ ...spec, legendWidth: legendWidth(legend) });
-  const yRange = extent([...ys, ...bins.flatMap((b) => (Number.isFinite(b.stdY) ? [b.meanY - b.stdY, b.meanY + b.stdY] : [b.meanY]))]);
-  const { xAxis, x, yAxis, y } = numericAxes(frame, spec.range ?? extent(xs), yRange);
-  const dots = shown.map(([px, py]) => el('circle', { cx: x(px), cy: y(py), r: 2, fill: PALETTE[0], 'fill-opacity': 0.25, class: 'point' }));
-  const means = bins.map((b) => {
-    const parts = Number.isFinite(b.stdY) ? [errorBar(x(b.meanX), y(b.meanY + b.stdY), y(b.meanY - b.stdY), PALETTE[2])] : [];
-    parts.push(el('circle', { cx: x(b.meanX), cy: y(b.meanY), r: 4, fill: PALETTE[2], class: 'bin-mean', 'data-count': b.count }));
-    return el('g', {}, parts);
-  });
-  const trend = bins.length >= 2 ? [el('path', { d: pathThrough(bins.map((b): Point => [x(b.meanX), y(b.meanY)])), fill: 'none', stroke: PALETTE[2], 'stroke-width': 1.5 })] : [];
-  return svgDocument(frame.width, frame.height, [
-    drawTitle(frame, spec.title),
-    drawYAxis(frame, yAxis, y, spec.yLabel),
-    drawXAxis(frame, xAxis, x, spec.xLabel),
-    clipped(frame, [...dots, ...trend, ...means]),
-    drawLegend(frame, legend),
   ]);
 }
 

@@ -6,7 +6,7 @@
 import { mean, std } from '../util/stats.js';
 import type { SampleRecord } from '../eval/samples.js';
 import { formatTick } from './scale.js';
-import { type BinStats, type Correlation, binnedStats, correlate, formatCorrelation } from './stats.js';
+import { type BinStats, type Correlation, binnedStats, correlate, equalFrequencyBinStats, formatCorrelation } from './stats.js';
 
 /** The fields of a {@link SampleRecord} the analysis reads (the reader drops prompts and logprobs). */
 export type AnalyzedSample = Pick<SampleRecord, 'task' | 'problemId' | 'sample' | 'policy' | 'correct' | 'reward' | 'answer' | 'extracted' | 'tokens' | 'temperatures' | 'entropies'>;
@@ -35,7 +35,7 @@ export interface TemperatureAnalysis {
 }
 
 export interface AnalysisOptions {
-  /** Equal-width entropy bins (default 10). */
+  /** Equal-frequency entropy bins: about as many tokens in each (default 10). */
   entropyBins?: number;
   /** Most position bins (default 20; fewer when answers are shorter). */
   positionBins?: number;
@@ -85,7 +85,7 @@ export function analyzeTemperatures(samples: readonly AnalyzedSample[], options:
     meanTemperatureCorrect: mean(tokensOf(true)),
     meanTemperatureIncorrect: mean(tokensOf(false)),
     correlation: correlate(entropies, temperatures, { x: 'entropy', y: 'temperature' }),
-    byEntropy: rows(binnedStats(entropies, temperatures, options.entropyBins ?? 10)),
+    byEntropy: rows(equalFrequencyBinStats(entropies, temperatures, options.entropyBins ?? 10)),
     byPosition: rows(binnedStats(columns.positions, temperatures, position.bins, position.range)),
   };
 }

@@ -17,7 +17,7 @@ import { GraphAdamW } from './adamw-graph.js';
 import { tokenBatch } from './batch.js';
 import type { AdamW } from './optimizer.js';
 import type { LrSchedule } from './lr-schedule.js';
-import { alignCompletion, approxKl, batchFeeds, missingReference, openTrainSession, type CompletionScorer, type MiniBatchStats, type TokenUpdateOptions } from './token-update.js';
+import { alignCompletion, approxKl, batchFeeds, referenceKl, missingReference, openTrainSession, type CompletionScorer, type MiniBatchStats, type TokenUpdateOptions } from './token-update.js';
 import type { PolicyUpdater } from './updater.js';
 
 export interface DeviceUpdaterHooks {
@@ -114,9 +114,11 @@ export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
       clip_high: scalar(this.options.clipHigh),
       ...Object.fromEntries(this.device.params),
     };
+    let ref: Float32Array | undefined;
     if (this.options.klCoef > 0) {
       const reference = refLogprobs ?? rollouts.map((r) => this.refLogprobs.get(r) ?? missingReference());
-      feeds.ref_logprobs = new ort.Tensor('float32', alignCompletion(rollouts, reference, batch.length), dims);
+      ref = alignCompletion(rollouts, reference, batch.length);
+      feeds.ref_logprobs = new ort.Tensor('float32', ref, dims);
       feeds.kl_coef = scalar(this.options.klCoef);
     }
     if (this.options.entropyCoef > 0) feeds.entropy_coef = scalar(this.options.entropyCoef);
@@ -131,6 +133,7 @@ export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
         loss,
         clipFraction: (out.clip_fraction!.data as Float32Array)[0]!,
         approxKl: approxKl(batch, out.logprobs!.data as Float32Array),
+        kl: ref ? referenceKl(batch, out.logprobs!.data as Float32Array, ref) : NaN,
         gradNorm: result.gradNorm,
         applied: result.applied,
         tokens: batch.tokens,

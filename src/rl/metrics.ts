@@ -1,6 +1,8 @@
 /**
  * One row of metrics.csv per training iteration: what the rollouts looked like, what the updates
  * did, and weight checksums per policy (so a log shows that a phase changed only its own policy).
+ * The code names each figure as below ({@link IterationMetrics}); files and trackers (metrics.csv,
+ * TensorBoard) use {@link METRIC_NAMES}, TRL's GRPOTrainer names where TRL logs the same figure.
  */
 import { mean, pearson, std } from '../util/stats.js';
 import type { Rollout } from '../rollout/types.js';
@@ -13,16 +15,57 @@ import type { MiniBatchStats } from './token-update.js';
 export const METRIC_COLUMNS = [
   'iteration', 'phase', 'update_token', 'update_temperature',
   'reward_mean', 'reward_std', 'accuracy', 'no_answer_rate',
-  'adv_mean', 'adv_std', 'adv_abs_max', 'groups_dropped', 'sampling_rounds', 'truncated_rate',
-  'response_length', 'token_entropy', 'temperature_mean', 'temperature_std', 'temperature_entropy_corr',
+  'adv_mean', 'adv_std', 'adv_abs_max', 'groups_dropped', 'sampling_rounds',
+  'response_length', 'response_length_min', 'response_length_max', 'truncated_rate', 'frac_reward_zero_std',
+  'token_entropy', 'temperature_mean', 'temperature_std', 'temperature_entropy_corr',
   'temperature_h_lt_0.01', 'temperature_h_0.01_0.1', 'temperature_h_0.1_0.5', 'temperature_h_ge_0.5', 'share_h_ge_0.1',
-  'token_loss', 'clip_fraction', 'approx_kl', 'token_grad_norm', 'token_lr', 'token_steps',
+  'token_loss', 'clip_fraction', 'approx_kl', 'kl', 'token_grad_norm', 'token_lr', 'token_steps',
   'head_loss', 'head_entropy', 'head_clip_fraction', 'head_grad_norm', 'head_lr', 'head_steps',
   'skipped_steps', 'token_checksum', 'head_checksum',
   'rollout_tokens', 'rollout_tokens_per_s', 'update_tokens_per_s', 'wall_seconds',
 ] as const;
 
 export type IterationMetrics = { [K in (typeof METRIC_COLUMNS)[number]]: K extends 'phase' ? string : number };
+
+/**
+ * The name each figure is written under. TRL's names (GRPOTrainer's logged metrics) where TRL has
+ * the same figure; the head's figures under `head/`; the rest as in the code.
+ *
+ * | code | written | meaning |
+ * | --- | --- | --- |
+ * | reward_mean | reward | mean reward over the iteration's completions |
+ * | reward_std | reward_std | its standard deviation |
+ * | response_length(_min/_max) | completions/mean_length (min_length, max_length) | generated tokens per completion |
+ * | truncated_rate | completions/clipped_ratio | fraction of completions cut at max_new_tokens |
+ * | frac_reward_zero_std | frac_reward_zero_std | fraction of prompt groups whose rewards are all equal (no signal) |
+ * | token_entropy | entropy | mean entropy of the untempered next-token distribution, nats |
+ * | clip_fraction | clip_ratio | fraction of tokens whose importance ratio was clipped |
+ * | kl | kl | k3 KL(policy ‖ reference), NaN without a KL penalty (train.klCoef = 0) |
+ * | token_grad_norm / token_lr | grad_norm / learning_rate | the LLM's update |
+ * | head_* | head/* | the temperature head's update (loss, entropy of its action distribution, ...) |
+ */
+export const METRIC_NAMES: Readonly<Record<(typeof METRIC_COLUMNS)[number], string>> = {
+  ...(Object.fromEntries(METRIC_COLUMNS.map((c) => [c, c.startsWith('head_') && !c.endsWith('_checksum') ? `head/${c.slice(5)}` : c])) as Record<(typeof METRIC_COLUMNS)[number], string>),
+  reward_mean: 'reward',
+  response_length: 'completions/mean_length',
+  response_length_min: 'completions/min_length',
+  response_length_max: 'completions/max_length',
+  truncated_rate: 'completions/clipped_ratio',
+  token_entropy: 'entropy',
+  clip_fraction: 'clip_ratio',
+  token_grad_norm: 'grad_norm',
+  token_lr: 'learning_rate',
+  head_lr: 'head/learning_rate',
+  head_clip_fraction: 'head/clip_ratio',
+};
+
+/** A row under its written names, in column order. */
+export function namedMetrics(row: IterationMetrics): Record<string, string | number> {
+  return Object.fromEntries(METRIC_COLUMNS.map((c) => [METRIC_NAMES[c], row[c]]));
+}
+
+/** The written column names of metrics.csv, in order. */
+export const METRIC_FILE_COLUMNS: readonly string[] = METRIC_COLUMNS.map((c) => METRIC_NAMES[c]);
 
 export const EVAL_COLUMNS = ['iteration', 'problems', 'k', 'avg_at_k', 'pass_at_k', 'maj_at_k', 'greedy_accuracy', 'mean_temperature', 'mean_length', 'seconds'] as const;
 
@@ -58,6 +101,7 @@ export function iterationMetrics(r: IterationRecord): IterationMetrics {
     ro.entropies.forEach((h) => entropies.push(h));
   }
   const tokens = temps.length;
+  const lengths = r.rollouts.map((ro) => ro.tokens.length);
   const adv = Array.from(r.advantages.value.advantages);
   const updatedTokens = r.tokenSteps.reduce((n, s) => n + s.tokens, 0) + r.headSteps.reduce((n, s) => n + s.tokens, 0);
   return {
@@ -73,9 +117,12 @@ export function iterationMetrics(r: IterationRecord): IterationMetrics {
     adv_std: adv.length > 1 ? std(adv) : 0,
     adv_abs_max: Math.max(0, ...adv.map(Math.abs)),
     sampling_rounds: r.samplingRounds,
-    truncated_rate: mean(r.rollouts.map((ro) => (ro.finishReason === 'length' ? 1 : 0))),
     groups_dropped: r.advantages.value.groups.filter((g) => g.dropped).length / Math.max(1, r.advantages.value.groups.length),
-    response_length: mean(r.rollouts.map((ro) => ro.tokens.length)),
+    response_length: mean(lengths),
+    response_length_min: lengths.length ? Math.min(...lengths) : NaN,
+    response_length_max: lengths.length ? Math.max(...lengths) : NaN,
+    truncated_rate: mean(r.rollouts.map((ro) => (ro.finishReason === 'length' ? 1 : 0))),
+    frac_reward_zero_std: fracZeroStd(r.rollouts, rewards),
     token_entropy: tokens ? mean(entropies) : NaN,
     temperature_mean: tokens ? mean(temps) : NaN,
     temperature_std: tokens > 1 ? std(temps) : 0,
@@ -84,6 +131,7 @@ export function iterationMetrics(r: IterationRecord): IterationMetrics {
     token_loss: meanOf(r.tokenSteps, (s) => s.loss),
     clip_fraction: meanOf(r.tokenSteps, (s) => s.clipFraction),
     approx_kl: meanOf(r.tokenSteps, (s) => s.approxKl),
+    kl: meanOf(r.tokenSteps, (s) => s.kl),
     token_grad_norm: meanOf(r.tokenSteps, (s) => s.gradNorm),
     token_lr: r.tokenLr,
     token_steps: r.tokenSteps.filter((s) => s.applied).length,
@@ -101,6 +149,20 @@ export function iterationMetrics(r: IterationRecord): IterationMetrics {
     update_tokens_per_s: r.updateSeconds > 0 ? updatedTokens / r.updateSeconds : 0,
     wall_seconds: r.wallSeconds,
   };
+}
+
+/** Fraction of prompt groups (rollouts sharing a prompt) whose rewards are all equal. */
+function fracZeroStd(rollouts: readonly Rollout[], rewards: readonly number[]): number {
+  const groups = new Map<number, number[]>();
+  rollouts.forEach((ro, i) => {
+    const g = groups.get(ro.promptIndex) ?? [];
+    g.push(rewards[i]!);
+    groups.set(ro.promptIndex, g);
+  });
+  if (groups.size === 0) return NaN;
+  let zero = 0;
+  for (const g of groups.values()) if (g.every((x) => x === g[0])) zero++;
+  return zero / groups.size;
 }
 
 /**

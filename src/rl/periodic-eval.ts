@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { evaluatePolicy } from '../eval/evaluate.js';
 import { evaluationSettings } from '../eval/settings.js';
 import { policyLabel } from '../policy/index.js';
-import type { CsvLog } from '../util/csv-log.js';
+import type { MetricSink } from '../util/metric-sinks.js';
 import { runFiles } from '../util/run-layout.js';
 import { TRAINER_STREAMS } from './streams.js';
 import type { TrainerParts } from './trainer-setup.js';
@@ -19,7 +19,7 @@ export interface EvalPoint {
   avgAtK: number;
 }
 
-export async function periodicEval(parts: TrainerParts, csv: CsvLog<Record<string, string | number>>): Promise<EvalPoint> {
+export async function periodicEval(parts: TrainerParts, csv: MetricSink): Promise<EvalPoint> {
   const { job, state } = parts;
   const started = performance.now();
   const result = await evaluatePolicy({
@@ -42,7 +42,7 @@ export async function periodicEval(parts: TrainerParts, csv: CsvLog<Record<strin
   mkdirSync(dir, { recursive: true });
   writeFileSync(runFiles.samples(dir), result.samples.map((s) => JSON.stringify(s)).join('\n') + '\n');
   const s = result.summary;
-  csv.append({
+  csv.write({
     iteration: state.iteration,
     problems: s.problems,
     k: s.k,

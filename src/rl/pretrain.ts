@@ -103,8 +103,7 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
   const paramFeeds = Object.fromEntries(names.map((n) => [n, new ort.Tensor('float32', params.get(n)!.data, params.get(n)!.dims)]));
   const encode = (text: string) => [...text].map(idOf);
   const evals: PretrainSummary['evals'] = [];
-  const progress = new Progress({ label: 'pretrain', total: p.steps, rateUnit: 'tok' });
-  progress.tick(step);
+  const progress = new Progress({ label: 'pretrain', total: p.steps, rateUnit: 'tok', initial: step });
 
   const save = (dir: string) => saveCheckpoint(dir, config, params, { tokenizerDir });
   const checkpoint = () => {

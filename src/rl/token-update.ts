@@ -35,6 +35,8 @@ export interface MiniBatchStats {
   clipFraction: number;
   /** mean over weighted tokens of (old - new) log-prob: k1 estimate of KL(old || new) */
   approxKl: number;
+  /** k3 estimate of KL(policy || reference) over weighted tokens, as TRL's `kl`; NaN without a KL penalty */
+  kl: number;
   gradNorm: number;
   applied: boolean;
   tokens: number;
@@ -136,9 +138,11 @@ export class TokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
       clip_high: scalar(this.options.clipHigh),
       ...this.paramFeeds,
     };
+    let ref: Float32Array | undefined;
     if (this.options.klCoef > 0) {
       const reference = refLogprobs ?? rollouts.map((r) => this.refLogprobs.get(r) ?? missingReference());
-      feeds.ref_logprobs = new ort.Tensor('float32', alignCompletion(rollouts, reference, batch.length), dims);
+      ref = alignCompletion(rollouts, reference, batch.length);
+      feeds.ref_logprobs = new ort.Tensor('float32', ref, dims);
       feeds.kl_coef = scalar(this.options.klCoef);
     }
     if (this.options.entropyCoef > 0) feeds.entropy_coef = scalar(this.options.entropyCoef);
@@ -151,6 +155,7 @@ export class TokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
       loss,
       clipFraction: (out.clip_fraction!.data as Float32Array)[0]!,
       approxKl: approxKl(batch, out.logprobs!.data as Float32Array),
+      kl: ref ? referenceKl(batch, out.logprobs!.data as Float32Array, ref) : NaN,
       gradNorm: result.gradNorm,
       applied: result.applied,
       tokens: batch.tokens,
@@ -163,6 +168,20 @@ export function alignCompletion(rollouts: readonly Rollout[], perRollout: readon
   const out = new Float32Array(rollouts.length * T);
   rollouts.forEach((r, b) => out.set(perRollout[b]!, b * T + r.promptIds.length));
   return out;
+}
+
+/** k3 KL(policy || reference), exp(ref - logp) - (ref - logp) - 1, averaged over weighted tokens (the penalty's estimator). */
+export function referenceKl(batch: TokenBatch, logprobs: Float32Array, ref: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < batch.lossMask.length; i++) {
+    const w = batch.lossMask[i]!;
+    if (w === 0) continue;
+    const d = ref[i]! - logprobs[i]!;
+    num += w * (Math.exp(d) - d - 1);
+    den += w;
+  }
+  return den > 0 ? num / den : 0;
 }
 
 export function approxKl(batch: TokenBatch, logprobs: Float32Array): number {

@@ -12,14 +12,14 @@
 import type { JobConfig } from '../config/index.js';
 import type { Rollout } from '../rollout/types.js';
 import { readMetricsColumn } from '../eval/metrics-file.js';
-import { CsvLog } from '../util/csv-log.js';
+import { openMetricSinks } from '../util/metric-sinks.js';
+import { runFiles } from '../util/run-layout.js';
 import { Progress } from '../util/progress.js';
 import type { RunContext } from '../util/run-context.js';
-import { runFiles } from '../util/run-layout.js';
 import { writeTrainingCheckpoint } from './checkpoint.js';
 import { DeviceTokenPolicyUpdater } from './device-token-update.js';
 import { runIteration } from './iteration.js';
-import { METRIC_COLUMNS, EVAL_COLUMNS, type IterationMetrics } from './metrics.js';
+import { METRIC_FILE_COLUMNS, EVAL_COLUMNS, namedMetrics, type IterationMetrics } from './metrics.js';
 import { periodicEval, type EvalPoint } from './periodic-eval.js';
 import type { Phase } from './phase-schedule.js';
 import { openTrainer } from './trainer-setup.js';
@@ -47,19 +47,23 @@ export interface TrainSummary {
 export async function train(job: JobConfig, ctx: RunContext, options: TrainOptions = {}): Promise<TrainSummary> {
   const parts = await openTrainer(job, ctx, options);
   const { state } = parts;
-  const metricsCsv = new CsvLog<IterationMetrics>(runFiles.metrics(ctx.runDir), METRIC_COLUMNS);
-  const evalCsv = new CsvLog<Record<string, string | number>>(runFiles.evalCsv(ctx.runDir), EVAL_COLUMNS);
-  if (options.resume) {
-    metricsCsv.truncate((row) => Number(row.iteration) <= state.iteration);
-    // The evaluation at a checkpoint's iteration ran before it was written; at iteration 0 it is redone.
-    evalCsv.truncate((row) => state.iteration > 0 && Number(row.iteration) <= state.iteration);
-  }
+  // metrics.csv / eval.csv and the TensorBoard events (run.metrics), under the names of METRIC_NAMES.
+  // A resumed run keeps the rows up to its checkpoint; the evaluation at a checkpoint's iteration ran
+  // before it was written, and at iteration 0 (no checkpoint yet) it is redone.
+  const resumeAfter = options.resume ? state.iteration : undefined;
+  const metricsLog = openMetricSinks(job.run.metrics, { dir: ctx.runDir, name: 'metrics', columns: METRIC_FILE_COLUMNS, step: 'iteration', resumeAfter });
+  const evalLog = openMetricSinks(job.run.metrics, {
+    dir: ctx.runDir,
+    name: 'eval',
+    columns: EVAL_COLUMNS,
+    step: 'iteration',
+    resumeAfter: resumeAfter === 0 ? -1 : resumeAfter,
+  });
   const evalAccuracy: TrainSummary['evalAccuracy'] = [];
   // Rollout tokens so far, for train.tokenBudget; a resumed run recounts its kept metrics rows.
   let generated = options.resume ? readMetricsColumn(runFiles.metrics(ctx.runDir), 'rollout_tokens').reduce((a, b) => a + b, 0) : 0;
   const budgetSpent = () => state.iteration >= job.train.iterations || (job.train.tokenBudget > 0 && generated >= job.train.tokenBudget);
-  const progress = new Progress({ label: 'train', total: job.train.iterations, rateUnit: 'tok' });
-  progress.tick(state.iteration);
+  const progress = new Progress({ label: 'train', total: job.train.iterations, rateUnit: 'tok', initial: state.iteration });
   let lastCheckpoint = '';
   let checkpointed = -1;
   const checkpoint = async () => {
@@ -84,7 +88,7 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
   let consistent = true;
   let completed = false;
   try {
-    if (state.iteration === 0 && job.train.evalEvery > 0) evalAccuracy.push(await periodicEval(parts, evalCsv));
+    if (state.iteration === 0 && job.train.evalEvery > 0) evalAccuracy.push(await periodicEval(parts, evalLog));
     while (!budgetSpent()) {
       if (ctx.signal?.aborted) break;
       const row = await runIteration(parts, () => (consistent = false));
@@ -92,12 +96,13 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
       state.iteration++;
       generated += row.rollout_tokens;
       consistent = true;
-      metricsCsv.append(row);
+      metricsLog.write(namedMetrics(row));
       ctx.logger.info(compactLog(row), 'iteration');
+      ctx.logger.debug(namedMetrics(row), 'iteration details');
       progress.tick(1, row.rollout_tokens, `reward ${row.reward_mean.toFixed(3)}`);
       const { train: t } = job;
       if (t.evalEvery > 0 && (state.iteration % t.evalEvery === 0 || state.iteration === t.iterations)) {
-        evalAccuracy.push(await periodicEval(parts, evalCsv));
+        evalAccuracy.push(await periodicEval(parts, evalLog));
       }
       if (t.checkpointEvery > 0 && state.iteration % t.checkpointEvery === 0 && state.iteration < t.iterations) await checkpoint();
     }
@@ -114,6 +119,8 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
         ctx.logger.error({ err: (error as Error).message }, 'could not write the checkpoint of the last completed iteration');
       }
     }
+    metricsLog.close();
+    evalLog.close();
     await parts.model.dispose();
     if (parts.tokenUpdater instanceof DeviceTokenPolicyUpdater) await parts.tokenUpdater.release();
     await parts.head?.dispose();
@@ -136,8 +143,6 @@ function compactLog(row: IterationMetrics): Record<string, unknown> {
     reward: Number(row.reward_mean.toFixed(4)),
     accuracy: Number(row.accuracy.toFixed(4)),
     temperature: Number(row.temperature_mean.toFixed(3)),
-    tokenChecksum: row.token_checksum,
-    headChecksum: row.head_checksum,
     rolloutTokS: Math.round(row.rollout_tokens_per_s),
   };
 }

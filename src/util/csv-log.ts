@@ -5,6 +5,7 @@
  * resume point are dropped first so a resumed run does not duplicate them.
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 
 export type CsvValue = string | number | boolean | null | undefined;
@@ -26,18 +27,23 @@ export class CsvLog<Row extends Record<string, CsvValue>> {
    * so a resumed run rewrites the rows it is about to redo.
    */
   truncate(keep: (row: Record<string, string>) => boolean): void {
-    const lines = readFileSync(this.path, 'utf8').split('\n').filter((l) => l.length > 0);
-    const header = lines[0]!.split(',');
-    const kept = lines.slice(1).filter((line) => {
-      const cells = line.split(',');
-      return keep(Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ''])));
-    });
-    writeFileSync(this.path, [lines[0], ...kept].join('\n') + '\n');
+    const [header = [...this.columns], ...rows] = parse(readFileSync(this.path, 'utf8'), { relaxColumnCount: true }) as string[][];
+    const kept = rows.filter((cells) => keep(Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']))));
+    writeFileSync(this.path, stringify([header, ...kept]));
   }
 }
 
+/** The rows of a CSV file as objects keyed by its header (quoted cells, commas and newlines in them included). */
+export function readCsv(path: string): Record<string, string>[] {
+  return parse(readFileSync(path, 'utf8'), { columns: true, relaxColumnCount: true }) as Record<string, string>[];
+}
+
+/**
+ * Numbers at full precision: JavaScript's shortest round-trip form, so integers (weight checksums,
+ * token counts) stay exact and a float reads back as the same double.
+ */
 function formatCell(v: CsvValue): string | number {
   if (v === undefined || v === null) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? Number(v.toPrecision(7)) : String(v);
+  if (typeof v === 'number') return String(v);
   return typeof v === 'boolean' ? (v ? 1 : 0) : v;
 }

@@ -1,19 +1,21 @@
 /**
  * One pino logger per run. Humans at a terminal get pino-pretty's readable lines; pipes, CI and
- * `--json` get JSON lines. Every run also appends JSON lines to `<run-dir>/log.jsonl`, so a run's
+ * `--log-format json` get JSON lines. Every run also appends JSON lines to `<run-dir>/log.jsonl`, so a run's
  * history is on disk whatever the terminal showed.
  */
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { Writable } from 'node:stream';
 import { resolve } from 'node:path';
 import pino, { type Logger, type Level } from 'pino';
 import pretty from 'pino-pretty';
+import { writeAboveProgress } from './progress.js';
 import { runFiles } from './run-layout.js';
 
 export type { Logger } from 'pino';
 
 export interface RunLoggerOptions {
   level?: Level;
-  /** JSON lines on stdout even on a terminal. */
+  /** JSON lines (true) or pino-pretty's lines (false); default: pretty on a terminal, JSON otherwise. */
   json?: boolean;
   /** When given, `<runDir>/log.jsonl` receives every record. */
   runDir?: string;
@@ -23,6 +25,8 @@ export interface RunLoggerOptions {
 
 export interface RunLogger {
   logger: Logger;
+  /** Writes to `<runDir>/log.jsonl` only (silent without a run folder). */
+  fileLogger: Logger;
   /** Flushes and closes the log file. */
   close(): Promise<void>;
 }
@@ -31,7 +35,14 @@ export function createRunLogger(options: RunLoggerOptions = {}): RunLogger {
   const level = options.level ?? 'info';
   const out = options.destination ?? process.stderr;
   const isTty = Boolean((out as { isTTY?: boolean }).isTTY);
-  const console = !options.json && isTty ? pretty({ destination: out, colorize: true, sync: true, ignore: 'pid,hostname' }) : out;
+  // Records go above the progress line, never onto it.
+  const above = new Writable({
+    write(chunk: Uint8Array, _encoding, done) {
+      writeAboveProgress(out, chunk);
+      done();
+    },
+  });
+  const console = !(options.json ?? !isTty) ? pretty({ destination: above, colorize: true, sync: true, singleLine: true, ignore: 'pid,hostname' }) : above;
   const streams: pino.StreamEntry[] = [{ level, stream: console }];
   let file: WriteStream | undefined;
   if (options.runDir) {
@@ -48,9 +59,11 @@ export function createRunLogger(options: RunLoggerOptions = {}): RunLogger {
     });
     streams.push({ level, stream: file });
   }
-  const logger = pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.multistream(streams));
+  const pinoOptions = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
+  const logger = pino(pinoOptions, pino.multistream(streams));
   return {
     logger,
+    fileLogger: file ? pino(pinoOptions, file) : silentLogger,
     close: () => new Promise<void>((done) => (file && !file.destroyed ? file.end(() => done()) : done())),
   };
 }

@@ -33,6 +33,26 @@ test('each command has help with examples', () => {
   }
 });
 
+test('train without a job file points at configs/default.yaml; a typo of a command is not run', () => {
+  const none = cli('train');
+  assert.notEqual(none.status, 0);
+  assert.deepEqual(shownLines(none.stderr).length, 1, none.stderr);
+  assert.match(none.stderr, /configs\/default\.yaml/);
+  const typo = cli('trian');
+  assert.notEqual(typo.status, 0);
+  assert.equal(typo.status, 127);
+  assert.deepEqual(shownLines(typo.stderr), ['Error: trian is not an introspect command; did you mean `introspect train`? (`introspect --help` lists them)']);
+  assert.match(cli('compare', 'baseline').stderr, /did you mean `introspect compare baselines`/);
+});
+
+test('--log-format json writes JSON log lines on stderr, separate from --json', () => {
+  const { stderr } = cli('train', 'missing.yaml', '--log-format', 'json');
+  assert.match(stderr, /missing\.yaml/);
+  const { status, stdout } = cli('train', 'missing.yaml', '--json');
+  assert.notEqual(status, 0);
+  assert.match((JSON.parse(stdout) as { error: { message: string } }).error.message, /missing\.yaml/);
+});
+
 test('train with a missing job file exits non-zero with one line and no stack trace', () => {
   const { status, stderr } = cli('train', 'missing.yaml');
   assert.notEqual(status, 0);

@@ -8,9 +8,9 @@ import { packageRoot } from '../../src/config/index.js';
 test('doctor reports the CPU provider working (through oclif runCommand)', async () => {
   const { stdout, error } = await runCommand(['doctor', '--json'], { root: packageRoot });
   assert.equal(error, undefined);
-  // Under `node --test`, the runner's own (binary) reports share stdout: take the command's JSON line.
-  const line = stdout.split('\n').find((l) => l.includes('{"node"'))!;
-  const report = JSON.parse(line.slice(line.indexOf('{"node"'))) as { node: string; onnxruntime: string; providers: { provider: string; ok: boolean; hint?: string }[] };
+  // Under `node --test`, the runner's own (binary) reports share stdout: take the command's JSON object.
+  const start = stdout.indexOf('{\n  "node"');
+  const report = JSON.parse(stdout.slice(start, stdout.indexOf('\n}', start) + 2)) as { node: string; onnxruntime: string; providers: { provider: string; ok: boolean; hint?: string }[] };
   assert.equal(report.node, process.version);
   assert.match(report.onnxruntime, /^\d+\.\d+\.\d+$/);
   const cpu = report.providers.find((p) => p.provider === 'cpu');

@@ -20,7 +20,8 @@ test('export writes decode, training and score graphs that ONNX Runtime loads, a
   const out = tempDir();
   try {
     const { files, manifest } = exportModel({ modelDir: fixtureDir('llama-tiny'), outDir: out, trainable: [String.raw`layers\.0\.`] });
-    for (const name of ['decode', 'train_ce', 'train_policy', 'score']) assert.ok(files.includes(join(out, `${name}.onnx`)), name);
+    for (const name of ['model', 'train_ce', 'train_policy', 'score']) assert.ok(files.includes(join(out, 'onnx', `${name}.onnx`)), name);
+    for (const name of ['config.json', 'generation_config.json']) assert.ok(files.includes(join(out, name)), name);
     const onDisk = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as ExportManifest;
     assert.deepEqual(onDisk, JSON.parse(JSON.stringify(manifest)));
     assert.ok(manifest.trainable.length > 0 && manifest.trainable.every((p) => p.startsWith('model.layers.0.')));
@@ -32,12 +33,12 @@ test('export writes decode, training and score graphs that ONNX Runtime loads, a
     }
     const ce = manifest.graphs.train_ce;
     assert.deepEqual(ce.outputs.map((o) => o.name), ['loss', ...manifest.trainable.map((p) => `grad.${p}`), 'logprobs']);
-    assert.deepEqual(ce.inputs.find((i) => i.name === 'input_ids'), { name: 'input_ids', dtype: 'int64', shape: ['batch', 'sequence'] });
-    assert.deepEqual(manifest.graphs.decode.inputs.find((i) => i.name === 'past_key_values.1.value')?.shape, ['batch', 1, 'past_sequence', 16]);
+    assert.deepEqual(ce.inputs.find((i) => i.name === 'input_ids'), { name: 'input_ids', dtype: 'int64', shape: ['batch_size', 'sequence_length'] });
+    assert.deepEqual(manifest.graphs.decode.inputs.find((i) => i.name === 'past_key_values.1.value')?.shape, ['batch_size', 1, 'past_sequence_length', 16]);
 
     // The exported decode graph computes what transformers computes.
     const ref = loadReference('llama-tiny');
-    const session = await ort.InferenceSession.create(join(out, 'decode.onnx'));
+    const session = await ort.InferenceSession.create(join(out, 'onnx', 'model.onnx'));
     const empty = new ort.Tensor('float32', new Float32Array(0), [2, 1, 0, 16]);
     const feeds: Record<string, ort.Tensor> = { input_ids: i64(ref.ids.flat(), [2, 16]), attention_mask: i64(new Array<number>(32).fill(1), [2, 16]), position_ids: i64([...Array(32).keys()].map((i) => i % 16), [2, 16]) };
     for (let i = 0; i < 2; i++) feeds[`past_key_values.${i}.key`] = feeds[`past_key_values.${i}.value`] = empty;
@@ -47,14 +48,17 @@ test('export writes decode, training and score graphs that ONNX Runtime loads, a
   }
 });
 
-test('export with external weight data writes .data files beside the graphs, and they load', async () => {
+test('export with external weight data writes <file>_data beside the graphs (Optimum\'s name), and they load', async () => {
   const out = tempDir();
   try {
     const { manifest } = exportModel({ modelDir: fixtureDir('gpt2-tiny'), outDir: out, trainable: 'none', externalData: true });
     assert.deepEqual(manifest.trainable, []);
-    assert.deepEqual(manifest.graphs.decode.files, ['decode.onnx', 'decode.onnx.data']);
-    assert.ok(existsSync(join(out, 'decode.onnx.data')));
-    const session = await ort.InferenceSession.create(join(out, 'train_ce.onnx'));
+    assert.deepEqual(manifest.graphs.decode.files, ['onnx/model.onnx', 'onnx/model.onnx_data']);
+    assert.ok(existsSync(join(out, 'onnx', 'model.onnx_data')));
+    // transformers.js fetches external data itself only when config.json says so.
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(config['transformers.js_config'], { use_external_data_format: { 'model.onnx': 1 } });
+    const session = await ort.InferenceSession.create(join(out, 'onnx', 'train_ce.onnx'));
     assert.deepEqual([...session.outputNames], ['loss', 'logprobs']);
   } finally {
     rmSync(out, { recursive: true, force: true });

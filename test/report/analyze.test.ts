@@ -3,15 +3,17 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeRun, findSamplesFile } from '../../src/api/analyze.js';
+import { analyzeRun, findSamplesFile, writeTrainingCurves } from '../../src/api/analyze.js';
 import { quietContext } from '../../src/util/run-context.js';
 import type { SampleRecord } from '../../src/eval/samples.js';
 import { UserError } from '../../src/util/errors.js';
 import { pngSize, xmlProblems } from './xml-check.js';
 
 const EXPECTED_FILES = [
+  'temperature-vs-entropy.vl.json',
   'temperature-vs-entropy.svg',
   'temperature-vs-entropy.png',
+  'temperature-by-position.vl.json',
   'temperature-by-position.svg',
   'temperature-by-position.png',
   'solutions.html',
@@ -94,6 +96,13 @@ test(
     // a linear map commutes with the bin mean: mean T of a bin = 0.5 + 0.2 * its mean entropy
     assert.equal(json.byEntropy.reduce((n: number, b: { count: number }) => n + b.count, 0), tokenCount);
     for (const bin of json.byEntropy.filter((b: { count: number }) => b.count > 0)) assert.ok(Math.abs(bin.meanTemperature - (0.5 + 0.2 * bin.meanX)) < 1e-12);
+    // Equal-frequency bins: 10 bins of tokenCount / 10 tokens each, give or take one (distinct entropies).
+    assert.equal(json.byEntropy.length, 10);
+    for (const bin of json.byEntropy) assert.ok(Math.abs(bin.count - tokenCount / 10) <= 1, `bin of ${bin.count} tokens`);
+    // The chart's spec is saved beside it, its axes start at the data, not at 0.
+    const spec = JSON.parse(readFileSync(join(outDir, 'temperature-vs-entropy.vl.json'), 'utf8'));
+    assert.match(spec.$schema, /vega-lite/);
+    assert.deepEqual(spec.layer[0].encoding.y.scale, { zero: false });
     // answers are at most 16 tokens, so there is one position bin per position: compare with a direct mean
     assert.equal(json.byPosition.length, 16);
     for (let p = 0; p < 16; p++) {
@@ -173,5 +182,29 @@ test(
     await assert.rejects(analyzeRun(runDir, quietContext(outDir)), oneLineUserError(/samples\.jsonl:1: tokens, temperatures and entropies differ in length/));
     writeFileSync(join(runDir, 'samples.jsonl'), `${JSON.stringify({ ...good, entropies: 'high' })}\n`);
     await assert.rejects(analyzeRun(runDir, quietContext(outDir)), oneLineUserError(/samples\.jsonl:1: entropies:/));
+  }),
+);
+
+test(
+  "a training run's curves: reward, held-out accuracy, temperature and head entropy, with the Vega-Lite spec beside them",
+  withDirs(async (runDir, outDir) => {
+    const header = 'iteration,phase,reward,temperature_mean,head/entropy';
+    const rows = Array.from({ length: 12 }, (_, i) => `${i + 1},token,${0.8 + 0.005 * i},${1 - 0.01 * i},${2 - 0.1 * i}`);
+    writeFileSync(join(runDir, 'metrics.csv'), [header, ...rows].join('\n') + '\n');
+    writeFileSync(join(runDir, 'eval.csv'), 'iteration,avg_at_k\n0,0.82\n6,0.85\n12,0.87\n');
+    const files = await writeTrainingCurves(runDir, outDir);
+    assert.deepEqual(files.map((f) => f.slice(outDir.length + 1)), ['training-curves.vl.json', 'training-curves.svg', 'training-curves.png']);
+    const spec = JSON.parse(readFileSync(files[0]!, 'utf8'));
+    assert.equal(spec.vconcat.length, 4);
+    const values = spec.data.values as { panel: string; iteration: number; value: number }[];
+    assert.deepEqual(values.filter((v) => v.panel === 'held-out avg@k').map((v) => v.value), [0.82, 0.85, 0.87]);
+    assert.equal(values.filter((v) => v.panel === 'reward').length, 12);
+    // A 0.80-0.86 reward spread must not be squashed against 0.
+    for (const panel of spec.vconcat) assert.deepEqual(panel.layer[0].encoding.y.scale, { zero: false });
+    const svg = readFileSync(files[1]!, 'utf8');
+    assert.deepEqual(xmlProblems(svg), []);
+    for (const title of ['reward', 'held-out avg@k', 'mean temperature', 'head entropy']) assert.ok(svg.includes(title), title);
+    assert.equal(pngSize(readFileSync(files[2]!)).width, 1200);
+    assert.deepEqual(await writeTrainingCurves(outDir, outDir), [], 'nothing for a folder without metrics.csv');
   }),
 );

@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { niceAxis } from '../../src/report/scale.js';
-import { binnedStats, samplePoints } from '../../src/report/stats.js';
-import { barChart, binnedScatter, lineChart } from '../../src/report/svg-charts.js';
+import { binnedStats, equalFrequencyBinStats, samplePoints } from '../../src/report/stats.js';
+import { barChart, lineChart } from '../../src/report/svg-charts.js';
 import { svgToPng, writeChart } from '../../src/report/png.js';
 import { countClass, pngSize, xmlProblems } from './xml-check.js';
 
@@ -81,26 +81,6 @@ test('barChart: bars with heights proportional to values, error bars, value labe
   assert.ok(Math.abs(heights[2] / heights[1] - 1.5) < 0.01, `${heights}`);
 });
 
-test('binnedScatter: sampled points, one mean per non-empty bin covering every point, correlations', () => {
-  // y = 2x + 1 on x in [0, 10): Pearson and Spearman are exactly 1
-  const points = Array.from({ length: 200 }, (_, i): [number, number] => [i / 20, 2 * (i / 20) + 1]);
-  const svg = binnedScatter({ title: 'T vs H', xLabel: 'entropy', yLabel: 'temperature', points, bins: 5, maxPoints: 50, correlation: { x: 'entropy', y: 'temperature' } });
-  assert.deepEqual(xmlProblems(svg), []);
-  assert.equal(countClass(svg, 'point'), 50);
-  assert.equal(countClass(svg, 'bin-mean'), 5);
-  const counts = [...svg.matchAll(/class="bin-mean" data-count="(\d+)"/g)].map((m) => Number(m[1]));
-  assert.deepEqual(counts, [40, 40, 40, 40, 40]);
-  assert.match(svg, /Pearson r = 1\.000/);
-  assert.match(svg, /Spearman ρ = 1\.000/);
-  assert.match(svg, /points \(50 of 200\)/);
-
-  const flat = binnedScatter({ title: 't', xLabel: 'x', yLabel: 'y', points: points.map(([x]) => [x, 0.6]), bins: 4, correlation: { x: 'entropy', y: 'temperature' } });
-  assert.deepEqual(xmlProblems(flat), []);
-  assert.match(flat, /Pearson r = undefined \(constant temperature\)/);
-  const yTicks = [...flat.matchAll(/<g class="y-tick">.*?<text[^>]*>([^<]+)</g)].map((m) => m[1]);
-  assert.deepEqual(yTicks, ['0.54', '0.56', '0.58', '0.60', '0.62', '0.64', '0.66']);
-});
-
 test('binnedStats: means and sample stds per bin (hand-computed)', () => {
   const bins = binnedStats([0, 1, 2, 3], [1, 3, 10, 20], 2);
   assert.deepEqual(bins.map((b) => b.count), [2, 2]);
@@ -142,4 +122,13 @@ test('svgToPng renders at the requested width; writeChart writes .svg and .png',
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('equalFrequencyBinStats: quantile edges, ties kept in one bin (hand-computed)', () => {
+  const x = [3, 0, 0, 4, 0, 1, 2, 0];
+  const y = [30, 1, 3, 40, 5, 10, 20, 7];
+  const bins = equalFrequencyBinStats(x, y, 4);
+  assert.deepEqual(bins.map((b) => [b.lo, b.hi, b.count, b.meanY]), [[0, 0, 4, 4], [1, 1, 1, 10], [2, 2, 1, 20], [3, 4, 2, 35]]);
+  // sample std of 1, 3, 5, 7: sqrt(20 / 3)
+  assert.ok(Math.abs(bins[0]!.stdY - Math.sqrt(20 / 3)) < 1e-12);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -11,6 +11,8 @@ import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { TemperatureHead } from '../../src/policy/head/index.js';
 import { silentLogger } from '../../src/util/log.js';
 import { writeTinyCharModel } from '../eval/tiny-char-model.js';
+import { readCsv } from '../../src/util/csv-log.js';
+import { readEventFile } from '../util/tensorboard-reader.js';
 
 const model = writeTinyCharModel({ seed: 3 });
 
@@ -43,9 +45,7 @@ function tinyJob(overrides: string[] = []): JobConfig {
 const newRunDir = () => mkdtempSync(join(tmpdir(), 'introspect-train-'));
 
 function metricsRows(runDir: string): Record<string, string>[] {
-  const [header, ...rows] = readFileSync(join(runDir, 'metrics.csv'), 'utf8').trim().split('\n');
-  const cols = header!.split(',');
-  return rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [cols[i]!, v])));
+  return readCsv(join(runDir, 'metrics.csv'));
 }
 
 test('coordinate ascent: each phase changes only its own policy (weight checksums per iteration)', async () => {
@@ -61,9 +61,19 @@ test('coordinate ascent: each phase changes only its own policy (weight checksum
   assert.equal(rows[2]!.head_checksum, rows[3]!.head_checksum, 'head held fixed in the token phase');
   assert.equal(rows[1]!.head_checksum, rows[2]!.head_checksum);
   for (const r of rows) {
+    // Checksums are 32-bit integers, written exactly.
+    assert.match(r.token_checksum!, /^\d+$/);
     assert.ok(Number(r.rollout_tokens) > 0);
+    const [min, mean, max] = ['min_length', 'mean_length', 'max_length'].map((c) => Number(r[`completions/${c}`]));
+    assert.ok(min! <= mean! && mean! <= max! && min! >= 1, 'TRL-named completion lengths');
+    assert.ok(Number(r['completions/clipped_ratio']) >= 0 && Number(r['completions/clipped_ratio']) <= 1);
+    assert.equal(r.reward, r.accuracy, 'binary reward: mean reward = accuracy');
     assert.ok(Number(r.temperature_mean) >= 0.2 && Number(r.temperature_mean) <= 1.6, 'temperatures come from the grid');
   }
+  // The TensorBoard event file beside it holds the same figures, step by step.
+  const events = readEventFile(join(runDir, readdirSync(runDir).find((f) => f.includes('tfevents') && f.endsWith('.metrics'))!));
+  assert.deepEqual(events.slice(1).map((e) => e.step), [1, 2, 3, 4]);
+  assert.deepEqual(events.slice(1).map((e) => e.scalars.reward), rows.map((r) => Math.fround(Number(r.reward))));
   // The checkpoint is a Hugging Face folder and a head that load again.
   const checkpoint = latestCheckpoint(runDir)!;
   const saved = loadCheckpoint(join(checkpoint, 'model'));
@@ -118,7 +128,9 @@ test('token-only GRPO with a KL penalty to the frozen initial model and seq-mean
     assert.ok(Number.isFinite(Number(r.token_loss)), 'a finite loss with the KL term');
     assert.equal(Number(r.temperature_mean).toFixed(6), Math.fround(0.8).toFixed(6));
     assert.ok(Number(r.token_steps) > 0);
+    assert.ok(Number(r.kl) >= 0, `kl to the reference is logged (${r.kl})`);
   }
+  assert.ok(Number(rows[1]!.kl) > 0, 'after an update the policy has moved away from the reference');
   // Both iterations update the LLM.
   assert.notEqual(rows[0]!.token_checksum, rows[1]!.token_checksum);
 });

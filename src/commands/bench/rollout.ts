@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { benchRollout } from '../../api/bench.js';
+import { benchRollout, type BenchResult } from '../../api/bench.js';
 import { BaseCommand } from '../../cli/base.js';
 import { benchFlags, formatBench } from '../../cli/bench.js';
 
@@ -12,7 +12,7 @@ export default class BenchRollout extends BaseCommand {
     'process: peak RSS is the process\'s.';
   static override examples = [
     '<%= config.bin %> bench rollout models/arith-tiny',
-    '<%= config.bin %> bench rollout ./Qwen2.5-0.5B --batch 8 --prompt-len 64 --new-tokens 64 --threads 2 --json',
+    '<%= config.bin %> bench rollout Qwen/Qwen2.5-0.5B --batch 8 --prompt-len 64 --new-tokens 64 --threads 2 --json',
   ];
   static override args = { 'model-dir': Args.string({ required: true, description: 'Hugging Face model folder.' }) };
   static override flags = {
@@ -22,12 +22,13 @@ export default class BenchRollout extends BaseCommand {
     ...benchFlags,
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<BenchResult> {
     const { args, flags } = await this.parse(BenchRollout);
     const result = await benchRollout({
       modelDir: args['model-dir'], batch: flags.batch, promptLen: flags['prompt-len'], newTokens: flags['new-tokens'],
       threads: flags.threads, spinning: flags.spinning, memoryArena: flags['memory-arena'], repeats: flags.repeats,
     });
-    this.log(flags.json ? JSON.stringify(result) : formatBench(result));
+    this.log(formatBench(result));
+    return result;
   }
 }

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { benchTrain } from '../../api/bench.js';
+import { benchTrain, type BenchResult } from '../../api/bench.js';
 import { BaseCommand } from '../../cli/base.js';
 import { benchFlags, formatBench } from '../../cli/bench.js';
 
@@ -12,7 +12,7 @@ export default class BenchTrain extends BaseCommand {
     'the process\'s.';
   static override examples = [
     '<%= config.bin %> bench train models/arith-tiny',
-    '<%= config.bin %> bench train ./Qwen2.5-0.5B --batch 4 --seq-len 256 --threads 2 --json',
+    '<%= config.bin %> bench train Qwen/Qwen2.5-0.5B --batch 4 --seq-len 256 --threads 2 --json',
   ];
   static override args = { 'model-dir': Args.string({ required: true, description: 'Hugging Face model folder.' }) };
   static override flags = {
@@ -21,9 +21,10 @@ export default class BenchTrain extends BaseCommand {
     ...benchFlags,
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<BenchResult> {
     const { args, flags } = await this.parse(BenchTrain);
     const result = await benchTrain({ modelDir: args['model-dir'], batch: flags.batch, seqLen: flags['seq-len'], threads: flags.threads, spinning: flags.spinning, memoryArena: flags['memory-arena'], repeats: flags.repeats });
-    this.log(flags.json ? JSON.stringify(result) : formatBench(result));
+    this.log(formatBench(result));
+    return result;
   }
 }

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { resolve } from 'node:path';
 import { loadJobFile, packageRoot } from '../../config/index.js';
 import { compareBaselines } from '../../api/compare.js';
+import type { CompareResult } from '../../api/compare.js';
 import { BaseCommand, outFlag, setFlag } from '../../cli/base.js';
 import { withInterrupt } from '../../cli/interrupt.js';
 
@@ -23,12 +24,14 @@ export default class CompareBaselines extends BaseCommand {
     out: outFlag,
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<CompareResult> {
     const { flags } = await this.parse(CompareBaselines);
     const { config } = loadJobFile(flags.config, flags.set);
     const { logger, runDir } = this.startRun('compare', config, flags, flags.out, { reusable: true });
+    this.logToStderr(`run folder: ${runDir}`);
     const result = await withInterrupt((signal) => compareBaselines(config, { logger, runDir, signal }));
     this.log(result.table);
-    this.log(`run directory: ${result.runDir}`);
+    this.log(`files: ${result.runDir}`);
+    return result;
   }
 }

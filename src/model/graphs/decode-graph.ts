@@ -9,6 +9,7 @@ import type { KeyValue } from './attention.js';
 import { GraphParams, type ParamSelection, selectParams } from './params.js';
 import type { ModelWeights } from './train-graphs.js';
 import { lmHead, transformerBody } from './transformer.js';
+import { DECODE_DIMS } from './dims.js';
 
 export interface DecodeGraphOptions {
   /**
@@ -40,8 +41,7 @@ export interface DecodeGraphOptions {
   entropyOutput?: boolean;
 }
 
-/** Symbolic dimension names of the decode graph's inputs and outputs. */
-export const DECODE_DIMS = { batch: 'batch', sequence: 'sequence', past: 'past_sequence', total: 'past_sequence+sequence' } as const;
+export { DECODE_DIMS } from './dims.js';
 
 /** Names of the cache inputs and outputs of layer `i`. */
 export const pastKeyName = (i: number): string => `past_key_values.${i}.key`;

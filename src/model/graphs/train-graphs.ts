@@ -15,6 +15,7 @@ import { policyObjective } from './policy-losses.js';
 import { GraphParams, type ParamSelection, selectParams } from './params.js';
 import { lmHeadWeight, transformerBody } from './transformer.js';
 import { gradWithVocabTerms, vocabTerms } from './vocab-terms.js';
+import { DECODE_DIMS } from './dims.js';
 
 /** `ce`: next-token cross-entropy; `policy`: clipped policy-gradient objective; `score`: forward only. */
 export type TrainGraphKind = 'ce' | 'policy' | 'score';
@@ -69,9 +70,9 @@ export function buildTrainGraph(model: ModelWeights, kind: TrainGraphKind, opts:
   const { config } = model;
   const trainable = trainableNames(config, opts.trainable ?? 'all');
   const g = new GraphBuilder(`${config.arch}_${kind}`);
-  const inputIds = g.input('input_ids', 'int64', ['batch', 'sequence']);
-  const attentionMask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
-  const perToken = (name: string): Value => g.input(name, 'float32', ['batch', 'sequence']);
+  const inputIds = g.input('input_ids', 'int64', [DECODE_DIMS.batch, DECODE_DIMS.sequence]);
+  const attentionMask = g.input('attention_mask', 'int64', [DECODE_DIMS.batch, DECODE_DIMS.sequence]);
+  const perToken = (name: string): Value => g.input(name, 'float32', [DECODE_DIMS.batch, DECODE_DIMS.sequence]);
   const scalar = (name: string): Value => g.input(name, 'float32', []);
   const temperatures = kind === 'ce' ? null : perToken('temperatures');
   const params = new GraphParams(g, model.params, trainable);
@@ -118,7 +119,7 @@ export function buildTrainGraph(model: ModelWeights, kind: TrainGraphKind, opts:
     const policy = policyObjective(g, opts.loss ?? 'clipped', {
       logprobs,
       oldLogprobs: fromOne(perToken('old_logprobs')),
-      advantages: g.unsqueeze(g.input('advantages', 'float32', ['batch']), { axes: [1] }), // [B, 1]
+      advantages: g.unsqueeze(g.input('advantages', 'float32', [DECODE_DIMS.batch]), { axes: [1] }), // [B, 1]
       weights: mask,
       clipLow: scalar('clip_low'),
       clipHigh: scalar('clip_high'),

@@ -1,0 +1,28 @@
+/**
+ * oclif's `command_not_found` hook: a mistyped command (`introspect trian`) fails with one line
+ * that names the closest command, in scripts as at a terminal (oclif's not-found plugin only
+ * suggests through an interactive prompt).
+ */
+import type { Hook } from '@oclif/core';
+
+/** Levenshtein distance (insertions, deletions, substitutions). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+const hook: Hook.CommandNotFound = async function (opts) {
+  const typed = opts.id.replaceAll(':', ' ');
+  const ids = opts.config.commands.filter((c) => !c.hidden).map((c) => c.id.replaceAll(':', ' '));
+  const [closest] = ids.map((id) => ({ id, d: editDistance(typed, id) })).sort((x, y) => x.d - y.d);
+  const suggestion = closest && closest.d <= Math.max(2, Math.floor(typed.length / 3)) ? `; did you mean \`${opts.config.bin} ${closest.id}\`?` : '';
+  process.stderr.write(`Error: ${typed} is not an ${opts.config.bin} command${suggestion} (\`${opts.config.bin} --help\` lists them)\n`);
+  process.exit(127);
+};
+
+export default hook;

@@ -391,24 +391,6 @@ export const compareSchema = z
       .enum(['llm-steps', 'iterations', 'tokens'])
       .default('llm-steps')
       .describe('What is held equal across methods: LLM optimiser steps (coordinate ascent runs more iterations), iterations, or generated tokens (compare.tokenBudget).'),
-    rewards: z
-      .array(
-        z.strictObject({
-          name: z.enum(['verifier', 'format', 'overlong']).describe('verifier: 1 right / 0 wrong / -formatPenalty without an answer; format: 1 when an answer is stated; overlong: DAPO soft length penalty, 0 to -1 over the last `cache` tokens before the cap.'),
-          weight: z.number().describe('Weight of the term in the summed reward.'),
-          cache: positiveInt().optional().describe('overlong only: the penalty band in tokens below rollout.maxNewTokens (default a quarter of it).'),
-        }),
-      )
-      .min(1)
-      .default([{ name: 'verifier', weight: 1 }])
-      .describe('The training reward: a weighted sum of reward functions (TRL reward_funcs / reward_weights).'),
-    maskTruncated: z.boolean().default(false).describe('Leave completions cut off at rollout.maxNewTokens out of the loss (DAPO overlong filtering): a truncated answer is not evidence that the reasoning was wrong.'),
-    dynamicSampling: z
-      .strictObject({
-        maxRounds: z.number().int().min(0).default(0).describe('Extra rounds of prompts drawn when fewer than promptsPerIteration groups carry signal (DAPO dynamic sampling); 0 = off.'),
-      })
-      .prefault({})
-      .describe('Refill the batch with informative groups (rewards not all equal) up to promptsPerIteration, at most maxRounds extra rounds.'),
     tokenBudget: z.number().int().min(0).default(0).describe('With budget tokens: rollout tokens every method generates (train.iterations is then a cap).'),
     validation: z.boolean().default(true).describe('Tune on the validation split (for tasks that have one; else the test split, said in results.md).'),
     bootstrapResamples: positiveInt().default(2000).describe('Resamples of the paired bootstrap over seeds and problems.'),

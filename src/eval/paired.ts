@@ -8,7 +8,7 @@
  * problem-difficulty and sampling noise they share; what is left is the methods' difference plus
  * training-seed noise, which the bootstrap over seeds carries into the interval.
  */
-import { mean, quantileSorted } from '../util/stats.js';
+import { mean, mulberry32, quantileSorted } from '../util/stats.js';
 import { passAtK } from './metrics.js';
 
 /** One method's per-problem result under one evaluation policy for one training seed. */
@@ -94,14 +94,3 @@ export function pairedDifferences(method: ReadonlyMap<number, ProblemScores>, re
   return out;
 }
 
-/** Deterministic uniform [0, 1) generator (mulberry32): reproducible intervals from a seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

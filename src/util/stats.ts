@@ -88,7 +88,7 @@ export function normalQuantile(p: number): number {
 }
 
 /** Deterministic uniform [0, 1) generator (mulberry32) so bootstrap intervals are reproducible from a seed. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

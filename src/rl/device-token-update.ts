@@ -14,10 +14,9 @@ import type { ParamSelection } from '../model/graphs/params.js';
 import type { FloatTensor } from '../model/safetensors.js';
 import type { Rollout } from '../rollout/types.js';
 import { GraphAdamW } from './adamw-graph.js';
-import { tokenBatch } from './batch.js';
 import type { AdamW } from './optimizer.js';
 import type { LrSchedule } from './lr-schedule.js';
-import { alignCompletion, approxKl, batchFeeds, referenceKl, missingReference, openTrainSession, type CompletionScorer, type MiniBatchStats, type TokenUpdateOptions } from './token-update.js';
+import { miniBatchStats, openTrainSession, policyStepFeeds, type CompletionScorer, type MiniBatchStats, type TokenUpdateOptions } from './token-update.js';
 import type { PolicyUpdater } from './updater.js';
 
 export interface DeviceUpdaterHooks {
@@ -102,26 +101,8 @@ export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
 
   /** One gradient step on a mini-batch of rollouts (see {@link TokenPolicyUpdater.step}). */
   async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number, refLogprobs?: readonly Float32Array[]): Promise<MiniBatchStats> {
-    const batch = tokenBatch(rollouts, advantages, this.options.aggregation, this.options.normLength !== undefined ? { normLength: this.options.normLength } : undefined);
-    const dims = [batch.rows, batch.length];
-    const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
-    const feeds: Record<string, ort.Tensor> = {
-      ...batchFeeds(batch),
-      old_logprobs: new ort.Tensor('float32', batch.oldLogprobs, dims),
-      loss_mask: new ort.Tensor('float32', batch.lossMask, dims),
-      advantages: new ort.Tensor('float32', batch.advantages, [batch.rows]),
-      clip_low: scalar(this.options.clipLow),
-      clip_high: scalar(this.options.clipHigh),
-      ...Object.fromEntries(this.device.params),
-    };
-    let ref: Float32Array | undefined;
-    if (this.options.klCoef > 0) {
-      const reference = refLogprobs ?? rollouts.map((r) => this.refLogprobs.get(r) ?? missingReference());
-      ref = alignCompletion(rollouts, reference, batch.length);
-      feeds.ref_logprobs = new ort.Tensor('float32', ref, dims);
-      feeds.kl_coef = scalar(this.options.klCoef);
-    }
-    if (this.options.entropyCoef > 0) feeds.entropy_coef = scalar(this.options.entropyCoef);
+    const paramFeeds = Object.fromEntries(this.device.params);
+    const { batch, feeds, ref } = policyStepFeeds(rollouts, advantages, this.options, paramFeeds, refLogprobs ?? rollouts.map((r) => this.refLogprobs.get(r)));
     const out = await this.session.run(feeds);
     const grads = new Map<string, ort.Tensor>();
     for (const name of this.params.keys()) grads.set(name, out[`grad.${name}`] as ort.Tensor);
@@ -129,15 +110,7 @@ export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
     try {
       const result = Number.isFinite(loss) ? await this.device.step(grads, lr) : { applied: false, gradNorm: NaN };
       if (result.applied) this.optimizer.countExternalStep(); // the schedule reads the host optimiser's count
-      return {
-        loss,
-        clipFraction: (out.clip_fraction!.data as Float32Array)[0]!,
-        approxKl: approxKl(batch, out.logprobs!.data as Float32Array),
-        kl: ref ? referenceKl(batch, out.logprobs!.data as Float32Array, ref) : NaN,
-        gradNorm: result.gradNorm,
-        applied: result.applied,
-        tokens: batch.tokens,
-      };
+      return miniBatchStats(out, batch, ref, result);
     } finally {
       for (const g of grads.values()) if (onDevice(g)) g.dispose();
     }

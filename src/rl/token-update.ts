@@ -126,41 +126,67 @@ export class TokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
    *   (KL only; default: those {@link prepare} scored)
    */
   async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number, refLogprobs?: readonly Float32Array[]): Promise<MiniBatchStats> {
-    const batch = tokenBatch(rollouts, advantages, this.options.aggregation, this.options.normLength !== undefined ? { normLength: this.options.normLength } : undefined);
-    const dims = [batch.rows, batch.length];
-    const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
-    const feeds: Record<string, ort.Tensor> = {
-      ...batchFeeds(batch),
-      old_logprobs: new ort.Tensor('float32', batch.oldLogprobs, dims),
-      loss_mask: new ort.Tensor('float32', batch.lossMask, dims),
-      advantages: new ort.Tensor('float32', batch.advantages, [batch.rows]),
-      clip_low: scalar(this.options.clipLow),
-      clip_high: scalar(this.options.clipHigh),
-      ...this.paramFeeds,
-    };
-    let ref: Float32Array | undefined;
-    if (this.options.klCoef > 0) {
-      const reference = refLogprobs ?? rollouts.map((r) => this.refLogprobs.get(r) ?? missingReference());
-      ref = alignCompletion(rollouts, reference, batch.length);
-      feeds.ref_logprobs = new ort.Tensor('float32', ref, dims);
-      feeds.kl_coef = scalar(this.options.klCoef);
-    }
-    if (this.options.entropyCoef > 0) feeds.entropy_coef = scalar(this.options.entropyCoef);
+    const { batch, feeds, ref } = policyStepFeeds(rollouts, advantages, this.options, this.paramFeeds, refLogprobs ?? rollouts.map((r) => this.refLogprobs.get(r)));
     const out = await this.session.run(feeds);
     const grads = new Map<string, Float32Array>();
     for (const name of this.params.keys()) grads.set(name, out[`grad.${name}`]!.data as Float32Array);
     const loss = (out.loss!.data as Float32Array)[0]!;
     const result = Number.isFinite(loss) ? this.optimizer.step(grads, lr) : { applied: false, gradNorm: NaN };
-    return {
-      loss,
-      clipFraction: (out.clip_fraction!.data as Float32Array)[0]!,
-      approxKl: approxKl(batch, out.logprobs!.data as Float32Array),
-      kl: ref ? referenceKl(batch, out.logprobs!.data as Float32Array, ref) : NaN,
-      gradNorm: result.gradNorm,
-      applied: result.applied,
-      tokens: batch.tokens,
-    };
+    return miniBatchStats(out, batch, ref, result);
   }
+}
+
+/**
+ * The feeds of one policy-graph step, shared by the host and the device token updaters: the
+ * mini-batch's tokens, old log-probs, weights, advantages, clip range, and the KL and entropy terms
+ * when the options ask for them.
+ * @param paramFeeds the trainable weights (host tensors or device tensors)
+ * @param reference per rollout, the reference model's completion log-probs (KL only)
+ */
+export function policyStepFeeds(
+  rollouts: readonly Rollout[],
+  advantages: ArrayLike<number>,
+  options: Pick<TokenUpdateOptions, 'aggregation' | 'normLength' | 'clipLow' | 'clipHigh' | 'klCoef' | 'entropyCoef'>,
+  paramFeeds: Readonly<Record<string, ort.Tensor>>,
+  reference: readonly (Float32Array | undefined)[],
+): { batch: TokenBatch; feeds: Record<string, ort.Tensor>; ref?: Float32Array } {
+  const batch = tokenBatch(rollouts, advantages, options.aggregation, options.normLength !== undefined ? { normLength: options.normLength } : undefined);
+  const dims = [batch.rows, batch.length];
+  const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
+  const feeds: Record<string, ort.Tensor> = {
+    ...batchFeeds(batch),
+    old_logprobs: new ort.Tensor('float32', batch.oldLogprobs, dims),
+    loss_mask: new ort.Tensor('float32', batch.lossMask, dims),
+    advantages: new ort.Tensor('float32', batch.advantages, [batch.rows]),
+    clip_low: scalar(options.clipLow),
+    clip_high: scalar(options.clipHigh),
+    ...paramFeeds,
+  };
+  if (options.entropyCoef > 0) feeds.entropy_coef = scalar(options.entropyCoef);
+  if (options.klCoef <= 0) return { batch, feeds };
+  const ref = alignCompletion(rollouts, reference.map((r) => r ?? missingReference()), batch.length);
+  feeds.ref_logprobs = new ort.Tensor('float32', ref, dims);
+  feeds.kl_coef = scalar(options.klCoef);
+  return { batch, feeds, ref };
+}
+
+/** The statistics of one step from the policy graph's outputs and the optimiser's result. */
+export function miniBatchStats(
+  out: Readonly<Record<string, ort.Tensor>>,
+  batch: TokenBatch,
+  ref: Float32Array | undefined,
+  result: { applied: boolean; gradNorm: number },
+): MiniBatchStats {
+  const logprobs = out.logprobs!.data as Float32Array;
+  return {
+    loss: (out.loss!.data as Float32Array)[0]!,
+    clipFraction: (out.clip_fraction!.data as Float32Array)[0]!,
+    approxKl: approxKl(batch, logprobs),
+    kl: ref ? referenceKl(batch, logprobs, ref) : NaN,
+    gradNorm: result.gradNorm,
+    applied: result.applied,
+    tokens: batch.tokens,
+  };
 }
 
 /** Per-rollout completion log-probs placed at their positions in the packed [B, T] layout. */

@@ -15,6 +15,7 @@
  * cell; on Ctrl-C the tables are written from the finished cells (never empty ones).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertTrainJob, type JobConfig, type PolicySpec } from '../config/index.js';
@@ -38,7 +39,7 @@ import { checkpointFiles, runFiles } from '../util/run-layout.js';
 export type { CellResult, Method };
 
 /** Bumped when a cell's result.json changes shape: older cells are retrained, not misread. */
-const CELL_FORMAT = 2;
+const CELL_FORMAT = 3;
 
 /**
  * The built-in comparison: the fixed-temperature grid, EDT, and the learned head with coordinate
@@ -126,19 +127,20 @@ async function runCell(
 ): Promise<CellResult | null> {
   const cellDir = runFiles.cell(ctx.runDir, method.name, seed);
   const resultFile = runFiles.cellResult(cellDir);
+  const cellJob = cellJobOf(job, method, seed, cellDir, initTemperature);
+  const fingerprint = cellFingerprint(cellJob);
   if (existsSync(resultFile)) {
     const saved = JSON.parse(readFileSync(resultFile, 'utf8')) as CellResult & { format?: number };
-    if (saved.format === CELL_FORMAT && saved.initTemperature === initTemperature) {
+    if (saved.format === CELL_FORMAT && saved.fingerprint === fingerprint) {
       ctx.logger.info({ method: method.name, seed }, 'cell already done');
       return saved;
     }
     if (ctx.signal?.aborted) return null;
-    ctx.logger.warn({ method: method.name, seed, was: saved.initTemperature, now: initTemperature }, 'cell made with other settings: retraining it');
+    ctx.logger.warn({ method: method.name, seed, was: saved.initTemperature, now: initTemperature }, 'cell made with other settings (job, evaluation or head temperature): retraining it');
     rmSync(cellDir, { recursive: true, force: true });
   }
   if (ctx.signal?.aborted) return null;
   mkdirSync(cellDir, { recursive: true });
-  const cellJob = cellJobOf(job, method, seed, cellDir, initTemperature);
   writeFileSync(join(cellDir, 'cell.json'), JSON.stringify({ method, seed, initTemperature, iterations: cellJob.train.iterations, budget: job.compare.budget }, null, 2) + '\n');
   const started = performance.now();
   ctx.logger.info({ method: method.name, seed, iterations: cellJob.train.iterations, initTemperature }, 'training cell');
@@ -200,7 +202,7 @@ async function runCell(
   const metrics = runFiles.metrics(cellDir);
   const sum = (column: string) => readMetricsColumn(metrics, column).reduce((a, b) => a + b, 0);
   const result: CellResult & { format: number } = {
-    format: CELL_FORMAT,
+    format: CELL_FORMAT, fingerprint,
     method: method.name, seed, task: job.task.name,
     ...(initTemperature !== undefined ? { initTemperature } : {}),
     iterations: summary.iterations, llmSteps: sum(METRIC_NAMES.token_steps), headSteps: sum(METRIC_NAMES.head_steps), generatedTokens: summary.generatedTokens,
@@ -228,6 +230,28 @@ export function cellJobOf(job: JobConfig, method: Method, seed: number, cellDir:
       ...(job.compare.budget === 'tokens' ? { tokenBudget: job.compare.tokenBudget, iterations: 10 * iterations } : { iterations }),
     },
   });
+}
+
+/**
+ * What a finished cell was made from: its whole job (training, task, rollout, head, evaluation and
+ * the comparison's evaluation policies and k), less the folder it lives in. A cell is reused only when
+ * this matches, so changing any setting (iterations, a learning rate, eval.k) retrains it instead of
+ * silently mixing results made under two configurations.
+ */
+export function cellFingerprint(cellJob: JobConfig): string {
+  const { run, ...rest } = cellJob;
+  const { out: _out, ...runRest } = run;
+  return createHash('sha256').update(stableJson({ ...rest, run: runRest })).digest('hex').slice(0, 16);
+}
+
+/** JSON with object keys sorted, so the same settings give the same text whatever their order. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** The checked-out commit (with `-dirty` when the work tree has changes), or `unknown` outside git. */

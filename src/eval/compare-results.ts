@@ -43,6 +43,8 @@ export interface CellResult {
   task: string;
   /** the head's initial temperature, for learned methods */
   initTemperature?: number;
+  /** Hash of the cell's job (compare-baselines.ts cellFingerprint): a cell is reused only under the same settings. */
+  fingerprint?: string;
   iterations: number;
   /** LLM optimiser steps applied */
   llmSteps: number;

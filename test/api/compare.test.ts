@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateJob } from '../../src/config/index.js';
-import { compareBaselines } from '../../src/api/compare-baselines.js';
+import { cellFingerprint, cellJobOf, compareBaselines } from '../../src/api/compare-baselines.js';
 import { silentLogger } from '../../src/util/log.js';
 import { evaluatePolicy } from '../../src/eval/evaluate.js';
 import { loadJobProblems } from '../../src/eval/problems.js';
@@ -168,4 +168,23 @@ test('compare evaluates every cell with the settings it trained with (prompts, s
     const defaults = await byHand(method, spec, 'defaults');
     assert.notEqual(defaults.meanLength, row.meanLength, `${method}: the settings change the result, so the check can fail`);
   }
+});
+
+test('a finished cell is reused only under the same settings: its fingerprint ignores the folder and changes with any setting', () => {
+  const base = { model: { path: 'models/countdown-tiny' }, task: { name: 'countdown' }, train: { iterations: 6 }, eval: { k: 8 } };
+  const job = validateJob(base, { source: 'test', baseDir: process.cwd() });
+  const method = { name: 'fixed-0.6', policy: 'fixed:0.6', schedule: 'token-only' } as const;
+  const at = (j: typeof job, dir: string, t?: number) => cellFingerprint(cellJobOf(j, method, 0, dir, t));
+  assert.equal(at(job, '/a/cells/x'), at(job, '/b/elsewhere'), 'the cell folder is not a setting');
+  // the same settings written in another key order
+  const reordered = validateJob({ eval: { k: 8 }, train: { iterations: 6 }, task: { name: 'countdown' }, model: { path: 'models/countdown-tiny' } }, { source: 'test', baseDir: process.cwd() });
+  assert.equal(at(reordered, '/a'), at(job, '/a'));
+  const changed = [
+    validateJob({ ...base, train: { iterations: 7 } }, { source: 'test', baseDir: process.cwd() }),
+    validateJob({ ...base, eval: { k: 4 } }, { source: 'test', baseDir: process.cwd() }),
+    validateJob({ ...base, train: { iterations: 6, tokenOptimizer: { lr: 0.5 } } }, { source: 'test', baseDir: process.cwd() }),
+  ];
+  for (const other of changed) assert.notEqual(at(other, '/a'), at(job, '/a'));
+  assert.notEqual(at(job, '/a', 0.6), at(job, '/a', 1.0), 'the head temperature is a setting');
+  assert.notEqual(cellFingerprint(cellJobOf(job, method, 1, '/a', undefined)), at(job, '/a'), 'the seed is a setting');
 });

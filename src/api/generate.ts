@@ -21,6 +21,8 @@ export interface GenerateOptions {
   headPath?: string;
   seed: number;
   executionProvider: 'cpu' | 'cuda' | 'webgpu';
+  /** the longest the prompt may take to tokenize and the text to decode (`model.tokenizerTimeoutMs`) */
+  tokenizerTimeoutMs?: number;
 }
 
 export interface GeneratedToken {
@@ -43,7 +45,7 @@ export interface GenerateResult {
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const modelDir = await resolveModelDir(options.modelDir);
   const hasTokenizer = existsSync(join(modelDir, 'tokenizer.json'));
-  const tokenizer = hasTokenizer ? ModelTokenizer.load(modelDir) : null;
+  const tokenizer = hasTokenizer ? ModelTokenizer.load(modelDir, options.tokenizerTimeoutMs !== undefined ? { timeoutMs: options.tokenizerTimeoutMs } : {}) : null;
   let inputIds = options.inputIds;
   if (inputIds === undefined) {
     if (options.prompt === undefined) throw new UserError('give a prompt or input ids');

@@ -92,7 +92,7 @@ export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<Ev
       break;
     }
     const chunk = options.problems.slice(start, start + perChunk);
-    const prompts = chunk.map((p) => model.encodePrompt(p.question, promptOptions));
+    const prompts = model.encodePrompts(chunk.map((p) => p.question), promptOptions);
     const promptIds = chunk.map((_, i) => start + i);
     const run = (policy: TemperaturePolicy, groupSize: number): Promise<Rollout[]> =>
       generateRollouts(model.decoder, {

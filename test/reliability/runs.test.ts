@@ -7,10 +7,7 @@ import { join } from 'node:path';
 import { latestCheckpoint, readTrainerState } from '../../src/rl/checkpoint.js';
 import { describeFsError } from '../../src/util/fs-errors.js';
 import { acquireRunLock } from '../../src/util/run-lock.js';
-import { newDir, runCli, startCli, tinyJobFile, waitForStderr } from './helpers.js';
-
-/** stderr without the JSON log lines: what the user is told. */
-const told = (stderr: string) => stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+import { newDir, runCli, startCli, tinyJobFile, told, waitForStderr } from './helpers.js';
 
 test('the run lock: held while a run lives, refused to a second run with its owner named, taken over when stale', () => {
   const dir = newDir();

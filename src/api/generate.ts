@@ -75,11 +75,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       batchSize: 1,
     });
     const r = rollout!;
+    const texts = tokenizer ? tokenizer.decodeMany(r.tokens.map((id) => [id])) : r.tokens.map(String);
     return {
       text: r.text,
       tokens: r.tokens.map((id, i) => ({
         id,
-        text: tokenizer ? tokenizer.decode([id]) : String(id),
+        text: texts[i]!,
         logprob: r.logprobs[i]!,
         temperature: r.temperatures[i]!,
         entropy: r.entropies[i]!,

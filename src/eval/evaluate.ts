@@ -153,7 +153,7 @@ function toRecord(r: Rollout, problem: Problem, policy: string, promptIds: reado
     extracted: verdict.extracted,
     correct: verdict.correct,
     reward: verdict.reward,
-    tokens: r.tokens.map((id) => model.tokenText(id)),
+    tokens: model.tokenTexts(r.tokens),
     temperatures: jsonFloats(r.temperatures),
     entropies: jsonFloats(r.entropies),
     logprobs: jsonFloats(r.logprobs),

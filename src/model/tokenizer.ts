@@ -150,10 +150,16 @@ export class ModelTokenizer {
    * beyond it, and an untrained model may sample those rows) decode to nothing.
    */
   decode(ids: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
-    const known = ids.filter((id) => this.tokenizer.id_to_token(id) !== undefined);
-    if (known.length === 0) return '';
-    const decode = (list: readonly number[]): string => this.tokenizer.decode(list as number[], { skip_special_tokens: opts.skipSpecialTokens ?? false });
-    return this.ownRegex.decode ? this.bounded([known], decode, 'decode', (list) => `${list.length} tokens`)[0]! : decode(known);
+    return this.decodeMany([ids], opts)[0]!;
+  }
+
+  /** {@link decode} of each list of ids (e.g. every token of a sample on its own), sharing time-bounded calls. */
+  decodeMany(lists: readonly (readonly number[])[], opts: { skipSpecialTokens?: boolean } = {}): string[] {
+    const decode = (ids: readonly number[]): string => {
+      const known = ids.filter((id) => this.tokenizer.id_to_token(id) !== undefined);
+      return known.length === 0 ? '' : this.tokenizer.decode(known, { skip_special_tokens: opts.skipSpecialTokens ?? false });
+    };
+    return this.ownRegex.decode ? this.bounded(lists, decode, 'decode', (ids) => `${ids.length} tokens`) : lists.map(decode);
   }
 
   /** `items.map(fn)` with each item given {@link timeoutMs}; one that takes longer is a one-line error. */

@@ -84,8 +84,8 @@ export interface PolicyModel {
   encodePrompts(questions: readonly string[], options: PromptOptions): number[][];
   /** The text of generated ids, special tokens (EOS) left out: what the verifier grades. */
   decodeText(ids: readonly number[]): string;
-  /** The text of one token, special tokens included (for per-token records). */
-  tokenText(id: number): string;
+  /** The text of each token on its own, special tokens included (for per-token records). */
+  tokenTexts(ids: readonly number[]): string[];
   /** Gives the decode graph new values of trainable parameters; used by every later rollout. */
   setWeights(weights: WeightMap): Promise<void>;
   dispose(): Promise<void>;
@@ -190,8 +190,8 @@ class OpenedModel implements PolicyModel {
     return this.tokenizer.decode(ids, { skipSpecialTokens: true });
   }
 
-  tokenText(id: number): string {
-    return this.tokenizer.decode([id]);
+  tokenTexts(ids: readonly number[]): string[] {
+    return this.tokenizer.decodeMany(ids.map((id) => [id]));
   }
 
   /** DecodeSession has the engine's BatchDecoder shape (per-row views of the last position). */

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { modelSchema } from '../../src/config/schema.js';
 import { buildCharTokenizer, buildCharTokenizerConfig, writeTokenizerFiles } from '../../src/model/char-tokenizer.js';
+import { DEFAULT_TOKENIZER_TIMEOUT_MS } from '../../src/model/chat-template.js';
 import { ModelTokenizer } from '../../src/model/tokenizer.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -149,4 +151,10 @@ test('a decoder regex that backtracks catastrophically is stopped at the limit w
   // On 40 characters without '#' the pattern tries 2^40 ways.
   assert.throws(() => tokenizer.decode([9]), (e: unknown) => e instanceof UserError && /^tokenizer model\/tokenizer\.json took longer than 300 ms \(model\.tokenizerTimeoutMs\) to decode 1 tokens: /.test(e.message));
   assert.ok(Date.now() - t0 < 5000, `stopped after ${Date.now() - t0} ms`);
+});
+
+test('model.tokenizerTimeoutMs is optional (jobs that leave it out keep their fingerprint) and its text names the default used', () => {
+  const field = modelSchema.shape.tokenizerTimeoutMs;
+  assert.equal(field.parse(undefined), undefined);
+  assert.match(field.description ?? '', new RegExp(`Default ${DEFAULT_TOKENIZER_TIMEOUT_MS}:`));
 });

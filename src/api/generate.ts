@@ -7,6 +7,7 @@ import { TemperatureHead } from '../policy/head/index.js';
 import { generateRollouts } from '../rollout/engine.js';
 import { UserError } from '../util/errors.js';
 import { resolveModelDir } from '../model/hub.js';
+import { at, must } from '../util/must.js';
 
 export interface GenerateOptions {
   modelDir: string;
@@ -74,16 +75,16 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       seed: options.seed,
       batchSize: 1,
     });
-    const r = rollout!;
+    const r = must(rollout, 'the rollout');
     const texts = tokenizer ? tokenizer.decodeMany(r.tokens.map((id) => [id])) : r.tokens.map(String);
     return {
       text: r.text,
       tokens: r.tokens.map((id, i) => ({
         id,
-        text: texts[i]!,
-        logprob: r.logprobs[i]!,
-        temperature: r.temperatures[i]!,
-        entropy: r.entropies[i]!,
+        text: at(texts, i, 'token texts'),
+        logprob: at(r.logprobs, i, 'logprobs'),
+        temperature: at(r.temperatures, i, 'temperatures'),
+        entropy: at(r.entropies, i, 'entropies'),
       })),
     };
   } finally {

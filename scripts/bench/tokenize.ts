@@ -15,7 +15,8 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { packageRoot } from '../../src/config/index.js';
 import { ModelTokenizer } from '../../src/model/tokenizer.js';
 import { getTask } from '../../src/tasks/registry.js';
-import { parseArgs } from './common.js';
+import { at, must } from '../../src/util/must.js';
+import { median, parseArgs } from './common.js';
 
 // About a second of encoding per measurement for each dataset: shorter ones drown in a busy machine's noise.
 const args = parseArgs({ data: process.env.INTROSPECT_DATA_DIR ?? resolve('../shared/datasets'), countdown: 4000, gsm8k: 300, repeats: 9 });
@@ -62,11 +63,6 @@ for (const name of ['countdown', 'gsm8k'] as const) {
   datasets.push([name, problems.map((p) => task.prompt(p.question))]);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 const lines: string[] = [];
 for (const [label, json, config] of tokenizers) {
   const library = new Tokenizer(json, config);
@@ -76,7 +72,7 @@ for (const [label, json, config] of tokenizers) {
       library: () => texts.map((t) => library.encode(t).ids),
       encodeMany: () => ours.encodeMany(texts),
     };
-    const reference = modes.library!();
+    const reference = must(modes.library, 'library')();
     for (const [mode, run] of Object.entries(modes)) {
       if (JSON.stringify(run()) !== JSON.stringify(reference)) throw new Error(`${label}, ${dataset}: ${mode} gives other ids than the library`);
     }
@@ -87,10 +83,10 @@ for (const [label, json, config] of tokenizers) {
       for (const [mode, run] of order) {
         const t = performance.now();
         run();
-        seconds[mode]!.push((performance.now() - t) / 1000);
+        must(seconds[mode], mode).push((performance.now() - t) / 1000);
       }
     }
-    const rate = (mode: string) => texts.length / median(seconds[mode]!);
+    const rate = (mode: string) => texts.length / median(must(seconds[mode], mode));
     lines.push(
       `${label}, ${texts.length} ${dataset} prompts: library ${rate('library').toFixed(0)} prompts/s; ` +
         `encodeMany ${rate('encodeMany').toFixed(0)} prompts/s, x${(rate('encodeMany') / rate('library')).toFixed(2)} ` +

@@ -18,6 +18,7 @@ import { DEFAULT_TOKENIZER_TIMEOUT_MS, renderChatTemplate } from './chat-templat
 import { Tokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../util/errors.js';
 import { jsonErrorReason } from '../util/json-file.js';
+import { at } from '../util/must.js';
 import { mapWithin } from '../util/time-bound.js';
 
 export interface ChatMessage {
@@ -127,7 +128,7 @@ export class ModelTokenizer {
     if (unkId === undefined) return [];
     const chars = [...new Set(text)].filter((c) => c.trim() !== '');
     const encoded = this.encodeMany(chars, { addSpecialTokens: false });
-    return chars.filter((_, i) => encoded[i]!.includes(unkId));
+    return chars.filter((_, i) => at(encoded, i, 'encoded characters').includes(unkId));
   }
 
   /**
@@ -136,7 +137,7 @@ export class ModelTokenizer {
    * its special tokens, so {@link encodeChat} turns it off.
    */
   encode(text: string, opts: { addSpecialTokens?: boolean } = {}): number[] {
-    return this.encodeMany([text], opts)[0]!;
+    return at(this.encodeMany([text], opts), 0, 'encoded texts');
   }
 
   /** {@link encode} of each text; many texts share one time-bounded call, so a batch costs no more. */
@@ -150,7 +151,7 @@ export class ModelTokenizer {
    * beyond it, and an untrained model may sample those rows) decode to nothing.
    */
   decode(ids: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
-    return this.decodeMany([ids], opts)[0]!;
+    return at(this.decodeMany([ids], opts), 0, 'decoded texts');
   }
 
   /** {@link decode} of each list of ids (e.g. every token of a sample on its own), sharing time-bounded calls. */

@@ -16,6 +16,7 @@ import type { FloatTensor } from '../model/safetensors.js';
 import { ModelTokenizer } from '../model/tokenizer.js';
 import { BOXED_INSTRUCTION, buildChatMessages } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
+import { at } from '../util/must.js';
 import type { BatchDecoder } from './types.js';
 
 export interface OpenPolicyModelOptions {
@@ -144,7 +145,7 @@ class OpenedModel implements PolicyModel {
   }
 
   encodePrompt(question: string, options: PromptOptions): number[] {
-    return this.encodePrompts([question], options)[0]!;
+    return at(this.encodePrompts([question], options), 0, 'encoded prompts');
   }
 
   encodePrompts(questions: readonly string[], options: PromptOptions): number[][] {
@@ -171,7 +172,7 @@ class OpenedModel implements PolicyModel {
       for (const ids of encoded) if (this.bosId !== null && ids[0] !== this.bosId) ids.unshift(this.bosId);
     }
     return encoded.map((ids, i) => {
-      if (ids.length === 0) throw new UserError(`the prompt of a question (${questions[i]!.length} characters) has no tokens`);
+      if (ids.length === 0) throw new UserError(`the prompt of a question (${at(questions, i, 'questions').length} characters) has no tokens`);
       if (ids.length <= limit) return ids;
       if (!options.truncate) throw this.tooLong(ids.length, 'tokens', options);
       return ids.slice(ids.length - limit);

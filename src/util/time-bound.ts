@@ -9,6 +9,7 @@
  * so {@link mapWithin} runs many items per call.
  */
 import vm from 'node:vm';
+import { at } from './must.js';
 
 /** Thrown when bounded work ran out of time. */
 export class TimeLimitExceeded extends Error {
@@ -54,12 +55,12 @@ export function mapWithin<T, R>(items: readonly T[], limitMs: number, fn: (item:
     try {
       runWithin(limitMs, () => {
         const started = performance.now();
-        do results.push(fn(items[results.length]!));
+        do results.push(fn(at(items, results.length, 'items')));
         while (results.length < items.length && performance.now() - started < limitMs / 2);
       });
     } catch (error) {
       if (!(error instanceof TimeLimitExceeded)) throw error;
-      if (results.length === first) throw tooSlow(items[first]!, first);
+      if (results.length === first) throw tooSlow(at(items, first, 'items'), first);
     }
   }
   return results;

@@ -13,6 +13,7 @@ import { resolveModelDir } from '../../src/model/hub.js';
 import { ModelTokenizer } from '../../src/model/tokenizer.js';
 import { openPolicyModel } from '../../src/rollout/runtime.js';
 import { writeTinyCharModel } from '../eval/tiny-char-model.js';
+import { at, last } from '../../src/util/must.js';
 import { newDir, startCli, tinyJobFile, told, type Finished } from './helpers.js';
 
 test('a YAML alias bomb is refused with one line', () => {
@@ -92,13 +93,13 @@ test('a tokenizer.json regex that backtracks catastrophically: one line naming t
   assert.equal(generated.code, 1, generated.stderr);
   const expected = new RegExp(`^Error: tokenizer ${model}/tokenizer\\.json took longer than 500 ms \\(model\\.tokenizerTimeoutMs\\) to encode a text of \\d+ characters: a regex of its own .* it is not used$`);
   assert.equal(told(generated.stderr).length, 1, generated.stderr);
-  assert.match(told(generated.stderr)[0]!, expected);
+  assert.match(at(told(generated.stderr), 0, 'told'), expected);
   // A dataset's prompts, encoded as a batch by the trainer, with the limit from the job.
   const out = join(newDir(), 'run');
   const trained = await finishesWithin(['train', tinyJobFile(), '--set', `model.path=${model}`, '--set', 'model.tokenizerTimeoutMs=500', '--out', out], 180_000);
   assert.equal(trained.code, 1, trained.stderr);
   assert.deepEqual(told(trained.stderr).slice(0, -1), [`run folder: ${out}`], trained.stderr);
-  assert.match(told(trained.stderr).at(-1)!, expected);
+  assert.match(last(told(trained.stderr), 'told'), expected);
 });
 
 test('errors about unreadable JSON name the file, never its content (a config.json linked to another file)', () => {

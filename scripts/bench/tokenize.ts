@@ -6,7 +6,7 @@
  * - the countdown model's character tokenizer (no regex of its own: runs unbounded),
  * - the same with a Qwen2 Split pre-tokenizer (a `Regex`: the bounded path, on the cheapest encoder),
  * - a byte-level tokenizer with Qwen2's Split and ByteLevel pre-tokenizers (bounded; no merges).
- * Interleaved (in alternating order) and repeated; medians. Options: --data <datasets folder> (default INTROSPECT_DATA_DIR
+ * Interleaved (in alternating order) and repeated; medians. Last, the cost of one bounded call alone. Options: --data <datasets folder> (default INTROSPECT_DATA_DIR
  * or ../shared/datasets), --countdown <prompts>, --gsm8k <prompts>, --repeats <n>.
  */
 import { readFileSync } from 'node:fs';
@@ -14,8 +14,9 @@ import { join, resolve } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { packageRoot } from '../../src/config/index.js';
 import { ModelTokenizer } from '../../src/model/tokenizer.js';
+import { runWithin } from '../../src/util/time-bound.js';
 import { getTask } from '../../src/tasks/registry.js';
-import { at, must } from '../../src/util/must.js';
+import { must } from '../../src/util/must.js';
 import { median, parseArgs } from './common.js';
 
 // About a second of encoding per measurement for each dataset: shorter ones drown in a busy machine's noise.
@@ -94,4 +95,12 @@ for (const [label, json, config] of tokenizers) {
     );
   }
 }
+// What one bounded call costs on its own (its watchdog thread): why prompts are encoded as a batch.
+const perCall: number[] = [];
+for (let r = 0; r < args.repeats; r++) {
+  const t = performance.now();
+  for (let i = 0; i < 1000; i++) runWithin(5000, () => i);
+  perCall.push((performance.now() - t) / 1000);
+}
+lines.push(`one bounded call with nothing in it: ${median(perCall).toFixed(3)} ms (median of ${args.repeats} rounds of 1000)`);
 console.log(lines.join('\n'));

@@ -5,8 +5,9 @@
  * that interrupts a regular expression in the middle of its backtracking too. The work runs in
  * this thread with no copies, so results and errors are the caller's own objects.
  *
- * Each bounded call starts a watchdog thread (0.1-0.25 ms, more than encoding a short prompt),
- * so {@link mapWithin} runs many items per call.
+ * Each bounded call starts and joins a watchdog thread, which costs more than encoding a short
+ * prompt (milliseconds on a loaded machine: `npm run bench:tokenize`), so {@link mapWithin} runs
+ * many items per call.
  */
 import vm from 'node:vm';
 import { at } from './must.js';

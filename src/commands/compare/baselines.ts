@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadJobFile, packageRoot } from '../../config/index.js';
 import { compareBaselines } from '../../api/compare.js';
 import type { CompareResult } from '../../api/compare.js';
 import { BaseCommand, outFlag, setFlag } from '../../cli/base.js';
-import { withInterrupt } from '../../cli/interrupt.js';
+import { shellQuote, withInterrupt } from '../../cli/interrupt.js';
 
 export default class CompareBaselines extends BaseCommand {
   static override summary = 'Train and evaluate the learned temperature policy against fixed and heuristic temperatures.';
@@ -29,9 +29,21 @@ export default class CompareBaselines extends BaseCommand {
     const { config } = loadJobFile(flags.config, flags.set);
     const { logger, runDir } = this.startRun('compare', config, flags, flags.out, { reusable: true });
     this.logToStderr(`run folder: ${runDir}`);
-    const result = await withInterrupt((signal) => compareBaselines(config, { logger, runDir, signal }));
-    this.log(result.table);
-    this.log(`files: ${result.runDir}`);
+    // The resolved job beside the run is exactly what ran; finished cells are reused from the same folder.
+    const resumeCommand = `introspect compare baselines --config ${shellQuote(join(runDir, 'config.yaml'))} --out ${shellQuote(runDir)}`;
+    const result = await withInterrupt((signal) => compareBaselines(config, { logger, runDir, signal }), {
+      onFirst: 'finishing the current training step; finished cells are kept',
+      onInterrupted: (_signal, r) => {
+        this.logToStderr(
+          r.rows.length > 0
+            ? `stopped after ${r.cells.done}/${r.cells.total} cells: results.md covers the finished ones`
+            : `stopped before any cell finished: no tables written (partly trained cells are in ${join(runDir, 'cells')})`,
+        );
+        this.logToStderr(`resume with: ${resumeCommand}`);
+      },
+    });
+    if (result.table) this.log(result.table);
+    this.log(`files: ${result.runDir} (results.md, results.csv, plots, cells/)`);
     return result;
   }
 }

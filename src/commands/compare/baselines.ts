@@ -15,7 +15,7 @@ export default class CompareBaselines extends BaseCommand {
     'cells are not retrained when the same --out is given again.';
   static override examples = [
     '<%= config.bin %> compare baselines',
-    '<%= config.bin %> compare baselines --config configs/compare.yaml --out results/compare-default',
+    '<%= config.bin %> compare baselines --config configs/compare.yaml --out results/compare-countdown',
     '<%= config.bin %> compare baselines --set compare.seeds=[0]',
   ];
   static override flags = {

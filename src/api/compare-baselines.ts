@@ -69,6 +69,8 @@ export interface CompareResult {
   cells: { done: number; total: number };
   /** stopped by the signal before every cell finished: the tables, if any, cover the finished cells */
   interrupted: boolean;
+  /** the tables, the plots and tuning.json (none when no cell has finished) */
+  files: string[];
 }
 
 /** The test split's and the tuning split's problems, loaded once for every cell. */
@@ -124,14 +126,14 @@ export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise
   const interrupted = cells.done < cells.total;
   if (rows.length === 0) {
     ctx.logger.warn('no cell has finished yet: no tables written');
-    return { runDir: ctx.runDir, table: '', rows, tuning, cells, interrupted };
+    return { runDir: ctx.runDir, table: '', rows, tuning, cells, interrupted, files: [] };
   }
-  const { markdown } = await writeCompareResults(job, ctx.runDir, methods, rows, tuning, { ...provenance, cells });
+  const { markdown, files } = await writeCompareResults(job, ctx.runDir, methods, rows, tuning, { ...provenance, cells });
   if (interrupted) {
     // The tables cover the finished cells only; the same --out continues with the rest.
     ctx.logger.warn({ cells: join(ctx.runDir, 'cells'), done: cells.done, total: cells.total }, `stopped: the tables cover the ${cells.done} of ${cells.total} cells that finished`);
   }
-  return { runDir: ctx.runDir, table: markdown, rows, tuning, cells, interrupted };
+  return { runDir: ctx.runDir, table: markdown, rows, tuning, cells, interrupted, files: [...files, ...(tuned ? [join(ctx.runDir, 'tuning.json')] : [])] };
 }
 
 /** A cell's result.json, when it holds a result of this format made with exactly this job. */

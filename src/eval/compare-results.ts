@@ -112,6 +112,8 @@ export function fixedTemperatureOf(m: Method): number | null {
 
 export interface CompareTables {
   markdown: string;
+  /** results.csv, results.md and the plots' files */
+  files: string[];
   /** paired differences to the best baseline, by method and column (test split) */
   differences: Record<string, Record<string, PairedDifference>>;
 }
@@ -208,7 +210,7 @@ export async function writeCompareResults(
     `Plots (each with its Vega-Lite spec, \`.vl.json\`): ${plots.filter((f) => f.endsWith('.png')).map((f) => `[${basename(f)}](${basename(f)})`).join(', ')}.\n\n` +
     `Made by \`${provenance.command}\` at commit ${provenance.commit}.\n`;
   writeFileSync(runFiles.resultsTable(runDir), markdown);
-  return { markdown, differences };
+  return { markdown, differences, files: [runFiles.results(runDir), runFiles.resultsTable(runDir), ...plots] };
 }
 
 function signed(x: number): string {

@@ -35,6 +35,7 @@ import { passAtKs } from '../eval/paired.js';
 import { loadJobProblems } from '../eval/problems.js';
 import { evaluationSettings } from '../eval/settings.js';
 import type { RunContext } from '../util/run-context.js';
+import { UserError } from '../util/errors.js';
 import { CompareProgress, type CellCost, type PlannedCell, type ProgressRecord } from './compare-progress.js';
 import { checkpointFiles, runFiles } from '../util/run-layout.js';
 
@@ -79,15 +80,44 @@ interface CompareProblems {
   tune: Problem[];
 }
 
-export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise<CompareResult> {
+/** The comparison's methods, baselines (stage 1) apart from learned ones (stage 2), and the split baselines are tuned on. */
+function comparePlan(job: JobConfig) {
   const methods = job.compare.methods.length > 0 ? job.compare.methods : defaultMethods(job);
   const isLearned = (m: Method) => policyKindOf(m.policy) === 'head';
+  const tuneSplit: Split = job.compare.validation && getTask(job.task.name).splits.includes('validation') ? 'validation' : job.eval.split;
+  // The order cells run in: baselines first (the learned head may start from the best of them).
+  const stage = (ms: Method[]) => job.compare.seeds.flatMap((seed) => ms.map((method) => ({ method, seed })));
+  return { methods, baselines: methods.filter((m) => !isLearned(m)), learned: methods.filter(isLearned), tuneSplit, stage };
+}
+
+/**
+ * Re-makes results.csv, results.md and the plots from the finished cells in `ctx.runDir`, training
+ * nothing: for a comparison made by an older version, whose cells a newer job's fingerprint would
+ * retrain. Cells are read as they are (this result format, whatever job made them); results.md
+ * keeps the provenance of the run that made them and says what re-made the tables.
+ */
+export async function compareReport(job: JobConfig, ctx: RunContext): Promise<CompareResult> {
+  const { methods, baselines, learned, tuneSplit, stage } = comparePlan(job);
+  const read = ({ method, seed }: { method: Method; seed: number }) => {
+    const saved = readCellResult(runFiles.cell(ctx.runDir, method.name, seed));
+    return saved?.format === CELL_FORMAT ? [saved] : [];
+  };
+  const rows = [...stage(baselines).flatMap(read), ...stage(learned).flatMap(read)];
+  const tuning = chooseBaselines(rows, baselines, tuneSplit);
+  const cells = { done: rows.length, total: stage(methods).length };
+  if (rows.length === 0) throw new UserError(`${join(ctx.runDir, 'cells')}: no finished cell to tabulate`);
+  const file = join(ctx.runDir, 'provenance.json');
+  const made = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { commit: string; command: string }) : { commit: 'unknown', command: 'unknown' };
+  const remade = { commit: gitCommit(), command: commandLine() };
+  const { markdown, files } = await writeCompareResults(job, ctx.runDir, methods, rows, tuning, { commit: made.commit, command: made.command, cells, remade });
+  ctx.logger.info({ cells: cells.done, of: cells.total }, 'tables and plots re-made from the finished cells');
+  return { runDir: ctx.runDir, table: markdown, rows, tuning, cells, interrupted: false, files };
+}
+
+export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise<CompareResult> {
+  const { methods, baselines, learned, tuneSplit, stage } = comparePlan(job);
   // Every cell's training settings are checked before the first cell trains.
   for (const method of methods) assertTrainJob(cellJobOf(job, method, job.compare.seeds[0] ?? 0, ctx.runDir, undefined));
-  const baselines = methods.filter((m) => !isLearned(m));
-  const learned = methods.filter(isLearned);
-  const task = getTask(job.task.name);
-  const tuneSplit: Split = job.compare.validation && task.splits.includes('validation') ? 'validation' : job.eval.split;
   const problems: CompareProblems = {
     test: await loadJobProblems(job, job.task.name, job.eval.split, job.eval.limit || undefined),
     tune: await loadJobProblems(job, job.task.name, tuneSplit, job.eval.limit || undefined),
@@ -95,8 +125,6 @@ export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise
   const provenance = { commit: gitCommit(), command: commandLine() };
   writeFileSync(join(ctx.runDir, 'provenance.json'), JSON.stringify({ ...provenance, started: new Date().toISOString(), node: process.version }, null, 2) + '\n');
 
-  // The order cells run in: baselines first (the learned head may start from the best of them).
-  const stage = (ms: Method[]) => job.compare.seeds.flatMap((seed) => ms.map((method) => ({ method, seed })));
   const progress = new CompareProgress([...stage(baselines), ...stage(learned)].map(({ method, seed }) => planCell(job, ctx.runDir, method, seed, tuneSplit, problems)));
   ctx.logger.info({ cells: progress.total, done: progress.done }, `${progress.total} cells, ${progress.done} finished before`);
 

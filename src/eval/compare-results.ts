@@ -125,7 +125,7 @@ export async function writeCompareResults(
   methods: readonly Method[],
   rows: readonly CellResult[],
   tuning: Tuning,
-  provenance: { commit: string; command: string; cells?: { done: number; total: number } },
+  provenance: { commit: string; command: string; cells?: { done: number; total: number }; remade?: { commit: string; command: string } },
 ): Promise<CompareTables> {
   const ks = job.compare.passK.filter((k) => k <= job.eval.k);
   const testSplit = job.eval.split;
@@ -208,7 +208,8 @@ export async function writeCompareResults(
     `Δ is the paired difference to the best baseline with a bootstrap 95% interval over seeds and problems.\n\n` +
     `${tuningText}\n\n${sections.join('\n\n')}\n\n## Budget used\n\n${budget.join('\n')}\n\n` +
     `Plots (each with its Vega-Lite spec, \`.vl.json\`): ${plots.filter((f) => f.endsWith('.png')).map((f) => `[${basename(f)}](${basename(f)})`).join(', ')}.\n\n` +
-    `Made by \`${provenance.command}\` at commit ${provenance.commit}.\n`;
+    `Made by \`${provenance.command}\` at commit ${provenance.commit}.\n` +
+    (provenance.remade ? `Tables and plots re-made from its cells by \`${provenance.remade.command}\` at commit ${provenance.remade.commit}.\n` : '');
   writeFileSync(runFiles.resultsTable(runDir), markdown);
   return { markdown, differences, files: [runFiles.results(runDir), runFiles.resultsTable(runDir), ...plots] };
 }

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateJob } from '../../src/config/index.js';
-import { cellFingerprint, cellJobOf, compareBaselines } from '../../src/api/compare-baselines.js';
+import { cellFingerprint, cellJobOf, compareBaselines, compareReport } from '../../src/api/compare-baselines.js';
 import { createRunLogger, silentLogger } from '../../src/util/log.js';
 import { parse } from 'csv-parse/sync';
 import { evaluatePolicy } from '../../src/eval/evaluate.js';
@@ -157,6 +157,14 @@ test('compare baselines: the policy grid, tuning, paired differences and matched
   // Reused cells count as done from the start, and no cell is measured: nothing left, ETA 0.
   assert.ok(log2.records.some((r) => r.msg === '6 cells, 6 finished before'));
   assert.deepEqual(log2.progress().map((r) => [r.cell, r.msg.includes('reused'), r.etaSeconds]), [1, 2, 3, 4, 5, 6].map((k) => [k, true, 0]));
+  // A newer job (another eval.k) would retrain every cell; compareReport tabulates them as they are.
+  const newer = validateJob({ ...structuredClone(job), eval: { ...job.eval, k: 3 } }, { source: 'test', baseDir: process.cwd() });
+  const remade = await compareReport(newer, { logger: silentLogger, runDir });
+  assert.deepEqual(remade.rows, first.rows);
+  assert.equal(statSync(cellResult).mtimeMs, before, 'nothing retrained');
+  assert.match(readFileSync(join(runDir, 'results.md'), 'utf8'), /Made by `introspect.*` at commit [0-9a-f]{40}(-dirty)?\.\nTables and plots re-made from its cells by `introspect/);
+  assert.ok(remade.files.some((f) => f.endsWith('accuracy.vl.json')));
+
   // Ctrl-C before anything runs: finished cells are still tabulated, nothing is retrained.
   const stop = new AbortController();
   stop.abort();

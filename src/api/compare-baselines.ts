@@ -38,6 +38,7 @@ import type { RunContext } from '../util/run-context.js';
 import { UserError } from '../util/errors.js';
 import { CompareProgress, type CellCost, type PlannedCell, type ProgressRecord } from './compare-progress.js';
 import { checkpointFiles, runFiles } from '../util/run-layout.js';
+import { at } from '../util/must.js';
 
 export type { CellResult, Method };
 
@@ -214,7 +215,7 @@ function evaluationPlan(job: JobConfig, method: Method, tuneSplit: Split, proble
   return [
     ...own.map((spec, i) => item(spec, i === 0 ? OWN : `${OWN} ${policyLabel(spec)}`, job.eval.split)),
     ...job.compare.evalPolicies.filter((spec) => !ownLabels.has(policyLabel(spec))).map((spec) => item(spec, policyLabel(spec), job.eval.split)),
-    ...(tuneSplit !== job.eval.split ? [item(own[0]!, OWN, tuneSplit)] : []),
+    ...(tuneSplit !== job.eval.split ? [item(at(own, 0, 'own policies'), OWN, tuneSplit)] : []),
   ];
 }
 

@@ -11,6 +11,7 @@
  * are not measured (their times are from another process, perhaps another machine), as a resumed
  * training run's ETA counts only its own pace (util/progress.ts).
  */
+import { at } from '../util/must.js';
 import { formatDuration } from '../util/progress.js';
 
 /** What is left of one cell. */
@@ -87,15 +88,19 @@ export class CompareProgress {
     return i + 1;
   }
 
+  private cellOf(method: string, seed: number): PlannedCell {
+    return at(this.cells, this.position(method, seed) - 1, 'planned cells');
+  }
+
   /** A cell turned out to be done already (reused): it leaves the ETA. */
   reused(method: string, seed: number): ProgressRecord {
-    this.cells[this.position(method, seed) - 1]!.done = true;
+    this.cellOf(method, seed).done = true;
     return this.record(method, seed, 'reused (finished before)');
   }
 
   /** A cell starts training: its remaining cost is what `cost` says (it may differ from the plan's guess). */
   started(method: string, seed: number, cost: CellCost): ProgressRecord {
-    const cell = this.cells[this.position(method, seed) - 1]!;
+    const cell = this.cellOf(method, seed);
     Object.assign(cell, cost, { done: false });
     return this.record(method, seed, `training ${cost.iterations} iterations`);
   }
@@ -103,7 +108,7 @@ export class CompareProgress {
   /** A cell finished in this process: its times refine the pace. */
   finished(method: string, seed: number, m: CellMeasurement): ProgressRecord {
     this.pace.record(m);
-    this.cells[this.position(method, seed) - 1]!.done = true;
+    this.cellOf(method, seed).done = true;
     return this.record(method, seed, `done in ${formatDuration(m.trainSeconds + m.evalSeconds)}`);
   }
 

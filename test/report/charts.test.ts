@@ -69,12 +69,12 @@ test('binnedStats: means and sample stds per bin (hand-computed)', () => {
   const bins = binnedStats([0, 1, 2, 3], [1, 3, 10, 20], 2);
   assert.deepEqual(bins.map((b) => b.count), [2, 2]);
   assert.deepEqual(bins.map((b) => b.meanY), [2, 15]);
-  assert.ok(Math.abs(bins[0].stdY - Math.SQRT2) < 1e-12);
-  assert.ok(Math.abs(bins[1].stdY - Math.sqrt(50)) < 1e-12);
+  assert.ok(Math.abs(bins[0]!.stdY - Math.SQRT2) < 1e-12);
+  assert.ok(Math.abs(bins[1]!.stdY - Math.sqrt(50)) < 1e-12);
   // a large offset with a tiny spread keeps its precision: std of {1000.001, 1000.003} is sqrt(2e-6)
   const offset = binnedStats([0, 1], [1000.001, 1000.003], 1);
-  assert.ok(Math.abs(offset[0].stdY - Math.sqrt(2e-6)) < 1e-9);
-  assert.ok(Number.isNaN(binnedStats([0, 5], [1, 2], 2)[0].stdY)); // one point: no sample std
+  assert.ok(Math.abs(offset[0]!.stdY - Math.sqrt(2e-6)) < 1e-9);
+  assert.ok(Number.isNaN(binnedStats([0, 5], [1, 2], 2)[0]!.stdY)); // one point: no sample std
 });
 
 test('samplePoints: a deterministic subset in original order', () => {

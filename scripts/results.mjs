@@ -1,68 +1,126 @@
 #!/usr/bin/env node
-// `npm run results [-- <part> ...]`: regenerates everything under results/ from this checkout, one
-// folder per part, each with PROVENANCE.json (commit, dirty tree or not, the exact commands, the
-// machine, the wall time), so every figure the README quotes can be traced to a command and re-run.
-// Parts: arith-tiny-eval (the embedded model's accuracy, minutes), default-run (configs/default.yaml, then analyze: about half an hour on 2 cores) and
-// compare-default (whatever configs/compare.yaml holds: hours). No part named: all of them.
+// `npm run results [-- [part ...] [--long] [--root DIR] [--quick] [--resume] [--no-build]]`:
+// regenerates the folders under results/ from this checkout, one folder per part, each with
+// PROVENANCE.json (commit, dirty tree or not, the exact commands, the machine, the wall time), so
+// every figure the README quotes can be traced to a command and re-run.
+//
+// Parts: arith-tiny-eval (the embedded arithmetic model's accuracy, about a minute), default-run
+// (configs/default.yaml, then `introspect analyze`), and the long one, compare-countdown
+// (configs/compare.yaml: hours). No part named: every part but the long ones; --long adds them.
+//   --root DIR   write the folders under DIR instead of results/ (a scratch copy)
+//   --quick      append each part's small limits (seconds, not hours): checks the script, not results
+//   --resume     keep a reusable part's folder (compare reuses its finished cells) instead of starting over
+//   --no-build   skip `npm run build` (dist/ is already current)
+//   --dry-run    print the commands each chosen part would run, and run nothing
 // Samples are kept (the analysis reads them), so an analysis can always be regenerated.
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem, platform, release } from 'node:os';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'run.js');
 
-/** Each part: its folder under results/ and the introspect commands that fill it, in order. */
+const set = (...keys) => keys.flatMap((k) => ['--set', k]);
+const QUICK_TRAIN = set('train.iterations=2', 'train.promptsPerIteration=2', 'train.groupSize=2', 'train.miniBatchSize=4', 'train.evalEvery=1', 'train.evalProblems=2', 'train.evalK=1', 'rollout.maxNewTokens=16');
+
+/**
+ * Each part: the introspect commands that fill its folder (`out` is the folder), in order; `quick`
+ * are the arguments appended to each command under --quick; `long` parts run only when named or
+ * with --long; a `reusable` part's folder may be kept with --resume.
+ */
 const parts = {
-  // The embedded model's held-out accuracy (models/arith-tiny/README.md): a few minutes.
-  'arith-tiny-eval': [['eval', 'synthetic-arith', '--policy', 'greedy', '--k', '1', '--out', 'results/arith-tiny-eval']],
-  'default-run': [
-    ['train', 'configs/default.yaml', '--out', 'results/default-run'],
-    ['analyze', 'results/default-run'],
-  ],
-  'compare-default': [['compare', 'baselines', '--config', 'configs/compare.yaml', '--out', 'results/compare-default']],
+  // The embedded model's held-out accuracy (models/arith-tiny/README.md).
+  'arith-tiny-eval': {
+    commands: (out) => [['eval', 'synthetic-arith', '--policy', 'greedy', '--k', '1', '--out', out]],
+    quick: () => ['--limit', '4', '--max-new-tokens', '16'],
+  },
+  // The default job, then its analysis (README, "The default job").
+  'default-run': {
+    commands: (out) => [['train', 'configs/default.yaml', '--out', out], ['analyze', out]],
+    quick: (command) => (command === 'train' ? QUICK_TRAIN : []),
+  },
+  // The committed comparison (README, "Learned vs fixed and heuristic temperatures").
+  'compare-countdown': {
+    commands: (out) => [['compare', 'baselines', '--config', 'configs/compare.yaml', '--out', out]],
+    quick: () => [...QUICK_TRAIN, ...set('train.iterations=1', 'compare.seeds=[0]', 'compare.fixedTemperatures=[1.0]', 'eval.limit=2', 'eval.k=2', 'compare.passK=[1,2]')],
+    long: true,
+    reusable: true,
+  },
 };
 
-const git = (...args) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout.trim();
-const wanted = process.argv.slice(2);
-for (const name of wanted) {
-  if (!(name in parts)) {
-    console.error(`results: unknown part "${name}"; parts: ${Object.keys(parts).join(', ')}`);
-    process.exit(1);
-  }
+const options = { long: false, quick: false, resume: false, build: true, dryRun: false, root: join(root, 'results') };
+const wanted = [];
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === '--long') options.long = true;
+  else if (a === '--quick') options.quick = true;
+  else if (a === '--resume') options.resume = true;
+  else if (a === '--no-build') options.build = false;
+  else if (a === '--dry-run') options.dryRun = true;
+  else if (a === '--root' && argv[i + 1] !== undefined) options.root = resolve(argv[++i]);
+  else if (a.startsWith('-')) fail(`results: unknown option "${a}"; options: --long, --root DIR, --quick, --resume, --no-build, --dry-run`);
+  else if (!(a in parts)) fail(`results: unknown part "${a}"; parts: ${Object.keys(parts).join(', ')}`);
+  else wanted.push(a);
+}
+const chosen = Object.keys(parts).filter((name) => (wanted.length > 0 ? wanted.includes(name) : options.long || !parts[name].long));
+
+function fail(message) {
+  console.error(message);
+  process.exit(1);
 }
 
-const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+const git = (...args) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout.trim();
 
-for (const [name, commands] of Object.entries(parts)) {
-  if (wanted.length > 0 && !wanted.includes(name)) continue;
-  const dir = join(root, 'results', name);
+// The code's state, taken before any folder is replaced: results/ itself does not count.
+const commit = git('rev-parse', 'HEAD');
+const dirty = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)results').length > 0;
+
+if (options.build && !options.dryRun) {
+  const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+for (const name of chosen) {
+  const part = parts[name];
+  const dir = join(options.root, name);
+  // Paths as a reader of PROVENANCE.json would type them from the repository root.
+  const inside = relative(root, dir);
+  const out = inside.startsWith('..') || isAbsolute(inside) ? dir : inside;
+  const commands = part.commands(out).map((command) => [...command, ...(options.quick ? part.quick(command[0]) : [])]);
+  if (options.dryRun) {
+    for (const args of commands) console.log(`${out}: introspect ${args.map(quote).join(' ')}`);
+    continue;
+  }
   // From scratch: a folder left by an older version of the code must not mix with this one.
-  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  if (existsSync(dir) && !(options.resume && part.reusable)) rmSync(dir, { recursive: true, force: true });
   const started = new Date();
   const steps = [];
   for (const args of commands) {
+    const shown = `introspect ${args.map(quote).join(' ')}`;
     const t0 = performance.now();
-    console.error(`results/${name}: introspect ${args.join(' ')}`);
+    console.error(`${out}: ${shown}`);
     const run = spawnSync(process.execPath, [bin, ...args], { cwd: root, stdio: 'inherit' });
-    steps.push({ command: `npx introspect ${args.join(' ')}`, exitCode: run.status, seconds: Math.round((performance.now() - t0) / 100) / 10 });
-    if (run.status !== 0) {
-      console.error(`results/${name}: \`introspect ${args.join(' ')}\` failed (exit ${run.status})`);
-      process.exit(run.status ?? 1);
-    }
+    steps.push({ command: `npx ${shown}`, exitCode: run.status, seconds: Math.round((performance.now() - t0) / 100) / 10 });
+    if (run.status !== 0) fail(`${out}: \`${shown}\` failed (exit ${run.status})`);
   }
   mkdirSync(dir, { recursive: true });
   const provenance = {
-    commit: git('rev-parse', 'HEAD'),
-    dirty: git('status', '--porcelain').length > 0,
+    commit,
+    dirty,
     started: started.toISOString(),
+    ...(options.quick ? { quick: 'made with --quick: small limits that check the script, not results' } : {}),
     steps,
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()}`, node: process.version },
   };
   writeFileSync(join(dir, 'PROVENANCE.json'), JSON.stringify(provenance, null, 2) + '\n');
-  console.error(`results/${name}: done (${steps.reduce((s, x) => s + x.seconds, 0).toFixed(0)} s); see ${join('results', name, 'PROVENANCE.json')}`);
+  console.error(`${out}: done (${steps.reduce((s, x) => s + x.seconds, 0).toFixed(0)} s); see ${join(out, 'PROVENANCE.json')}`);
+}
+
+/** `text` as one shell word. */
+function quote(text) {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

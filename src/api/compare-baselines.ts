@@ -12,7 +12,8 @@
  *
  * Each (method, seed) cell trains in its own folder, cells/<method>/seed-<s>/, and is done when its
  * result.json exists: a cut-short comparison resumes where it stopped, never retraining a finished
- * cell; on Ctrl-C the tables are written from the finished cells (never empty ones).
+ * cell; on Ctrl-C the tables are written from the finished cells (never empty ones). Each cell is
+ * logged as "cell k/N" with the ETA of the whole comparison (api/compare-progress.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -20,10 +21,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { assertTrainJob, type JobConfig, type PolicySpec } from '../config/index.js';
 import { train } from '../rl/trainer.js';
-import { latestCheckpoint } from '../rl/checkpoint.js';
+import { latestCheckpoint, listCheckpoints } from '../rl/checkpoint.js';
 import { matchedIterations } from '../rl/budget.js';
 import { METRIC_NAMES } from '../rl/metrics.js';
-import { createPolicy, policyKindOf, policyLabel } from '../policy/index.js';
+import { createPolicy, parsePolicySpec, policyKindOf, policyLabel } from '../policy/index.js';
 import { TemperatureHead } from '../policy/head/index.js';
 import { jobModelOptions, openPolicyModel } from '../rollout/runtime.js';
 import { getTask, type Problem, type Split } from '../tasks/index.js';
@@ -34,6 +35,8 @@ import { passAtKs } from '../eval/paired.js';
 import { loadJobProblems } from '../eval/problems.js';
 import { evaluationSettings } from '../eval/settings.js';
 import type { RunContext } from '../util/run-context.js';
+import { UserError } from '../util/errors.js';
+import { CompareProgress, type CellCost, type PlannedCell, type ProgressRecord } from './compare-progress.js';
 import { checkpointFiles, runFiles } from '../util/run-layout.js';
 import { at } from '../util/must.js';
 
@@ -64,57 +67,156 @@ export interface CompareResult {
   table: string;
   rows: CellResult[];
   tuning: Tuning;
+  /** cells finished (reused or trained here) and all cells of the comparison */
+  cells: { done: number; total: number };
+  /** stopped by the signal before every cell finished: the tables, if any, cover the finished cells */
+  interrupted: boolean;
+  /** the tables, the plots and tuning.json (none when no cell has finished) */
+  files: string[];
 }
 
+/** The test split's and the tuning split's problems, loaded once for every cell. */
+interface CompareProblems {
+  test: Problem[];
+  tune: Problem[];
+}
 
-export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise<CompareResult> {
+/** The comparison's methods, baselines (stage 1) apart from learned ones (stage 2), and the split baselines are tuned on. */
+function comparePlan(job: JobConfig) {
   const methods = job.compare.methods.length > 0 ? job.compare.methods : defaultMethods(job);
   const isLearned = (m: Method) => policyKindOf(m.policy) === 'head';
+  const tuneSplit: Split = job.compare.validation && getTask(job.task.name).splits.includes('validation') ? 'validation' : job.eval.split;
+  // The order cells run in: baselines first (the learned head may start from the best of them).
+  const stage = (ms: Method[]) => job.compare.seeds.flatMap((seed) => ms.map((method) => ({ method, seed })));
+  return { methods, baselines: methods.filter((m) => !isLearned(m)), learned: methods.filter(isLearned), tuneSplit, stage };
+}
+
+/**
+ * Re-makes results.csv, results.md and the plots from the finished cells in `ctx.runDir`, training
+ * nothing: for a comparison made by an older version, whose cells a newer job's fingerprint would
+ * retrain. Cells are read as they are (this result format, whatever job made them); results.md
+ * keeps the provenance of the run that made them and says what re-made the tables.
+ */
+export async function compareReport(job: JobConfig, ctx: RunContext): Promise<CompareResult> {
+  const { methods, baselines, learned, tuneSplit, stage } = comparePlan(job);
+  const read = ({ method, seed }: { method: Method; seed: number }) => {
+    const saved = readCellResult(runFiles.cell(ctx.runDir, method.name, seed));
+    return saved?.format === CELL_FORMAT ? [saved] : [];
+  };
+  const rows = [...stage(baselines).flatMap(read), ...stage(learned).flatMap(read)];
+  const tuning = chooseBaselines(rows, baselines, tuneSplit);
+  const cells = { done: rows.length, total: stage(methods).length };
+  if (rows.length === 0) throw new UserError(`${join(ctx.runDir, 'cells')}: no finished cell to tabulate`);
+  const file = join(ctx.runDir, 'provenance.json');
+  const made = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { commit: string; command: string }) : { commit: 'unknown', command: 'unknown' };
+  const remade = { commit: gitCommit(), command: commandLine() };
+  const { markdown, files } = await writeCompareResults(job, ctx.runDir, methods, rows, tuning, { commit: made.commit, command: made.command, cells, remade });
+  ctx.logger.info({ cells: cells.done, of: cells.total }, 'tables and plots re-made from the finished cells');
+  return { runDir: ctx.runDir, table: markdown, rows, tuning, cells, interrupted: false, files };
+}
+
+export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise<CompareResult> {
+  const { methods, baselines, learned, tuneSplit, stage } = comparePlan(job);
   // Every cell's training settings are checked before the first cell trains.
   for (const method of methods) assertTrainJob(cellJobOf(job, method, job.compare.seeds[0] ?? 0, ctx.runDir, undefined));
-  const baselines = methods.filter((m) => !isLearned(m));
-  const learned = methods.filter(isLearned);
-  const task = getTask(job.task.name);
-  const tuneSplit: Split = job.compare.validation && task.splits.includes('validation') ? 'validation' : job.eval.split;
-  const problems = {
+  const problems: CompareProblems = {
     test: await loadJobProblems(job, job.task.name, job.eval.split, job.eval.limit || undefined),
     tune: await loadJobProblems(job, job.task.name, tuneSplit, job.eval.limit || undefined),
   };
   const provenance = { commit: gitCommit(), command: commandLine() };
   writeFileSync(join(ctx.runDir, 'provenance.json'), JSON.stringify({ ...provenance, started: new Date().toISOString(), node: process.version }, null, 2) + '\n');
 
+  const progress = new CompareProgress([...stage(baselines), ...stage(learned)].map(({ method, seed }) => planCell(job, ctx.runDir, method, seed, tuneSplit, problems)));
+  ctx.logger.info({ cells: progress.total, done: progress.done }, `${progress.total} cells, ${progress.done} finished before`);
+
   const rows: CellResult[] = [];
   // Stage 1: baselines. After a stop request only finished cells are read back.
-  for (const seed of job.compare.seeds) {
-    for (const method of baselines) {
-      const row = await runCell(job, ctx, method, seed, undefined, tuneSplit, problems);
-      if (row) rows.push(row);
-    }
+  for (const { method, seed } of stage(baselines)) {
+    const row = await runCell(job, ctx, method, seed, undefined, tuneSplit, problems, progress);
+    if (row) rows.push(row);
   }
   const tuning = chooseBaselines(rows, baselines, tuneSplit);
-  writeFileSync(join(ctx.runDir, 'tuning.json'), JSON.stringify(tuning, null, 2) + '\n');
-  ctx.logger.info({ best: tuning.bestBaseline, bestFixedTemperature: tuning.bestFixedTemperature, split: tuneSplit }, 'baselines tuned');
-  // Stage 2: learned methods.
-  for (const seed of job.compare.seeds) {
-    for (const method of learned) {
+  // The learned methods start from what the baselines chose: only once every baseline has finished.
+  const tuned = rows.length === stage(baselines).length;
+  if (tuned) {
+    writeFileSync(join(ctx.runDir, 'tuning.json'), JSON.stringify(tuning, null, 2) + '\n');
+    ctx.logger.info({ best: tuning.bestBaseline, bestFixedTemperature: tuning.bestFixedTemperature, split: tuneSplit }, 'baselines tuned');
+    // Stage 2: learned methods.
+    for (const { method, seed } of stage(learned)) {
       const init = method.initTemperature === 'best-fixed' ? tuning.bestFixedTemperature ?? undefined : method.initTemperature;
       if (method.initTemperature === 'best-fixed' && init === undefined) {
         ctx.logger.warn({ method: method.name }, 'no fixed baseline finished: the head starts from head.initTemperature');
       }
-      const row = await runCell(job, ctx, method, seed, init, tuneSplit, problems);
+      const row = await runCell(job, ctx, method, seed, init, tuneSplit, problems, progress);
       if (row) rows.push(row);
     }
   }
+  const cells = { done: rows.length, total: progress.total };
+  const interrupted = cells.done < cells.total;
   if (rows.length === 0) {
     ctx.logger.warn('no cell has finished yet: no tables written');
-    return { runDir: ctx.runDir, table: '', rows, tuning };
+    return { runDir: ctx.runDir, table: '', rows, tuning, cells, interrupted, files: [] };
   }
-  const { markdown } = writeCompareResults(job, ctx.runDir, methods, rows, tuning, provenance);
-  if (ctx.signal?.aborted) {
+  const { markdown, files } = await writeCompareResults(job, ctx.runDir, methods, rows, tuning, { ...provenance, cells });
+  if (interrupted) {
     // The tables cover the finished cells only; the same --out continues with the rest.
-    ctx.logger.warn({ cells: join(ctx.runDir, 'cells') }, 'interrupted: tables cover the finished cells only; run the same command with the same --out to continue');
+    ctx.logger.warn({ cells: join(ctx.runDir, 'cells'), done: cells.done, total: cells.total }, `stopped: the tables cover the ${cells.done} of ${cells.total} cells that finished`);
   }
-  return { runDir: ctx.runDir, table: markdown, rows, tuning };
+  return { runDir: ctx.runDir, table: markdown, rows, tuning, cells, interrupted, files: [...files, ...(tuned ? [join(ctx.runDir, 'tuning.json')] : [])] };
+}
+
+/** A cell's result.json, when it holds a result of this format made with exactly this job. */
+function finishedCell(cellDir: string, fingerprint: string): CellResult | undefined {
+  const saved = readCellResult(cellDir);
+  return saved?.format === CELL_FORMAT && saved.fingerprint === fingerprint ? saved : undefined;
+}
+
+function readCellResult(cellDir: string): (CellResult & { format?: number }) | undefined {
+  const file = runFiles.cellResult(cellDir);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CellResult & { format?: number }) : undefined;
+}
+
+/**
+ * A cell as the progress plans it, before anything runs: done when its result.json matches its job,
+ * else what is left of it. A learned cell's head temperature comes from the baselines, which have
+ * not run yet: the one its saved result used is the guess (right whenever the baselines are reused).
+ */
+function planCell(job: JobConfig, runDir: string, method: Method, seed: number, tuneSplit: Split, problems: CompareProblems): PlannedCell {
+  const cellDir = runFiles.cell(runDir, method.name, seed);
+  const init = method.initTemperature === 'best-fixed' ? readCellResult(cellDir)?.initTemperature : method.initTemperature;
+  const done = finishedCell(cellDir, cellFingerprint(cellJobOf(job, method, seed, cellDir, init))) !== undefined;
+  return { method: method.name, seed, done, ...cellCost(job, method, cellDir, tuneSplit, problems) };
+}
+
+/** What is left of a cell: its iterations past its latest checkpoint, and its evaluation samples. */
+function cellCost(job: JobConfig, method: Method, cellDir: string, tuneSplit: Split, problems: CompareProblems): CellCost {
+  // Under the tokens budget, cellJob.train.iterations is only a cap; matchedIterations is the expected length.
+  const budget = matchedIterations(job.compare.budget, method.schedule, job.train.schedule.phases, job.train.iterations);
+  const evalSamples = evaluationPlan(job, method, tuneSplit, problems).reduce((n, item) => n + item.problems.length * item.samples, 0);
+  return { iterations: Math.max(0, budget - checkpointedIterations(cellDir)), evalSamples };
+}
+
+/** Iterations a cell's latest checkpoint holds (0 for a new cell): a resumed cell trains only the rest. */
+function checkpointedIterations(cellDir: string): number {
+  return existsSync(cellDir) ? listCheckpoints(cellDir).at(-1)?.iteration ?? 0 : 0;
+}
+
+/**
+ * What a trained cell is evaluated under: the method's own policies on the test split (the first is
+ * its `own` column; further ones, such as the head's argmax, get columns of their own), every common
+ * decoding policy that is not one of them, and the own policy on the tuning split (how baselines are
+ * chosen). Greedy decoding is deterministic: one sample per problem says everything (no pass@k > 1).
+ */
+function evaluationPlan(job: JobConfig, method: Method, tuneSplit: Split, problems: CompareProblems) {
+  const own = method.evalPolicies ?? [method.policy];
+  const ownLabels = new Set(own.map(policyLabel));
+  const samples = (spec: PolicySpec) => (parsePolicySpec(spec).name === 'greedy' ? 1 : job.eval.k);
+  const item = (spec: PolicySpec, column: string, split: Split) => ({ spec, column, split, problems: split === job.eval.split ? problems.test : problems.tune, samples: samples(spec) });
+  return [
+    ...own.map((spec, i) => item(spec, i === 0 ? OWN : `${OWN} ${policyLabel(spec)}`, job.eval.split)),
+    ...job.compare.evalPolicies.filter((spec) => !ownLabels.has(policyLabel(spec))).map((spec) => item(spec, policyLabel(spec), job.eval.split)),
+    ...(tuneSplit !== job.eval.split ? [item(at(own, 0, 'own policies'), OWN, tuneSplit)] : []),
+  ];
 }
 
 async function runCell(
@@ -124,16 +226,17 @@ async function runCell(
   seed: number,
   initTemperature: number | undefined,
   tuneSplit: Split,
-  problems: { test: Problem[]; tune: Problem[] },
+  problems: CompareProblems,
+  progress: CompareProgress,
 ): Promise<CellResult | null> {
   const cellDir = runFiles.cell(ctx.runDir, method.name, seed);
-  const resultFile = runFiles.cellResult(cellDir);
   const cellJob = cellJobOf(job, method, seed, cellDir, initTemperature);
   const fingerprint = cellFingerprint(cellJob);
-  if (existsSync(resultFile)) {
-    const saved = JSON.parse(readFileSync(resultFile, 'utf8')) as CellResult & { format?: number };
-    if (saved.format === CELL_FORMAT && saved.fingerprint === fingerprint) {
-      ctx.logger.info({ method: method.name, seed }, 'cell already done');
+  const say = (r: ProgressRecord) => ctx.logger.info(r.fields, r.message);
+  const saved = readCellResult(cellDir);
+  if (saved !== undefined) {
+    if (finishedCell(cellDir, fingerprint) !== undefined) {
+      say(progress.reused(method.name, seed));
       return saved;
     }
     if (ctx.signal?.aborted) return null;
@@ -141,28 +244,26 @@ async function runCell(
     rmSync(cellDir, { recursive: true, force: true });
   }
   if (ctx.signal?.aborted) return null;
+  const cost = cellCost(job, method, cellDir, tuneSplit, problems);
   mkdirSync(cellDir, { recursive: true });
   writeFileSync(join(cellDir, 'cell.json'), JSON.stringify({ method, seed, initTemperature, iterations: cellJob.train.iterations, budget: job.compare.budget }, null, 2) + '\n');
   const started = performance.now();
-  ctx.logger.info({ method: method.name, seed, iterations: cellJob.train.iterations, initTemperature }, 'training cell');
+  const record = progress.started(method.name, seed, cost);
+  ctx.logger.info({ ...record.fields, iterations: cellJob.train.iterations, initTemperature }, record.message);
   const resuming = latestCheckpoint(cellDir) !== undefined;
+  const trainedBefore = checkpointedIterations(cellDir);
   const child = ctx.logger.child({ method: method.name, seed });
-  const summary = await train(cellJob, { logger: child, runDir: cellDir, signal: ctx.signal }, { resume: resuming });
+  const progressLabel = `cell ${record.fields.cell}/${record.fields.cells} ${method.name} seed ${seed} · train`;
+  const summary = await train(cellJob, { logger: child, runDir: cellDir, signal: ctx.signal }, { resume: resuming, progressLabel });
   const trainSeconds = (performance.now() - started) / 1000;
   if (!summary.finished) return null; // interrupted: the cell stays open
 
+  const evalStarted = performance.now();
   const checkpoint = latestCheckpoint(cellDir)!;
   const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), ...jobModelOptions(job.model) });
   const task = getTask(job.task.name);
-  const own = method.evalPolicies ?? [method.policy];
-  const ownLabels = new Set(own.map(policyLabel));
-  const plan: { spec: PolicySpec; column: string; split: Split; problems: Problem[] }[] = [
-    // The first own policy is the method's `own` column; further ones (the head's argmax) get columns of their own.
-    ...own.map((spec, i) => ({ spec, column: i === 0 ? OWN : `${OWN} ${policyLabel(spec)}`, split: job.eval.split, problems: problems.test })),
-    ...job.compare.evalPolicies.filter((spec) => !ownLabels.has(policyLabel(spec))).map((spec) => ({ spec, column: policyLabel(spec), split: job.eval.split, problems: problems.test })),
-    // Own policy on the tuning split: how baselines are chosen (and the learned head's own reading).
-    ...(tuneSplit !== job.eval.split ? [{ spec: at(own, 0, 'own policies'), column: OWN, split: tuneSplit, problems: problems.tune }] : []),
-  ];
+  const plan = evaluationPlan(job, method, tuneSplit, problems);
+  const ownLabels = new Set((method.evalPolicies ?? [method.policy]).map(policyLabel));
   // The cell is evaluated as it trained: the same prompts, stop strings and verifier options.
   const settings = evaluationSettings(cellJob);
   const evaluations: CellEvaluation[] = [];
@@ -172,8 +273,7 @@ async function runCell(
       // A learned policy owns its head: the cell's trained head, with that head's own grid.
       const head = policyKindOf(item.spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint)) : undefined;
       const policy = createPolicy(item.spec, { head: head?.config });
-      // Greedy decoding is deterministic: one sample per problem says everything (no pass@k > 1).
-      const k = policy.kind === 'per-token' && policy.spec.name === 'greedy' ? 1 : job.eval.k;
+      const k = item.samples;
       const evaluation = await evaluatePolicy({
         model, policy, head, policyLabel: policyLabel(item.spec), task, problems: item.problems, k, ...settings,
         // Paired: every method of a seed draws the same token random numbers; the split keys the stream.
@@ -209,7 +309,8 @@ async function runCell(
     iterations: summary.iterations, llmSteps: sum(METRIC_NAMES.token_steps), headSteps: sum(METRIC_NAMES.head_steps), generatedTokens: summary.generatedTokens,
     trainSeconds, evaluations,
   };
-  writeFileSync(resultFile, JSON.stringify(result) + '\n');
+  writeFileSync(runFiles.cellResult(cellDir), JSON.stringify(result) + '\n');
+  say(progress.finished(method.name, seed, { ...cost, iterations: summary.iterations - trainedBefore, trainSeconds, evalSeconds: (performance.now() - evalStarted) / 1000 }));
   return result;
 }
 

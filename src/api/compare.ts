@@ -1,5 +1,7 @@
 import type { JobConfig } from '../config/index.js';
 import { compareBaselines as compare, type CompareResult } from './compare-baselines.js';
+
+export { compareReport } from './compare-baselines.js';
 import type { RunContext } from '../util/run-context.js';
 import { configureJobSessions } from './sessions.js';
 

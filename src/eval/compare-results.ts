@@ -4,11 +4,11 @@
  * split, paired differences to it with bootstrap intervals, results.csv, results.md and the plots.
  */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { JobConfig } from '../config/index.js';
-import { barChart, lineChart } from '../report/svg-charts.js';
-import { writeChart } from '../report/png.js';
+import { accuracySpec, bandCurvesSpec, differencesSpec } from '../report/charts.js';
+import { writeVegaChart } from '../report/vega.js';
 import { parsePolicySpec } from '../policy/index.js';
 import { runFiles } from '../util/run-layout.js';
 import { mean, std } from '../util/stats.js';
@@ -18,6 +18,9 @@ import { at } from '../util/must.js';
 
 /** One method of the comparison (the `compare.methods` entries). */
 export type Method = JobConfig['compare']['methods'][number];
+
+/** metrics.csv's mean-reward column (METRIC_NAMES.reward_mean in rl/metrics.ts, a layer above; the plot test reads it back). */
+const REWARD_COLUMN = 'reward';
 
 /** The evaluation column of a method's own policy (whatever it is called). */
 export const OWN = 'own';
@@ -110,19 +113,21 @@ export function fixedTemperatureOf(m: Method): number | null {
 
 export interface CompareTables {
   markdown: string;
+  /** results.csv, results.md and the plots' files */
+  files: string[];
   /** paired differences to the best baseline, by method and column (test split) */
   differences: Record<string, Record<string, PairedDifference>>;
 }
 
 /** results.csv, results.md and the plots; returns the Markdown and the paired differences. */
-export function writeCompareResults(
+export async function writeCompareResults(
   job: JobConfig,
   runDir: string,
   methods: readonly Method[],
   rows: readonly CellResult[],
   tuning: Tuning,
-  provenance: { commit: string; command: string },
-): CompareTables {
+  provenance: { commit: string; command: string; cells?: { done: number; total: number }; remade?: { commit: string; command: string } },
+): Promise<CompareTables> {
   const ks = job.compare.passK.filter((k) => k <= job.eval.k);
   const testSplit = job.eval.split;
   writeFileSync(
@@ -191,47 +196,82 @@ export function writeCompareResults(
     `Best baseline: **${tuning.bestBaseline ?? 'none'}**; best fixed temperature: **${tuning.bestFixedTemperature ?? 'none'}**` +
       (tuning.split === testSplit ? ` (the task has no validation split, so it was chosen on the ${testSplit} split it is reported on).` : '.'),
   ].join('\n');
+  const plots = await writePlots(job, runDir, methods, rows, columns, differences, reference);
+  const cells = provenance.cells;
+  const incomplete =
+    cells !== undefined && cells.done < cells.total
+      ? `**Incomplete: ${cells.done} of ${cells.total} cells finished**; the tables cover those only (the same command with the same --out continues).\n\n`
+      : '';
   const markdown =
-    `# Temperature policies compared on ${job.task.name}\n\n` +
+    `# Temperature policies compared on ${job.task.name}\n\n${incomplete}` +
     `Seeds ${job.compare.seeds.join(', ')}; budget held equal: ${job.compare.budget}; evaluated on ${job.eval.limit || 'all'} ${testSplit} problems with ` +
     `k = ${k} samples each, the same problems and token random numbers for every method of a seed (paired). Mean ± std over seeds; ` +
     `Δ is the paired difference to the best baseline with a bootstrap 95% interval over seeds and problems.\n\n` +
     `${tuningText}\n\n${sections.join('\n\n')}\n\n## Budget used\n\n${budget.join('\n')}\n\n` +
-    `Made by \`${provenance.command}\` at commit ${provenance.commit}.\n`;
+    `Plots (each with its Vega-Lite spec, \`.vl.json\`): ${plots.filter((f) => f.endsWith('.png')).map((f) => `[${basename(f)}](${basename(f)})`).join(', ')}.\n\n` +
+    `Made by \`${provenance.command}\` at commit ${provenance.commit}.\n` +
+    (provenance.remade ? `Tables and plots re-made from its cells by \`${provenance.remade.command}\` at commit ${provenance.remade.commit}.\n` : '');
   writeFileSync(runFiles.resultsTable(runDir), markdown);
-  writePlots(job, runDir, methods, rows, testSplit);
-  return { markdown, differences };
+  return { markdown, differences, files: [runFiles.results(runDir), runFiles.resultsTable(runDir), ...plots] };
 }
 
 function signed(x: number): string {
   return `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
 }
 
-/** Mean training reward per iteration per method, and test avg@k under each method's own policy. */
-function writePlots(job: JobConfig, runDir: string, methods: readonly Method[], rows: readonly CellResult[], split: string): void {
-  const curves = methods
-    .map((m) => {
-      const perSeed = job.compare.seeds
-        .map((s) => readMetricsColumn(runFiles.metrics(runFiles.cell(runDir, m.name, s)), 'reward'))
-        .filter((c) => c.length > 0);
-      const length = Math.min(...perSeed.map((c) => c.length));
-      const points: [number, number][] = Number.isFinite(length)
-        ? Array.from({ length }, (_, i) => [i + 1, mean(perSeed.map((c) => at(c, i, 'reward column')))] as [number, number])
-        : [];
-      return { name: m.name, points };
-    })
-    .filter((c) => c.points.length > 0);
-  if (curves.length > 0) {
-    writeChart(join(runDir, 'reward-curves'), lineChart({ title: `Training reward (mean over seeds) on ${job.task.name}`, xLabel: 'iteration', yLabel: 'mean reward', series: curves }));
+/**
+ * The plots, Vega-Lite specs saved beside their SVG and PNG (report/vega.ts): accuracy per method
+ * and evaluation policy over seeds, the paired differences to the reference with their intervals,
+ * and the training reward curves (mean over seeds, ± 1 std band). Returns the files written.
+ */
+async function writePlots(
+  job: JobConfig,
+  runDir: string,
+  methods: readonly Method[],
+  rows: readonly CellResult[],
+  columns: readonly string[],
+  differences: CompareTables['differences'],
+  reference: string | null,
+): Promise<string[]> {
+  const split = job.eval.split;
+  const metric = `avg@${job.eval.k}`;
+  const names = methods.map((m) => m.name).filter((n) => rows.some((r) => r.method === n));
+  const files: string[] = [];
+  const accuracy = rows.flatMap((r) => r.evaluations.filter((e) => e.split === split).map((e) => ({ method: r.method, column: e.column, seed: r.seed, value: e.avgAtK })));
+  files.push(
+    ...(await writeVegaChart(
+      join(runDir, 'accuracy'),
+      accuracySpec({ title: `${job.task.name}: ${split} ${metric} per seed, mean ± std over seeds`, metric, methods: names, columns: [...columns], rows: accuracy }),
+    )),
+  );
+  const deltas = Object.entries(differences).flatMap(([method, byColumn]) =>
+    Object.entries(byColumn).filter(([, d]) => Number.isFinite(d.mean)).map(([column, d]) => ({ method, column, mean: d.mean, low: d.low, high: d.high })),
+  );
+  if (deltas.length > 0) {
+    files.push(
+      ...(await writeVegaChart(
+        join(runDir, 'differences'),
+        differencesSpec({ title: `Paired Δ ${metric} vs ${reference} with bootstrap 95% intervals`, metric: `Δ ${metric}`, methods: names, columns: [...columns], rows: deltas }),
+      )),
+    );
   }
-  const bars = methods
-    .map((m) => ({ name: m.name, evals: [...scoresOf(rows, m.name, OWN, split).values()] }))
-    .filter((b) => b.evals.length > 0)
-    .map((b) => {
-      const xs = b.evals.map((e) => e.avgAtK);
-      return { label: b.name, value: mean(xs), error: xs.length > 1 ? std(xs) : 0 };
+  const curves = names.flatMap((name) => {
+    const perSeed = job.compare.seeds.map((s) => readMetricsColumn(runFiles.metrics(runFiles.cell(runDir, name, s)), REWARD_COLUMN)).filter((c) => c.length > 0);
+    const length = perSeed.length > 0 ? Math.min(...perSeed.map((c) => c.length)) : 0;
+    return Array.from({ length }, (_, i) => {
+      const xs = perSeed.map((c) => at(c, i, 'reward column'));
+      const sd = xs.length > 1 ? std(xs) : 0;
+      return { method: name, iteration: i + 1, mean: mean(xs), low: mean(xs) - sd, high: mean(xs) + sd };
     });
-  if (bars.length > 0) {
-    writeChart(join(runDir, 'final-accuracy'), barChart({ title: `Held-out avg@${job.eval.k}, own policy (mean ± std over seeds)`, yLabel: `avg@${job.eval.k}`, bars }));
+  });
+  if (curves.length > 0) {
+    const longest = Math.max(...curves.map((c) => c.iteration));
+    files.push(
+      ...(await writeVegaChart(
+        join(runDir, 'reward-curves'),
+        bandCurvesSpec({ title: `Training reward on ${job.task.name}: mean over seeds (rolling mean), band ± 1 std`, yLabel: 'mean reward', methods: names, rows: curves, window: Math.max(1, Math.round(longest / 20)) }),
+      )),
+    );
   }
+  return files;
 }

@@ -1,5 +1,4 @@
-/** SVG -> PNG through resvg (a Rust SVG renderer with no browser), and writing a chart as both. */
-import { writeFileSync } from 'node:fs';
+/** SVG -> PNG through resvg (a Rust SVG renderer with no browser). */
 import { Resvg } from '@resvg/resvg-js';
 
 export interface PngOptions {
@@ -26,13 +25,4 @@ export function svgToPng(svg: string, options: PngOptions = {}): Buffer {
     logLevel: 'off',
   });
   return resvg.render().asPng();
-}
-
-/** Writes `<path>.svg` and `<path>.png`; returns both paths. */
-export function writeChart(pathWithoutExt: string, svg: string, options: PngOptions = {}): string[] {
-  const svgPath = `${pathWithoutExt}.svg`;
-  const pngPath = `${pathWithoutExt}.png`;
-  writeFileSync(svgPath, svg);
-  writeFileSync(pngPath, svgToPng(svg, options));
-  return [svgPath, pngPath];
 }

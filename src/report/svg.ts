@@ -1,5 +1,5 @@
 /**
- * The few SVG primitives the charts and renderings are written with: escaping, elements, numbers.
+ * The few SVG primitives the token renderings are written with (charts are Vega-Lite, vega.ts): escaping, elements, numbers.
  * Strings in, strings out: no DOM, so the output is exactly what gets written to disk.
  */
 
@@ -61,22 +61,4 @@ export function svgDocument(width: number, height: number, body: string[]): stri
     'font-size': 12,
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<svg${root}>\n${el('rect', { x: 0, y: 0, width, height, fill: 'white' })}\n${body.join('\n')}\n</svg>\n`;
-}
-
-/** A polyline path through the points ("M x y L x y ..."). */
-export function pathThrough(points: readonly (readonly [number, number])[]): string {
-  return points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${num(x)} ${num(y)}`).join(' ');
-}
-
-/** Tableau 10: distinguishable series colours that survive common colour-vision deficiencies reasonably. */
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'] as const;
-
-/** The colour of series `i`: the palette, repeated. */
-export function seriesColor(i: number): string {
-  return PALETTE[i % PALETTE.length] ?? PALETTE[0];
-}
-
-/** Rough width of text in px for layout (legend boxes, margins): DejaVu Sans averages ~0.6 em per glyph. */
-export function textWidth(content: string, fontSize = 12): number {
-  return [...content].length * fontSize * 0.6;
 }

@@ -5,7 +5,6 @@
  */
 import { mean, std } from '../util/stats.js';
 import type { SampleRecord } from '../eval/samples.js';
-import { formatTick } from './scale.js';
 import { type BinStats, type Correlation, binnedStats, correlate, equalFrequencyBinStats, formatCorrelation } from './stats.js';
 import { at } from '../util/must.js';
 
@@ -113,7 +112,8 @@ export function pickSolutions<S extends AnalyzedSample>(samples: readonly S[], c
   return [...pick(true, counts.correct), ...pick(false, counts.incorrect)];
 }
 
-const fmt = (v: number, digits = 3) => (Number.isFinite(v) ? formatTick(v, digits) : 'n/a');
+/** Fixed decimals, no "-0" (a rounded -0.0001 reads 0.000), n/a for a missing value. */
+const fmt = (v: number, digits = 3) => (Number.isFinite(v) ? (Number(v.toFixed(digits)) === 0 ? (0).toFixed(digits) : v.toFixed(digits)) : 'n/a');
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 /** A short Markdown summary: the headline numbers, then temperature by entropy bin and by position bin. */

@@ -21,7 +21,8 @@ export const BASE_CONFIG = {
 
 /** Renders a Vega-Lite spec to an SVG document. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  // A copy: vega tags every inlined data object with an id symbol, which would leak into the caller's rows.
+  const view = new vega.View(vega.parse(compile(structuredClone(spec)).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

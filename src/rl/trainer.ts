@@ -28,6 +28,8 @@ export { trackNonFinite } from './non-finite.js';
 
 export interface TrainOptions {
   resume?: boolean;
+  /** the progress line's label (default "train"); a comparison names its cell there */
+  progressLabel?: string;
 }
 
 export interface TrainSummary {
@@ -63,7 +65,7 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
   // Rollout tokens so far, for train.tokenBudget; a resumed run recounts its kept metrics rows.
   let generated = options.resume ? readMetricsColumn(runFiles.metrics(ctx.runDir), 'rollout_tokens').reduce((a, b) => a + b, 0) : 0;
   const budgetSpent = () => state.iteration >= job.train.iterations || (job.train.tokenBudget > 0 && generated >= job.train.tokenBudget);
-  const progress = new Progress({ label: 'train', total: job.train.iterations, rateUnit: 'tok', initial: state.iteration });
+  const progress = new Progress({ label: options.progressLabel ?? 'train', total: job.train.iterations, rateUnit: 'tok', initial: state.iteration });
   let lastCheckpoint = '';
   let checkpointed = -1;
   const checkpoint = async () => {

@@ -39,7 +39,8 @@ const limits = (command: string, example: string): string[] => {
     case 'eval':
       return set(['eval.limit=2', 'eval.k=1', 'rollout.maxNewTokens=16']);
     case 'compare:baselines':
-      return set([...TRAIN, 'train.iterations=1', 'train.evalProblems=2', 'compare.seeds=[0]', 'eval.limit=2']);
+      // one fixed temperature: 4 cells (fixed, edt, two learned) instead of 7
+      return set([...TRAIN, 'train.iterations=1', 'train.evalProblems=2', 'compare.seeds=[0]', 'compare.fixedTemperatures=[1.0]', 'eval.limit=2']);
     case 'bench:rollout':
     case 'bench:train':
       return ['--repeats', '1'];

@@ -149,9 +149,12 @@ export async function writeCompareResults(
   const reference = tuning.bestBaseline;
   const differences: CompareTables['differences'] = {};
   const stat = (xs: number[]) => `${mean(xs).toFixed(3)} ± ${(xs.length > 1 ? std(xs) : 0).toFixed(3)}`;
-  const k = job.eval.k;
   const sections: string[] = [];
   for (const column of columns) {
+    // Samples per problem in this column: eval.k, or 1 under greedy decoding (deterministic), where
+    // pass@k for k > 1 does not exist and is shown as a dash rather than NaN.
+    const k = Math.max(0, ...rows.flatMap((r) => r.evaluations.filter((e) => e.column === column && e.split === testSplit).map((e) => e.samples)));
+    const passStat = (xs: (number | undefined)[]) => (xs.every((x) => x === undefined) ? '—' : stat(xs.map((x) => x ?? NaN)));
     const lines = [
       `| method | seeds | avg@${k} | ${ks.map((x) => `pass@${x}`).join(' | ')} | maj@${k} | mean T | Δ avg@${k} vs ${reference ?? '—'} [95% CI] |`,
       `| --- | --- | --- | ${ks.map(() => '---').join(' | ')} | --- | --- | --- |`,
@@ -173,7 +176,7 @@ export async function writeCompareResults(
       } else if (m.name === reference) delta = 'reference';
       const label = column === OWN ? `${m.name} (${[...new Set(evals.map((e) => e.evalPolicy))].join(', ')})` : m.name;
       lines.push(
-        `| ${label} | ${cells.size} | ${stat(evals.map((e) => e.avgAtK))} | ${ks.map((x) => stat(evals.map((e) => e.passAtK[x] ?? NaN))).join(' | ')} | ` +
+        `| ${label} | ${cells.size} | ${stat(evals.map((e) => e.avgAtK))} | ${ks.map((x) => passStat(evals.map((e) => e.passAtK[x]))).join(' | ')} | ` +
           `${stat(evals.map((e) => e.majAtK))} | ${mean(evals.map((e) => e.meanTemperature)).toFixed(3)} | ${delta} |`,
       );
     }
@@ -191,7 +194,7 @@ export async function writeCompareResults(
       .map(({ first, rs }) => `| ${first.method}${first.initTemperature !== undefined ? ` (head from T ${first.initTemperature})` : ''} | ${rs.length} | ${mean(rs.map((r) => r.iterations)).toFixed(0)} | ${mean(rs.map((r) => r.llmSteps)).toFixed(0)} | ${mean(rs.map((r) => r.headSteps)).toFixed(0)} | ${mean(rs.map((r) => r.generatedTokens)).toFixed(0)} | ${mean(rs.map((r) => r.trainSeconds)).toFixed(0)} |`),
   ];
   const tuningText = [
-    `Baselines tuned on the ${tuning.split} split (own-policy avg@${k}, mean over seeds): ` +
+    `Baselines tuned on the ${tuning.split} split (own-policy avg@${job.eval.k}, mean over seeds): ` +
       Object.entries(tuning.scores).map(([n, s]) => `${n} ${s.toFixed(3)}`).join(', ') + '.',
     `Best baseline: **${tuning.bestBaseline ?? 'none'}**; best fixed temperature: **${tuning.bestFixedTemperature ?? 'none'}**` +
       (tuning.split === testSplit ? ` (the task has no validation split, so it was chosen on the ${testSplit} split it is reported on).` : '.'),
@@ -205,7 +208,7 @@ export async function writeCompareResults(
   const markdown =
     `# Temperature policies compared on ${job.task.name}\n\n${incomplete}` +
     `Seeds ${job.compare.seeds.join(', ')}; budget held equal: ${job.compare.budget}; evaluated on ${job.eval.limit || 'all'} ${testSplit} problems with ` +
-    `k = ${k} samples each, the same problems and token random numbers for every method of a seed (paired). Mean ± std over seeds; ` +
+    `k = ${job.eval.k} samples each, the same problems and token random numbers for every method of a seed (paired). Mean ± std over seeds; ` +
     `Δ is the paired difference to the best baseline with a bootstrap 95% interval over seeds and problems.\n\n` +
     `${tuningText}\n\n${sections.join('\n\n')}\n\n## Budget used\n\n${budget.join('\n')}\n\n` +
     `Plots (each with its Vega-Lite spec, \`.vl.json\`): ${plots.filter((f) => f.endsWith('.png')).map((f) => `[${basename(f)}](${basename(f)})`).join(', ')}.\n\n` +

@@ -18,13 +18,13 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertTrainJob, type JobConfig, type PolicySpec } from '../config/index.js';
+import { assertTrainJob, samplerOf, type JobConfig, type PolicySpec } from '../config/index.js';
 import { train } from '../rl/trainer.js';
 import { latestCheckpoint } from '../rl/checkpoint.js';
 import { matchedIterations } from '../rl/budget.js';
 import { METRIC_NAMES } from '../rl/metrics.js';
 import { createPolicy, policyKindOf, policyLabel } from '../policy/index.js';
-import { TemperatureHead } from '../policy/head/index.js';
+import { headSessionOptions, TemperatureHead } from '../policy/head/index.js';
 import { openPolicyModel } from '../rollout/runtime.js';
 import { getTask, type Problem, type Split } from '../tasks/index.js';
 import { chooseBaselines, OWN, writeCompareResults, type CellEvaluation, type CellResult, type Method, type Tuning } from '../eval/compare-results.js';
@@ -151,7 +151,7 @@ async function runCell(
   if (!summary.finished) return null; // interrupted: the cell stays open
 
   const checkpoint = latestCheckpoint(cellDir)!;
-  const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), executionProvider: job.model.executionProvider, threads: job.model.threads });
+  const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), executionProvider: job.model.executionProvider, threads: job.model.threads, sampling: samplerOf(job) });
   const task = getTask(job.task.name);
   const own = method.evalPolicies ?? [method.policy];
   const ownLabels = new Set(own.map(policyLabel));
@@ -169,7 +169,7 @@ async function runCell(
     for (const item of plan) {
       if (ctx.signal?.aborted) return null;
       // A learned policy owns its head: the cell's trained head, with that head's own grid.
-      const head = policyKindOf(item.spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint)) : undefined;
+      const head = policyKindOf(item.spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint), headSessionOptions(job)) : undefined;
       const policy = createPolicy(item.spec, { head: head?.config });
       // Greedy decoding is deterministic: one sample per problem says everything (no pass@k > 1).
       const k = policy.kind === 'per-token' && policy.spec.name === 'greedy' ? 1 : job.eval.k;

@@ -26,3 +26,17 @@ export function modelDirOf(config: { model: { path?: string | undefined }; task?
   const name = (config.task && EMBEDDED_TASK_MODELS[config.task.name]) ?? DEFAULT_MODEL_NAME;
   return config.model.path ?? resolve(packageRoot, 'models', name);
 }
+
+/**
+ * Where a job's rollouts draw their tokens (`rollout.sampler`): in a graph on the provider (auto:
+ * on webgpu and cuda) or on the host; top-k/top-p truncation is drawn on the host only.
+ */
+export function samplerOf(job: {
+  model: { executionProvider: string };
+  rollout: { sampler: 'auto' | 'host' | 'graph'; topK: number; topP: number };
+}): 'host' | 'graph' {
+  const { sampler, topK, topP } = job.rollout;
+  if (topK > 0 || topP < 1) return 'host';
+  if (sampler === 'auto') return job.model.executionProvider === 'cpu' ? 'host' : 'graph';
+  return sampler;
+}

@@ -183,6 +183,16 @@ export const rolloutSchema = z
       .describe('Keep the last tokens of a prompt that with maxNewTokens exceeds the model\'s positions, instead of stopping with an error; a cut prompt may lose the question\'s start.'),
     topP: probability().default(1).describe('Nucleus sampling for evaluation; 1 disables. Training keeps 1 so log-probabilities match the loss.'),
     topK: z.number().int().min(0).default(0).describe('Top-k sampling for evaluation; 0 disables.'),
+    sampler: z
+      .enum(['auto', 'host', 'graph'])
+      .default('auto')
+      .describe(
+        'Where each token is drawn. host: the last logits [B, V] come to JavaScript, which draws in float64. graph: a ' +
+          'small ONNX graph on the execution provider draws from them where they are, with the same random numbers ' +
+          '(float32: a different token only when a draw falls within rounding of a boundary between two tokens), ' +
+          'and only token ids, log-probabilities and entropies come back. auto: graph on webgpu and cuda, host on ' +
+          'cpu. topK/topP always draw on the host.',
+      ),
   })
   .describe('How completions are sampled.');
 

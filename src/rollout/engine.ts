@@ -16,7 +16,8 @@
  */
 import type { HeadPolicy, TemperatureHeadSession, TemperaturePolicy } from '../policy/types.js';
 import { streamFor, type Rng } from '../util/rng.js';
-import { entropyOf, TokenSampler, type SamplingOptions } from './sampling.js';
+import type { SampledRows } from '../model/graph-sampler.js';
+import { checkTemperature, entropyOf, TokenSampler, type SamplingOptions } from './sampling.js';
 import type { BatchDecoder, DecodeOutput, FinishReason, Rollout } from './types.js';
 
 export interface RolloutRequest {
@@ -115,6 +116,9 @@ async function decodeChunk(
 ): Promise<Rollout[]> {
   const { policy } = request;
   const sampler = new TokenSampler(request.sampling ?? {});
+  // Top-k/top-p truncation is drawn on the host (it sorts the boundary of the kept set); everything else
+  // in the decoder's graph when it has a sampler.
+  const inGraph = decoder.sampler && !truncates(request.sampling) ? decoder.sampler : null;
   const eos = new Set(request.eosTokenIds);
   const all: Active[] = chunk.map(({ promptIndex, sampleIndex }) => ({
     promptIndex,
@@ -131,24 +135,32 @@ async function decodeChunk(
   }));
   // The decoder's rows: a sequence, or null for a finished one not yet dropped.
   let rows: (Active | null)[] = all.slice();
-  let out = await prefillChunk(decoder, request, chunk);
+  let { out, outputRow } = await prefillChunk(decoder, request, chunk);
   let headInput = new Float32Array(0);
 
   for (let step = 0; step < request.maxNewTokens; step++) {
     const live = rows.flatMap((seq, row) => (seq ? [row] : []));
+    // Row i of `live` reads row at[i] of this step's outputs.
+    const at = outputRow ? live.map((row) => outputRow![row]!) : live;
+    if (inGraph && (!out.tensors || !out.entropy)) throw new Error('in-graph sampling needs the decoder\'s output tensors and entropy');
     let headRows: Float32Array | null = null;
     if (policy.kind === 'head') {
-      const H = out.hidden[0]!.length;
-      if (headInput.length !== live.length * H) headInput = new Float32Array(live.length * H);
-      live.forEach((row, i) => headInput.set(out.hidden[row]!, i * H));
-      headRows = await request.head!.run(headInput, live.length);
+      const head = request.head!;
+      if (inGraph && head.runRows) {
+        headRows = await head.runRows(out.tensors!.hidden, at);
+      } else {
+        const H = out.hidden[at[0]!]!.length;
+        if (headInput.length !== live.length * H) headInput = new Float32Array(live.length * H);
+        at.forEach((r, i) => headInput.set(out.hidden[r]!, i * H));
+        headRows = await head.run(headInput, live.length);
+      }
     }
-    const next = new Array<number>(rows.length).fill(0);
+    const temperatures = new Float32Array(live.length);
     live.forEach((row, i) => {
       const seq = rows[row]!;
-      const logits = out.logits[row]!;
-      const hidden = out.hidden[row]!;
-      const entropy = out.entropy?.[row] ?? entropyOf(logits);
+      // The in-graph path never reads the host rows (they may not be on the host).
+      const logits = inGraph ? undefined : out.logits[at[i]!]!;
+      const entropy = out.entropy?.[at[i]!] ?? entropyOf(logits!);
       let temperature: number;
       if (policy.kind === 'head') {
         const w = (policy as HeadPolicy).outputWidth;
@@ -158,8 +170,7 @@ async function decodeChunk(
         seq.actionLogprobs.push(action.logprob);
       } else {
         temperature = policy.temperature({
-          logits,
-          hidden,
+          ...(logits ? { logits, hidden: out.hidden[at[i]!]! } : {}),
           entropy,
           step,
           progress: step / request.maxNewTokens,
@@ -167,21 +178,38 @@ async function decodeChunk(
           totalTrainingSteps: request.totalTrainingSteps,
         });
       }
-      const sampled = sampler.sample(logits, temperature, seq.rng);
-      seq.tokens.push(sampled.token);
       seq.temperatures.push(temperature);
-      // log softmax(logits / T)[token], as the trainer's graphs score it (see sampling.ts).
-      seq.logprobs.push(sampled.logprob);
       seq.entropies.push(entropy);
-      if (request.recordHidden) seq.hidden.push(hidden.slice());
-      if (eos.has(sampled.token)) seq.finish = 'eos';
+      temperatures[i] = temperature;
+    });
+    const next = new Array<number>(rows.length).fill(0);
+    const drawn = inGraph ? await drawInGraph(inGraph, out, live.map((row) => rows[row]!), at, temperatures, request.recordHidden === true) : null;
+    live.forEach((row, i) => {
+      const seq = rows[row]!;
+      let token: number;
+      let hidden: Float32Array | undefined;
+      if (drawn) {
+        token = drawn.tokens[i]!;
+        // log softmax(logits / T)[token], as the trainer's graphs score it (see sampling.ts).
+        seq.logprobs.push(drawn.logprobs[i]!);
+        if (drawn.hidden) hidden = drawn.hidden.subarray((i * drawn.hidden.length) / live.length, ((i + 1) * drawn.hidden.length) / live.length);
+      } else {
+        const sampled = sampler.sample(out.logits[at[i]!]!, temperatures[i]!, seq.rng);
+        token = sampled.token;
+        seq.logprobs.push(sampled.logprob);
+        hidden = out.hidden[at[i]!]!;
+      }
+      seq.tokens.push(token);
+      if (request.recordHidden) seq.hidden.push(hidden!.slice());
+      if (eos.has(token)) seq.finish = 'eos';
       else if (request.stopStrings?.length && hasStop(request.decodeText(seq.tokens), request.stopStrings)) seq.finish = 'stop';
-      next[row] = sampled.token;
+      next[row] = token;
       if (seq.finish) rows[row] = null;
     });
     request.onTokens?.(live.length);
     const remaining = rows.flatMap((seq, row) => (seq ? [row] : []));
     if (remaining.length === 0 || step + 1 === request.maxNewTokens) break;
+    outputRow = null;
     if (rows.length - remaining.length >= COMPACT_FRACTION * rows.length) {
       decoder.keepRows(remaining);
       rows = remaining.map((row) => rows[row]!);
@@ -193,18 +221,45 @@ async function decodeChunk(
   return all.map((seq) => toRollout(seq, request));
 }
 
+/** True when the options truncate the distribution (top-k or top-p), which only the host sampler does. */
+function truncates(options: SamplingOptions | undefined): boolean {
+  return (options?.topK ?? 0) > 0 || (options?.topP ?? 1) < 1;
+}
+
+/**
+ * The in-graph draw of one step: each live row's uniform from its own stream (one per token, as
+ * the host sampler draws), then the decoder's sampler on output rows `at`.
+ */
+async function drawInGraph(
+  sampler: NonNullable<BatchDecoder['sampler']>,
+  out: DecodeOutput,
+  seqs: readonly Active[],
+  at: readonly number[],
+  temperatures: Float32Array,
+  hidden: boolean,
+): Promise<SampledRows> {
+  temperatures.forEach((t) => checkTemperature(t));
+  const uniforms = Float64Array.from(seqs, (seq) => seq.rng.uniform());
+  return sampler.sample(out.tensors!, at, temperatures, uniforms, { hidden });
+}
+
 /**
  * The chunk's prefill: each distinct prompt once, its cache then copied into the rows of its
- * samples (unless `sharedPrefill` is off or every prompt is distinct), so row i is chunk[i].
+ * samples (unless `sharedPrefill` is off or every prompt is distinct). Row i of the chunk reads
+ * row `outputRow[i]` of the returned outputs (null: row i).
  */
-async function prefillChunk(decoder: BatchDecoder, request: RolloutRequest, chunk: readonly { promptIndex: number }[]): Promise<DecodeOutput> {
+async function prefillChunk(
+  decoder: BatchDecoder,
+  request: RolloutRequest,
+  chunk: readonly { promptIndex: number }[],
+): Promise<{ out: DecodeOutput; outputRow: number[] | null }> {
   const distinct = [...new Set(chunk.map((s) => s.promptIndex))];
-  if (request.sharedPrefill === false || distinct.length === chunk.length) return decoder.prefill(chunk.map((s) => request.prompts[s.promptIndex]!));
+  if (request.sharedPrefill === false || distinct.length === chunk.length) return { out: await decoder.prefill(chunk.map((s) => request.prompts[s.promptIndex]!)), outputRow: null };
   const out = await decoder.prefill(distinct.map((p) => request.prompts[p]!));
-  const rowOf = chunk.map((s) => distinct.indexOf(s.promptIndex));
-  decoder.keepRows(rowOf);
-  // The outputs are views into the prefill's result, which stays valid until the next step.
-  return { logits: rowOf.map((r) => out.logits[r]!), hidden: rowOf.map((r) => out.hidden[r]!), ...(out.entropy ? { entropy: rowOf.map((r) => out.entropy![r]!) } : {}) };
+  const outputRow = chunk.map((s) => distinct.indexOf(s.promptIndex));
+  decoder.keepRows(outputRow);
+  // The outputs stay valid until the next step.
+  return { out, outputRow };
 }
 
 function hasStop(text: string, stops: readonly string[]): boolean {

@@ -38,6 +38,8 @@ export interface OpenPolicyModelOptions {
    * trainable parameters are graph inputs, fed without a rebuild.
    */
   weightUpdates?: 'bake' | 'inputs';
+  /** where tokens are drawn (`rollout.sampler` resolved by `samplerOf`; default host): see DecodeSessionOptions.sampling */
+  sampling?: 'host' | 'graph';
 }
 
 /** How a question becomes a prompt. */
@@ -98,7 +100,11 @@ export async function openPolicyModel(options: OpenPolicyModelOptions): Promise<
   const unknown = trainable.filter((name) => !checkpoint.params.has(name));
   if (unknown.length > 0) throw new UserError(`trainable parameters not in ${modelDir}: ${unknown.slice(0, 4).join(', ')}`);
   const mode = options.weightUpdates ?? 'bake';
-  const sessionOptions = { executionProvider: options.executionProvider ?? 'cpu', ...(options.threads ? { intraOpNumThreads: options.threads } : {}) };
+  const sessionOptions = {
+    executionProvider: options.executionProvider ?? 'cpu',
+    sampling: options.sampling ?? 'host',
+    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+  };
   // Exact names, anchored: selectParams compiles strings as unanchored regexes.
   const paramInputs: ParamSelection = trainable.length === 0 || mode === 'bake' ? 'none' : trainable.map((name) => new RegExp(`^${escapeRegExp(name)}$`));
   const session = await DecodeSession.load(checkpoint, { paramInputs, cache: true, ...sessionOptions });

@@ -91,7 +91,8 @@ export function checkSamplingOptions(options: SamplingOptions): void {
   }
 }
 
-function checkTemperature(temperature: number): void {
+/** Throws unless the temperature is finite and >= 0 (0 is greedy). */
+export function checkTemperature(temperature: number): void {
   // `!(t >= 0)` also catches NaN.
   if (!(temperature >= 0) || temperature === Infinity) {
     throw new RangeError(`temperature must be a finite number >= 0, got ${temperature}`);

@@ -1,0 +1,76 @@
+/**
+ * A session of the in-graph sampler (graphs/sampler-graph.ts) on a decode session's provider:
+ * it reads the decode step's last logits and hidden states where they are (device buffers on
+ * WebGPU, host tensors on CPU) and returns only the drawn tokens, their log-probabilities and,
+ * when asked, the rows' hidden states.
+ */
+import * as ort from 'onnxruntime-node';
+import { createSession, type DeviceTransfer } from '../onnx/index.js';
+import { buildSamplerGraph, SAMPLER } from './graphs/sampler-graph.js';
+
+/** The decode step outputs the sampler reads: logits [B, 1, V], last_hidden [B, S, H]. */
+export interface LastTensors {
+  readonly logits: ort.Tensor;
+  readonly hidden: ort.Tensor;
+}
+
+/** What one draw over N rows returns. */
+export interface SampledRows {
+  /** [N] token ids */
+  readonly tokens: Int32Array;
+  /** [N] log softmax(logits / T)[token] (untempered for T = 0), as the host sampler's `logprob` */
+  readonly logprobs: Float32Array;
+  /** [N, H] the rows' last hidden states, when requested */
+  readonly hidden?: Float32Array;
+}
+
+export class GraphSampler {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    /** counts what comes back (null on the host) */
+    private readonly device: DeviceTransfer | null,
+  ) {}
+
+  static async open(dims: { vocabSize: number; hiddenSize: number }, executionProvider: string, device: DeviceTransfer | null): Promise<GraphSampler> {
+    const session = await createSession(buildSamplerGraph(dims), { executionProviders: executionProvider === 'cpu' ? ['cpu'] : [executionProvider, 'cpu'] });
+    return new GraphSampler(session, device);
+  }
+
+  /**
+   * Draws the next token of batch rows `rows` of `last` at `temperatures` (validated by the
+   * caller) with the uniforms `uniforms` (one per row in [0, 1), from the rows' own streams; the
+   * graph reads each rounded down to float32, so it stays below 1).
+   */
+  async sample(last: LastTensors, rows: readonly number[], temperatures: Float32Array, uniforms: Float64Array, opts: { hidden?: boolean } = {}): Promise<SampledRows> {
+    const N = rows.length;
+    const fetches: string[] = [SAMPLER.token, SAMPLER.logprob, ...(opts.hidden ? [SAMPLER.hiddenRows] : [])];
+    const out = await this.session.run(
+      {
+        [SAMPLER.logits]: last.logits,
+        [SAMPLER.hidden]: last.hidden,
+        [SAMPLER.rows]: new ort.Tensor('int64', BigInt64Array.from(rows, (r) => BigInt(r)), [N]),
+        [SAMPLER.temperature]: new ort.Tensor('float32', temperatures, [N]),
+        [SAMPLER.uniform]: new ort.Tensor('float32', floorToFloat32(uniforms), [N]),
+      },
+      fetches,
+    );
+    this.device?.countReturned(out);
+    const result: SampledRows = { tokens: out[SAMPLER.token]!.data as Int32Array, logprobs: out[SAMPLER.logprob]!.data as Float32Array };
+    return opts.hidden ? { ...result, hidden: out[SAMPLER.hiddenRows]!.data as Float32Array } : result;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Each value rounded down to a float32 (round-to-nearest could lift u < 1 to 1, past every token's cumulative weight). */
+export function floorToFloat32(values: Float64Array): Float32Array {
+  const out = Float32Array.from(values);
+  const bits = new Uint32Array(out.buffer);
+  // For the non-negative uniforms here, one step down in the bit pattern is the next float32 below.
+  out.forEach((f, i) => {
+    if (f > values[i]!) bits[i]! -= 1;
+  });
+  return out;
+}

@@ -1,0 +1,230 @@
+/**
+ * The in-graph sampler (model/graphs/sampler-graph.ts) against the host sampler (rollout/sampling.ts)
+ * with the same uniforms: hand-made rows for the edge cases, then every draw of many decode steps
+ * on the four Hugging Face fixtures, and whole rollouts through the engine (both paths, CPU).
+ *
+ * The bound on mismatches. The host draws in float64, the graph in float32. With z = (x - max) / T
+ * the graph's weight e^z carries a relative error of at most (2|z| + 3)·2^-24 (the subtraction and
+ * division round z, exp adds about an ulp); weights with |z| > 40 are below 4e-18 of the largest and
+ * do not matter, so the weights are within 83·2^-24 relative. Their running sum adds at most
+ * (k - 1)·2^-24 relative (recursive summation, any order), and the target u·total two more
+ * roundings. So every float32 cumulative weight is within TOL = (V + 90)·2^-24 of the total of its
+ * float64 value, and the two samplers can only pick different tokens when the float64 target lies
+ * within TOL·total of the cumulative weights at both ends of the range between the two picks. The
+ * test checks exactly that for every mismatch, counts the mismatches and the near-boundary draws,
+ * and (since a near-boundary draw is one within 2·TOL·total of one of at most V boundaries) bounds
+ * the mismatch rate by the share of near-boundary draws it measured.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import { DecodeSession } from '../../src/model/decode-session.js';
+import { GraphSampler, floorToFloat32, type LastTensors } from '../../src/model/graph-sampler.js';
+import { createPolicy } from '../../src/policy/index.js';
+import { TemperatureHead } from '../../src/policy/head/index.js';
+import { generateRollouts, type RolloutRequest } from '../../src/rollout/engine.js';
+import { TokenSampler } from '../../src/rollout/sampling.js';
+import type { BatchDecoder } from '../../src/rollout/types.js';
+import type { Rng } from '../../src/util/rng.js';
+import { fixtureNames } from '../helpers/paths.js';
+import { loadReference } from '../model/graphs-reference.js';
+
+const fixedUniform = (u: number): Rng => ({ uniform: () => u }) as Rng;
+const host = new TokenSampler();
+
+/** The host's float64 cumulative weights of one row at temperature T (T = 0 scored at 1). */
+function cumulative(logits: Float32Array, T: number): Float64Array {
+  let m = -Infinity;
+  for (const x of logits) m = Math.max(m, x);
+  const t = T === 0 ? 1 : T;
+  const c = new Float64Array(logits.length);
+  let sum = 0;
+  logits.forEach((x, i) => (c[i] = sum += Math.exp((x - m) / t)));
+  return c;
+}
+
+interface Tally {
+  draws: number;
+  mismatches: number;
+  nearBoundary: number;
+  worstLogprob: number;
+}
+
+/**
+ * Compares one graph draw with the host sampler on the same row and uniform; a mismatch must be a
+ * boundary straddle (see the module comment).
+ */
+function compareDraw(tally: Tally, logits: Float32Array, T: number, u: number, graph: { token: number; logprob: number }, where: string): void {
+  const expected = host.sample(logits, T, fixedUniform(u));
+  const V = logits.length;
+  const tol = ((V + 90) / 2 ** 24);
+  tally.draws++;
+  if (graph.token === expected.token) {
+    tally.worstLogprob = Math.max(tally.worstLogprob, Math.abs(graph.logprob - expected.logprob));
+    assert.ok(Math.abs(graph.logprob - expected.logprob) <= 1e-5 + 1e-6 * Math.abs(expected.logprob), `${where}: logprob ${graph.logprob} vs ${expected.logprob}`);
+  }
+  if (T === 0) {
+    assert.equal(graph.token, expected.token, `${where}: greedy picks the first argmax`);
+    return;
+  }
+  const c = cumulative(logits, T);
+  const total = c[V - 1]!;
+  const target = u * total;
+  if (c.some((ck) => Math.abs(ck - target) <= tol * total)) tally.nearBoundary++;
+  if (graph.token === expected.token) return;
+  tally.mismatches++;
+  const lo = Math.min(graph.token, expected.token);
+  const hi = Math.max(graph.token, expected.token);
+  const off = Math.max(Math.abs(c[lo]! - target), Math.abs(c[hi - 1]! - target)) / total;
+  assert.ok(off <= tol, `${where}: graph token ${graph.token}, host ${expected.token}, and the target is ${off} of the total from the boundary (bound ${tol})`);
+}
+
+/** Runs the sampler graph on host rows [N, V] (one position each) with the rows' own temperatures and uniforms. */
+async function drawRows(sampler: GraphSampler, rows: Float32Array[], temperatures: number[], uniforms: number[]) {
+  const V = rows[0]!.length;
+  const logits = new Float32Array(rows.length * V);
+  rows.forEach((r, i) => logits.set(r, i * V));
+  const last: LastTensors = { logits: new ort.Tensor('float32', logits, [rows.length, 1, V]), hidden: new ort.Tensor('float32', new Float32Array(rows.length * 2), [rows.length, 1, 2]) };
+  return sampler.sample(last, rows.map((_, i) => i), Float32Array.from(temperatures), Float64Array.from(uniforms));
+}
+
+test('edge cases: greedy ties, masked tokens, uniforms at 0 and just below 1, extreme temperatures, as the host sampler', async () => {
+  const V = 6;
+  const sampler = await GraphSampler.open({ vocabSize: V, hiddenSize: 2 }, 'cpu', null);
+  try {
+    const ties = Float32Array.from([0.5, 2, 2, -1, 2, 0]);
+    const masked = Float32Array.from([-Infinity, 1, -Infinity, 0.5, 3, -Infinity]);
+    const spread = Float32Array.from([3, -2, 0.1, 7, -30, 1]);
+    const cases: [Float32Array, number, number][] = [
+      [ties, 0, 0.3], [ties, 0, 0.999], [ties, 1, 0], [ties, 1, 1 - 2 ** -40], [ties, 1e-3, 0.5],
+      [masked, 1, 0], [masked, 1, 1 - 2 ** -53], [masked, 0.3, 0.7], [masked, 0, 0.1], [masked, 50, 0.2],
+      [spread, 1, 0.123], [spread, 0.05, 0.999], [spread, 8, 0.5], [spread, 1, 0.0009],
+    ];
+    const got = await drawRows(sampler, cases.map((c) => c[0]), cases.map((c) => c[1]), cases.map((c) => c[2]));
+    const tally: Tally = { draws: 0, mismatches: 0, nearBoundary: 0, worstLogprob: 0 };
+    cases.forEach(([row, T, u], i) => {
+      const expected = host.sample(row, T, fixedUniform(u));
+      assert.equal(got.tokens[i], expected.token, `case ${i}: T ${T}, u ${u}`);
+      compareDraw(tally, row, T, u, { token: got.tokens[i]!, logprob: got.logprobs[i]! }, `case ${i}`);
+    });
+    assert.equal(got.tokens[1], 1, 'greedy: the lowest index among tied maxima');
+    assert.equal(got.tokens[6], 4, 'u just below 1 with masked tokens last: the last token of positive weight');
+    assert.ok([5, 6, 7, 8, 9].every((i) => ![0, 2, 5].includes(got.tokens[i]!)), 'masked tokens are never drawn');
+  } finally {
+    await sampler.release();
+  }
+});
+
+test('uniforms are rounded down to float32, so u < 1 stays below 1', () => {
+  const u = Float64Array.of(0, 0.1, 1 - 2 ** -30, 0.5, 1 - 2 ** -53);
+  const f = floorToFloat32(u);
+  f.forEach((x, i) => {
+    assert.ok(x <= u[i]!, `value ${i}`);
+    assert.ok(u[i]! - x < 2 ** -23, `value ${i} is the float32 just below`);
+  });
+  assert.ok(f[4]! < 1);
+});
+
+/**
+ * A CPU decoder in graph mode whose sampler also draws every row on the host with the same
+ * uniform and checks the two agree (on CPU the logits are host tensors, so both can read them).
+ */
+function checkedDecoder(session: DecodeSession, tally: Tally): BatchDecoder {
+  const sampler = session.sampler!;
+  return {
+    prefill: (p) => session.prefill(p),
+    step: (t) => session.step(t),
+    keepRows: (r) => session.keepRows(r),
+    sampler: {
+      async sample(last, rows, temperatures, uniforms, opts) {
+        const got = await sampler.sample(last, rows, temperatures, uniforms, opts);
+        const V = last.logits.dims[2] as number;
+        const data = last.logits.data as Float32Array;
+        rows.forEach((r, i) => compareDraw(tally, data.subarray(r * V, (r + 1) * V), temperatures[i]!, uniforms[i]!, { token: got.tokens[i]!, logprob: got.logprobs[i]! }, `row ${r}`));
+        return got;
+      },
+    },
+  };
+}
+
+const policies = ['fixed:1.0', 'fixed:0.6', 'edt', 'entropy-threshold', 'greedy'];
+
+for (const name of fixtureNames) {
+  describe(`${name}: in-graph sampling on CPU`, () => {
+    const ref = loadReference(name);
+    const prompts = [ref.ids[0]!.slice(0, 3), ref.ids[1]!.slice(0, 7), ref.ids[0]!.slice(2, 9)];
+    const base = { prompts, groupSize: 2, maxNewTokens: 24, decodeText: () => '', batchSize: 6, recordHidden: true } as const;
+
+    test('every draw of many decode steps picks the host sampler\'s token for the same uniform (mismatches only at boundaries)', async (t) => {
+      const session = await DecodeSession.load(ref.checkpoint, { sampling: 'graph' });
+      const tally: Tally = { draws: 0, mismatches: 0, nearBoundary: 0, worstLogprob: 0 };
+      try {
+        for (const spec of policies) {
+          for (const seed of [1, 2]) {
+            await generateRollouts(checkedDecoder(session, tally), { ...base, policy: createPolicy(spec), eosTokenIds: [ref.greedy[0]![8]!], seed });
+          }
+        }
+      } finally {
+        await session.release();
+      }
+      t.diagnostic(`${tally.draws} draws, ${tally.mismatches} mismatches, ${tally.nearBoundary} within the rounding bound of a boundary, worst logprob difference ${tally.worstLogprob.toExponential(2)}`);
+      assert.ok(tally.draws >= 1000, `many draws compared (${tally.draws})`);
+      assert.ok(tally.mismatches <= tally.nearBoundary, 'only near-boundary draws can differ');
+    });
+
+    test('whole rollouts: the same tokens, temperatures and entropies as the host path, log-probs within 1e-5 (fixed, EDT and a learned head run on the decode step\'s output)', async () => {
+      const [hostSession, graphSession] = await Promise.all([DecodeSession.load(ref.checkpoint), DecodeSession.load(ref.checkpoint, { sampling: 'graph' })]);
+      assert.equal(hostSession.sampler, null);
+      const { hiddenSize } = ref.checkpoint.config;
+      const head = TemperatureHead.create({ kind: 'grid', grid: [0.3, 0.7, 1.1, 1.5], hiddenSize: 16, initTemperature: 0.7, initSpread: 1, inputSize: hiddenSize, seed: 5 });
+      // Spread the head's outputs so its actions depend on the hidden state.
+      head.params.get('fc2.weight')!.forEach((_, i, w) => (w[i] = Math.sin(i) * 2));
+      head.paramsChanged();
+      try {
+        for (const spec of ['fixed:0.8', 'edt', 'learned']) {
+          const policy = createPolicy(spec, { head: head.config });
+          const request: RolloutRequest = { ...base, policy, head, eosTokenIds: [ref.greedy[1]![9]!], seed: 7 };
+          const [a, b] = [await generateRollouts(hostSession, request), await generateRollouts(graphSession, request)];
+          a.forEach((r, i) => {
+            const g = b[i]!;
+            assert.deepEqual(g.tokens, r.tokens, `${spec}: rollout ${i}`);
+            assert.deepEqual(g.temperatures, r.temperatures, `${spec}: temperatures ${i}`);
+            assert.deepEqual(g.entropies, r.entropies, `${spec}: entropies ${i}`);
+            assert.deepEqual(g.hidden, r.hidden, `${spec}: recorded hidden states ${i}`);
+            if (spec === 'learned') {
+              assert.deepEqual(g.actions, r.actions, `actions ${i}`);
+              g.actionLogprobs!.forEach((lp, j) => assert.ok(Math.abs(lp - r.actionLogprobs![j]!) < 1e-5, `action logprob ${i},${j}`));
+            }
+            g.logprobs.forEach((lp, j) => assert.ok(Math.abs(lp - r.logprobs[j]!) < 1e-5, `${spec}: logprob ${i},${j}: ${lp} vs ${r.logprobs[j]}`));
+          });
+        }
+      } finally {
+        await Promise.all([hostSession.release(), graphSession.release(), head.dispose()]);
+      }
+    });
+  });
+}
+
+test('top-k/top-p requests draw on the host even with a graph sampler; sampling: graph needs the entropy output', async () => {
+  const ref = loadReference('qwen2-tiny');
+  const session = await DecodeSession.load(ref.checkpoint, { sampling: 'graph' });
+  let calls = 0;
+  const counting: BatchDecoder = {
+    prefill: (p) => session.prefill(p),
+    step: (t) => session.step(t),
+    keepRows: (r) => session.keepRows(r),
+    sampler: { sample: (...args) => (calls++, session.sampler!.sample(...args)) },
+  };
+  try {
+    const request = { prompts: [ref.ids[0]!.slice(0, 4)], groupSize: 2, maxNewTokens: 5, eosTokenIds: [], decodeText: () => '', seed: 3, batchSize: 2, policy: createPolicy('fixed:1.0') };
+    const truncated = await generateRollouts(counting, { ...request, sampling: { topK: 5 } });
+    assert.equal(calls, 0, 'top-k drew on the host');
+    const hostTruncated = await generateRollouts(await DecodeSession.load(ref.checkpoint), { ...request, sampling: { topK: 5 } });
+    assert.deepEqual(truncated.map((r) => r.tokens), hostTruncated.map((r) => r.tokens));
+    await generateRollouts(counting, request);
+    assert.equal(calls, 5, 'one graph draw per step otherwise');
+  } finally {
+    await session.release();
+  }
+  await assert.rejects(DecodeSession.load(ref.checkpoint, { sampling: 'graph', entropyOutput: false }), /entropy output/);
+});

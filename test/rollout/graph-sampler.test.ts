@@ -1,19 +1,8 @@
 /**
  * The in-graph sampler (model/graphs/sampler-graph.ts) against the host sampler (rollout/sampling.ts)
  * with the same uniforms: hand-made rows for the edge cases, then every draw of many decode steps
- * on the four Hugging Face fixtures, and whole rollouts through the engine (both paths, CPU).
- *
- * The bound on mismatches. The host draws in float64, the graph in float32. With z = (x - max) / T
- * the graph's weight e^z carries a relative error of at most (2|z| + 3)·2^-24 (the subtraction and
- * division round z, exp adds about an ulp); weights with |z| > 40 are below 4e-18 of the largest and
- * do not matter, so the weights are within 83·2^-24 relative. Their running sum adds at most
- * (k - 1)·2^-24 relative (recursive summation, any order), and the target u·total two more
- * roundings. So every float32 cumulative weight is within TOL = (V + 90)·2^-24 of the total of its
- * float64 value, and the two samplers can only pick different tokens when the float64 target lies
- * within TOL·total of the cumulative weights at both ends of the range between the two picks. The
- * test checks exactly that for every mismatch, counts the mismatches and the near-boundary draws,
- * and (since a near-boundary draw is one within 2·TOL·total of one of at most V boundaries) bounds
- * the mismatch rate by the share of near-boundary draws it measured.
+ * on the four Hugging Face fixtures, and whole rollouts through the engine (both paths, CPU). How
+ * far the two may disagree, and why, is in test/helpers/sampler-check.ts.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,61 +12,10 @@ import { GraphSampler, floorToFloat32, type LastTensors } from '../../src/model/
 import { createPolicy } from '../../src/policy/index.js';
 import { TemperatureHead } from '../../src/policy/head/index.js';
 import { generateRollouts, type RolloutRequest } from '../../src/rollout/engine.js';
-import { TokenSampler } from '../../src/rollout/sampling.js';
 import type { BatchDecoder } from '../../src/rollout/types.js';
-import type { Rng } from '../../src/util/rng.js';
 import { fixtureNames } from '../helpers/paths.js';
+import { compareDraw, fixedUniform, host, newTally, type Tally } from '../helpers/sampler-check.js';
 import { loadReference } from '../model/graphs-reference.js';
-
-const fixedUniform = (u: number): Rng => ({ uniform: () => u }) as Rng;
-const host = new TokenSampler();
-
-/** The host's float64 cumulative weights of one row at temperature T (T = 0 scored at 1). */
-function cumulative(logits: Float32Array, T: number): Float64Array {
-  let m = -Infinity;
-  for (const x of logits) m = Math.max(m, x);
-  const t = T === 0 ? 1 : T;
-  const c = new Float64Array(logits.length);
-  let sum = 0;
-  logits.forEach((x, i) => (c[i] = sum += Math.exp((x - m) / t)));
-  return c;
-}
-
-interface Tally {
-  draws: number;
-  mismatches: number;
-  nearBoundary: number;
-  worstLogprob: number;
-}
-
-/**
- * Compares one graph draw with the host sampler on the same row and uniform; a mismatch must be a
- * boundary straddle (see the module comment).
- */
-function compareDraw(tally: Tally, logits: Float32Array, T: number, u: number, graph: { token: number; logprob: number }, where: string): void {
-  const expected = host.sample(logits, T, fixedUniform(u));
-  const V = logits.length;
-  const tol = ((V + 90) / 2 ** 24);
-  tally.draws++;
-  if (graph.token === expected.token) {
-    tally.worstLogprob = Math.max(tally.worstLogprob, Math.abs(graph.logprob - expected.logprob));
-    assert.ok(Math.abs(graph.logprob - expected.logprob) <= 1e-5 + 1e-6 * Math.abs(expected.logprob), `${where}: logprob ${graph.logprob} vs ${expected.logprob}`);
-  }
-  if (T === 0) {
-    assert.equal(graph.token, expected.token, `${where}: greedy picks the first argmax`);
-    return;
-  }
-  const c = cumulative(logits, T);
-  const total = c[V - 1]!;
-  const target = u * total;
-  if (c.some((ck) => Math.abs(ck - target) <= tol * total)) tally.nearBoundary++;
-  if (graph.token === expected.token) return;
-  tally.mismatches++;
-  const lo = Math.min(graph.token, expected.token);
-  const hi = Math.max(graph.token, expected.token);
-  const off = Math.max(Math.abs(c[lo]! - target), Math.abs(c[hi - 1]! - target)) / total;
-  assert.ok(off <= tol, `${where}: graph token ${graph.token}, host ${expected.token}, and the target is ${off} of the total from the boundary (bound ${tol})`);
-}
 
 /** Runs the sampler graph on host rows [N, V] (one position each) with the rows' own temperatures and uniforms. */
 async function drawRows(sampler: GraphSampler, rows: Float32Array[], temperatures: number[], uniforms: number[]) {
@@ -101,7 +39,7 @@ test('edge cases: greedy ties, masked tokens, uniforms at 0 and just below 1, ex
       [spread, 1, 0.123], [spread, 0.05, 0.999], [spread, 8, 0.5], [spread, 1, 0.0009],
     ];
     const got = await drawRows(sampler, cases.map((c) => c[0]), cases.map((c) => c[1]), cases.map((c) => c[2]));
-    const tally: Tally = { draws: 0, mismatches: 0, nearBoundary: 0, worstLogprob: 0 };
+    const tally = newTally();
     cases.forEach(([row, T, u], i) => {
       const expected = host.sample(row, T, fixedUniform(u));
       assert.equal(got.tokens[i], expected.token, `case ${i}: T ${T}, u ${u}`);
@@ -157,7 +95,7 @@ for (const name of fixtureNames) {
 
     test('every draw of many decode steps picks the host sampler\'s token for the same uniform (mismatches only at boundaries)', async (t) => {
       const session = await DecodeSession.load(ref.checkpoint, { sampling: 'graph' });
-      const tally: Tally = { draws: 0, mismatches: 0, nearBoundary: 0, worstLogprob: 0 };
+      const tally = newTally();
       try {
         for (const spec of policies) {
           for (const seed of [1, 2]) {

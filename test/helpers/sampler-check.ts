@@ -1,0 +1,73 @@
+/**
+ * Checks of the in-graph sampler against the host sampler with the same uniform, shared by the CPU
+ * and WebGPU tests.
+ *
+ * The bound on mismatches. The host draws in float64, the graph in float32. With z = (x - max) / T
+ * the graph's weight e^z carries a relative error of at most (2|z| + 3)·2^-24 (the subtraction and
+ * division round z, exp adds about an ulp); weights with |z| > 40 are below 4e-18 of the largest and
+ * do not matter, so the weights are within 83·2^-24 relative. Their running sum adds at most
+ * (k - 1)·2^-24 relative (recursive summation, any order), and the target u·total two more
+ * roundings (u rounded down to float32, the product). So every float32 cumulative weight is within
+ * TOL = (V + 90)·2^-24 of the total of its float64 value, and the two samplers can only pick
+ * different tokens when the float64 target lies within TOL·total of the cumulative weights at both
+ * ends of the range between the two picks. {@link compareDraw} checks exactly that for every
+ * mismatch and counts the mismatches and the near-boundary draws (those within TOL·total of any
+ * boundary), whose share bounds the mismatch rate.
+ */
+import assert from 'node:assert/strict';
+import { TokenSampler } from '../../src/rollout/sampling.js';
+import type { Rng } from '../../src/util/rng.js';
+
+export const fixedUniform = (u: number): Rng => ({ uniform: () => u }) as Rng;
+export const host = new TokenSampler();
+
+/** The host's float64 cumulative weights of one row at temperature T (T = 0 scored at 1). */
+function cumulative(logits: Float32Array, T: number): Float64Array {
+  let m = -Infinity;
+  for (const x of logits) m = Math.max(m, x);
+  const t = T === 0 ? 1 : T;
+  const c = new Float64Array(logits.length);
+  let sum = 0;
+  logits.forEach((x, i) => (c[i] = sum += Math.exp((x - m) / t)));
+  return c;
+}
+
+export interface Tally {
+  draws: number;
+  mismatches: number;
+  nearBoundary: number;
+  worstLogprob: number;
+}
+
+/**
+ * Compares one graph draw with the host sampler on the same row and uniform; a mismatch must be a
+ * boundary straddle (see the module comment).
+ */
+export function compareDraw(tally: Tally, logits: Float32Array, T: number, u: number, graph: { token: number; logprob: number }, where: string): void {
+  const expected = host.sample(logits, T, fixedUniform(u));
+  const V = logits.length;
+  const tol = ((V + 90) / 2 ** 24);
+  tally.draws++;
+  if (graph.token === expected.token) {
+    tally.worstLogprob = Math.max(tally.worstLogprob, Math.abs(graph.logprob - expected.logprob));
+    assert.ok(Math.abs(graph.logprob - expected.logprob) <= 1e-5 + 1e-6 * Math.abs(expected.logprob), `${where}: logprob ${graph.logprob} vs ${expected.logprob}`);
+  }
+  if (T === 0) {
+    assert.equal(graph.token, expected.token, `${where}: greedy picks the first argmax`);
+    return;
+  }
+  const c = cumulative(logits, T);
+  const total = c[V - 1]!;
+  const target = u * total;
+  if (c.some((ck) => Math.abs(ck - target) <= tol * total)) tally.nearBoundary++;
+  if (graph.token === expected.token) return;
+  tally.mismatches++;
+  const lo = Math.min(graph.token, expected.token);
+  const hi = Math.max(graph.token, expected.token);
+  const off = Math.max(Math.abs(c[lo]! - target), Math.abs(c[hi - 1]! - target)) / total;
+  assert.ok(off <= tol, `${where}: graph token ${graph.token}, host ${expected.token}, and the target is ${off} of the total from the boundary (bound ${tol})`);
+}
+
+export function newTally(): Tally {
+  return { draws: 0, mismatches: 0, nearBoundary: 0, worstLogprob: 0 };
+}

@@ -37,6 +37,10 @@ export function samplerOf(job: {
 }): 'host' | 'graph' {
   const { sampler, topK, topP } = job.rollout;
   if (topK > 0 || topP < 1) return 'host';
-  if (sampler === 'auto') return job.model.executionProvider === 'cpu' ? 'host' : 'graph';
-  return sampler;
+  return sampler === 'auto' ? defaultSampler(job.model.executionProvider) : sampler;
+}
+
+/** `rollout.sampler: auto`: in a graph on a device provider (the logits stay there), on the host on CPU. */
+export function defaultSampler(executionProvider: string): 'host' | 'graph' {
+  return executionProvider === 'cpu' ? 'host' : 'graph';
 }

@@ -1,8 +1,10 @@
 /**
- * `TemperatureHead`: a head's config and parameters, with its graphs, an ONNX Runtime session for
- * decoding, and save/load. The parameters are the one mutable state: the trainer updates the
- * Float32Arrays in place (or replaces them with {@link TemperatureHead.setParams}), and the next
- * {@link TemperatureHead.logits} call uses them, because the session takes them as inputs.
+ * `TemperatureHead`: a head's config and parameters, with its graphs, ONNX Runtime sessions for
+ * decoding (on host rows, or on a decode step's `last_hidden` where it lies), and save/load. The
+ * parameters are the one mutable state: the trainer updates the Float32Arrays in place and calls
+ * {@link TemperatureHead.paramsChanged} (or replaces them with {@link TemperatureHead.setParams}),
+ * and the next run uses them, because the sessions take them as inputs: on the host the arrays
+ * themselves, on a device provider copies uploaded once per change.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

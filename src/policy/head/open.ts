@@ -9,7 +9,7 @@ import { TemperatureHead } from './head.js';
  * inference reads the decode step's hidden states in place; threads, spinning and the arena come
  * from the one process-wide session policy (api/sessions.ts, `configureSessions`).
  */
-export function headSessionOptions(job: Pick<JobConfig, 'model'>): SessionOptions {
+export function headSessionOptions(job: { model: Pick<JobConfig['model'], 'executionProvider'> }): SessionOptions {
   const ep = job.model.executionProvider;
   return { executionProviders: ep === 'cpu' ? ['cpu'] : [ep, 'cpu'] };
 }

@@ -2,11 +2,12 @@
  * A session of the in-graph sampler (graphs/sampler-graph.ts) on a decode session's provider:
  * it reads the decode step's last logits and hidden states where they are (device buffers on
  * WebGPU, host tensors on CPU) and returns only the drawn tokens, their log-probabilities and,
- * when asked, the rows' hidden states.
+ * when asked, the rows' hidden states. On CPU it computes in float64, as the host sampler does; on
+ * a device provider in float32 (WebGPU has no float64).
  */
 import * as ort from 'onnxruntime-node';
 import { createSession, type DeviceTransfer } from '../onnx/index.js';
-import { buildSamplerGraph, SAMPLER } from './graphs/sampler-graph.js';
+import { buildSamplerGraph, SAMPLER, type SamplerPrecision } from './graphs/sampler-graph.js';
 
 /** The decode step outputs the sampler reads: logits [B, 1, V], last_hidden [B, S, H]. */
 export interface LastTensors {
@@ -19,7 +20,7 @@ export interface SampledRows {
   /** [N] token ids */
   readonly tokens: Int32Array;
   /** [N] log softmax(logits / T)[token] (untempered for T = 0), as the host sampler's `logprob` */
-  readonly logprobs: Float32Array;
+  readonly logprobs: Float32Array | Float64Array;
   /** [N, H] the rows' last hidden states, when requested */
   readonly hidden?: Float32Array;
 }
@@ -29,19 +30,22 @@ export class GraphSampler {
     private readonly session: ort.InferenceSession,
     /** counts what comes back (null on the host) */
     private readonly device: DeviceTransfer | null,
+    readonly precision: SamplerPrecision,
   ) {}
 
-  static async open(dims: { vocabSize: number; hiddenSize: number }, executionProvider: string, device: DeviceTransfer | null): Promise<GraphSampler> {
-    const session = await createSession(buildSamplerGraph(dims), { executionProviders: executionProvider === 'cpu' ? ['cpu'] : [executionProvider, 'cpu'] });
-    return new GraphSampler(session, device);
+  /** @param precision default float64 on CPU, float32 on other providers */
+  static async open(dims: { vocabSize: number; hiddenSize: number }, executionProvider: string, device: DeviceTransfer | null, precision?: SamplerPrecision): Promise<GraphSampler> {
+    const p = precision ?? (executionProvider === 'cpu' ? 'float64' : 'float32');
+    const session = await createSession(buildSamplerGraph({ ...dims, precision: p }), { executionProviders: executionProvider === 'cpu' ? ['cpu'] : [executionProvider, 'cpu'] });
+    return new GraphSampler(session, device, p);
   }
 
   /**
    * Draws the next token of batch rows `rows` of `last` at `temperatures` (validated by the
-   * caller) with the uniforms `uniforms` (one per row in [0, 1), from the rows' own streams; the
-   * graph reads each rounded down to float32, so it stays below 1).
+   * caller) with the uniforms `uniforms` (one per row in [0, 1), from the rows' own streams; a
+   * float32 graph reads each rounded down, so it stays below 1).
    */
-  async sample(last: LastTensors, rows: readonly number[], temperatures: Float32Array, uniforms: Float64Array, opts: { hidden?: boolean } = {}): Promise<SampledRows> {
+  async sample(last: LastTensors, rows: readonly number[], temperatures: ArrayLike<number>, uniforms: Float64Array, opts: { hidden?: boolean } = {}): Promise<SampledRows> {
     const N = rows.length;
     const fetches: string[] = [SAMPLER.token, SAMPLER.logprob, ...(opts.hidden ? [SAMPLER.hiddenRows] : [])];
     const out = await this.session.run(
@@ -49,13 +53,14 @@ export class GraphSampler {
         [SAMPLER.logits]: last.logits,
         [SAMPLER.hidden]: last.hidden,
         [SAMPLER.rows]: new ort.Tensor('int64', BigInt64Array.from(rows, (r) => BigInt(r)), [N]),
-        [SAMPLER.temperature]: new ort.Tensor('float32', temperatures, [N]),
-        [SAMPLER.uniform]: new ort.Tensor('float32', floorToFloat32(uniforms), [N]),
+        ...(this.precision === 'float64'
+          ? { [SAMPLER.temperature]: new ort.Tensor('float64', Float64Array.from(temperatures), [N]), [SAMPLER.uniform]: new ort.Tensor('float64', uniforms, [N]) }
+          : { [SAMPLER.temperature]: new ort.Tensor('float32', Float32Array.from(temperatures), [N]), [SAMPLER.uniform]: new ort.Tensor('float32', floorToFloat32(uniforms), [N]) }),
       },
       fetches,
     );
     this.device?.countReturned(out);
-    const result: SampledRows = { tokens: out[SAMPLER.token]!.data as Int32Array, logprobs: out[SAMPLER.logprob]!.data as Float32Array };
+    const result: SampledRows = { tokens: out[SAMPLER.token]!.data as Int32Array, logprobs: out[SAMPLER.logprob]!.data as Float32Array | Float64Array };
     return opts.hidden ? { ...result, hidden: out[SAMPLER.hiddenRows]!.data as Float32Array } : result;
   }
 

@@ -155,7 +155,7 @@ async function decodeChunk(
         headRows = await head.run(headInput, live.length);
       }
     }
-    const temperatures = new Float32Array(live.length);
+    const temperatures = new Float64Array(live.length);
     live.forEach((row, i) => {
       const seq = rows[row]!;
       // The in-graph path never reads the host rows (they may not be on the host).
@@ -235,7 +235,7 @@ async function drawInGraph(
   out: DecodeOutput,
   seqs: readonly Active[],
   at: readonly number[],
-  temperatures: Float32Array,
+  temperatures: Float64Array,
   hidden: boolean,
 ): Promise<SampledRows> {
   temperatures.forEach((t) => checkTemperature(t));

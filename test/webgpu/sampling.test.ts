@@ -37,7 +37,7 @@ function checkedDecoder(session: DecodeSession, transfer: DeviceTransfer, tally:
         const got = await session.sampler!.sample(last, rows, temperatures, uniforms, opts);
         const V = last.logits.dims[2] as number;
         const logits = (await transfer.download(last.logits)).data as Float32Array;
-        rows.forEach((r, i) => compareDraw(tally, logits.subarray(r * V, (r + 1) * V), temperatures[i]!, uniforms[i]!, { token: got.tokens[i]!, logprob: got.logprobs[i]! }, `row ${r}`));
+        rows.forEach((r, i) => compareDraw(tally, logits.subarray(r * V, (r + 1) * V), temperatures[i]!, uniforms[i]!, { token: got.tokens[i]!, logprob: got.logprobs[i]! }, `row ${r}`, session.sampler!.precision));
         return got;
       },
     },

@@ -6,10 +6,10 @@
  * It draws exactly as the host sampler (rollout/sampling.ts, `TokenSampler` without truncation)
  * does with the same uniform u: the first token, in vocabulary order, whose cumulative weight
  * e^((x - max) / T) exceeds u times the total weight; T = 0 takes the argmax (lowest index among
- * ties); the log-probability is log softmax(logits / T)[token] (untempered for T = 0). The
- * difference is precision: the weights and their running sum are float32 here (WebGPU has no
- * float64), float64 on the host, so the two picks differ only when u·total lies within float32
- * rounding of a boundary between two tokens' cumulative weights (see test/rollout/graph-sampler.test.ts).
+ * ties); the log-probability is log softmax(logits / T)[token] (untempered for T = 0). On CPU
+ * it computes in float64 in the host's order; on devices without float64 (WebGPU) in float32, and
+ * the two picks then differ only when u·total lies within float32 rounding of a boundary between
+ * two tokens' cumulative weights (bounded in test/helpers/sampler-check.ts).
  *
  * The pick is counted, not searched: token = #{k : cum_k <= u·total}, the index of the first
  * cumulative weight above the target (cum is non-decreasing, and a zero-weight token never
@@ -39,40 +39,67 @@ export function lastPositionRows(g: GraphBuilder, x: Value, rows: Value, width: 
   return g.gather(last, rows, { axis: 0 }); // [N, W]
 }
 
+/** Float type the sampler computes its weights and their running sum in. */
+export type SamplerPrecision = 'float32' | 'float64';
+
 /**
  * Inputs: `logits` [B, 1, V] and `last_hidden` [B, S, H] (a decode step's outputs, fed as they
  * are), `rows` [N] int64 (which batch rows to draw for), `temperature` [N] (>= 0, 0 greedy) and
- * `uniform` [N] in [0, 1). Outputs: `token` [N] int32, `logprob` [N] float32 and `hidden_rows`
- * [N, H] (the rows' last hidden states, fetched only when the rollout records them).
+ * `uniform` [N] in [0, 1), both in `precision`. Outputs: `token` [N] int32, `logprob` [N] (in
+ * `precision`) and `hidden_rows` [N, H] (the rows' last hidden states, fetched only when the
+ * rollout records them).
+ *
+ * `float64` (CPU) repeats the host sampler's arithmetic in its order (one running sum in
+ * vocabulary order), so the two differ only by the last bits of exp. `float32` (devices without
+ * float64) sums in blocks of about sqrt(V) tokens and then over the block sums: the running sum's
+ * rounding then grows with about 2·sqrt(V) additions instead of V.
  */
-export function buildSamplerGraph(dims: { vocabSize: number; hiddenSize: number }): Graph {
+export function buildSamplerGraph(dims: { vocabSize: number; hiddenSize: number; precision?: SamplerPrecision }): Graph {
   const V = dims.vocabSize;
+  const dtype = dims.precision ?? 'float32';
   const g = new GraphBuilder('token_sampler');
   const logits = g.input(SAMPLER.logits, 'float32', ['batch_size', 1, V]);
   const hidden = g.input(SAMPLER.hidden, 'float32', ['batch_size', 'sequence_length', dims.hiddenSize]);
   const rows = g.input(SAMPLER.rows, 'int64', ['rows']);
-  const temperature = g.input(SAMPLER.temperature, 'float32', ['rows']);
-  const uniform = g.input(SAMPLER.uniform, 'float32', ['rows']);
+  const temperature = g.input(SAMPLER.temperature, dtype, ['rows']);
+  const uniform = g.input(SAMPLER.uniform, dtype, ['rows']);
+  const c = (v: number): Value => g.constant(v, dtype);
 
-  const x = lastPositionRows(g, logits, rows, V); // [N, V]
+  const rowLogits = lastPositionRows(g, logits, rows, V); // [N, V] float32
+  const x = dtype === 'float32' ? rowLogits : g.cast(rowLogits, { to: dtype });
   const m = g.reduceMax(x, { axes: [1], keepdims: true }); // [N, 1]
-  const greedy = g.unsqueeze(g.equal(temperature, g.constant(0, 'float32')), { axes: [1] }); // [N, 1]
+  const greedy = g.unsqueeze(g.equal(temperature, c(0)), { axes: [1] }); // [N, 1]
   // T = 0 scores the argmax at T = 1 (the host's convention) and draws nothing.
-  const t = g.where(greedy, g.constant(1, 'float32'), g.unsqueeze(temperature, { axes: [1] }));
+  const t = g.where(greedy, c(1), g.unsqueeze(temperature, { axes: [1] }));
   const z = g.div(g.sub(x, m), t); // <= 0, 0 at the maximum
   const w = g.exp(z);
-  const cum = g.cumSum(w, { axis: 1 });
+  const cum = dtype === 'float64' ? g.cumSum(w, { axis: 1 }) : blockedCumSum(g, w, V);
   const total = g.slice(cum, { starts: [V - 1], ends: [V], axes: [1] }); // [N, 1]
   const target = g.mul(g.unsqueeze(uniform, { axes: [1] }), total);
   const below = g.reduceSum(g.cast(g.lessOrEqual(cum, target), { to: 'float32' }), { axes: [1], keepdims: true }); // exact: V < 2^24
   const index = g.constant(Float32Array.from({ length: V }, (_, i) => i), 'float32', [1, V]);
-  const lastPositive = g.reduceMax(g.where(g.greater(w, g.constant(0, 'float32')), index, g.constant(-1, 'float32')), { axes: [1], keepdims: true });
+  const lastPositive = g.reduceMax(g.where(g.greater(w, c(0)), index, g.constant(-1, 'float32')), { axes: [1], keepdims: true });
   const drawn = g.min(below, lastPositive);
-  const argmax = g.cast(g.argMax(x, { axis: 1, keepdims: true }), { to: 'float32' });
+  const argmax = g.cast(g.argMax(rowLogits, { axis: 1, keepdims: true }), { to: 'float32' });
   const token = g.cast(g.where(greedy, argmax, drawn), { to: 'int64' }); // [N, 1]
   const logprob = g.sub(g.gatherElements(z, token, { axis: 1 }), g.log(total)); // z_token - log Σ e^z
   g.output(g.cast(g.reshape(token, [-1]), { to: 'int32' }), SAMPLER.token);
   g.output(g.reshape(logprob, [-1]), SAMPLER.logprob);
   g.output(lastPositionRows(g, hidden, rows, dims.hiddenSize), SAMPLER.hiddenRows);
   return g.build();
+}
+
+/**
+ * The running sum of `w` [N, V] along the vocabulary, in blocks: each block's own running sum plus
+ * the sum of the blocks before it. The padding (zeros past V) never raises a sum.
+ */
+function blockedCumSum(g: GraphBuilder, w: Value, V: number): Value {
+  const size = Math.max(1, Math.ceil(Math.sqrt(V)));
+  const blocks = Math.ceil(V / size);
+  const padded = blocks * size === V ? w : g.pad(w, [0, 0, 0, blocks * size - V]);
+  const inBlock = g.cumSum(g.reshape(padded, [-1, blocks, size]), { axis: 2 }); // [N, blocks, size]
+  const blockSums = g.slice(inBlock, { starts: [size - 1], ends: [size], axes: [2] }); // [N, blocks, 1]
+  const before = g.cumSum(blockSums, { axis: 1, exclusive: true });
+  const cum = g.reshape(g.add(inBlock, before), [-1, blocks * size]);
+  return blocks * size === V ? cum : g.slice(cum, { starts: [0], ends: [V], axes: [1] });
 }

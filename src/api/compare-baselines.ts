@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertTrainJob, samplerOf, type JobConfig, type PolicySpec } from '../config/index.js';
+import { assertTrainJob, samplingOf, type JobConfig, type PolicySpec } from '../config/index.js';
 import { train } from '../rl/trainer.js';
 import { latestCheckpoint } from '../rl/checkpoint.js';
 import { matchedIterations } from '../rl/budget.js';
@@ -151,7 +151,7 @@ async function runCell(
   if (!summary.finished) return null; // interrupted: the cell stays open
 
   const checkpoint = latestCheckpoint(cellDir)!;
-  const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), executionProvider: job.model.executionProvider, threads: job.model.threads, sampling: samplerOf(job) });
+  const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), executionProvider: job.model.executionProvider, threads: job.model.threads, ...samplingOf(job) });
   const task = getTask(job.task.name);
   const own = method.evalPolicies ?? [method.policy];
   const ownLabels = new Set(own.map(policyLabel));

@@ -29,15 +29,16 @@ export function modelDirOf(config: { model: { path?: string | undefined }; task?
 
 /**
  * Where a job's rollouts draw their tokens (`rollout.sampler`): in a graph on the provider (auto:
- * on webgpu and cuda) or on the host; top-k/top-p truncation is drawn on the host only.
+ * on webgpu and cuda) or on the host, top-k/top-p truncation on the host only; and the graph's
+ * float type (`rollout.samplerPrecision`; absent: the provider's default).
  */
-export function samplerOf(job: {
+export function samplingOf(job: {
   model: { executionProvider: string };
-  rollout: { sampler: 'auto' | 'host' | 'graph'; topK: number; topP: number };
-}): 'host' | 'graph' {
-  const { sampler, topK, topP } = job.rollout;
-  if (topK > 0 || topP < 1) return 'host';
-  return sampler === 'auto' ? defaultSampler(job.model.executionProvider) : sampler;
+  rollout: { sampler: 'auto' | 'host' | 'graph'; samplerPrecision: 'auto' | 'float32' | 'float64'; topK: number; topP: number };
+}): { sampling: 'host' | 'graph'; samplerPrecision?: 'float32' | 'float64' } {
+  const { sampler, samplerPrecision, topK, topP } = job.rollout;
+  const sampling = topK > 0 || topP < 1 ? 'host' : sampler === 'auto' ? defaultSampler(job.model.executionProvider) : sampler;
+  return samplerPrecision === 'auto' ? { sampling } : { sampling, samplerPrecision };
 }
 
 /** `rollout.sampler: auto`: in a graph on a device provider (the logits stay there), on the host on CPU. */

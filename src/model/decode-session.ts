@@ -28,6 +28,7 @@ import { DeviceKvCache } from './device-cache.js';
 import { GraphSampler, type LastTensors } from './graph-sampler.js';
 import { buildDecodeGraph, type DecodeGraphOptions, newKeyName, newValueName, pastKeyName, pastValueName, presentKeyName } from './graphs/decode-graph.js';
 import type { ParamSelection } from './graphs/params.js';
+import type { SamplerPrecision } from './graphs/sampler-graph.js';
 import type { ModelWeights } from './graphs/train-graphs.js';
 import { expectedParameters } from './parameters.js';
 import type { FloatTensor } from './safetensors.js';
@@ -56,6 +57,8 @@ export interface DecodeSessionOptions {
    * hidden states then stay on the device and only the sampler's few numbers per row come back.
    */
   sampling?: 'host' | 'graph';
+  /** the sampler graph's float type (default float64 on CPU, where it draws as the host sampler; float32 elsewhere) */
+  samplerPrecision?: SamplerPrecision;
 }
 
 export interface LoadDecoderOptions extends DecodeSessionOptions {
@@ -200,7 +203,7 @@ export class DecodeSession {
       ...(opts.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: opts.intraOpNumThreads }),
       ...(locations ? { preferredOutputLocation: locations } : {}),
     });
-    const sampler = graphSampling ? await GraphSampler.open({ vocabSize: config.vocabSize, hiddenSize: config.hiddenSize }, ep, device) : null;
+    const sampler = graphSampling ? await GraphSampler.open({ vocabSize: config.vocabSize, hiddenSize: config.hiddenSize }, ep, device, opts.samplerPrecision) : null;
     return new DecodeSession(session, config, opts.capacityChunk ?? DEFAULT_CAPACITY_CHUNK, device, sampler);
   }
 

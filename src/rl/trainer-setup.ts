@@ -3,7 +3,7 @@
  * the temperature policy and its head, the phase schedule, one {@link PolicyUpdater} per policy that
  * updates, the problems), opened fresh or from the run's latest checkpoint.
  */
-import { assertTrainJob, modelDirOf, samplerOf, type JobConfig } from '../config/index.js';
+import { assertTrainJob, modelDirOf, samplingOf, type JobConfig } from '../config/index.js';
 import { loadCheckpoint, type ParamMap } from '../model/checkpoint.js';
 import { trainableNames } from '../model/graphs/train-graphs.js';
 import { resolveModelDir } from '../model/hub.js';
@@ -84,7 +84,7 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
     threads: job.model.threads,
     trainableParams: updatesToken ? trainable : [],
     weightUpdates: transfer ? 'inputs' : job.model.weightUpdates,
-    sampling: samplerOf(job),
+    ...samplingOf(job),
   });
   // One set of arrays for the optimiser, the training graph's inputs and the decode graph's inputs.
   const llmParams: ParamMap = checkpoint.params;

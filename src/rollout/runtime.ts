@@ -11,6 +11,7 @@ import { loadCheckpoint, type Checkpoint } from '../model/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
 import { DecodeSession } from '../model/decode-session.js';
 import type { ParamSelection } from '../model/graphs/params.js';
+import type { SamplerPrecision } from '../model/graphs/sampler-graph.js';
 import type { FloatTensor } from '../model/safetensors.js';
 import { ModelTokenizer } from '../model/tokenizer.js';
 import { BOXED_INSTRUCTION, buildChatMessages } from '../tasks/index.js';
@@ -38,8 +39,10 @@ export interface OpenPolicyModelOptions {
    * trainable parameters are graph inputs, fed without a rebuild.
    */
   weightUpdates?: 'bake' | 'inputs';
-  /** where tokens are drawn (`rollout.sampler` resolved by `samplerOf`; default host): see DecodeSessionOptions.sampling */
+  /** where tokens are drawn (`rollout.sampler` resolved by `samplingOf`; default host): see DecodeSessionOptions.sampling */
   sampling?: 'host' | 'graph';
+  /** the sampler graph's float type (default: the provider's, see DecodeSessionOptions.samplerPrecision) */
+  samplerPrecision?: SamplerPrecision;
 }
 
 /** How a question becomes a prompt. */
@@ -103,6 +106,7 @@ export async function openPolicyModel(options: OpenPolicyModelOptions): Promise<
   const sessionOptions = {
     executionProvider: options.executionProvider ?? 'cpu',
     sampling: options.sampling ?? 'host',
+    ...(options.samplerPrecision ? { samplerPrecision: options.samplerPrecision } : {}),
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
   };
   // Exact names, anchored: selectParams compiles strings as unanchored regexes.

@@ -19,6 +19,8 @@
  */
 import assert from 'node:assert/strict';
 import { TokenSampler } from '../../src/rollout/sampling.js';
+import type { GraphSampler, LastTensors } from '../../src/model/graph-sampler.js';
+import type { BatchDecoder } from '../../src/rollout/types.js';
 import type { Rng } from '../../src/util/rng.js';
 
 export const fixedUniform = (u: number): Rng => ({ uniform: () => u }) as Rng;
@@ -46,7 +48,15 @@ export interface Tally {
  * Compares one graph draw with the host sampler on the same row and uniform; a mismatch must be a
  * boundary straddle (see the module comment).
  */
-export function compareDraw(tally: Tally, logits: Float32Array, T: number, u: number, graph: { token: number; logprob: number }, where: string, precision: 'float32' | 'float64'): void {
+export function compareDraw(
+  tally: Tally,
+  logits: Float32Array,
+  T: number,
+  u: number,
+  graph: { token: number; logprob: number },
+  where: string,
+  precision: 'float32' | 'float64',
+): void {
   const expected = host.sample(logits, T, fixedUniform(u));
   const V = logits.length;
   const b = Math.ceil(Math.sqrt(V));
@@ -70,9 +80,41 @@ export function compareDraw(tally: Tally, logits: Float32Array, T: number, u: nu
   const lo = Math.min(graph.token, expected.token);
   const hi = Math.max(graph.token, expected.token);
   const off = Math.max(Math.abs(c[lo]! - target), Math.abs(c[hi - 1]! - target)) / total;
-  assert.ok(off <= tol, `${where}: graph token ${graph.token}, host ${expected.token}, and the target is ${off} of the total from the boundary (bound ${tol})`);
+  assert.ok(
+    off <= tol,
+    `${where}: graph token ${graph.token}, host ${expected.token}, and the target is ${off} of the total from the boundary (bound ${tol})`,
+  );
 }
 
 export function newTally(): Tally {
   return { draws: 0, mismatches: 0, nearBoundary: 0, worstLogprob: 0 };
+}
+
+/**
+ * `decoder` (a DecodeSession) whose draws are made by `sampler` and each checked with
+ * {@link compareDraw} against the host sampler on the logits `hostLogits` gives for the check.
+ */
+export function checkedDecoder(
+  decoder: Omit<BatchDecoder, 'sampler'>,
+  sampler: GraphSampler,
+  tally: Tally,
+  hostLogits: (last: LastTensors) => Promise<Float32Array>,
+): BatchDecoder {
+  return withSampler(decoder, {
+    async sample(last, rows, temperatures, uniforms, opts) {
+      const got = await sampler.sample(last, rows, temperatures, uniforms, opts);
+      const V = last.logits.dims[2] as number;
+      const logits = await hostLogits(last);
+      rows.forEach((r, i) => {
+        const graph = { token: got.tokens[i]!, logprob: got.logprobs[i]! };
+        compareDraw(tally, logits.subarray(r * V, (r + 1) * V), temperatures[i]!, uniforms[i]!, graph, `row ${r}`, sampler.precision);
+      });
+      return got;
+    },
+  });
+}
+
+/** `decoder` (a DecodeSession) with its draws made by `sampler` instead: for checking or counting them. */
+export function withSampler(decoder: Omit<BatchDecoder, 'sampler'>, sampler: NonNullable<BatchDecoder['sampler']>): BatchDecoder {
+  return { prefill: (p) => decoder.prefill(p), step: (t) => decoder.step(t), keepRows: (r) => decoder.keepRows(r), sampler };
 }

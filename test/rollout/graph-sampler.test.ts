@@ -12,9 +12,8 @@ import { GraphSampler, floorToFloat32, type LastTensors } from '../../src/model/
 import { createPolicy } from '../../src/policy/index.js';
 import { TemperatureHead } from '../../src/policy/head/index.js';
 import { generateRollouts, type RolloutRequest } from '../../src/rollout/engine.js';
-import type { BatchDecoder } from '../../src/rollout/types.js';
 import { fixtureNames } from '../helpers/paths.js';
-import { compareDraw, fixedUniform, host, newTally, type Tally } from '../helpers/sampler-check.js';
+import { checkedDecoder, compareDraw, fixedUniform, host, newTally, withSampler } from '../helpers/sampler-check.js';
 import { loadReference } from '../model/graphs-reference.js';
 
 /** Runs the sampler graph on host rows [N, V] (one position each) with the rows' own temperatures and uniforms. */
@@ -22,36 +21,64 @@ async function drawRows(sampler: GraphSampler, rows: Float32Array[], temperature
   const V = rows[0]!.length;
   const logits = new Float32Array(rows.length * V);
   rows.forEach((r, i) => logits.set(r, i * V));
-  const last: LastTensors = { logits: new ort.Tensor('float32', logits, [rows.length, 1, V]), hidden: new ort.Tensor('float32', new Float32Array(rows.length * 2), [rows.length, 1, 2]) };
-  return sampler.sample(last, rows.map((_, i) => i), temperatures, Float64Array.from(uniforms));
+  const last: LastTensors = {
+    logits: new ort.Tensor('float32', logits, [rows.length, 1, V]),
+    hidden: new ort.Tensor('float32', new Float32Array(rows.length * 2), [rows.length, 1, 2]),
+  };
+  return sampler.sample(
+    last,
+    rows.map((_, i) => i),
+    temperatures,
+    Float64Array.from(uniforms),
+  );
 }
 
-for (const precision of ['float64', 'float32'] as const) test(`edge cases (${precision}): greedy ties, masked tokens, uniforms at 0 and just below 1, extreme temperatures, as the host sampler`, async () => {
-  const V = 6;
-  const sampler = await GraphSampler.open({ vocabSize: V, hiddenSize: 2 }, 'cpu', null, precision);
-  try {
-    const ties = Float32Array.from([0.5, 2, 2, -1, 2, 0]);
-    const masked = Float32Array.from([-Infinity, 1, -Infinity, 0.5, 3, -Infinity]);
-    const spread = Float32Array.from([3, -2, 0.1, 7, -30, 1]);
-    const cases: [Float32Array, number, number][] = [
-      [ties, 0, 0.3], [ties, 0, 0.999], [ties, 1, 0], [ties, 1, 1 - 2 ** -40], [ties, 1e-3, 0.5],
-      [masked, 1, 0], [masked, 1, 1 - 2 ** -53], [masked, 0.3, 0.7], [masked, 0, 0.1], [masked, 50, 0.2],
-      [spread, 1, 0.123], [spread, 0.05, 0.999], [spread, 8, 0.5], [spread, 1, 0.0009],
-    ];
-    const got = await drawRows(sampler, cases.map((c) => c[0]), cases.map((c) => c[1]), cases.map((c) => c[2]));
-    const tally = newTally();
-    cases.forEach(([row, T, u], i) => {
-      const expected = host.sample(row, T, fixedUniform(u));
-      assert.equal(got.tokens[i], expected.token, `case ${i}: T ${T}, u ${u}`);
-      compareDraw(tally, row, T, u, { token: got.tokens[i]!, logprob: got.logprobs[i]! }, `case ${i}`, precision);
-    });
-    assert.equal(got.tokens[1], 1, 'greedy: the lowest index among tied maxima');
-    assert.equal(got.tokens[6], 4, 'u just below 1 with masked tokens last: the last token of positive weight');
-    assert.ok([5, 6, 7, 8, 9].every((i) => ![0, 2, 5].includes(got.tokens[i]!)), 'masked tokens are never drawn');
-  } finally {
-    await sampler.release();
-  }
-});
+for (const precision of ['float64', 'float32'] as const)
+  test(`edge cases (${precision}): greedy ties, masked tokens, uniforms at 0 and just below 1, extreme temperatures, as the host sampler`, async () => {
+    const V = 6;
+    const sampler = await GraphSampler.open({ vocabSize: V, hiddenSize: 2 }, 'cpu', null, precision);
+    try {
+      const ties = Float32Array.from([0.5, 2, 2, -1, 2, 0]);
+      const masked = Float32Array.from([-Infinity, 1, -Infinity, 0.5, 3, -Infinity]);
+      const spread = Float32Array.from([3, -2, 0.1, 7, -30, 1]);
+      const cases: [Float32Array, number, number][] = [
+        [ties, 0, 0.3],
+        [ties, 0, 0.999],
+        [ties, 1, 0],
+        [ties, 1, 1 - 2 ** -40],
+        [ties, 1e-3, 0.5],
+        [masked, 1, 0],
+        [masked, 1, 1 - 2 ** -53],
+        [masked, 0.3, 0.7],
+        [masked, 0, 0.1],
+        [masked, 50, 0.2],
+        [spread, 1, 0.123],
+        [spread, 0.05, 0.999],
+        [spread, 8, 0.5],
+        [spread, 1, 0.0009],
+      ];
+      const got = await drawRows(
+        sampler,
+        cases.map((c) => c[0]),
+        cases.map((c) => c[1]),
+        cases.map((c) => c[2]),
+      );
+      const tally = newTally();
+      cases.forEach(([row, T, u], i) => {
+        const expected = host.sample(row, T, fixedUniform(u));
+        assert.equal(got.tokens[i], expected.token, `case ${i}: T ${T}, u ${u}`);
+        compareDraw(tally, row, T, u, { token: got.tokens[i]!, logprob: got.logprobs[i]! }, `case ${i}`, precision);
+      });
+      assert.equal(got.tokens[1], 1, 'greedy: the lowest index among tied maxima');
+      assert.equal(got.tokens[6], 4, 'u just below 1 with masked tokens last: the last token of positive weight');
+      assert.ok(
+        [5, 6, 7, 8, 9].every((i) => ![0, 2, 5].includes(got.tokens[i]!)),
+        'masked tokens are never drawn',
+      );
+    } finally {
+      await sampler.release();
+    }
+  });
 
 test('uniforms are rounded down to float32, so u < 1 stays below 1', () => {
   const u = Float64Array.of(0, 0.1, 1 - 2 ** -30, 0.5, 1 - 2 ** -53);
@@ -62,27 +89,6 @@ test('uniforms are rounded down to float32, so u < 1 stays below 1', () => {
   });
   assert.ok(f[4]! < 1);
 });
-
-/**
- * A CPU decoder in graph mode whose sampler also draws every row on the host with the same
- * uniform and checks the two agree (on CPU the logits are host tensors, so both can read them).
- */
-function checkedDecoder(session: DecodeSession, sampler: GraphSampler, tally: Tally): BatchDecoder {
-  return {
-    prefill: (p) => session.prefill(p),
-    step: (t) => session.step(t),
-    keepRows: (r) => session.keepRows(r),
-    sampler: {
-      async sample(last, rows, temperatures, uniforms, opts) {
-        const got = await sampler.sample(last, rows, temperatures, uniforms, opts);
-        const V = last.logits.dims[2] as number;
-        const data = last.logits.data as Float32Array;
-        rows.forEach((r, i) => compareDraw(tally, data.subarray(r * V, (r + 1) * V), temperatures[i]!, uniforms[i]!, { token: got.tokens[i]!, logprob: got.logprobs[i]! }, `row ${r}`, sampler.precision));
-        return got;
-      },
-    },
-  };
-}
 
 const policies = ['fixed:1.0', 'fixed:0.6', 'edt', 'entropy-threshold', 'greedy'];
 
@@ -100,24 +106,42 @@ for (const name of fixtureNames) {
         try {
           for (const spec of policies) {
             for (const seed of [1, 2]) {
-              await generateRollouts(checkedDecoder(session, sampler, tally), { ...base, policy: createPolicy(spec), eosTokenIds: [ref.greedy[0]![8]!], seed });
+              await generateRollouts(checkedDecoder(session, sampler, tally, async (last) => last.logits.data as Float32Array), {
+                ...base,
+                policy: createPolicy(spec),
+                eosTokenIds: [ref.greedy[0]![8]!],
+                seed,
+              });
             }
           }
         } finally {
           await Promise.all([session.release(), sampler.release()]);
         }
-        t.diagnostic(`${precision}: ${tally.draws} draws, ${tally.mismatches} mismatches, ${tally.nearBoundary} within the rounding bound of a boundary, worst logprob difference ${tally.worstLogprob.toExponential(2)}`);
+        t.diagnostic(
+          `${precision}: ${tally.draws} draws, ${tally.mismatches} mismatches, ${tally.nearBoundary} within the rounding bound of a boundary, worst logprob difference ${tally.worstLogprob.toExponential(2)}`,
+        );
         assert.ok(tally.draws >= 1000, `many draws compared (${tally.draws})`);
         assert.ok(tally.mismatches <= tally.nearBoundary, 'only near-boundary draws can differ');
-        if (precision === 'float64') assert.equal(tally.mismatches, 0, 'float64 in the host\'s order draws as the host');
+        if (precision === 'float64') assert.equal(tally.mismatches, 0, "float64 in the host's order draws as the host");
       });
     }
 
-    test('whole rollouts: the same tokens, temperatures and entropies as the host path, log-probs within 1e-5 (fixed, EDT and a learned head run on the decode step\'s output)', async () => {
-      const [hostSession, graphSession] = await Promise.all([DecodeSession.load(ref.checkpoint), DecodeSession.load(ref.checkpoint, { sampling: 'graph' })]);
+    test("whole rollouts: the same tokens, temperatures and entropies as the host path, log-probs within 1e-5 (fixed, EDT and a learned head run on the decode step's output)", async () => {
+      const [hostSession, graphSession] = await Promise.all([
+        DecodeSession.load(ref.checkpoint),
+        DecodeSession.load(ref.checkpoint, { sampling: 'graph' }),
+      ]);
       assert.equal(hostSession.sampler, null);
       const { hiddenSize } = ref.checkpoint.config;
-      const head = TemperatureHead.create({ kind: 'grid', grid: [0.3, 0.7, 1.1, 1.5], hiddenSize: 16, initTemperature: 0.7, initSpread: 1, inputSize: hiddenSize, seed: 5 });
+      const head = TemperatureHead.create({
+        kind: 'grid',
+        grid: [0.3, 0.7, 1.1, 1.5],
+        hiddenSize: 16,
+        initTemperature: 0.7,
+        initSpread: 1,
+        inputSize: hiddenSize,
+        seed: 5,
+      });
       // Spread the head's outputs so its actions depend on the hidden state.
       head.params.get('fc2.weight')!.forEach((_, i, w) => (w[i] = Math.sin(i) * 2));
       head.paramsChanged();
@@ -136,7 +160,9 @@ for (const name of fixtureNames) {
               assert.deepEqual(g.actions, r.actions, `actions ${i}`);
               g.actionLogprobs!.forEach((lp, j) => assert.ok(Math.abs(lp - r.actionLogprobs![j]!) < 1e-5, `action logprob ${i},${j}`));
             }
-            g.logprobs.forEach((lp, j) => assert.ok(Math.abs(lp - r.logprobs[j]!) < 1e-6, `${spec}: logprob ${i},${j}: ${lp} vs ${r.logprobs[j]}`));
+            g.logprobs.forEach((lp, j) =>
+              assert.ok(Math.abs(lp - r.logprobs[j]!) < 1e-6, `${spec}: logprob ${i},${j}: ${lp} vs ${r.logprobs[j]}`),
+            );
           });
         }
       } finally {
@@ -150,18 +176,25 @@ test('top-k/top-p requests draw on the host even with a graph sampler; sampling:
   const ref = loadReference('qwen2-tiny');
   const session = await DecodeSession.load(ref.checkpoint, { sampling: 'graph' });
   let calls = 0;
-  const counting: BatchDecoder = {
-    prefill: (p) => session.prefill(p),
-    step: (t) => session.step(t),
-    keepRows: (r) => session.keepRows(r),
-    sampler: { sample: (...args) => (calls++, session.sampler!.sample(...args)) },
-  };
+  const counting = withSampler(session, { sample: (...args) => (calls++, session.sampler!.sample(...args)) });
   try {
-    const request = { prompts: [ref.ids[0]!.slice(0, 4)], groupSize: 2, maxNewTokens: 5, eosTokenIds: [], decodeText: () => '', seed: 3, batchSize: 2, policy: createPolicy('fixed:1.0') };
+    const request = {
+      prompts: [ref.ids[0]!.slice(0, 4)],
+      groupSize: 2,
+      maxNewTokens: 5,
+      eosTokenIds: [],
+      decodeText: () => '',
+      seed: 3,
+      batchSize: 2,
+      policy: createPolicy('fixed:1.0'),
+    };
     const truncated = await generateRollouts(counting, { ...request, sampling: { topK: 5 } });
     assert.equal(calls, 0, 'top-k drew on the host');
     const hostTruncated = await generateRollouts(await DecodeSession.load(ref.checkpoint), { ...request, sampling: { topK: 5 } });
-    assert.deepEqual(truncated.map((r) => r.tokens), hostTruncated.map((r) => r.tokens));
+    assert.deepEqual(
+      truncated.map((r) => r.tokens),
+      hostTruncated.map((r) => r.tokens),
+    );
     await generateRollouts(counting, request);
     assert.equal(calls, 5, 'one graph draw per step otherwise');
   } finally {

@@ -17,35 +17,27 @@ import { HeadUpdater } from '../../src/rl/head-update.js';
 import { AdamW } from '../../src/rl/optimizer.js';
 import { createLrSchedule } from '../../src/rl/lr-schedule.js';
 import { generateRollouts, type RolloutRequest } from '../../src/rollout/engine.js';
-import type { BatchDecoder } from '../../src/rollout/types.js';
-import { compareDraw, newTally, type Tally } from '../helpers/sampler-check.js';
+import { checkedDecoder, newTally } from '../helpers/sampler-check.js';
+import type { LastTensors } from '../../src/model/graph-sampler.js';
 import { webgpuSkipReason } from '../helpers/webgpu.js';
 import { loadReference } from '../model/graphs-reference.js';
 
 const skip = await webgpuSkipReason();
 const WEBGPU = { executionProviders: ['webgpu', 'cpu'] };
 
-/** A webgpu graph-sampling decoder whose draws are also made on the host from the logits brought down (for the check only). */
-function checkedDecoder(session: DecodeSession, transfer: DeviceTransfer, tally: Tally): BatchDecoder {
-  return {
-    prefill: (p) => session.prefill(p),
-    step: (t) => session.step(t),
-    keepRows: (r) => session.keepRows(r),
-    sampler: {
-      async sample(last, rows, temperatures, uniforms, opts) {
-        assert.ok(onDevice(last.logits) && onDevice(last.hidden), 'the decode step left its logits and hidden states on the device');
-        const got = await session.sampler!.sample(last, rows, temperatures, uniforms, opts);
-        const V = last.logits.dims[2] as number;
-        const logits = (await transfer.download(last.logits)).data as Float32Array;
-        rows.forEach((r, i) => compareDraw(tally, logits.subarray(r * V, (r + 1) * V), temperatures[i]!, uniforms[i]!, { token: got.tokens[i]!, logprob: got.logprobs[i]! }, `row ${r}`, session.sampler!.precision));
-        return got;
-      },
-    },
+/** On the device the logits come down for the check only (the draw itself never needs them). */
+function downloaded(transfer: DeviceTransfer) {
+  return async (last: LastTensors): Promise<Float32Array> => {
+    assert.ok(onDevice(last.logits) && onDevice(last.hidden), 'the decode step left its logits and hidden states on the device');
+    return (await transfer.download(last.logits)).data as Float32Array;
   };
 }
 
 function gridHead(inputSize: number, sessionOptions = {}): TemperatureHead {
-  const head = TemperatureHead.create({ kind: 'grid', grid: [0.3, 0.7, 1.1, 1.5], hiddenSize: 16, initTemperature: 0.7, initSpread: 1, inputSize, seed: 5 }, sessionOptions);
+  const head = TemperatureHead.create(
+    { kind: 'grid', grid: [0.3, 0.7, 1.1, 1.5], hiddenSize: 16, initTemperature: 0.7, initSpread: 1, inputSize, seed: 5 },
+    sessionOptions,
+  );
   head.params.get('fc2.weight')!.forEach((_, i, w) => (w[i] = Math.sin(i) * 2)); // actions depend on the hidden state
   head.paramsChanged();
   return head;
@@ -55,9 +47,17 @@ for (const name of ['qwen2-tiny', 'gpt2-tiny'] as const) {
   describe(`${name}: in-graph sampling on webgpu`, { skip }, () => {
     const ref = loadReference(name);
     const prompts = [ref.ids[0]!.slice(0, 3), ref.ids[1]!.slice(0, 7)];
-    const base = { prompts, groupSize: 2, maxNewTokens: 12, decodeText: () => '', batchSize: 4, recordHidden: true, eosTokenIds: [ref.greedy[0]![8]!] } as const;
+    const base = {
+      prompts,
+      groupSize: 2,
+      maxNewTokens: 12,
+      decodeText: () => '',
+      batchSize: 4,
+      recordHidden: true,
+      eosTokenIds: [ref.greedy[0]![8]!],
+    } as const;
 
-    test('draws on the device pick the host sampler\'s token for the same uniform; rollouts (fixed, EDT, learned head on the device) equal the host path\'s', async (t) => {
+    test("draws on the device pick the host sampler's token for the same uniform; rollouts (fixed, EDT, learned head on the device) equal the host path's", async (t) => {
       const transfer = (await DeviceTransfer.open('webgpu'))!;
       const [hostSession, graphSession] = await Promise.all([
         DecodeSession.load(ref.checkpoint, { executionProvider: 'webgpu' }),
@@ -69,7 +69,7 @@ for (const name of ['qwen2-tiny', 'gpt2-tiny'] as const) {
         for (const spec of ['fixed:1.0', 'edt', 'learned']) {
           const request: RolloutRequest = { ...base, policy: createPolicy(spec, { head: head.config }), head, seed: 4 };
           const onHost = await generateRollouts(hostSession, request);
-          const inGraph = await generateRollouts(checkedDecoder(graphSession, transfer, tally), request);
+          const inGraph = await generateRollouts(checkedDecoder(graphSession, graphSession.sampler!, tally, downloaded(transfer)), request);
           // Both read the same device's logits: tokens differ only if a draw straddled a boundary (none did, or the check above says why).
           if (tally.mismatches === 0) {
             inGraph.forEach((r, i) => {
@@ -130,8 +130,10 @@ describe('what a decode step returns to the host (qwen2-tiny, webgpu)', { skip }
     const graphLearned = await perStep('graph', true);
     assert.equal(hostBytes, 4 * B * (V + H + 1), 'logits, hidden states and entropy');
     assert.equal(graphBytes, 4 * B * 3, 'entropy, token ids (int32) and log-probabilities');
-    assert.equal(graphLearned, 4 * B * (3 + K), 'and the head\'s K outputs per row');
-    t.diagnostic(`bytes back per step at B=${B}, V=${V}, H=${H}: host ${hostBytes}, in-graph ${graphBytes}, in-graph + learned head ${graphLearned}`);
+    assert.equal(graphLearned, 4 * B * (3 + K), "and the head's K outputs per row");
+    t.diagnostic(
+      `bytes back per step at B=${B}, V=${V}, H=${H}: host ${hostBytes}, in-graph ${graphBytes}, in-graph + learned head ${graphLearned}`,
+    );
     await head.dispose();
   });
 });
@@ -149,24 +151,41 @@ describe('the temperature head on webgpu', { skip }, () => {
     // Rollouts with recorded hidden states, actions and their log-probs: the head's training batch.
     const session = await DecodeSession.load(ref.checkpoint);
     const rollouts = await generateRollouts(session, {
-      prompts: [ref.ids[0]!.slice(0, 5)], groupSize: 3, maxNewTokens: 6, eosTokenIds: [], decodeText: () => '', seed: 2, batchSize: 3,
-      policy: createPolicy('learned', { head: cpu.config }), head: cpu, recordHidden: true,
+      prompts: [ref.ids[0]!.slice(0, 5)],
+      groupSize: 3,
+      maxNewTokens: 6,
+      eosTokenIds: [],
+      decodeText: () => '',
+      seed: 2,
+      batchSize: 3,
+      policy: createPolicy('learned', { head: cpu.config }),
+      head: cpu,
+      recordHidden: true,
     });
     await session.release();
     const advantages = [1, -0.5, -0.5];
     const options = { loss: 'clipped', clipLow: 0.2, clipHigh: 0.28, entropyCoef: 0.01, aggregation: 'token-mean' as const };
     const step = async (head: TemperatureHead) => {
-      const updater = await HeadUpdater.open(head, new AdamW(head.params, { lr: 1e-2, maxGradNorm: 1 }), options, createLrSchedule('constant', { baseLr: 1e-2, warmupSteps: 0, totalSteps: 1 }));
+      const updater = await HeadUpdater.open(
+        head,
+        new AdamW(head.params, { lr: 1e-2, maxGradNorm: 1 }),
+        options,
+        createLrSchedule('constant', { baseLr: 1e-2, warmupSteps: 0, totalSteps: 1 }),
+      );
       return updater.step(rollouts, advantages, 1e-2);
     };
     const [sc, sg] = [await step(cpu), await step(gpu)];
     assert.ok(sc.applied && sg.applied);
     assert.ok(Math.abs(sg.loss - sc.loss) < 1e-5, `loss ${sg.loss} vs ${sc.loss}`);
     assert.ok(Math.abs(sg.gradNorm - sc.gradNorm) < 1e-3 * sc.gradNorm, `gradient norm ${sg.gradNorm} vs ${sc.gradNorm}`);
-    for (const [n, p] of cpu.params) p.forEach((v, i) => assert.ok(Math.abs(gpu.params.get(n)![i]! - v) < 1e-5, `${n}[${i}] after the step`));
+    for (const [n, p] of cpu.params)
+      p.forEach((v, i) => assert.ok(Math.abs(gpu.params.get(n)![i]! - v) < 1e-5, `${n}[${i}] after the step`));
     // The device copies of the parameters follow the step.
     const [a2, b2] = [await cpu.logits(hidden, N), await gpu.logits(hidden, N)];
-    assert.ok(a2.some((v, i) => v !== a[i]), 'the step changed the head');
+    assert.ok(
+      a2.some((v, i) => v !== a[i]),
+      'the step changed the head',
+    );
     b2.forEach((v, i) => assert.ok(Math.abs(v - a2[i]!) < 1e-4, `output ${i} after the step`));
     await Promise.all([cpu.dispose(), gpu.dispose()]);
   });

@@ -32,6 +32,7 @@ import type { SamplerPrecision } from './graphs/sampler-graph.js';
 import type { ModelWeights } from './graphs/train-graphs.js';
 import { expectedParameters } from './parameters.js';
 import type { FloatTensor } from './safetensors.js';
+import { must } from '../util/must.js';
 
 /** Where the graph runs: ONNX Runtime execution provider names ('cpu', 'cuda', 'webgpu', ...). */
 export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu' | (string & {});
@@ -352,7 +353,7 @@ export class DecodeSession {
 
   private async uploadPending(): Promise<void> {
     for (const name of [...this.pendingUploads]) {
-      this.weightFeeds[name] = await this.device!.upload(this.weightFeeds[name]!);
+      this.weightFeeds[name] = await must(this.device, 'the device of pending uploads').upload(must(this.weightFeeds[name], `weight feed ${name}`));
       this.uploaded.add(name);
       this.pendingUploads.delete(name);
     }
@@ -384,7 +385,7 @@ export class DecodeSession {
     });
     cache.update(out);
     this.slots += S;
-    this.device!.countReturned(out);
+    this.device?.countReturned(out);
     const logits = out.logits as ort.Tensor;
     const hidden = out.last_hidden as ort.Tensor;
     if (onDevice(logits)) {
@@ -459,7 +460,7 @@ function withEntropy(result: DecodeOutput, out: Record<string, ort.OnnxValue>, B
   if (entropy) {
     const [, E] = entropy.dims as [number, number];
     const values = entropy.data as Float32Array;
-    result.entropy = E === 1 ? values : Float32Array.from({ length: B }, (_, b) => values[b * E + E - 1]!);
+    result.entropy = E === 1 ? values : Float32Array.from({ length: B }, (_, b) => values[b * E + E - 1] ?? NaN);
   }
   return result;
 }

@@ -6,7 +6,7 @@
  * a device provider in float32 (WebGPU has no float64).
  */
 import * as ort from 'onnxruntime-node';
-import { createSession, type DeviceTransfer } from '../onnx/index.js';
+import { createSession, floatOutput, outputTensor, type DeviceTransfer } from '../onnx/index.js';
 import { buildSamplerGraph, SAMPLER, type SamplerPrecision } from './graphs/sampler-graph.js';
 
 /** The decode step outputs the sampler reads: logits [B, 1, V], last_hidden [B, S, H]. */
@@ -60,8 +60,8 @@ export class GraphSampler {
       fetches,
     );
     this.device?.countReturned(out);
-    const result: SampledRows = { tokens: out[SAMPLER.token]!.data as Int32Array, logprobs: out[SAMPLER.logprob]!.data as Float32Array | Float64Array };
-    return opts.hidden ? { ...result, hidden: out[SAMPLER.hiddenRows]!.data as Float32Array } : result;
+    const result: SampledRows = { tokens: outputTensor(out, SAMPLER.token).data as Int32Array, logprobs: outputTensor(out, SAMPLER.logprob).data as Float32Array | Float64Array };
+    return opts.hidden ? { ...result, hidden: floatOutput(out, SAMPLER.hiddenRows) } : result;
   }
 
   async release(): Promise<void> {
@@ -74,6 +74,7 @@ export function floorToFloat32(values: Float64Array): Float32Array {
   const out = Float32Array.from(values);
   const bits = new Uint32Array(out.buffer);
   // For the non-negative uniforms here, one step down in the bit pattern is the next float32 below.
+  // (i < length of both: proven in range, see util/must.ts.)
   out.forEach((f, i) => {
     if (f > values[i]!) bits[i]! -= 1;
   });

@@ -17,8 +17,10 @@
 import type { HeadPolicy, TemperatureHeadSession, TemperaturePolicy } from '../policy/types.js';
 import { streamFor, type Rng } from '../util/rng.js';
 import type { SampledRows } from '../model/graph-sampler.js';
-import { checkTemperature, entropyOf, TokenSampler, type SamplingOptions } from './sampling.js';
+import { checkTemperature, entropyOf } from '../util/softmax.js';
+import { TokenSampler, type SamplingOptions } from './sampling.js';
 import type { BatchDecoder, DecodeOutput, FinishReason, Rollout } from './types.js';
+import { at, must } from '../util/must.js';
 
 export interface RolloutRequest {
   /** prompt token ids, one list per prompt */
@@ -139,38 +141,39 @@ async function decodeChunk(
   let headInput = new Float32Array(0);
 
   for (let step = 0; step < request.maxNewTokens; step++) {
-    const live = rows.flatMap((seq, row) => (seq ? [row] : []));
-    // Row i of `live` reads row at[i] of this step's outputs.
-    const at = outputRow ? live.map((row) => outputRow![row]!) : live;
-    if (inGraph && (!out.tensors || !out.entropy)) throw new Error('in-graph sampling needs the decoder\'s output tensors and entropy');
+    // Each live sequence with the row of this step's outputs it reads (after a shared prefill, its prompt's row).
+    const live = rows.flatMap((seq, row) => (seq ? [{ seq, row, at: outputRow ? at(outputRow, row, 'prefill rows') : row }] : []));
+    const outRows = live.map((l) => l.at);
+    // The in-graph path never reads the host rows (on a device they are not on the host).
+    const hostRow = (r: number) => ({ logits: at(out.logits, r, 'decoder logits'), hidden: at(out.hidden, r, 'decoder hidden states') });
+    const tensors = inGraph ? must(out.tensors, "the decoder's output tensors (in-graph sampling)") : null;
+    const entropies = inGraph ? must(out.entropy, "the decoder's entropy (in-graph sampling)") : out.entropy;
     let headRows: Float32Array | null = null;
     if (policy.kind === 'head') {
-      const head = request.head!;
-      if (inGraph && head.runRows) {
-        headRows = await head.runRows(out.tensors!.hidden, at);
+      const head = must(request.head, 'the temperature head of a head policy');
+      if (tensors && head.runRows) {
+        headRows = await head.runRows(tensors.hidden, outRows);
       } else {
-        const H = out.hidden[at[0]!]!.length;
+        const H = hostRow(0).hidden.length;
         if (headInput.length !== live.length * H) headInput = new Float32Array(live.length * H);
-        at.forEach((r, i) => headInput.set(out.hidden[r]!, i * H));
+        outRows.forEach((r, i) => headInput.set(hostRow(r).hidden, i * H));
         headRows = await head.run(headInput, live.length);
       }
     }
     const temperatures = new Float64Array(live.length);
-    live.forEach((row, i) => {
-      const seq = rows[row]!;
-      // The in-graph path never reads the host rows (they may not be on the host).
-      const logits = inGraph ? undefined : out.logits[at[i]!]!;
-      const entropy = out.entropy?.[at[i]!] ?? entropyOf(logits!);
+    live.forEach(({ seq, at: r }, i) => {
+      const host = inGraph ? null : hostRow(r);
+      const entropy = entropies?.[r] ?? entropyOf(must(host, 'host logits').logits);
       let temperature: number;
       if (policy.kind === 'head') {
         const w = (policy as HeadPolicy).outputWidth;
-        const action = policy.act(headRows!.subarray(i * w, (i + 1) * w), seq.actionRng);
+        const action = policy.act(must(headRows, "the head's outputs").subarray(i * w, (i + 1) * w), seq.actionRng);
         temperature = action.temperature;
         seq.actions.push(action.distribution === 'grid' ? action.action : -1);
         seq.actionLogprobs.push(action.logprob);
       } else {
         temperature = policy.temperature({
-          ...(logits ? { logits, hidden: out.hidden[at[i]!]! } : {}),
+          ...(host ?? {}),
           entropy,
           step,
           progress: step / request.maxNewTokens,
@@ -183,24 +186,24 @@ async function decodeChunk(
       temperatures[i] = temperature;
     });
     const next = new Array<number>(rows.length).fill(0);
-    const drawn = inGraph ? await drawInGraph(inGraph, out, live.map((row) => rows[row]!), at, temperatures, request.recordHidden === true) : null;
-    live.forEach((row, i) => {
-      const seq = rows[row]!;
+    const drawn = inGraph && tensors ? await drawInGraph(inGraph, tensors, live.map((l) => l.seq), outRows, temperatures, request.recordHidden === true) : null;
+    live.forEach(({ seq, row, at: r }, i) => {
       let token: number;
       let hidden: Float32Array | undefined;
       if (drawn) {
-        token = drawn.tokens[i]!;
+        token = at(drawn.tokens, i, 'drawn tokens');
         // log softmax(logits / T)[token], as the trainer's graphs score it (see sampling.ts).
-        seq.logprobs.push(drawn.logprobs[i]!);
+        seq.logprobs.push(at(drawn.logprobs, i, 'drawn log-probs'));
         if (drawn.hidden) hidden = drawn.hidden.subarray((i * drawn.hidden.length) / live.length, ((i + 1) * drawn.hidden.length) / live.length);
       } else {
-        const sampled = sampler.sample(out.logits[at[i]!]!, temperatures[i]!, seq.rng);
+        const host = hostRow(r);
+        const sampled = sampler.sample(host.logits, at(temperatures, i, 'temperatures'), seq.rng);
         token = sampled.token;
         seq.logprobs.push(sampled.logprob);
-        hidden = out.hidden[at[i]!]!;
+        hidden = host.hidden;
       }
       seq.tokens.push(token);
-      if (request.recordHidden) seq.hidden.push(hidden!.slice());
+      if (request.recordHidden) seq.hidden.push(must(hidden, 'the hidden state of a recorded token').slice());
       if (eos.has(token)) seq.finish = 'eos';
       else if (request.stopStrings?.length && hasStop(request.decodeText(seq.tokens), request.stopStrings)) seq.finish = 'stop';
       next[row] = token;
@@ -212,8 +215,8 @@ async function decodeChunk(
     outputRow = null;
     if (rows.length - remaining.length >= COMPACT_FRACTION * rows.length) {
       decoder.keepRows(remaining);
-      rows = remaining.map((row) => rows[row]!);
-      out = await decoder.step(remaining.map((row) => next[row]!));
+      rows = remaining.map((row) => rows[row] ?? null);
+      out = await decoder.step(remaining.map((row) => at(next, row, 'next tokens')));
     } else {
       out = await decoder.step(next); // finished rows get a placeholder token; their outputs are ignored
     }
@@ -228,25 +231,25 @@ function truncates(options: SamplingOptions | undefined): boolean {
 
 /**
  * The in-graph draw of one step: each live row's uniform from its own stream (one per token, as
- * the host sampler draws), then the decoder's sampler on output rows `at`.
+ * the host sampler draws), then the decoder's sampler on output rows `outRows`.
  */
 async function drawInGraph(
   sampler: NonNullable<BatchDecoder['sampler']>,
-  out: DecodeOutput,
+  tensors: NonNullable<DecodeOutput['tensors']>,
   seqs: readonly Active[],
-  at: readonly number[],
+  outRows: readonly number[],
   temperatures: Float64Array,
   hidden: boolean,
 ): Promise<SampledRows> {
   temperatures.forEach((t) => checkTemperature(t));
   const uniforms = Float64Array.from(seqs, (seq) => seq.rng.uniform());
-  return sampler.sample(out.tensors!, at, temperatures, uniforms, { hidden });
+  return sampler.sample(tensors, outRows, temperatures, uniforms, { hidden });
 }
 
 /**
  * The chunk's prefill: each distinct prompt once, its cache then copied into the rows of its
  * samples (unless `sharedPrefill` is off or every prompt is distinct). Row i of the chunk reads
- * row `outputRow[i]` of the returned outputs (null: row i).
+ * row `outputRow[i]` of the returned outputs (null: row i); they stay valid until the next step.
  */
 async function prefillChunk(
   decoder: BatchDecoder,
@@ -254,11 +257,11 @@ async function prefillChunk(
   chunk: readonly { promptIndex: number }[],
 ): Promise<{ out: DecodeOutput; outputRow: number[] | null }> {
   const distinct = [...new Set(chunk.map((s) => s.promptIndex))];
-  if (request.sharedPrefill === false || distinct.length === chunk.length) return { out: await decoder.prefill(chunk.map((s) => request.prompts[s.promptIndex]!)), outputRow: null };
-  const out = await decoder.prefill(distinct.map((p) => request.prompts[p]!));
+  const promptIds = (p: number) => at(request.prompts, p, 'prompts');
+  if (request.sharedPrefill === false || distinct.length === chunk.length) return { out: await decoder.prefill(chunk.map((s) => promptIds(s.promptIndex))), outputRow: null };
+  const out = await decoder.prefill(distinct.map(promptIds));
   const outputRow = chunk.map((s) => distinct.indexOf(s.promptIndex));
   decoder.keepRows(outputRow);
-  // The outputs stay valid until the next step.
   return { out, outputRow };
 }
 
@@ -270,7 +273,7 @@ function toRollout(seq: Active, request: RolloutRequest): Rollout {
   const rollout: Rollout = {
     promptIndex: seq.promptIndex,
     sampleIndex: seq.sampleIndex,
-    promptIds: request.prompts[seq.promptIndex]!,
+    promptIds: at(request.prompts, seq.promptIndex, 'prompts'),
     tokens: seq.tokens,
     text: request.decodeText(seq.tokens),
     finishReason: seq.finish ?? 'length',

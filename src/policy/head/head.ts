@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { type Graph, type SessionOptions, createSession, DeviceTransfer, saveModel } from '../../onnx/index.js';
+import { type Graph, type SessionOptions, createSession, DeviceTransfer, floatOutput, saveModel } from '../../onnx/index.js';
 import type { TemperatureHeadSession } from '../types.js';
 import { type TemperatureHeadConfig, type TemperatureHeadOptions, headOutputWidth, resolveHeadConfig } from './config.js';
 import { HEAD_GRAPH_FILE, loadHeadFiles, saveHeadFiles } from './checkpoint.js';
@@ -159,9 +159,8 @@ export class TemperatureHead implements TemperatureHeadSession {
       last_hidden: lastHidden,
       rows: new ort.Tensor('int64', BigInt64Array.from(rows, (r) => BigInt(r)), [rows.length]),
     });
-    const out = result[headOutputName(this.config)]!;
     (await DeviceTransfer.open(this.executionProvider))?.countReturned(result);
-    return out.data as Float32Array;
+    return floatOutput(result, headOutputName(this.config));
   }
 
   /** The parameters as feeds: host tensors over the live arrays on the host, device copies (made once per change) on a device. */

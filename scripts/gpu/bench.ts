@@ -9,8 +9,10 @@
  * temperature 1 without early stops (prefill included), through the rollout engine; PyTorch:
  * scripts/bench/torch_rollout.py with a static cache. update: forward + backward of the policy
  * graph over trainBatch x seqLen tokens plus the AdamW graph (clipping at 1), weights, gradients
- * and moments on the device; PyTorch: torch_train.py --adamw. Also reports the host bytes that come
- * back per decode step (logits and hidden state of the last position).
+ * and moments on the device; PyTorch: torch_train.py --adamw. Decoding draws each token in the
+ * sampler graph on the device (`--sampler graph`, the default on GPUs; `--sampler host` measures the
+ * host sampler, which brings the last logits and hidden states down every step), and reports the
+ * bytes that came back to the host per decode step, counted (DeviceTransfer's `returnedBytes`).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,8 +38,9 @@ const SHAPES = {
 
 const args = parseArgs({
   shape: 'tiny', ep: 'webgpu', batch: 64, newTokens: 512, promptLen: 32, trainBatch: 8, seqLen: 512, repeats: 2,
-  torchDevice: 'cuda', torchThreads: 16, skip: '',
+  torchDevice: 'cuda', torchThreads: 16, skip: '', sampler: 'graph',
 });
+const sampling = String(args.sampler) === 'host' ? 'host' : 'graph';
 const shape = SHAPES[args.shape as keyof typeof SHAPES];
 if (!shape) throw new Error(`--shape must be one of ${Object.keys(SHAPES).join(', ')}`);
 const ep = String(args.ep);
@@ -66,23 +69,25 @@ const rng = streamFor(0, 3);
 const randomIds = (n: number) => Array.from({ length: n }, () => 3 + Math.floor(rng.uniform() * (shape.vocab - 3)));
 
 if (!skip.has('decode')) {
-  const session = await DecodeSession.load(modelDir, { executionProvider: ep });
+  const session = await DecodeSession.load(modelDir, { executionProvider: ep, sampling });
   const prompts = Array.from({ length: Number(args.batch) }, () => randomIds(Number(args.promptLen)));
-  let hostBytesPerStep = 0;
+  let returned = { bytes: 0, steps: 0 };
   const run = async (warmup: boolean): Promise<number> => {
+    const before = session.device?.counters.returnedBytes ?? 0;
     const rollouts = await generateRollouts(session, {
       // a short warm-up rollout compiles every kernel a long one uses
       prompts, groupSize: 1, policy: createPolicy('fixed:1.0'), maxNewTokens: warmup ? 8 : Number(args.newTokens), eosTokenIds: [],
       decodeText: () => '', seed: 0, batchSize: Number(args.batch),
     });
+    // Prefill and steps: what the decode, head and sampler runs returned to the host (device providers only).
+    if (!warmup) returned = { bytes: (session.device?.counters.returnedBytes ?? 0) - before, steps: rollouts[0]!.tokens.length };
     return rollouts.reduce((n, r) => n + r.tokens.length, 0);
   };
   const decode = await timed(run);
-  // What comes to the host per step: the last position's logits [B, V] and hidden state [B, H].
-  hostBytesPerStep = 4 * Number(args.batch) * (shape.vocab + shape.hidden);
   result.decode = {
-    impl: `introspect (onnxruntime-node, ${ep}${session.device ? ', cache on the device' : ''})`,
-    tokens_per_s: decode.units / decode.seconds, ...decode, host_bytes_per_step: hostBytesPerStep,
+    impl: `introspect (onnxruntime-node, ${ep}${session.device ? ', cache on the device' : ''}, ${sampling} sampler)`,
+    tokens_per_s: decode.units / decode.seconds, ...decode,
+    host_bytes_per_step: session.device ? returned.bytes / returned.steps : null,
   };
   await session.release();
 }

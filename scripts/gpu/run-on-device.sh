@@ -3,7 +3,7 @@
 # scripts/gpu/prepare.sh here: the WebGPU parity suite on the real GPU, then the benchmark of
 # scripts/gpu/bench.ts on Qwen2.5-0.5B- and 1.5B-shaped random-weight models against PyTorch CUDA
 # eager. Everything it measures goes to $OUT (doctor.txt, parity.log, bench-*.log, gpu-*.json).
-#   SHAPES="0.5b 1.5b" EP=webgpu scripts/gpu/run-on-device.sh
+#   SHAPES="0.5b 1.5b" EP=webgpu SAMPLER=graph scripts/gpu/run-on-device.sh   (SAMPLER=host: the host sampler)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT="${OUT:-/tmp/introspect-gpu-out}"; mkdir -p "$OUT"
@@ -22,7 +22,7 @@ INTROSPECT_REQUIRE_WEBGPU=1 node scripts/run-tests.mjs --webgpu > "$OUT/parity.l
 tail -9 "$OUT/parity.log"
 for shape in ${SHAPES:-0.5b 1.5b}; do
   timeout "${BENCH_TIMEOUT:-240}" node dist/scripts/gpu/bench.js --shape "$shape" --ep "$EP" --batch "${BATCH:-64}" --newTokens "${NEW_TOKENS:-512}" \
-    --trainBatch "${TRAIN_BATCH:-8}" --seqLen "${SEQ_LEN:-512}" --repeats "${REPEATS:-1}" > "$OUT/bench-$shape.log" 2>&1
+    --trainBatch "${TRAIN_BATCH:-8}" --seqLen "${SEQ_LEN:-512}" --repeats "${REPEATS:-1}" --sampler "${SAMPLER:-graph}" > "$OUT/bench-$shape.log" 2>&1
   echo "bench $shape exit $?"; grep -E '"(tokens_per_s|decode_ratio_to_pytorch|update_ratio_to_pytorch|host_bytes_per_step)"' "$OUT/bench-$shape.log"
 done
 cp runs/bench/gpu-*.json "$OUT/" 2>/dev/null || true

@@ -38,7 +38,7 @@ export interface BenchResult {
   benchmark: 'rollout' | 'train';
   model: string;
   parameters: number;
-  settings: Record<string, number | boolean>;
+  settings: Record<string, number | boolean | string>;
   /** generated (rollout) or trained (train) tokens per second, median over repeats */
   tokens_per_s: number;
   /** seconds per run, median */
@@ -69,7 +69,7 @@ function randomIds(n: number, vocab: number, seed: number): number[] {
 }
 
 /** Rollout throughput: B rows, random prompts of P tokens, N sampled tokens each at temperature 1. */
-export async function benchRollout(o: BenchCommon & { batch: number; promptLen: number; newTokens: number }): Promise<BenchResult> {
+export async function benchRollout(o: BenchCommon & { batch: number; promptLen: number; newTokens: number; sampler?: 'host' | 'graph' }): Promise<BenchResult> {
   o = { ...o, modelDir: await resolveModelDir(o.modelDir) }; // a folder or a Hub id
   check('batch', o.batch, 1);
   check('prompt-len', o.promptLen, 1);
@@ -82,7 +82,7 @@ export async function benchRollout(o: BenchCommon & { batch: number; promptLen: 
   const { hit } = cachedGraphPath(source, { kind: 'decode', options });
   const buildSeconds = (performance.now() - started) / 1000;
   started = performance.now();
-  const session = await DecodeSession.load(o.modelDir, { cache: true });
+  const session = await DecodeSession.load(o.modelDir, { cache: true, sampling: o.sampler ?? 'host' });
   const loadSeconds = (performance.now() - started) / 1000;
   const vocab = source.config.vocabSize;
   const prompts = Array.from({ length: o.batch }, (_, b) => randomIds(o.promptLen, vocab, b));
@@ -106,7 +106,7 @@ export async function benchRollout(o: BenchCommon & { batch: number; promptLen: 
       benchmark: 'rollout',
       model: o.modelDir,
       parameters: parameterCount(source.config),
-      settings: { batch: o.batch, prompt_len: o.promptLen, new_tokens: o.newTokens, threads: o.threads, spinning: o.spinning, memory_arena: o.memoryArena, repeats: o.repeats },
+      settings: { batch: o.batch, prompt_len: o.promptLen, new_tokens: o.newTokens, sampler: o.sampler ?? 'host', threads: o.threads, spinning: o.spinning, memory_arena: o.memoryArena, repeats: o.repeats },
       tokens_per_s: (o.batch * o.newTokens) / seconds,
       seconds,
       repeat_seconds: runs.map((r) => r.seconds),

@@ -19,13 +19,13 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertTrainJob, type JobConfig, type PolicySpec } from '../config/index.js';
+import { assertTrainJob, samplingOf, type JobConfig, type PolicySpec } from '../config/index.js';
 import { train } from '../rl/trainer.js';
 import { latestCheckpoint, listCheckpoints } from '../rl/checkpoint.js';
 import { matchedIterations } from '../rl/budget.js';
 import { METRIC_NAMES } from '../rl/metrics.js';
 import { createPolicy, parsePolicySpec, policyKindOf, policyLabel } from '../policy/index.js';
-import { TemperatureHead } from '../policy/head/index.js';
+import { headSessionOptions, TemperatureHead } from '../policy/head/index.js';
 import { jobModelOptions, openPolicyModel } from '../rollout/runtime.js';
 import { getTask, type Problem, type Split } from '../tasks/index.js';
 import { chooseBaselines, OWN, writeCompareResults, type CellEvaluation, type CellResult, type Method, type Tuning } from '../eval/compare-results.js';
@@ -260,7 +260,7 @@ async function runCell(
 
   const evalStarted = performance.now();
   const checkpoint = latestCheckpoint(cellDir)!;
-  const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), ...jobModelOptions(job.model) });
+  const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), ...jobModelOptions(job.model), ...samplingOf(job) });
   const task = getTask(job.task.name);
   const plan = evaluationPlan(job, method, tuneSplit, problems);
   const ownLabels = new Set((method.evalPolicies ?? [method.policy]).map(policyLabel));
@@ -271,7 +271,7 @@ async function runCell(
     for (const item of plan) {
       if (ctx.signal?.aborted) return null;
       // A learned policy owns its head: the cell's trained head, with that head's own grid.
-      const head = policyKindOf(item.spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint)) : undefined;
+      const head = policyKindOf(item.spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint), headSessionOptions(job)) : undefined;
       const policy = createPolicy(item.spec, { head: head?.config });
       const k = item.samples;
       const evaluation = await evaluatePolicy({

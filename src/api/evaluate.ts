@@ -1,5 +1,5 @@
 import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
-import { modelDirOf, type JobConfig } from '../config/index.js';
+import { modelDirOf, samplingOf, type JobConfig } from '../config/index.js';
 import { evaluatePolicy } from '../eval/evaluate.js';
 import { loadJobProblems } from '../eval/problems.js';
 import { evaluationSettings } from '../eval/settings.js';
@@ -63,7 +63,7 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
   const label = policyLabel(job.policy);
   const modelDir = await resolveModelDir(modelDirOf(job));
   logger.info({ model: modelDir, policy: label, tasks: job.eval.tasks }, 'opening model');
-  const model = await openPolicyModel({ modelDir, ...jobModelOptions(job.model) });
+  const model = await openPolicyModel({ modelDir, ...jobModelOptions(job.model), ...samplingOf(job) });
   let head: TemperatureHead | undefined;
   const samplesFile = resultStream(runFiles.samples(runDir));
   let greedyFile: WriteStream | undefined;

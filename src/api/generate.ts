@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { DecodeSession } from '../model/decode-session.js';
 import { ModelTokenizer } from '../model/tokenizer.js';
 import { createPolicy } from '../policy/index.js';
-import { TemperatureHead } from '../policy/head/index.js';
+import { headSessionOptions, TemperatureHead } from '../policy/head/index.js';
+import { defaultSampler } from '../config/index.js';
 import { generateRollouts } from '../rollout/engine.js';
 import { UserError } from '../util/errors.js';
 import { resolveModelDir } from '../model/hub.js';
@@ -58,10 +59,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   let head: TemperatureHead | undefined;
   if (spec.startsWith('learned')) {
     if (!options.headPath) throw new UserError('--policy learned needs the trained head: --head <folder with temperature_head.json>');
-    head = TemperatureHead.load(options.headPath);
+    head = TemperatureHead.load(options.headPath, headSessionOptions({ model: { executionProvider: options.executionProvider } }));
   }
   const policy = createPolicy(spec, head ? { head: { kind: head.config.kind, grid: [...head.config.grid] } } : {});
-  const session = await DecodeSession.load(modelDir, { executionProvider: options.executionProvider });
+  const session = await DecodeSession.load(modelDir, { executionProvider: options.executionProvider, sampling: defaultSampler(options.executionProvider) });
   try {
     const eos = [...session.config.eosTokenIds];
     const [rollout] = await generateRollouts(session, {

@@ -26,3 +26,22 @@ export function modelDirOf(config: { model: { path?: string | undefined }; task?
   const name = (config.task && EMBEDDED_TASK_MODELS[config.task.name]) ?? DEFAULT_MODEL_NAME;
   return config.model.path ?? resolve(packageRoot, 'models', name);
 }
+
+/**
+ * Where a job's rollouts draw their tokens (`rollout.sampler`): in a graph on the provider (auto:
+ * on webgpu and cuda) or on the host, top-k/top-p truncation on the host only; and the graph's
+ * float type (`rollout.samplerPrecision`; absent: the provider's default).
+ */
+export function samplingOf(job: {
+  model: { executionProvider: string };
+  rollout: { sampler: 'auto' | 'host' | 'graph'; samplerPrecision: 'auto' | 'float32' | 'float64'; topK: number; topP: number };
+}): { sampling: 'host' | 'graph'; samplerPrecision?: 'float32' | 'float64' } {
+  const { sampler, samplerPrecision, topK, topP } = job.rollout;
+  const sampling = topK > 0 || topP < 1 ? 'host' : sampler === 'auto' ? defaultSampler(job.model.executionProvider) : sampler;
+  return samplerPrecision === 'auto' ? { sampling } : { sampling, samplerPrecision };
+}
+
+/** `rollout.sampler: auto`: in a graph on a device provider (the logits stay there), on the host on CPU. */
+export function defaultSampler(executionProvider: string): 'host' | 'graph' {
+  return executionProvider === 'cpu' ? 'host' : 'graph';
+}

@@ -193,6 +193,25 @@ export const rolloutSchema = z
       .describe('Keep the last tokens of a prompt that with maxNewTokens exceeds the model\'s positions, instead of stopping with an error; a cut prompt may lose the question\'s start.'),
     topP: probability().default(1).describe('Nucleus sampling for evaluation; 1 disables. Training keeps 1 so log-probabilities match the loss.'),
     topK: z.number().int().min(0).default(0).describe('Top-k sampling for evaluation; 0 disables.'),
+    sampler: z
+      .enum(['auto', 'host', 'graph'])
+      .default('auto')
+      .describe(
+        'Where each token is drawn. host: the last logits [B, V] come to JavaScript, which draws in float64. graph: a ' +
+          'small ONNX graph on the execution provider draws from them where they are, with the same random numbers ' +
+          '(see samplerPrecision), and only token ids, log-probabilities and entropies come back (on a GPU the ' +
+          'logits never leave it). auto: graph on webgpu and cuda, host on cpu. topK/topP always draw on the host.',
+      ),
+    samplerPrecision: z
+      .enum(['auto', 'float32', 'float64'])
+      .default('auto')
+      .describe(
+        'The sampler graph\'s float type. float64 repeats the host sampler\'s arithmetic in its order (the same ' +
+          'tokens); float32 sums the weights in blocks and is faster (1.78x the host sampler\'s rollout tokens/s on ' +
+          'CPU at a 152k vocabulary, against 1.06x for float64: `npm run bench:sampling`), but near-flat ' +
+          'distributions over a large vocabulary then draw a neighbouring token more often. auto: float64 on cpu, ' +
+          'float32 on webgpu and cuda.',
+      ),
   })
   .describe('How completions are sampled.');
 

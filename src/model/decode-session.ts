@@ -25,8 +25,10 @@ import { createSession, DeviceTransfer, onDevice, saveModel, toModelBytes } from
 import type { ModelConfig } from './config.js';
 import { cachedGraphPath, folderSource, weightsSource } from './graph-cache.js';
 import { DeviceKvCache } from './device-cache.js';
+import { GraphSampler, type LastTensors } from './graph-sampler.js';
 import { buildDecodeGraph, type DecodeGraphOptions, newKeyName, newValueName, pastKeyName, pastValueName, presentKeyName } from './graphs/decode-graph.js';
 import type { ParamSelection } from './graphs/params.js';
+import type { SamplerPrecision } from './graphs/sampler-graph.js';
 import type { ModelWeights } from './graphs/train-graphs.js';
 import { expectedParameters } from './parameters.js';
 import type { FloatTensor } from './safetensors.js';
@@ -49,6 +51,15 @@ export interface DecodeSessionOptions {
    * or on providers that cannot (CPU), the session keeps them on the host.
    */
   deviceState?: boolean;
+  /**
+   * Where the next token is drawn (default `host`). `host`: each run returns the last position's
+   * logits and hidden state to the host for the caller's sampler. `graph`: the session also opens
+   * the in-graph sampler ({@link DecodeSession.sampler}); on a device provider the logits and
+   * hidden states then stay on the device and only the sampler's few numbers per row come back.
+   */
+  sampling?: 'host' | 'graph';
+  /** the sampler graph's float type (default float64 on CPU, where it draws as the host sampler; float32 elsewhere) */
+  samplerPrecision?: SamplerPrecision;
 }
 
 export interface LoadDecoderOptions extends DecodeSessionOptions {
@@ -75,6 +86,12 @@ export interface DecodeOutput {
   hidden: Float32Array[];
   /** Per row: entropy of softmax(logits) in nats, when the graph outputs it (graphs built with `entropyOutput`). */
   entropy?: Float32Array;
+  /**
+   * The run's `logits` [B, 1, V] and `last_hidden` [B, S, H] as tensors, for the in-graph sampler
+   * (sessions with `sampling: 'graph'`). When they stay on the device, `logits` and `hidden`
+   * above throw on access: nothing of them is on the host. Valid until the next run.
+   */
+  tensors?: LastTensors;
 }
 
 /** Largest weights loaded from memory rather than from a cached file (one protobuf's limit, with headroom). */
@@ -149,6 +166,8 @@ export class DecodeSession {
   private readonly paramInputs: Map<string, readonly number[]>;
   /** the cache on the device (null: host buffers, {@link cache}) */
   private readonly deviceCache: DeviceKvCache | null;
+  /** the last run's outputs left on the device (released at the next run) */
+  private deviceOutputs: ort.Tensor[] = [];
 
   private constructor(
     readonly session: ort.InferenceSession,
@@ -156,6 +175,8 @@ export class DecodeSession {
     private readonly capacityChunk: number,
     /** set when the cache and weights stay on the provider's device */
     readonly device: DeviceTransfer | null,
+    /** the in-graph sampler (sessions opened with `sampling: 'graph'`), else null */
+    readonly sampler: GraphSampler | null = null,
   ) {
     if (!Number.isInteger(capacityChunk) || capacityChunk < 1) throw new UserError(`capacityChunk must be a whole number >= 1, got ${capacityChunk}`);
     const needs = device ? presentKeyName(0) : newKeyName(0);
@@ -176,17 +197,22 @@ export class DecodeSession {
   static async open(model: string | Uint8Array, config: ModelConfig, opts: DecodeSessionOptions & { device?: DeviceTransfer | null } = {}): Promise<DecodeSession> {
     const ep = opts.executionProvider ?? 'cpu';
     const device = opts.device ?? null;
+    const graphSampling = opts.sampling === 'graph';
+    const locations = device ? { ...DeviceKvCache.outputLocations(config.numLayers), ...(graphSampling ? LAST_ON_DEVICE : {}) } : null;
     const session = await createSession(model, {
       executionProviders: ep === 'cpu' ? ['cpu'] : [ep, 'cpu'],
       ...(opts.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: opts.intraOpNumThreads }),
-      ...(device ? { preferredOutputLocation: DeviceKvCache.outputLocations(config.numLayers) } : {}),
+      ...(locations ? { preferredOutputLocation: locations } : {}),
     });
-    return new DecodeSession(session, config, opts.capacityChunk ?? DEFAULT_CAPACITY_CHUNK, device);
+    const sampler = graphSampling ? await GraphSampler.open({ vocabSize: config.vocabSize, hiddenSize: config.hiddenSize }, ep, device, opts.samplerPrecision) : null;
+    return new DecodeSession(session, config, opts.capacityChunk ?? DEFAULT_CAPACITY_CHUNK, device, sampler);
   }
 
   /** A session for a model folder or loaded weights (building or reusing the decode graph it needs). */
   static async load(model: string | ModelWeights, opts: LoadDecoderOptions = {}): Promise<DecodeSession> {
     const source = typeof model === 'string' ? folderSource(model) : weightsSource(model);
+    // The in-graph sampler's callers choose temperatures from the entropy, which only the graph can compute then.
+    if (opts.sampling === 'graph' && opts.entropyOutput === false) throw new UserError("sampling: 'graph' needs the decode graph's entropy output (entropyOutput)");
     const device = opts.deviceState === false ? null : await DeviceTransfer.open(opts.executionProvider ?? 'cpu');
     const options: DecodeGraphOptions = { lastLogitsOnly: true, cacheOutputs: device ? 'full' : 'new', entropyOutput: opts.entropyOutput ?? true, paramInputs: opts.paramInputs ?? 'none' };
     // One protobuf holds at most 2 GiB, so bigger models always go through a file with external data.
@@ -311,7 +337,9 @@ export class DecodeSession {
   async release(): Promise<void> {
     await this.pendingSelect;
     for (const name of Object.keys(this.weightFeeds)) this.releaseUploaded(name);
+    this.releaseDeviceOutputs();
     await this.deviceCache?.release();
+    await this.sampler?.release();
     await this.session.release();
   }
 
@@ -331,10 +359,16 @@ export class DecodeSession {
     }
   }
 
+  private releaseDeviceOutputs(): void {
+    for (const t of this.deviceOutputs) t.dispose();
+    this.deviceOutputs = [];
+  }
+
   private async runOnDevice(inputIds: ort.Tensor, positionIds: ort.Tensor): Promise<DecodeOutput> {
     await this.pendingSelect;
     this.pendingSelect = null;
     await this.uploadPending();
+    this.releaseDeviceOutputs();
     const B = this.batchSize;
     const S = inputIds.dims[1] as number;
     // [cache slots | new tokens], the cache exactly `slots` long.
@@ -351,7 +385,14 @@ export class DecodeSession {
     });
     cache.update(out);
     this.slots += S;
-    return withEntropy(lastPositions(out.logits as ort.Tensor, out.last_hidden as ort.Tensor, B), out, B);
+    this.device?.countReturned(out);
+    const logits = out.logits as ort.Tensor;
+    const hidden = out.last_hidden as ort.Tensor;
+    if (onDevice(logits)) {
+      this.deviceOutputs = [logits, hidden];
+      return withEntropy(deviceOnly({ logits, hidden }), out, B);
+    }
+    return this.withTensors(withEntropy(lastPositions(logits, hidden, B), out, B), out);
   }
 
   private async run(inputIds: ort.Tensor, positionIds: ort.Tensor): Promise<DecodeOutput> {
@@ -389,8 +430,28 @@ export class DecodeSession {
       kv.value.write((out[newValueName(i)] as ort.Tensor).data as Float32Array, this.slots, S);
     });
     this.slots += S;
-    return withEntropy(lastPositions(out.logits as ort.Tensor, out.last_hidden as ort.Tensor, B), out, B);
+    return this.withTensors(withEntropy(lastPositions(out.logits as ort.Tensor, out.last_hidden as ort.Tensor, B), out, B), out);
   }
+
+  /** Adds the output tensors for the in-graph sampler (host tensors: the rows' views stay readable). */
+  private withTensors(result: DecodeOutput, out: Record<string, ort.OnnxValue>): DecodeOutput {
+    if (this.sampler) result.tensors = { logits: out.logits as ort.Tensor, hidden: out.last_hidden as ort.Tensor };
+    return result;
+  }
+}
+
+/** Output locations of a session whose last logits and hidden states stay on the device (in-graph sampling). */
+const LAST_ON_DEVICE = { logits: 'gpu-buffer', last_hidden: 'gpu-buffer' } as const;
+
+/** A result whose logits and hidden states are on the device only: reading them as host rows is a clear error. */
+function deviceOnly(tensors: LastTensors): DecodeOutput {
+  const onDeviceOnly = (): never => {
+    throw new UserError('the last logits and hidden states are on the device (sampling: graph); draw with the session\'s sampler instead of reading them');
+  };
+  const result = { tensors } as DecodeOutput;
+  Object.defineProperty(result, 'logits', { get: onDeviceOnly, enumerable: true });
+  Object.defineProperty(result, 'hidden', { get: onDeviceOnly, enumerable: true });
+  return result;
 }
 
 /** Adds each row's last-position entropy when the graph outputs it. */

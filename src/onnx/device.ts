@@ -40,6 +40,11 @@ export interface TransferCounters {
   downloadedBytes: number;
   uploads: number;
   downloads: number;
+  /**
+   * Bytes of run outputs that came back to the host (outputs not bound to the device), for the
+   * sessions that report them with {@link DeviceTransfer.countReturned}: what a decode step costs the bus.
+   */
+  returnedBytes: number;
 }
 
 function identityGraph(dtype: DType): Uint8Array {
@@ -50,7 +55,7 @@ function identityGraph(dtype: DType): Uint8Array {
 
 /** Moves tensors to and from one execution provider's device. */
 export class DeviceTransfer {
-  readonly counters: TransferCounters = { uploadedBytes: 0, downloadedBytes: 0, uploads: 0, downloads: 0 };
+  readonly counters: TransferCounters = { uploadedBytes: 0, downloadedBytes: 0, uploads: 0, downloads: 0, returnedBytes: 0 };
   private readonly up = new Map<DType, Promise<ort.InferenceSession>>();
   private readonly down = new Map<DType, Promise<ort.InferenceSession>>();
 
@@ -88,6 +93,11 @@ export class DeviceTransfer {
     this.counters.uploads++;
     // Identity keeps the flat shape; a device tensor's dims are metadata, so restore them.
     return reshapeDevice(y!, t.dims);
+  }
+
+  /** Counts the outputs of a run on this device that came back to the host ({@link TransferCounters.returnedBytes}). */
+  countReturned(outputs: Record<string, ort.OnnxValue>): void {
+    for (const t of Object.values(outputs)) if (t instanceof ort.Tensor && !onDevice(t)) this.counters.returnedBytes += tensorBytes(t);
   }
 
   /** A host copy of a device tensor (counted in {@link counters}). */

@@ -10,13 +10,18 @@
  *   temperatures, or [N, 2] = (mu, logStd) of a log-normal), and calls {@link HeadPolicy.act} on each
  *   row with that sequence's rng. It records the returned action and its log-prob for the trainer.
  */
+import type * as ort from 'onnxruntime-node';
 import type { Rng } from '../util/rng.js';
 import type { ParamValues } from './params.js';
 
 /** Everything a per-token policy may look at for one sequence at one decoding step. */
 export interface StepContext {
-  /** one row of next-token logits, length V, untempered; policies must not modify it */
-  readonly logits: Float32Array;
+  /**
+   * one row of next-token logits, length V, untempered; policies must not modify it. Absent when
+   * the draw is made in the decoder's graph (`rollout.sampler: graph`): the logits stay on the
+   * device then, and a policy that needs them must run with the host sampler.
+   */
+  readonly logits?: Float32Array;
   /** the final hidden state row for this token, length H (when the engine has it) */
   readonly hidden?: Float32Array;
   /** entropy of softmax(logits), untempered, in nats */
@@ -113,4 +118,10 @@ export type TemperaturePolicy = PerTokenPolicy | HeadPolicy;
  */
 export interface TemperatureHeadSession {
   run(hidden: Float32Array, rows: number): Promise<Float32Array>;
+  /**
+   * The head on the decoder's own output, where it lies (a device buffer with in-graph sampling):
+   * `lastHidden` [B, S, H] is a decode step's `last_hidden`, `rows` the batch rows to read (their
+   * last position); returns [rows.length, outputWidth] as {@link run} does on those rows.
+   */
+  runRows?(lastHidden: ort.Tensor, rows: readonly number[]): Promise<Float32Array>;
 }

@@ -60,13 +60,14 @@ export class HeadUpdater implements PolicyUpdater<HeadStepStats> {
   }
 
   static async open(head: TemperatureHead, optimizer: AdamW, options: HeadUpdateOptions, lr: LrSchedule): Promise<HeadUpdater> {
-    return new HeadUpdater(await createSession(head.trainingGraph({ loss: options.loss })), head, optimizer, options, lr);
+    // The head's provider and the process's session policy, as its inference session (head.options).
+    return new HeadUpdater(await createSession(head.trainingGraph({ loss: options.loss }), head.options), head, optimizer, options, lr);
   }
 
   /** The head's inputs were recorded during the rollout: nothing to prepare. */
   async prepare(): Promise<void> {}
 
-  /** The head's session reads the parameter arrays the optimiser updated in place: nothing to hand over. */
+  /** The head's sessions read the parameter arrays the optimiser updated in place (re-uploaded on a device after each step): nothing to hand over. */
   async finish(): Promise<void> {}
 
   async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number): Promise<HeadStepStats> {
@@ -93,6 +94,7 @@ export class HeadUpdater implements PolicyUpdater<HeadStepStats> {
     for (const name of this.head.params.keys()) grads.set(name, floatOutput(out, `grad.${name}`));
     const loss = scalarOutput(out, 'loss');
     const result = Number.isFinite(loss) ? this.optimizer.step(grads, lr) : { applied: false, gradNorm: NaN };
+    if (result.applied) this.head.paramsChanged(); // the arrays changed in place: device copies are stale
     const entropy = floatOutput(out, 'entropy');
     let entropySum = 0;
     for (const h of entropy.subarray(0, N)) entropySum += h;

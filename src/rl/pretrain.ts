@@ -10,7 +10,7 @@ import { fsyncPath, fsyncTree } from '../util/durable.js';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { scalarOutput } from '../onnx/index.js';
-import type { JobConfig } from '../config/index.js';
+import { samplingOf, type JobConfig } from '../config/index.js';
 import type { RunContext } from '../util/run-context.js';
 import { pretrainCheckpointFiles, runFiles } from '../util/run-layout.js';
 import { loadCheckpoint, saveCheckpoint, type ParamMap } from '../model/checkpoint.js';
@@ -131,7 +131,7 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
     const dir = join(runFiles.checkpoints(ctx.runDir), `.eval-${process.pid}`);
     rmSync(dir, { recursive: true, force: true });
     save(dir);
-    const model = await openPolicyModel({ modelDir: dir, ...jobModelOptions(job.model) });
+    const model = await openPolicyModel({ modelDir: dir, ...jobModelOptions(job.model), ...samplingOf(job) });
     const common = { model, task, problems: test, k: 1, maxNewTokens: job.rollout.maxNewTokens, batchSize: job.rollout.batchSize, seed: job.run.seed };
     const greedy = await evaluatePolicy({ ...common, policy: createPolicy('greedy'), policyLabel: 'greedy' });
     const sampled = await evaluatePolicy({ ...common, k: p.evalK, policy: createPolicy('fixed:1.0'), policyLabel: 'fixed:1.0' });

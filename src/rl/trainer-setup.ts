@@ -3,12 +3,12 @@
  * the temperature policy and its head, the phase schedule, one {@link PolicyUpdater} per policy that
  * updates, the problems), opened fresh or from the run's latest checkpoint.
  */
-import { assertTrainJob, modelDirOf, type JobConfig } from '../config/index.js';
+import { assertTrainJob, modelDirOf, samplingOf, type JobConfig } from '../config/index.js';
 import { loadCheckpoint, type ParamMap } from '../model/checkpoint.js';
 import { trainableNames } from '../model/graphs/train-graphs.js';
 import { resolveModelDir } from '../model/hub.js';
 import { createPolicy, policyKindOf, type TemperaturePolicy } from '../policy/index.js';
-import { openTemperatureHead, TemperatureHead } from '../policy/head/index.js';
+import { headSessionOptions, openTemperatureHead, TemperatureHead } from '../policy/head/index.js';
 import { jobModelOptions, openPolicyModel, type PolicyModel } from '../rollout/runtime.js';
 import { loadJobProblems } from '../eval/problems.js';
 import { getTask, type Problem, type TaskDefinition } from '../tasks/index.js';
@@ -69,7 +69,7 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
     policyKindOf(job.policy) !== 'head'
       ? undefined
       : resumeFrom
-        ? TemperatureHead.load(checkpointFiles.head(resumeFrom))
+        ? TemperatureHead.load(checkpointFiles.head(resumeFrom), headSessionOptions(job))
         : openTemperatureHead(job, checkpoint.config.hiddenSize);
   const policy = createPolicy(job.policy, { head: head?.config });
   const trainable = trainableSelection(job, checkpoint.config);
@@ -83,6 +83,7 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
     ...jobModelOptions(job.model),
     trainableParams: updatesToken ? trainable : [],
     weightUpdates: transfer ? 'inputs' : job.model.weightUpdates,
+    ...samplingOf(job),
   });
   // One set of arrays for the optimiser, the training graph's inputs and the decode graph's inputs.
   const llmParams: ParamMap = checkpoint.params;

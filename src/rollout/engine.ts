@@ -16,7 +16,8 @@
  */
 import type { HeadPolicy, TemperatureHeadSession, TemperaturePolicy } from '../policy/types.js';
 import { streamFor, type Rng } from '../util/rng.js';
-import { entropyOf } from '../util/softmax.js';
+import type { SampledRows } from '../model/graph-sampler.js';
+import { checkTemperature, entropyOf } from '../util/softmax.js';
 import { TokenSampler, type SamplingOptions } from './sampling.js';
 import type { BatchDecoder, DecodeOutput, FinishReason, Rollout } from './types.js';
 import { at, must } from '../util/must.js';
@@ -117,6 +118,9 @@ async function decodeChunk(
 ): Promise<Rollout[]> {
   const { policy } = request;
   const sampler = new TokenSampler(request.sampling ?? {});
+  // Top-k/top-p truncation is drawn on the host (it sorts the boundary of the kept set); everything else
+  // in the decoder's graph when it has a sampler.
+  const inGraph = decoder.sampler && !truncates(request.sampling) ? decoder.sampler : null;
   const eos = new Set(request.eosTokenIds);
   const all: Active[] = chunk.map(({ promptIndex, sampleIndex }) => ({
     promptIndex,
@@ -133,21 +137,33 @@ async function decodeChunk(
   }));
   // The decoder's rows: a sequence, or null for a finished one not yet dropped.
   let rows: (Active | null)[] = all.slice();
-  let out = await prefillChunk(decoder, request, chunk);
+  let { out, outputRow } = await prefillChunk(decoder, request, chunk);
   let headInput = new Float32Array(0);
 
   for (let step = 0; step < request.maxNewTokens; step++) {
-    const live = rows.flatMap((seq, row) => (seq ? [{ seq, row, logits: at(out.logits, row, 'decoder logits'), hidden: at(out.hidden, row, 'decoder hidden states') }] : []));
+    // Each live sequence with the row of this step's outputs it reads (after a shared prefill, its prompt's row).
+    const live = rows.flatMap((seq, row) => (seq ? [{ seq, row, at: outputRow ? at(outputRow, row, 'prefill rows') : row }] : []));
+    const outRows = live.map((l) => l.at);
+    // The in-graph path never reads the host rows (on a device they are not on the host).
+    const hostRow = (r: number) => ({ logits: at(out.logits, r, 'decoder logits'), hidden: at(out.hidden, r, 'decoder hidden states') });
+    const tensors = inGraph ? must(out.tensors, "the decoder's output tensors (in-graph sampling)") : null;
+    const entropies = inGraph ? must(out.entropy, "the decoder's entropy (in-graph sampling)") : out.entropy;
     let headRows: Float32Array | null = null;
     if (policy.kind === 'head') {
-      const H = at(out.hidden, 0, 'decoder hidden states').length;
-      if (headInput.length !== live.length * H) headInput = new Float32Array(live.length * H);
-      live.forEach(({ hidden }, i) => headInput.set(hidden, i * H));
-      headRows = await must(request.head, 'the temperature head of a head policy').run(headInput, live.length);
+      const head = must(request.head, 'the temperature head of a head policy');
+      if (tensors && head.runRows) {
+        headRows = await head.runRows(tensors.hidden, outRows);
+      } else {
+        const H = hostRow(0).hidden.length;
+        if (headInput.length !== live.length * H) headInput = new Float32Array(live.length * H);
+        outRows.forEach((r, i) => headInput.set(hostRow(r).hidden, i * H));
+        headRows = await head.run(headInput, live.length);
+      }
     }
-    const next = new Array<number>(rows.length).fill(0);
-    live.forEach(({ seq, row, logits, hidden }, i) => {
-      const entropy = out.entropy?.[row] ?? entropyOf(logits);
+    const temperatures = new Float64Array(live.length);
+    live.forEach(({ seq, at: r }, i) => {
+      const host = inGraph ? null : hostRow(r);
+      const entropy = entropies?.[r] ?? entropyOf(must(host, 'host logits').logits);
       let temperature: number;
       if (policy.kind === 'head') {
         const w = (policy as HeadPolicy).outputWidth;
@@ -157,8 +173,7 @@ async function decodeChunk(
         seq.actionLogprobs.push(action.logprob);
       } else {
         temperature = policy.temperature({
-          logits,
-          hidden,
+          ...(host ?? {}),
           entropy,
           step,
           progress: step / request.maxNewTokens,
@@ -166,21 +181,38 @@ async function decodeChunk(
           totalTrainingSteps: request.totalTrainingSteps,
         });
       }
-      const sampled = sampler.sample(logits, temperature, seq.rng);
-      seq.tokens.push(sampled.token);
       seq.temperatures.push(temperature);
-      // log softmax(logits / T)[token], as the trainer's graphs score it (see sampling.ts).
-      seq.logprobs.push(sampled.logprob);
       seq.entropies.push(entropy);
-      if (request.recordHidden) seq.hidden.push(hidden.slice());
-      if (eos.has(sampled.token)) seq.finish = 'eos';
+      temperatures[i] = temperature;
+    });
+    const next = new Array<number>(rows.length).fill(0);
+    const drawn = inGraph && tensors ? await drawInGraph(inGraph, tensors, live.map((l) => l.seq), outRows, temperatures, request.recordHidden === true) : null;
+    live.forEach(({ seq, row, at: r }, i) => {
+      let token: number;
+      let hidden: Float32Array | undefined;
+      if (drawn) {
+        token = at(drawn.tokens, i, 'drawn tokens');
+        // log softmax(logits / T)[token], as the trainer's graphs score it (see sampling.ts).
+        seq.logprobs.push(at(drawn.logprobs, i, 'drawn log-probs'));
+        if (drawn.hidden) hidden = drawn.hidden.subarray((i * drawn.hidden.length) / live.length, ((i + 1) * drawn.hidden.length) / live.length);
+      } else {
+        const host = hostRow(r);
+        const sampled = sampler.sample(host.logits, at(temperatures, i, 'temperatures'), seq.rng);
+        token = sampled.token;
+        seq.logprobs.push(sampled.logprob);
+        hidden = host.hidden;
+      }
+      seq.tokens.push(token);
+      if (request.recordHidden) seq.hidden.push(must(hidden, 'the hidden state of a recorded token').slice());
+      if (eos.has(token)) seq.finish = 'eos';
       else if (request.stopStrings?.length && hasStop(request.decodeText(seq.tokens), request.stopStrings)) seq.finish = 'stop';
-      next[row] = sampled.token;
+      next[row] = token;
       if (seq.finish) rows[row] = null;
     });
     request.onTokens?.(live.length);
     const remaining = rows.flatMap((seq, row) => (seq ? [row] : []));
     if (remaining.length === 0 || step + 1 === request.maxNewTokens) break;
+    outputRow = null;
     if (rows.length - remaining.length >= COMPACT_FRACTION * rows.length) {
       decoder.keepRows(remaining);
       rows = remaining.map((row) => rows[row] ?? null);
@@ -192,24 +224,45 @@ async function decodeChunk(
   return all.map((seq) => toRollout(seq, request));
 }
 
+/** True when the options truncate the distribution (top-k or top-p), which only the host sampler does. */
+function truncates(options: SamplingOptions | undefined): boolean {
+  return (options?.topK ?? 0) > 0 || (options?.topP ?? 1) < 1;
+}
+
+/**
+ * The in-graph draw of one step: each live row's uniform from its own stream (one per token, as
+ * the host sampler draws), then the decoder's sampler on output rows `outRows`.
+ */
+async function drawInGraph(
+  sampler: NonNullable<BatchDecoder['sampler']>,
+  tensors: NonNullable<DecodeOutput['tensors']>,
+  seqs: readonly Active[],
+  outRows: readonly number[],
+  temperatures: Float64Array,
+  hidden: boolean,
+): Promise<SampledRows> {
+  temperatures.forEach((t) => checkTemperature(t));
+  const uniforms = Float64Array.from(seqs, (seq) => seq.rng.uniform());
+  return sampler.sample(tensors, outRows, temperatures, uniforms, { hidden });
+}
+
 /**
  * The chunk's prefill: each distinct prompt once, its cache then copied into the rows of its
- * samples (unless `sharedPrefill` is off or every prompt is distinct), so row i is chunk[i].
+ * samples (unless `sharedPrefill` is off or every prompt is distinct). Row i of the chunk reads
+ * row `outputRow[i]` of the returned outputs (null: row i); they stay valid until the next step.
  */
-async function prefillChunk(decoder: BatchDecoder, request: RolloutRequest, chunk: readonly { promptIndex: number }[]): Promise<DecodeOutput> {
+async function prefillChunk(
+  decoder: BatchDecoder,
+  request: RolloutRequest,
+  chunk: readonly { promptIndex: number }[],
+): Promise<{ out: DecodeOutput; outputRow: number[] | null }> {
   const distinct = [...new Set(chunk.map((s) => s.promptIndex))];
   const promptIds = (p: number) => at(request.prompts, p, 'prompts');
-  if (request.sharedPrefill === false || distinct.length === chunk.length) return decoder.prefill(chunk.map((s) => promptIds(s.promptIndex)));
+  if (request.sharedPrefill === false || distinct.length === chunk.length) return { out: await decoder.prefill(chunk.map((s) => promptIds(s.promptIndex))), outputRow: null };
   const out = await decoder.prefill(distinct.map(promptIds));
-  const rowOf = chunk.map((s) => distinct.indexOf(s.promptIndex));
-  decoder.keepRows(rowOf);
-  // The outputs are views into the prefill's result, which stays valid until the next step.
-  const { logits, hidden, entropy } = out;
-  return {
-    logits: rowOf.map((r) => at(logits, r, 'prefill logits')),
-    hidden: rowOf.map((r) => at(hidden, r, 'prefill hidden states')),
-    ...(entropy ? { entropy: rowOf.map((r) => at(entropy, r, 'prefill entropies')) } : {}),
-  };
+  const outputRow = chunk.map((s) => distinct.indexOf(s.promptIndex));
+  decoder.keepRows(outputRow);
+  return { out, outputRow };
 }
 
 function hasStop(text: string, stops: readonly string[]): boolean {

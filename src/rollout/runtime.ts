@@ -12,6 +12,7 @@ import { loadCheckpoint, type Checkpoint } from '../model/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
 import { DecodeSession } from '../model/decode-session.js';
 import type { ParamSelection } from '../model/graphs/params.js';
+import type { SamplerPrecision } from '../model/graphs/sampler-graph.js';
 import type { FloatTensor } from '../model/safetensors.js';
 import { ModelTokenizer } from '../model/tokenizer.js';
 import { BOXED_INSTRUCTION, buildChatMessages } from '../tasks/index.js';
@@ -42,6 +43,10 @@ export interface OpenPolicyModelOptions {
   weightUpdates?: 'bake' | 'inputs';
   /** the longest one text may take to tokenize and one chat template to render (`model.tokenizerTimeoutMs`) */
   tokenizerTimeoutMs?: number;
+  /** where tokens are drawn (`rollout.sampler` resolved by `samplingOf`; default host): see DecodeSessionOptions.sampling */
+  sampling?: 'host' | 'graph';
+  /** the sampler graph's float type (default: the provider's, see DecodeSessionOptions.samplerPrecision) */
+  samplerPrecision?: SamplerPrecision;
 }
 
 /** How a question becomes a prompt. */
@@ -109,7 +114,12 @@ export async function openPolicyModel(options: OpenPolicyModelOptions): Promise<
   const unknown = trainable.filter((name) => !checkpoint.params.has(name));
   if (unknown.length > 0) throw new UserError(`trainable parameters not in ${modelDir}: ${unknown.slice(0, 4).join(', ')}`);
   const mode = options.weightUpdates ?? 'bake';
-  const sessionOptions = { executionProvider: options.executionProvider ?? 'cpu', ...(options.threads ? { intraOpNumThreads: options.threads } : {}) };
+  const sessionOptions = {
+    executionProvider: options.executionProvider ?? 'cpu',
+    sampling: options.sampling ?? 'host',
+    ...(options.samplerPrecision ? { samplerPrecision: options.samplerPrecision } : {}),
+    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+  };
   // Exact names, anchored: selectParams compiles strings as unanchored regexes.
   const paramInputs: ParamSelection = trainable.length === 0 || mode === 'bake' ? 'none' : trainable.map((name) => new RegExp(`^${escapeRegExp(name)}$`));
   const session = await DecodeSession.load(checkpoint, { paramInputs, cache: true, ...sessionOptions });

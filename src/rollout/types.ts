@@ -1,6 +1,7 @@
 /**
  * The rollout engine's view of the model and what it produces.
  */
+import type { GraphSampler, LastTensors } from '../model/graph-sampler.js';
 import type { HeadAction } from '../policy/types.js';
 
 /** Logits and final hidden states of the last position of every active row (views valid until the next call). */
@@ -11,6 +12,12 @@ export interface DecodeOutput {
   hidden: Float32Array[];
   /** per row, when the decoder computes it: entropy of softmax(logits) in nats (else the engine computes it) */
   entropy?: ArrayLike<number>;
+  /**
+   * The last position's logits [B, 1, V] and hidden states [B, S, H] as tensors (device buffers
+   * when the decoder keeps them there: then `logits` and `hidden` are not readable), for the
+   * decoder's {@link BatchDecoder.sampler} and a temperature head on the same device.
+   */
+  tensors?: LastTensors;
 }
 
 /**
@@ -27,6 +34,11 @@ export interface BatchDecoder {
    * stop costing compute; an index may repeat, which copies the row (shared prefills).
    */
   keepRows(rows: readonly number[]): void;
+  /**
+   * Decoders that draw the next token in a graph of their own (`sampling: graph`) have one; the
+   * engine then sends it the temperatures and uniforms instead of reading the logits.
+   */
+  readonly sampler?: Pick<GraphSampler, 'sample'> | null;
 }
 
 /** Why a completion ended. */

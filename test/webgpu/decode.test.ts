@@ -79,7 +79,11 @@ for (const name of fixtureNames) {
         for (const [n, t] of session.weightTensors) assert.ok(onDevice(t), `${n} is fed from the device`);
         let out;
         for (let t = 5; t < 9; t++) out = await session.step([ref.ids[0]![t]!]);
-        assert.deepEqual({ ...counters }, afterUpload, 'no transfers while decoding');
+        const { returnedBytes, ...transfers } = counters;
+        const { returnedBytes: returnedBefore, ...transfersBefore } = afterUpload;
+        assert.deepEqual(transfers, transfersBefore, 'no transfers while decoding');
+        // What the 4 steps return is each one's last logits, hidden state and entropy: 4 B (V + H + 1) bytes at B = 1.
+        assert.equal(returnedBytes - returnedBefore, 4 * 4 * (V + H + 1));
         const at = 8;
         assert.ok(maxAbsDiff(out!.logits[0]!, ref.logits.subarray(at * V, (at + 1) * V)) < 1e-4, 'fed weights give the stored weights\' logits');
       } finally {

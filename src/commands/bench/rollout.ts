@@ -19,6 +19,7 @@ export default class BenchRollout extends BaseCommand {
     batch: Flags.integer({ min: 1, default: 8, summary: 'Rows decoded together.' }),
     'prompt-len': Flags.integer({ min: 1, default: 64, summary: 'Prompt tokens per row.' }),
     'new-tokens': Flags.integer({ min: 1, default: 64, summary: 'Sampled tokens per row.' }),
+    sampler: Flags.string({ options: ['host', 'graph'], default: 'host', summary: 'Where tokens are drawn (as rollout.sampler in a job): host, or the sampler graph.' }),
     ...benchFlags,
   };
 
@@ -27,6 +28,7 @@ export default class BenchRollout extends BaseCommand {
     const result = await benchRollout({
       modelDir: args['model-dir'], batch: flags.batch, promptLen: flags['prompt-len'], newTokens: flags['new-tokens'],
       threads: flags.threads, spinning: flags.spinning, memoryArena: flags['memory-arena'], repeats: flags.repeats,
+      sampler: flags.sampler as 'host' | 'graph',
     });
     this.log(formatBench(result));
     return result;

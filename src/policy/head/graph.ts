@@ -7,6 +7,7 @@
  * {@link appendTemperatureHead} reads the LLM's hidden state through `g.stopGradient`, so autodiff
  * of anything downstream of the head never enters the LLM.
  */
+import { lastPositionRows, SAMPLER } from '../../model/graphs/sampler-graph.js';
 import { type DType, type Graph, GraphBuilder, type Value } from '../../onnx/index.js';
 import { type TemperatureHeadConfig, headOutputWidth } from './config.js';
 import { HEAD_PARAM_NAMES, type HeadParamName, type HeadParams, checkHeadParams, headParamShapes } from './parameters.js';
@@ -81,6 +82,20 @@ export function temperatureHeadGraph(config: TemperatureHeadConfig, opts: HeadGr
   const hidden = g.input('hidden', dtype, ['N', config.inputSize]);
   const out = headLayers(g, hidden, p);
   g.output(out, headOutputName(config)); // [N, K]
+  return g.build();
+}
+
+/**
+ * The head on a decode step's own output (for in-graph sampling, where that output stays on the
+ * device): inputs `last_hidden` [B, S, H] and `rows` [N] int64 (batch rows, read at their last
+ * position), parameters as inputs; output as {@link temperatureHeadGraph}'s for those rows.
+ */
+export function temperatureHeadRowsGraph(config: TemperatureHeadConfig): Graph {
+  const g = new GraphBuilder('temperature_head_rows');
+  const p = declareHeadParams(g, config, { as: 'inputs' });
+  const lastHidden = g.input(SAMPLER.hidden, 'float32', ['batch_size', 'sequence_length', config.inputSize]);
+  const rows = g.input(SAMPLER.rows, 'int64', ['rows']);
+  g.output(headLayers(g, lastPositionRows(g, lastHidden, rows, config.inputSize), p), headOutputName(config));
   return g.build();
 }
 

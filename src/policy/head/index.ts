@@ -20,4 +20,4 @@ export { type ActionScores, type ActionScorer, actionScorers } from './distribut
 export { temperatureHeadTrainingGraph } from './training-graph.js';
 export { HEAD_WEIGHTS_FILE, HEAD_CONFIG_FILE, HEAD_GRAPH_FILE, HEAD_FORMAT_VERSION, type HeadJson, headJson, saveHeadFiles, loadHeadFiles } from './checkpoint.js';
 export { TemperatureHead } from './head.js';
-export { openTemperatureHead } from './open.js';
+export { headSessionOptions, openTemperatureHead } from './open.js';

@@ -82,6 +82,24 @@ test('coordinate ascent: each phase changes only its own policy (weight checksum
   assert.equal(head.config.grid.length, 8);
 });
 
+test("the head's entropy is logged on every iteration, token phases included, from its rollout actions", async () => {
+  // One head step over the whole batch: its entropy (the training graph's) is that of the head that acted.
+  const runDir = newRunDir();
+  await train(tinyJob(['train.miniBatchSize=8']), { logger: silentLogger, runDir });
+  const rows = metricsRows(runDir);
+  assert.deepEqual(rows.map((r) => r.phase), ['temperature', 'temperature', 'token', 'token']);
+  for (const r of rows) {
+    const h = Number(r['head/rollout_entropy']);
+    assert.ok(h > 0 && h <= Math.log(8) + 1e-6, `head entropy ${h} within (0, log 8]`);
+    if (r.phase === 'temperature') assert.ok(Math.abs(Number(r['head/entropy']) - h) < 1e-5, `graph ${r['head/entropy']} vs rollout ${h}`);
+    else assert.equal(r['head/entropy'], 'NaN', 'no head step in a token phase');
+    for (const bin of ['temperature_h_lt_0.01', 'temperature_h_0.01_0.1', 'temperature_h_0.1_0.5', 'temperature_h_ge_0.5']) assert.ok(bin in r, `${bin} per iteration`);
+  }
+  const fixed = newRunDir();
+  await train(tinyJob(['policy=fixed:1.0', 'train.schedule.name=token-only', 'train.iterations=1']), { logger: silentLogger, runDir: fixed });
+  assert.equal(metricsRows(fixed)[0]!['head/rollout_entropy'], 'NaN', 'no head, no head entropy');
+});
+
 test('an interrupted and resumed run ends bit-identical to an uninterrupted one', async () => {
   const straight = newRunDir();
   await train(tinyJob(['train.schedule.name=joint']), { logger: silentLogger, runDir: straight });

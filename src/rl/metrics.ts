@@ -68,7 +68,17 @@ export function namedMetrics(row: IterationMetrics): Record<string, string | num
 /** The written column names of metrics.csv, in order. */
 export const METRIC_FILE_COLUMNS: readonly string[] = METRIC_COLUMNS.map((c) => METRIC_NAMES[c]);
 
-export const EVAL_COLUMNS = ['iteration', 'problems', 'k', 'avg_at_k', 'pass_at_k', 'maj_at_k', 'greedy_accuracy', 'mean_temperature', 'mean_length', 'seconds'] as const;
+/**
+ * eval.csv: one row per periodic held-out evaluation; the `*_gain` columns are the paired difference
+ * to the first evaluation (iteration 0) with its bootstrap 95% interval (`_low`, `_high`), and
+ * greedy_improved / greedy_worsened the problems greedy decoding newly solves / newly fails (see
+ * periodic-eval.ts).
+ */
+export const EVAL_COLUMNS = [
+  'iteration', 'problems', 'k', 'avg_at_k', 'pass_at_k', 'maj_at_k', 'greedy_accuracy', 'mean_temperature', 'mean_length',
+  'greedy_gain', 'greedy_gain_low', 'greedy_gain_high', 'greedy_improved', 'greedy_worsened', 'avg_gain', 'avg_gain_low', 'avg_gain_high',
+  'seconds',
+] as const;
 
 export interface IterationRecord {
   iteration: number;

@@ -147,4 +147,4 @@ function compactLog(row: IterationMetrics): Record<string, unknown> {
   };
 }
 
-export type { Rollout, Phase };
+export type { Rollout, Phase, EvalPoint };

@@ -100,6 +100,49 @@ test("the head's entropy is logged on every iteration, token phases included, fr
   assert.equal(metricsRows(fixed)[0]!['head/rollout_entropy'], 'NaN', 'no head, no head entropy');
 });
 
+test('periodic evaluations are paired with the first: eval.csv gives the greedy and avg@k gains with bootstrap intervals', async () => {
+  // countdown-tiny solves some held-out problems (greedy about 14%) and a large step changes which.
+  const job = validateJob(
+    {
+      run: { seed: 1 },
+      model: { path: 'models/countdown-tiny' },
+      policy: 'fixed:1.0',
+      task: { name: 'countdown', countdown: { numbers: 4, maxNumber: 9, maxValue: 100 } },
+      rollout: { maxNewTokens: 40, batchSize: 64 },
+      train: {
+        iterations: 2, promptsPerIteration: 8, groupSize: 4, miniBatchSize: 32, evalEvery: 2, evalProblems: 40, evalK: 2, checkpointEvery: 0,
+        schedule: { name: 'token-only' }, tokenOptimizer: { lr: 3e-3 },
+      },
+    },
+    { source: 'test', baseDir: process.cwd() },
+  );
+  const runDir = newRunDir();
+  const summary = await train(job, { logger: silentLogger, runDir });
+  const [start, end] = readCsv(join(runDir, 'eval.csv'));
+  assert.equal(start!.greedy_gain, 'NaN', 'nothing to pair the first evaluation with');
+  // The reference: the per-problem greedy verdicts of both evaluations, from their sample files.
+  const verdicts = (iteration: string) =>
+    readFileSync(join(runDir, 'eval', iteration, 'greedy-samples.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { correct: boolean }).correct);
+  const [before, after] = [verdicts('iter-000000'), verdicts('iter-000002')];
+  assert.equal(before.length, 40);
+  const improved = after.filter((c, i) => c && !before[i]).length;
+  const worsened = after.filter((c, i) => !c && before[i]).length;
+  assert.ok(improved + worsened > 0, 'the step changed some greedy answers (else the test shows nothing)');
+  assert.equal(Number(end!.greedy_improved), improved);
+  assert.equal(Number(end!.greedy_worsened), worsened);
+  assert.ok(Math.abs(Number(end!.greedy_gain) - (improved - worsened) / 40) < 1e-12);
+  assert.ok(Math.abs(Number(end!.greedy_gain) - (Number(end!.greedy_accuracy) - Number(start!.greedy_accuracy))) < 1e-12, 'paired mean = difference of accuracies');
+  assert.ok(Math.abs(Number(end!.avg_gain) - (Number(end!.avg_at_k) - Number(start!.avg_at_k))) < 1e-12);
+  for (const c of ['greedy', 'avg']) assert.ok(Number(end![`${c}_gain_low`]) <= Number(end![`${c}_gain`]) && Number(end![`${c}_gain`]) <= Number(end![`${c}_gain_high`]), `${c} interval`);
+  // The interval is of the right size: about the normal one, mean +- 1.96 sd / sqrt(n), for these discordant pairs.
+  const d = after.map((c, i) => Number(c) - Number(before[i]));
+  const m = d.reduce((a, b) => a + b, 0) / 40;
+  const se = Math.sqrt(d.reduce((a, b) => a + (b - m) ** 2, 0) / 40 / 40);
+  const width = Number(end!.greedy_gain_high) - Number(end!.greedy_gain_low);
+  assert.ok(Math.abs(width - 2 * 1.96 * se) < 0.5 * 2 * 1.96 * se, `bootstrap width ${width} vs normal ${2 * 1.96 * se}`);
+  assert.equal(summary.evalAccuracy.at(-1)!.sinceStart!.greedy.improved, improved, 'the summary carries it');
+});
+
 test('an interrupted and resumed run ends bit-identical to an uninterrupted one', async () => {
   const straight = newRunDir();
   await train(tinyJob(['train.schedule.name=joint']), { logger: silentLogger, runDir: straight });

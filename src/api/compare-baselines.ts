@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { assertTrainJob, type JobConfig, type PolicySpec } from '../config/index.js';
 import { train } from '../rl/trainer.js';
 import { latestCheckpoint } from '../rl/checkpoint.js';
-import { matchedIterations } from '../rl/budget.js';
+import { fullBatchLlmSteps, matchedIterations, tokenUpdateIterations } from '../rl/budget.js';
 import { METRIC_NAMES } from '../rl/metrics.js';
 import { createPolicy, policyKindOf, policyLabel } from '../policy/index.js';
 import { TemperatureHead } from '../policy/head/index.js';
@@ -218,6 +218,13 @@ async function runCell(
  */
 export function cellJobOf(job: JobConfig, method: Method, seed: number, cellDir: string, initTemperature: number | undefined): JobConfig {
   const iterations = matchedIterations(job.compare.budget, method.schedule, job.train.schedule.phases, job.train.iterations);
+  // llm-steps-exact: the steps token-only takes with full batches, for every method that updates the LLM
+  const exactSteps = job.compare.budget === 'llm-steps-exact' && tokenUpdateIterations(method.schedule, job.train.schedule.phases, iterations) > 0;
+  const budget = job.compare.budget === 'tokens'
+    ? { tokenBudget: job.compare.tokenBudget, iterations: 10 * iterations }
+    : exactSteps
+      ? { llmStepBudget: fullBatchLlmSteps(job.train, job.train.iterations), iterations: 2 * iterations }
+      : { iterations };
   return structuredClone({
     ...job,
     run: { ...job.run, seed, out: cellDir },
@@ -226,8 +233,8 @@ export function cellJobOf(job: JobConfig, method: Method, seed: number, cellDir:
     train: {
       ...job.train,
       schedule: { ...job.train.schedule, name: method.schedule },
-      // tokens: the trainer stops at the token budget; iterations is only a cap
-      ...(job.compare.budget === 'tokens' ? { tokenBudget: job.compare.tokenBudget, iterations: 10 * iterations } : { iterations }),
+      // tokens, llm-steps-exact: the trainer stops at the token or step budget; iterations is only a cap
+      ...budget,
     },
   });
 }

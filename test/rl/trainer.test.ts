@@ -143,6 +143,32 @@ test('periodic evaluations are paired with the first: eval.csv gives the greedy 
   assert.equal(summary.evalAccuracy.at(-1)!.sinceStart!.greedy.improved, improved, 'the summary carries it');
 });
 
+test('train.llmStepBudget stops at exactly that many LLM steps when batches are short, resumed runs included', async () => {
+  // Truncated completions leave the loss (maskTruncated): most batches of 8 rollouts are short of 4 mini-batches of 2.
+  const overrides = ['train.schedule.name=token-only', 'train.maskTruncated=true', 'train.miniBatchSize=2', 'train.iterations=60', 'train.llmStepBudget=7'];
+  const runDir = newRunDir();
+  const summary = await train(tinyJob(overrides), { logger: silentLogger, runDir });
+  const steps = metricsRows(runDir).map((r) => Number(r.token_steps));
+  assert.ok(steps.some((s) => s < 4), `some batch is short (steps per iteration ${steps.join(' ')}), else the test shows nothing`);
+  assert.equal(steps.reduce((a, b) => a + b, 0), 7, `exactly the budget (steps per iteration ${steps.join(' ')})`);
+  assert.ok(summary.finished && summary.iterations < 60 && summary.llmSteps === 7);
+  // Unmatched, the same number of iterations of full-batch arithmetic (7 / 4 -> 2) would have taken other steps.
+  assert.notEqual(steps.slice(0, 2).reduce((a, b) => a + b, 0), 7);
+
+  const interrupted = newRunDir();
+  const controller = new AbortController();
+  const watcher = pino({ level: 'info' }, {
+    write(line: string) {
+      const record = JSON.parse(line) as { msg: string; iteration?: number };
+      if (record.msg === 'iteration' && record.iteration === 2) controller.abort();
+    },
+  });
+  await train(tinyJob(overrides), { logger: watcher, runDir: interrupted, signal: controller.signal });
+  const resumed = await train(tinyJob(overrides), { logger: silentLogger, runDir: interrupted }, { resume: true });
+  assert.equal(resumed.llmSteps, 7, 'the resumed run counts the steps before its checkpoint');
+  assert.deepEqual(metricsRows(interrupted).map((r) => r.token_steps), steps.map(String), 'and takes the same steps as the straight run');
+});
+
 test('an interrupted and resumed run ends bit-identical to an uninterrupted one', async () => {
   const straight = newRunDir();
   await train(tinyJob(['train.schedule.name=joint']), { logger: silentLogger, runDir: straight });

@@ -25,10 +25,10 @@ import { fullBatchLlmSteps, matchedIterations, tokenUpdateIterations } from '../
 import { METRIC_NAMES } from '../rl/metrics.js';
 import { createPolicy, policyKindOf, policyLabel } from '../policy/index.js';
 import { TemperatureHead } from '../policy/head/index.js';
-import { openPolicyModel } from '../rollout/runtime.js';
-import { getTask, type Problem, type Split } from '../tasks/index.js';
+import { openPolicyModel, type PolicyModel } from '../rollout/runtime.js';
+import { getTask, type Problem, type Split, type TaskDefinition } from '../tasks/index.js';
 import { chooseBaselines, OWN, writeCompareResults, type CellEvaluation, type CellResult, type Method, type Tuning } from '../eval/compare-results.js';
-import { evaluatePolicy } from '../eval/evaluate.js';
+import { evaluatePolicy, type EvaluatePolicyResult } from '../eval/evaluate.js';
 import { readMetricsColumn } from '../eval/metrics-file.js';
 import { passAtKs } from '../eval/paired.js';
 import { loadJobProblems } from '../eval/problems.js';
@@ -141,7 +141,7 @@ async function runCell(
   }
   if (ctx.signal?.aborted) return null;
   mkdirSync(cellDir, { recursive: true });
-  writeFileSync(join(cellDir, 'cell.json'), JSON.stringify({ method, seed, initTemperature, iterations: cellJob.train.iterations, budget: job.compare.budget }, null, 2) + '\n');
+  writeFileSync(runFiles.cellInfo(cellDir), JSON.stringify({ method, seed, initTemperature, iterations: cellJob.train.iterations, budget: job.compare.budget }, null, 2) + '\n');
   const started = performance.now();
   ctx.logger.info({ method: method.name, seed, iterations: cellJob.train.iterations, initTemperature }, 'training cell');
   const resuming = latestCheckpoint(cellDir) !== undefined;
@@ -162,27 +162,11 @@ async function runCell(
     // Own policy on the tuning split: how baselines are chosen (and the learned head's own reading).
     ...(tuneSplit !== job.eval.split ? [{ spec: own[0]!, column: OWN, split: tuneSplit, problems: problems.tune }] : []),
   ];
-  // The cell is evaluated as it trained: the same prompts, stop strings and verifier options.
-  const settings = evaluationSettings(cellJob);
   const evaluations: CellEvaluation[] = [];
   try {
     for (const item of plan) {
       if (ctx.signal?.aborted) return null;
-      // A learned policy owns its head: the cell's trained head, with that head's own grid.
-      const head = policyKindOf(item.spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint)) : undefined;
-      const policy = createPolicy(item.spec, { head: head?.config });
-      // Greedy decoding is deterministic: one sample per problem says everything (no pass@k > 1).
-      const k = policy.kind === 'per-token' && policy.spec.name === 'greedy' ? 1 : job.eval.k;
-      const evaluation = await evaluatePolicy({
-        model, policy, head, policyLabel: policyLabel(item.spec), task, problems: item.problems, k, ...settings,
-        // Paired: every method of a seed draws the same token random numbers; the split keys the stream.
-        seed, streamKey: item.split === 'validation' ? [1] : [],
-        keepSamples: false,
-        // schedules are evaluated at their final temperature
-        trainingStep: cellJob.train.iterations, totalTrainingSteps: cellJob.train.iterations,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
-      await head?.dispose();
+      const { evaluation, k } = await evaluateCell({ cellJob, checkpoint, model, task, spec: item.spec, split: item.split, problems: item.problems, keepSamples: false, signal: ctx.signal });
       if (!evaluation.completed) return null;
       const s = evaluation.summary;
       const scores = { samples: k, correct: evaluation.perProblemCorrect };
@@ -210,6 +194,51 @@ async function runCell(
   };
   writeFileSync(resultFile, JSON.stringify(result) + '\n');
   return result;
+}
+
+export interface CellEvaluationRequest {
+  /** the cell's job ({@link cellJobOf}): its seed, prompts, stop strings, verifier options and eval.k */
+  cellJob: JobConfig;
+  /** the cell's final checkpoint folder */
+  checkpoint: string;
+  /** its model, opened */
+  model: PolicyModel;
+  task: TaskDefinition;
+  spec: PolicySpec;
+  split: Split;
+  problems: readonly Problem[];
+  keepSamples: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * A trained cell's final checkpoint evaluated under one policy, as the comparison scores it: the
+ * cell's trained head for a learned policy, k = eval.k (1 for greedy), and the seed's paired
+ * random streams. `introspect analyze` on a cell folder runs the same evaluation to get its samples.
+ */
+export async function evaluateCell(request: CellEvaluationRequest): Promise<{ evaluation: EvaluatePolicyResult; k: number }> {
+  const { cellJob, checkpoint, spec, split } = request;
+  // A learned policy owns its head: the cell's trained head, with that head's own grid.
+  const head = policyKindOf(spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint)) : undefined;
+  try {
+    const policy = createPolicy(spec, { head: head?.config });
+    // Greedy decoding is deterministic: one sample per problem says everything (no pass@k > 1).
+    const k = policy.kind === 'per-token' && policy.spec.name === 'greedy' ? 1 : cellJob.eval.k;
+    const evaluation = await evaluatePolicy({
+      model: request.model, policy, head, policyLabel: policyLabel(spec), task: request.task, problems: request.problems, k,
+      // The cell is evaluated as it trained: the same prompts, stop strings and verifier options.
+      ...evaluationSettings(cellJob),
+      // Paired: every method of a seed draws the same token random numbers; the split keys the stream.
+      seed: cellJob.run.seed, streamKey: split === 'validation' ? [1] : [],
+      keepSamples: request.keepSamples,
+      // schedules are evaluated at their final temperature
+      trainingStep: cellJob.train.iterations, totalTrainingSteps: cellJob.train.iterations,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    return { evaluation, k };
+  } finally {
+    await head?.dispose();
+  }
 }
 
 /**

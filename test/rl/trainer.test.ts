@@ -44,6 +44,18 @@ function tinyJob(overrides: string[] = []): JobConfig {
 
 const newRunDir = () => mkdtempSync(join(tmpdir(), 'introspect-train-'));
 
+/** A logger and signal that abort as soon as `iteration` is logged: the trainer finishes no further iteration and checkpoints. */
+function abortAfterIteration(iteration: number): { logger: pino.Logger; signal: AbortSignal } {
+  const controller = new AbortController();
+  const logger = pino({ level: 'info' }, {
+    write(line: string) {
+      const record = JSON.parse(line) as { msg: string; iteration?: number };
+      if (record.msg === 'iteration' && record.iteration === iteration) controller.abort();
+    },
+  });
+  return { logger, signal: controller.signal };
+}
+
 function metricsRows(runDir: string): Record<string, string>[] {
   return readCsv(join(runDir, 'metrics.csv'));
 }
@@ -156,14 +168,7 @@ test('train.llmStepBudget stops at exactly that many LLM steps when batches are 
   assert.notEqual(steps.slice(0, 2).reduce((a, b) => a + b, 0), 7);
 
   const interrupted = newRunDir();
-  const controller = new AbortController();
-  const watcher = pino({ level: 'info' }, {
-    write(line: string) {
-      const record = JSON.parse(line) as { msg: string; iteration?: number };
-      if (record.msg === 'iteration' && record.iteration === 2) controller.abort();
-    },
-  });
-  await train(tinyJob(overrides), { logger: watcher, runDir: interrupted, signal: controller.signal });
+  await train(tinyJob(overrides), { runDir: interrupted, ...abortAfterIteration(2) });
   const resumed = await train(tinyJob(overrides), { logger: silentLogger, runDir: interrupted }, { resume: true });
   assert.equal(resumed.llmSteps, 7, 'the resumed run counts the steps before its checkpoint');
   assert.deepEqual(metricsRows(interrupted).map((r) => r.token_steps), steps.map(String), 'and takes the same steps as the straight run');
@@ -174,15 +179,7 @@ test('an interrupted and resumed run ends bit-identical to an uninterrupted one'
   await train(tinyJob(['train.schedule.name=joint']), { logger: silentLogger, runDir: straight });
 
   const interrupted = newRunDir();
-  const controller = new AbortController();
-  // Abort as soon as iteration 2 is logged: the trainer finishes no further iteration and checkpoints.
-  const watcher = pino({ level: 'info' }, {
-    write(line: string) {
-      const record = JSON.parse(line) as { msg: string; iteration?: number };
-      if (record.msg === 'iteration' && record.iteration === 2) controller.abort();
-    },
-  });
-  const first = await train(tinyJob(['train.schedule.name=joint']), { logger: watcher, runDir: interrupted, signal: controller.signal });
+  const first = await train(tinyJob(['train.schedule.name=joint']), { runDir: interrupted, ...abortAfterIteration(2) });
   assert.equal(first.iterations, 2);
   const resumed = await train(tinyJob(['train.schedule.name=joint']), { logger: silentLogger, runDir: interrupted }, { resume: true });
   assert.equal(resumed.iterations, 4);

@@ -26,6 +26,7 @@ import { type TokenSolution, renderTokensHtml, renderTokensSvg } from '../report
 import { UserError } from '../util/errors.js';
 import type { RunContext } from '../util/run-context.js';
 import { checkpointFiles, iterationOf, runFiles } from '../util/run-layout.js';
+import { at } from '../util/must.js';
 import { loadJobFile } from '../config/index.js';
 import { loadJobProblems } from '../eval/problems.js';
 import type { Method } from '../eval/compare-results.js';
@@ -60,7 +61,7 @@ function samplesFileIn(runDir: string): string | undefined {
     ? readdirSync(evalDir)
         .map((name) => ({ file: runFiles.samples(join(evalDir, name)), iteration: iterationOf(name) }))
         .filter((e) => e.iteration !== undefined && existsSync(e.file))
-        .sort((a, b) => b.iteration! - a.iteration!)
+        .sort((a, b) => (b.iteration ?? 0) - (a.iteration ?? 0))
     : [];
   return iterations[0]?.file;
 }
@@ -100,7 +101,7 @@ export async function readSamples(path: string): Promise<AnalyzedSample[]> {
     const parsed = sampleSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new UserError(`${where}: ${issue.path.join('.') || 'record'}: ${issue.message}`);
+      throw new UserError(`${where}: ${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}`);
     }
     const s = parsed.data;
     if (s.temperatures.length !== s.tokens.length || s.entropies.length !== s.tokens.length) {
@@ -204,7 +205,7 @@ export async function analyzeRun(runDir: string, ctx: RunContext, options: Analy
   const correlationTitle = c.undefinedBecause
     ? `correlation undefined (${c.undefinedBecause})`
     : `Pearson r = ${formatCorrelation(c.pearson, c, 2)}, Spearman ρ = ${formatCorrelation(c.spearman, c, 2)}`;
-  const entropyPoints = columns.entropies.map((h, i): [number, number] => [h, columns.temperatures[i]]);
+  const entropyPoints = columns.entropies.map((h, i): [number, number] => [h, at(columns.temperatures, i, 'temperature column')]);
   files.push(
     ...(await writeVegaChart(
       out('temperature-vs-entropy'),
@@ -218,7 +219,7 @@ export async function analyzeRun(runDir: string, ctx: RunContext, options: Analy
     )),
   );
   const position = positionBinning(columns, options.positionBins);
-  const positionPoints = columns.positions.map((p, i): [number, number] => [p, columns.temperatures[i]]);
+  const positionPoints = columns.positions.map((p, i): [number, number] => [p, at(columns.temperatures, i, 'temperature column')]);
   files.push(
     ...(await writeVegaChart(
       out('temperature-by-position'),

@@ -21,6 +21,7 @@ import { createPolicy } from '../policy/index.js';
 import { generateRollouts } from '../rollout/engine.js';
 import { streamFor } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
+import { at } from '../util/must.js';
 
 export interface BenchCommon {
   modelDir: string;
@@ -55,7 +56,7 @@ export interface BenchResult {
   peak_rss_bytes: number;
 }
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: readonly number[]): number => at([...xs].sort((a, b) => a - b), Math.floor(xs.length / 2), 'timings');
 const peakRss = (): number => process.resourceUsage().maxRSS * 1024;
 
 function check(name: string, value: number, min: number): void {

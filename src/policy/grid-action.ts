@@ -3,7 +3,8 @@
  * temperature on a fixed grid; the action is a grid index drawn from softmax(temperature logits).
  */
 import type { Rng } from '../util/rng.js';
-import { entropyOf, TokenSampler } from '../rollout/sampling.js';
+import { TokenSampler } from '../rollout/sampling.js';
+import { entropyOf } from '../util/softmax.js';
 
 /** A sampled grid action. */
 export interface GridAction {
@@ -39,7 +40,7 @@ export function sampleGridAction(
     throw new RangeError(`temperature logits have ${temperatureLogits.length} entries but the grid has ${grid.length}`);
   }
   const { token, logprob } = categorical.sample(temperatureLogits, options.greedy ? 0 : 1, rng);
-  const temperature = grid[token];
+  const temperature = grid[token] ?? NaN; // token < grid.length: the logits have one entry per grid point
   if (!(temperature > 0 && temperature < Infinity)) throw new RangeError(`grid temperature ${token} is ${temperature}; must be finite and > 0`);
   return { action: token, temperature, logprob, entropy: entropyOf(temperatureLogits) };
 }

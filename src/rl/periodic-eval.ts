@@ -18,6 +18,7 @@ import { readProblemScores } from '../eval/samples.js';
 import { evaluationSettings } from '../eval/settings.js';
 import { policyLabel } from '../policy/index.js';
 import type { MetricSink } from '../util/metric-sinks.js';
+import { must } from '../util/must.js';
 import { runFiles } from '../util/run-layout.js';
 import { TRAINER_STREAMS } from './streams.js';
 import type { TrainerParts } from './trainer-setup.js';
@@ -120,7 +121,7 @@ function gainSinceStart(parts: TrainerParts, now: { problemIds: string[]; sample
   }
   const paired = (a: ProblemScores, b: ProblemScores) => {
     const differences = pairedDifferences(new Map([[0, a]]), new Map([[0, b]]));
-    return { differences: differences[0]!, ci: pairedBootstrap(differences, { seed: parts.job.run.seed, resamples: BOOTSTRAP_RESAMPLES }) };
+    return { differences: must(differences[0], 'the paired differences'), ci: pairedBootstrap(differences, { seed: parts.job.run.seed, resamples: BOOTSTRAP_RESAMPLES }) };
   };
   const g = paired(now.greedy, greedy);
   return {

@@ -32,7 +32,7 @@ import { loadJobProblems } from '../eval/problems.js';
 import type { Method } from '../eval/compare-results.js';
 import { policyLabel } from '../policy/index.js';
 import { latestCheckpoint } from '../rl/checkpoint.js';
-import { openPolicyModel } from '../rollout/runtime.js';
+import { jobModelOptions, openPolicyModel } from '../rollout/runtime.js';
 import { getTask } from '../tasks/index.js';
 import { cellJobOf, evaluateCell } from './compare-baselines.js';
 
@@ -176,7 +176,7 @@ export async function regenerateCellSamples(cellDir: string, outDir: string, ctx
   const problems = await loadJobProblems(job, job.task.name, job.eval.split, job.eval.limit || undefined);
   const spec = info.method.evalPolicies?.[0] ?? info.method.policy;
   ctx.logger.info({ cell: cellDir, policy: policyLabel(spec), problems: problems.length, k: job.eval.k }, 'a comparison cell: evaluating its final checkpoint under its own policy for the samples');
-  const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), executionProvider: job.model.executionProvider, threads: job.model.threads });
+  const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), ...jobModelOptions(job.model) });
   try {
     const { evaluation } = await evaluateCell({ cellJob, checkpoint, model, task, spec, split: job.eval.split, problems, keepSamples: true, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     const file = runFiles.samples(outDir);

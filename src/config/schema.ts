@@ -104,6 +104,16 @@ export const modelSchema = z
         'Keep freed buffers in ONNX Runtime\'s CPU memory arena for reuse. On by default: without it an update step ' +
           'of the bench model ran 25-30% slower (interleaved, same run); off lowers peak memory.',
       ),
+    tokenizerTimeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        'Longest time in ms one text may take to tokenize (encode or decode) and one chat template to render; over it ' +
+          'the model is refused with an error. Default 5000: a prompt takes milliseconds; this stops a tokenizer.json ' +
+          'regex that backtracks catastrophically, or a looping template, from hanging the run.',
+      ),
     deviceMemoryGiB: z
       .number()
       .positive()

@@ -3,7 +3,7 @@
  * reports it for the learned head: temperature against the LLM's entropy (with Pearson and Spearman
  * correlations), temperature along the answer, and solutions with each token coloured by its temperature.
  */
-import { createReadStream, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
@@ -25,17 +25,33 @@ import { temperatureRange } from '../report/color-scale.js';
 import { type TokenSolution, renderTokensHtml, renderTokensSvg } from '../report/token-render.js';
 import { UserError } from '../util/errors.js';
 import type { RunContext } from '../util/run-context.js';
-import { iterationOf, runFiles } from '../util/run-layout.js';
+import { checkpointFiles, iterationOf, runFiles } from '../util/run-layout.js';
 import { at } from '../util/must.js';
+import { loadJobFile } from '../config/index.js';
+import { loadJobProblems } from '../eval/problems.js';
+import type { Method } from '../eval/compare-results.js';
+import { policyLabel } from '../policy/index.js';
+import { latestCheckpoint } from '../rl/checkpoint.js';
+import { jobModelOptions, openPolicyModel } from '../rollout/runtime.js';
+import { getTask } from '../tasks/index.js';
+import { cellJobOf, evaluateCell } from './compare-baselines.js';
 
 /**
  * The samples file of a run directory:
  * 1. `<runDir>/samples.jsonl`, written by `introspect eval`;
  * 2. otherwise the trainer's latest periodic evaluation, `<runDir>/eval/iter-<n>/samples.jsonl` with the
  *    largest n (by number, so iter-100 is newer than iter-99).
- * Throws a one-line {@link UserError} when the directory or any samples file is missing.
+ * Throws a one-line {@link UserError} when the directory or any samples file is missing (a
+ * comparison cell has none: {@link analyzeRun} regenerates them).
  */
 export function findSamplesFile(runDir: string): string {
+  const found = samplesFileIn(runDir);
+  if (found !== undefined) return found;
+  throw new UserError(`no samples in ${resolve(runDir)}: expected samples.jsonl (an eval run) or eval/iter-*/samples.jsonl (a training run's evaluations)`);
+}
+
+/** {@link findSamplesFile}'s file, or undefined when the folder holds none. */
+function samplesFileIn(runDir: string): string | undefined {
   const dir = resolve(runDir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`run directory not found: ${dir}`);
   const evalRun = runFiles.samples(dir);
@@ -47,9 +63,7 @@ export function findSamplesFile(runDir: string): string {
         .filter((e) => e.iteration !== undefined && existsSync(e.file))
         .sort((a, b) => (b.iteration ?? 0) - (a.iteration ?? 0))
     : [];
-  const [latest] = iterations;
-  if (latest !== undefined) return latest.file;
-  throw new UserError(`no samples in ${dir}: expected samples.jsonl (an eval run) or eval/iter-*/samples.jsonl (a training run's evaluations)`);
+  return iterations[0]?.file;
 }
 
 const sampleSchema = z.object({
@@ -136,9 +150,50 @@ export async function writeTrainingCurves(runDir: string, outDir: string): Promi
   return writeVegaChart(join(outDir, 'training-curves'), spec);
 }
 
-/** Analyses the samples of `runDir` (see {@link findSamplesFile}) and writes plots, renderings and tables to `ctx.runDir`. */
+/** What cell.json says about a comparison cell. */
+interface CellInfo {
+  method: Method;
+  seed: number;
+  initTemperature?: number;
+}
+
+/**
+ * A comparison cell (`<compare-out>/cells/<method>/seed-<s>/`) keeps no samples: the comparison
+ * streams its evaluations into counts. Its own-policy evaluation on the test split is regenerated
+ * from the cell's final checkpoint exactly as the comparison scored it (same problems, k, seed and
+ * paired random streams; src/api/compare-baselines.ts, evaluateCell) into `<outDir>/samples.jsonl`.
+ * Undefined for a folder that is not a finished cell.
+ */
+export async function regenerateCellSamples(cellDir: string, outDir: string, ctx: RunContext): Promise<string | undefined> {
+  const infoFile = runFiles.cellInfo(cellDir);
+  const jobFile = runFiles.config(runFiles.cellComparison(cellDir));
+  const checkpoint = latestCheckpoint(cellDir);
+  if (!existsSync(infoFile) || !existsSync(jobFile) || checkpoint === undefined) return undefined;
+  const info = JSON.parse(readFileSync(infoFile, 'utf8')) as CellInfo;
+  const { config: job } = loadJobFile(jobFile);
+  const cellJob = cellJobOf(job, info.method, info.seed, cellDir, info.initTemperature);
+  const task = getTask(job.task.name);
+  const problems = await loadJobProblems(job, job.task.name, job.eval.split, job.eval.limit || undefined);
+  const spec = info.method.evalPolicies?.[0] ?? info.method.policy;
+  ctx.logger.info({ cell: cellDir, policy: policyLabel(spec), problems: problems.length, k: job.eval.k }, 'a comparison cell: evaluating its final checkpoint under its own policy for the samples');
+  const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), ...jobModelOptions(job.model) });
+  try {
+    const { evaluation } = await evaluateCell({ cellJob, checkpoint, model, task, spec, split: job.eval.split, problems, keepSamples: true, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const file = runFiles.samples(outDir);
+    writeFileSync(file, evaluation.samples.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    return file;
+  } finally {
+    await model.dispose();
+  }
+}
+
+/**
+ * Analyses the samples of `runDir` (see {@link findSamplesFile}; for a comparison cell, its
+ * regenerated own-policy evaluation, {@link regenerateCellSamples}) and writes plots, renderings
+ * and tables to `ctx.runDir`.
+ */
 export async function analyzeRun(runDir: string, ctx: RunContext, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
-  const source = findSamplesFile(runDir);
+  const source = samplesFileIn(runDir) ?? (await regenerateCellSamples(resolve(runDir), ctx.runDir, ctx)) ?? findSamplesFile(runDir);
   ctx.logger.info({ source }, 'reading samples');
   const samples = await readSamples(source);
   const analysis = analyzeTemperatures(samples, options);

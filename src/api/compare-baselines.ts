@@ -22,14 +22,14 @@ import { join } from 'node:path';
 import { assertTrainJob, samplingOf, type JobConfig, type PolicySpec } from '../config/index.js';
 import { train } from '../rl/trainer.js';
 import { latestCheckpoint, listCheckpoints } from '../rl/checkpoint.js';
-import { matchedIterations } from '../rl/budget.js';
+import { fullBatchLlmSteps, matchedIterations, tokenUpdateIterations } from '../rl/budget.js';
 import { METRIC_NAMES } from '../rl/metrics.js';
 import { createPolicy, parsePolicySpec, policyKindOf, policyLabel } from '../policy/index.js';
 import { headSessionOptions, TemperatureHead } from '../policy/head/index.js';
-import { jobModelOptions, openPolicyModel } from '../rollout/runtime.js';
-import { getTask, type Problem, type Split } from '../tasks/index.js';
+import { jobModelOptions, openPolicyModel, type PolicyModel } from '../rollout/runtime.js';
+import { getTask, type Problem, type Split, type TaskDefinition } from '../tasks/index.js';
 import { chooseBaselines, OWN, writeCompareResults, type CellEvaluation, type CellResult, type Method, type Tuning } from '../eval/compare-results.js';
-import { evaluatePolicy } from '../eval/evaluate.js';
+import { evaluatePolicy, type EvaluatePolicyResult } from '../eval/evaluate.js';
 import { readMetricsColumn } from '../eval/metrics-file.js';
 import { passAtKs } from '../eval/paired.js';
 import { loadJobProblems } from '../eval/problems.js';
@@ -207,11 +207,15 @@ function checkpointedIterations(cellDir: string): number {
  * decoding policy that is not one of them, and the own policy on the tuning split (how baselines are
  * chosen). Greedy decoding is deterministic: one sample per problem says everything (no pass@k > 1).
  */
+/** Samples per problem for one evaluation: greedy decoding is deterministic, so one says everything (no pass@k > 1). */
+function cellSamples(spec: PolicySpec, k: number): number {
+  return parsePolicySpec(spec).name === 'greedy' ? 1 : k;
+}
+
 function evaluationPlan(job: JobConfig, method: Method, tuneSplit: Split, problems: CompareProblems) {
   const own = method.evalPolicies ?? [method.policy];
   const ownLabels = new Set(own.map(policyLabel));
-  const samples = (spec: PolicySpec) => (parsePolicySpec(spec).name === 'greedy' ? 1 : job.eval.k);
-  const item = (spec: PolicySpec, column: string, split: Split) => ({ spec, column, split, problems: split === job.eval.split ? problems.test : problems.tune, samples: samples(spec) });
+  const item = (spec: PolicySpec, column: string, split: Split) => ({ spec, column, split, problems: split === job.eval.split ? problems.test : problems.tune, samples: cellSamples(spec, job.eval.k) });
   return [
     ...own.map((spec, i) => item(spec, i === 0 ? OWN : `${OWN} ${policyLabel(spec)}`, job.eval.split)),
     ...job.compare.evalPolicies.filter((spec) => !ownLabels.has(policyLabel(spec))).map((spec) => item(spec, policyLabel(spec), job.eval.split)),
@@ -246,7 +250,7 @@ async function runCell(
   if (ctx.signal?.aborted) return null;
   const cost = cellCost(job, method, cellDir, tuneSplit, problems);
   mkdirSync(cellDir, { recursive: true });
-  writeFileSync(join(cellDir, 'cell.json'), JSON.stringify({ method, seed, initTemperature, iterations: cellJob.train.iterations, budget: job.compare.budget }, null, 2) + '\n');
+  writeFileSync(runFiles.cellInfo(cellDir), JSON.stringify({ method, seed, initTemperature, iterations: cellJob.train.iterations, budget: job.compare.budget }, null, 2) + '\n');
   const started = performance.now();
   const record = progress.started(method.name, seed, cost);
   ctx.logger.info({ ...record.fields, iterations: cellJob.train.iterations, initTemperature }, record.message);
@@ -264,26 +268,11 @@ async function runCell(
   const task = getTask(job.task.name);
   const plan = evaluationPlan(job, method, tuneSplit, problems);
   const ownLabels = new Set((method.evalPolicies ?? [method.policy]).map(policyLabel));
-  // The cell is evaluated as it trained: the same prompts, stop strings and verifier options.
-  const settings = evaluationSettings(cellJob);
   const evaluations: CellEvaluation[] = [];
   try {
     for (const item of plan) {
       if (ctx.signal?.aborted) return null;
-      // A learned policy owns its head: the cell's trained head, with that head's own grid.
-      const head = policyKindOf(item.spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint), headSessionOptions(job)) : undefined;
-      const policy = createPolicy(item.spec, { head: head?.config });
-      const k = item.samples;
-      const evaluation = await evaluatePolicy({
-        model, policy, head, policyLabel: policyLabel(item.spec), task, problems: item.problems, k, ...settings,
-        // Paired: every method of a seed draws the same token random numbers; the split keys the stream.
-        seed, streamKey: item.split === 'validation' ? [1] : [],
-        keepSamples: false,
-        // schedules are evaluated at their final temperature
-        trainingStep: cellJob.train.iterations, totalTrainingSteps: cellJob.train.iterations,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
-      await head?.dispose();
+      const { evaluation, k } = await evaluateCell({ cellJob, checkpoint, model, task, spec: item.spec, split: item.split, problems: item.problems, keepSamples: false, signal: ctx.signal });
       if (!evaluation.completed) return null;
       const s = evaluation.summary;
       const scores = { samples: k, correct: evaluation.perProblemCorrect };
@@ -314,12 +303,63 @@ async function runCell(
   return result;
 }
 
+export interface CellEvaluationRequest {
+  /** the cell's job ({@link cellJobOf}): its seed, prompts, stop strings, verifier options and eval.k */
+  cellJob: JobConfig;
+  /** the cell's final checkpoint folder */
+  checkpoint: string;
+  /** its model, opened */
+  model: PolicyModel;
+  task: TaskDefinition;
+  spec: PolicySpec;
+  split: Split;
+  problems: readonly Problem[];
+  keepSamples: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * A trained cell's final checkpoint evaluated under one policy, as the comparison scores it: the
+ * cell's trained head for a learned policy, k = eval.k (1 for greedy), and the seed's paired
+ * random streams. `introspect analyze` on a cell folder runs the same evaluation to get its samples.
+ */
+export async function evaluateCell(request: CellEvaluationRequest): Promise<{ evaluation: EvaluatePolicyResult; k: number }> {
+  const { cellJob, checkpoint, spec, split } = request;
+  // A learned policy owns its head: the cell's trained head, with that head's own grid.
+  const head = policyKindOf(spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint), headSessionOptions(cellJob)) : undefined;
+  try {
+    const policy = createPolicy(spec, { head: head?.config });
+    const k = cellSamples(spec, cellJob.eval.k);
+    const evaluation = await evaluatePolicy({
+      model: request.model, policy, head, policyLabel: policyLabel(spec), task: request.task, problems: request.problems, k,
+      // The cell is evaluated as it trained: the same prompts, stop strings and verifier options.
+      ...evaluationSettings(cellJob),
+      // Paired: every method of a seed draws the same token random numbers; the split keys the stream.
+      seed: cellJob.run.seed, streamKey: split === 'validation' ? [1] : [],
+      keepSamples: request.keepSamples,
+      // schedules are evaluated at their final temperature
+      trainingStep: cellJob.train.iterations, totalTrainingSteps: cellJob.train.iterations,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    return { evaluation, k };
+  } finally {
+    await head?.dispose();
+  }
+}
+
 /**
  * The job a cell trains with: the comparison's job with the cell's seed, folder, policy, schedule,
  * the head's starting temperature, and the budget of compare.budget (rl/budget.ts).
  */
 export function cellJobOf(job: JobConfig, method: Method, seed: number, cellDir: string, initTemperature: number | undefined): JobConfig {
   const iterations = matchedIterations(job.compare.budget, method.schedule, job.train.schedule.phases, job.train.iterations);
+  // llm-steps-exact: the steps token-only takes with full batches, for every method that updates the LLM
+  const exactSteps = job.compare.budget === 'llm-steps-exact' && tokenUpdateIterations(method.schedule, job.train.schedule.phases, iterations) > 0;
+  const budget = job.compare.budget === 'tokens'
+    ? { tokenBudget: job.compare.tokenBudget, iterations: 10 * iterations }
+    : exactSteps
+      ? { llmStepBudget: fullBatchLlmSteps(job.train, job.train.iterations), iterations: 2 * iterations }
+      : { iterations };
   return structuredClone({
     ...job,
     run: { ...job.run, seed, out: cellDir },
@@ -328,8 +368,8 @@ export function cellJobOf(job: JobConfig, method: Method, seed: number, cellDir:
     train: {
       ...job.train,
       schedule: { ...job.train.schedule, name: method.schedule },
-      // tokens: the trainer stops at the token budget; iterations is only a cap
-      ...(job.compare.budget === 'tokens' ? { tokenBudget: job.compare.tokenBudget, iterations: 10 * iterations } : { iterations }),
+      // tokens, llm-steps-exact: the trainer stops at the token or step budget; iterations is only a cap
+      ...budget,
     },
   });
 }

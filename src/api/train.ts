@@ -1,17 +1,17 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobConfig } from '../config/index.js';
-import { train, type TrainOptions, type TrainSummary } from '../rl/trainer.js';
+import { train, type EvalPoint, type TrainOptions, type TrainSummary } from '../rl/trainer.js';
 import type { RunContext } from '../util/run-context.js';
 import { configureJobSessions } from './sessions.js';
 
-export type { TrainOptions, TrainSummary };
+export type { EvalPoint, TrainOptions, TrainSummary };
 
 export interface TrainResult extends TrainSummary {
-  /** the last held-out evaluation (avg@k), null without one */
-  finalAccuracy: { iteration: number; avgAtK: number } | null;
-  /** the best held-out evaluation (avg@k), null without one */
-  bestAccuracy: { iteration: number; avgAtK: number } | null;
+  /** the last held-out evaluation (avg@k, greedy accuracy and their paired gains since iteration 0), null without one */
+  finalAccuracy: EvalPoint | null;
+  /** the best held-out evaluation (by avg@k), null without one */
+  bestAccuracy: EvalPoint | null;
   /** the run's files: metrics and evaluation tables, TensorBoard events, log, the last checkpoint */
   files: string[];
 }

@@ -45,7 +45,18 @@ export default class Train extends BaseCommand {
     });
     const pct = (e: TrainResult['finalAccuracy']) => (e === null ? 'none' : `${(e.avgAtK * 100).toFixed(1)}% (iteration ${e.iteration})`);
     this.log(`trained ${result.iterations}/${config.train.iterations} iterations`);
-    this.log(`held-out avg@${config.eval.k}: final ${pct(result.finalAccuracy)}, best ${pct(result.bestAccuracy)}`);
+    this.log(`held-out avg@${config.train.evalK}: final ${pct(result.finalAccuracy)}, best ${pct(result.bestAccuracy)}`);
+    const end = result.finalAccuracy;
+    const gain = end?.sinceStart;
+    if (end && gain) {
+      // paired over the same problems: the accuracy at iteration 0 is the final one minus the mean difference
+      const points = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
+      this.log(
+        `held-out greedy accuracy: ${((end.greedyAccuracy - gain.greedy.mean) * 100).toFixed(1)}% (iteration 0) -> ${(end.greedyAccuracy * 100).toFixed(1)}% (iteration ${end.iteration}); ` +
+          `paired difference ${points(gain.greedy.mean)} points, 95% CI [${points(gain.greedy.low)}, ${points(gain.greedy.high)}] over ${gain.greedy.problems} problems ` +
+          `(${gain.greedy.improved} newly solved, ${gain.greedy.worsened} newly failed); avg@${config.train.evalK} ${points(gain.avgAtK.mean)} [${points(gain.avgAtK.low)}, ${points(gain.avgAtK.high)}]`,
+      );
+    }
     this.log(`files: ${result.runDir} (metrics.csv, eval.csv, TensorBoard events, checkpoints/)`);
     this.log('next:');
     this.log(`  introspect analyze ${result.runDir}`);

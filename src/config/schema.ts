@@ -349,6 +349,12 @@ export const trainSchema = z
       .prefault({})
       .describe('Refill the batch with informative groups (rewards not all equal) up to promptsPerIteration, at most maxRounds extra rounds.'),
     tokenBudget: z.number().int().min(0).default(0).describe('Stop once the rollouts have generated this many tokens (0 = off; iterations stays a cap): equal-compute comparisons.'),
+    llmStepBudget: positiveInt()
+      .optional()
+      .describe(
+        'Stop once the LLM has taken this many optimiser steps, mid-iteration if need be (iterations stays a cap; unset = off): ' +
+          'an exact equal-steps budget when dynamic sampling or dropped groups leave some batches short.',
+      ),
     maxNonFiniteSteps: positiveInt().default(5).describe('Consecutive skipped non-finite steps before training stops with an error.'),
   })
   .describe('Hierarchical RL training (`introspect train`).');
@@ -417,9 +423,12 @@ export const compareSchema = z
       .describe('Common decoding: every trained model is also evaluated under each of these, so methods are compared at equal evaluation temperature.'),
     passK: z.array(positiveInt()).min(1).default([1, 8, 32]).describe('k of the unbiased pass@k estimates from eval.k samples; k > eval.k are left out.'),
     budget: z
-      .enum(['llm-steps', 'iterations', 'tokens'])
+      .enum(['llm-steps', 'llm-steps-exact', 'iterations', 'tokens'])
       .default('llm-steps')
-      .describe('What is held equal across methods: LLM optimiser steps (coordinate ascent runs more iterations), iterations, or generated tokens (compare.tokenBudget).'),
+      .describe(
+        'What is held equal across methods: LLM optimiser steps (coordinate ascent runs more iterations; equal when every batch is full), ' +
+          'exactly equal LLM optimiser steps (every method stops at the steps token-only takes with full batches: train.llmStepBudget), iterations, or generated tokens (compare.tokenBudget).',
+      ),
     tokenBudget: z.number().int().min(0).default(0).describe('With budget tokens: rollout tokens every method generates (train.iterations is then a cap).'),
     validation: z.boolean().default(true).describe('Tune on the validation split (for tasks that have one; else the test split, said in results.md).'),
     bootstrapResamples: positiveInt().default(2000).describe('Resamples of the paired bootstrap over seeds and problems.'),

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * One graded sample as written to `samples.jsonl` by `introspect eval` and by the trainer's periodic
  * evaluation; `introspect analyze` reads them back. Per-token arrays are aligned: entry i is the i-th
@@ -27,4 +29,24 @@ export interface SampleRecord {
   /** log softmax(logits / T)[token] at each token */
   logprobs: number[];
   finishReason: 'eos' | 'stop' | 'length';
+}
+
+/**
+ * Correct samples per problem of a samples.jsonl (its problems in first-seen order) and the samples
+ * per problem: what a paired comparison of two evaluations of the same problems needs.
+ */
+export function readProblemScores(path: string): { problemIds: string[]; samples: number; correct: number[] } {
+  const counts = new Map<string, { n: number; correct: number }>();
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const record = JSON.parse(line) as Pick<SampleRecord, 'problemId' | 'correct'>;
+    const c = counts.get(record.problemId) ?? { n: 0, correct: 0 };
+    c.n++;
+    if (record.correct) c.correct++;
+    counts.set(record.problemId, c);
+  }
+  const values = [...counts.values()];
+  const samples = values[0]?.n ?? 0;
+  if (values.some((c) => c.n !== samples)) throw new RangeError(`${path}: problems have different numbers of samples`);
+  return { problemIds: [...counts.keys()], samples, correct: values.map((c) => c.correct) };
 }

@@ -4,6 +4,7 @@
  */
 import type { Rng } from '../util/rng.js';
 import { TokenSampler } from '../rollout/sampling.js';
+import { entropyOf } from '../util/softmax.js';
 
 /** A sampled grid action. */
 export interface GridAction {
@@ -13,6 +14,8 @@ export interface GridAction {
   readonly temperature: number;
   /** log softmax(temperatureLogits)[action], nats: what the head's training graph recomputes */
   readonly logprob: number;
+  /** entropy of softmax(temperatureLogits), nats: how undecided the head was at this token */
+  readonly entropy: number;
 }
 
 // A categorical draw over K actions is next-token sampling at T = 1 over K "tokens".
@@ -39,5 +42,5 @@ export function sampleGridAction(
   const { token, logprob } = categorical.sample(temperatureLogits, options.greedy ? 0 : 1, rng);
   const temperature = grid[token] ?? NaN; // token < grid.length: the logits have one entry per grid point
   if (!(temperature > 0 && temperature < Infinity)) throw new RangeError(`grid temperature ${token} is ${temperature}; must be finite and > 0`);
-  return { action: token, temperature, logprob };
+  return { action: token, temperature, logprob, entropy: entropyOf(temperatureLogits) };
 }

@@ -19,6 +19,8 @@ export interface LogNormalAction {
   readonly temperature: number;
   /** log p(temperature) under LogNormal(mu, exp(logStd)), nats; a density over T, not over log T */
   readonly logprob: number;
+  /** the differential entropy of T, {@link logNormalEntropy} (what the head's training graph reports) */
+  readonly entropy: number;
 }
 
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
@@ -33,6 +35,15 @@ export function logNormalLogDensity(temperature: number, mu: number, logStd: num
 }
 
 /**
+ * The differential entropy of T ~ LogNormal(mu, exp(logStd)), nats: mu + logStd + (1 + log(2 pi)) / 2
+ * (of T, not of log T, like the head's training graph, src/policy/head/distribution.ts).
+ */
+export function logNormalEntropy(mu: number, logStd: number): number {
+  checkParams(mu, logStd);
+  return mu + logStd + 0.5 + HALF_LOG_TWO_PI;
+}
+
+/**
  * Draws T = exp(mu + sigma * n), n ~ Normal(0, 1).
  * @param rng the sequence's stream; exactly one `normal()` is drawn, greedy included
  * @param options.greedy take the median exp(mu) instead of sampling (log-prob still its density)
@@ -44,7 +55,7 @@ export function sampleLogNormal(mu: number, logStd: number, rng: Rng, options: {
   if (!(temperature > 0 && temperature < Infinity)) {
     throw new RangeError(`log-normal temperature over/underflowed to ${temperature} (mu ${mu}, logStd ${logStd}); the head must bound mu`);
   }
-  return { temperature, logprob: logNormalLogDensity(temperature, mu, logStd) };
+  return { temperature, logprob: logNormalLogDensity(temperature, mu, logStd), entropy: logNormalEntropy(mu, logStd) };
 }
 
 function checkParams(mu: number, logStd: number): void {

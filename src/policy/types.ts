@@ -86,12 +86,16 @@ export type HeadAction =
       readonly temperature: number;
       /** log-probability of `action` under softmax(temperature logits), nats */
       readonly logprob: number;
+      /** entropy of the head's distribution at this token, nats */
+      readonly entropy: number;
     }
   | {
       readonly distribution: 'lognormal';
       readonly temperature: number;
       /** log-density of the temperature T itself (not of log T), nats; see log-normal.ts */
       readonly logprob: number;
+      /** differential entropy of the head's distribution of T at this token, nats */
+      readonly entropy: number;
     };
 
 export interface HeadPolicy {

@@ -106,8 +106,9 @@ export async function collectGroups(parts: TrainerParts, iteration: number, reco
 /**
  * One iteration; undefined when the run's signal stopped it after the rollouts, before the update
  * (the weights are then untouched). `onUpdateStart` is called before the first weight change.
+ * `llmStepsLeft` (train.llmStepBudget) caps the LLM's applied optimiser steps in this iteration.
  */
-export async function runIteration(parts: TrainerParts, onUpdateStart: () => void = () => undefined): Promise<IterationMetrics | undefined> {
+export async function runIteration(parts: TrainerParts, onUpdateStart: () => void = () => undefined, llmStepsLeft = Infinity): Promise<IterationMetrics | undefined> {
   const { job, state } = parts;
   const iteration = state.iteration;
   const phase = parts.schedule.phaseAt(iteration);
@@ -129,9 +130,9 @@ export async function runIteration(parts: TrainerParts, onUpdateStart: () => voi
   const kept = rollouts.flatMap((r, i) => (adv.value.kept[i] === 1 && !(job.train.maskTruncated && r.finishReason === 'length') ? [i] : []));
   const updateStart = performance.now();
   onUpdateStart();
-  const update = <S extends StepStats>(updater: PolicyUpdater<S> | undefined, active: boolean): Promise<S[]> =>
-    updater && active && kept.length > 0 ? updatePolicy(parts, updater, rollouts, adv.value.advantages, kept, iteration) : Promise.resolve([]);
-  const tokenSteps = await update(parts.tokenUpdater, phase.updateToken);
+  const update = <S extends StepStats>(updater: PolicyUpdater<S> | undefined, active: boolean, maxApplied = Infinity): Promise<S[]> =>
+    updater && active && kept.length > 0 && maxApplied > 0 ? updatePolicy(parts, updater, rollouts, adv.value.advantages, kept, iteration, maxApplied) : Promise.resolve([]);
+  const tokenSteps = await update(parts.tokenUpdater, phase.updateToken, llmStepsLeft);
   const headSteps = await update(parts.headUpdater, phase.updateTemperature);
   trackNonFinite(state, [...tokenSteps, ...headSteps], job.train.maxNonFiniteSteps, parts.ctx.logger);
   const updateSeconds = (performance.now() - updateStart) / 1000;
@@ -155,7 +156,10 @@ export async function runIteration(parts: TrainerParts, onUpdateStart: () => voi
   });
 }
 
-/** One policy's update in an iteration: prepare, a step per shuffled mini-batch of the kept rollouts for every epoch, finish. */
+/**
+ * One policy's update in an iteration: prepare, a step per shuffled mini-batch of the kept rollouts
+ * for every epoch, finish; it stops early once `maxApplied` steps were applied (a step budget).
+ */
 async function updatePolicy<S extends StepStats>(
   parts: TrainerParts,
   updater: PolicyUpdater<S>,
@@ -163,20 +167,24 @@ async function updatePolicy<S extends StepStats>(
   advantages: ArrayLike<number>,
   kept: readonly number[],
   iteration: number,
+  maxApplied: number,
 ): Promise<S[]> {
   const steps: S[] = [];
+  let applied = 0;
   await updater.prepare(rollouts);
   const size = parts.job.train.miniBatchSize;
-  for (let epoch = 0; epoch < parts.job.train.epochs; epoch++) {
+  for (let epoch = 0; epoch < parts.job.train.epochs && applied < maxApplied; epoch++) {
     const order = kept.slice();
     const rng = trainerStream(parts.state.seed, 'miniBatches', iteration, epoch);
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(rng.uniform() * (i + 1));
       swap(order, i, j);
     }
-    for (let start = 0; start < order.length; start += size) {
+    for (let start = 0; start < order.length && applied < maxApplied; start += size) {
       const batch = order.slice(start, start + size);
-      steps.push(await guardedStep(updater.optimizer, () => updater.step(batch.map((i) => at(rollouts, i, 'rollouts')), batch.map((i) => at(advantages, i, 'advantages')), nextLr(updater))));
+      const step = await guardedStep(updater.optimizer, () => updater.step(batch.map((i) => at(rollouts, i, 'rollouts')), batch.map((i) => at(advantages, i, 'advantages')), nextLr(updater)));
+      steps.push(step);
+      if (step.applied) applied++;
       faultPoint('update.step');
     }
   }

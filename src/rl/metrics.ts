@@ -21,7 +21,7 @@ export const METRIC_COLUMNS = [
   'token_entropy', 'temperature_mean', 'temperature_std', 'temperature_entropy_corr',
   'temperature_h_lt_0.01', 'temperature_h_0.01_0.1', 'temperature_h_0.1_0.5', 'temperature_h_ge_0.5', 'share_h_ge_0.1',
   'token_loss', 'clip_fraction', 'approx_kl', 'kl', 'token_grad_norm', 'token_lr', 'token_steps',
-  'head_loss', 'head_entropy', 'head_clip_fraction', 'head_grad_norm', 'head_lr', 'head_steps',
+  'head_loss', 'head_entropy', 'head_rollout_entropy', 'head_rollout_entropy_h_ge_0.1', 'head_clip_fraction', 'head_grad_norm', 'head_lr', 'head_steps',
   'skipped_steps', 'token_checksum', 'head_checksum',
   'rollout_tokens', 'rollout_tokens_per_s', 'update_tokens_per_s', 'wall_seconds',
 ] as const;
@@ -44,6 +44,7 @@ export type IterationMetrics = { [K in (typeof METRIC_COLUMNS)[number]]: K exten
  * | kl | kl | k3 KL(policy ‖ reference), NaN without a KL penalty (train.klCoef = 0) |
  * | token_grad_norm / token_lr | grad_norm / learning_rate | the LLM's update |
  * | head_* | head/* | the temperature head's update (loss, entropy of its action distribution, ...) |
+ * | head_rollout_entropy(_h_ge_0.1) | head/rollout_entropy(_h_ge_0.1) | the head's entropy as it acted in this iteration's rollouts (every iteration, not only head updates), over all tokens and at tokens of LLM entropy >= 0.1 |
  */
 export const METRIC_NAMES: Readonly<Record<(typeof METRIC_COLUMNS)[number], string>> = {
   ...(Object.fromEntries(METRIC_COLUMNS.map((c) => [c, c.startsWith('head_') && !c.endsWith('_checksum') ? `head/${c.slice(5)}` : c])) as Record<(typeof METRIC_COLUMNS)[number], string>),
@@ -68,7 +69,17 @@ export function namedMetrics(row: IterationMetrics): Record<string, string | num
 /** The written column names of metrics.csv, in order. */
 export const METRIC_FILE_COLUMNS: readonly string[] = METRIC_COLUMNS.map((c) => METRIC_NAMES[c]);
 
-export const EVAL_COLUMNS = ['iteration', 'problems', 'k', 'avg_at_k', 'pass_at_k', 'maj_at_k', 'greedy_accuracy', 'mean_temperature', 'mean_length', 'seconds'] as const;
+/**
+ * eval.csv: one row per periodic held-out evaluation; the `*_gain` columns are the paired difference
+ * to the first evaluation (iteration 0) with its bootstrap 95% interval (`_low`, `_high`), and
+ * greedy_improved / greedy_worsened the problems greedy decoding newly solves / newly fails (see
+ * periodic-eval.ts).
+ */
+export const EVAL_COLUMNS = [
+  'iteration', 'problems', 'k', 'avg_at_k', 'pass_at_k', 'maj_at_k', 'greedy_accuracy', 'mean_temperature', 'mean_length',
+  'greedy_gain', 'greedy_gain_low', 'greedy_gain_high', 'greedy_improved', 'greedy_worsened', 'avg_gain', 'avg_gain_low', 'avg_gain_high',
+  'seconds',
+] as const;
 
 export interface IterationRecord {
   iteration: number;
@@ -97,9 +108,11 @@ export function iterationMetrics(r: IterationRecord): IterationMetrics {
   const rewards = r.rewards;
   const temps: number[] = [];
   const entropies: number[] = [];
+  const headEntropies: number[] = [];
   for (const ro of r.rollouts) {
     ro.temperatures.forEach((t) => temps.push(t));
     ro.entropies.forEach((h) => entropies.push(h));
+    ro.actionEntropies?.forEach((h) => headEntropies.push(h));
   }
   const tokens = temps.length;
   const lengths = r.rollouts.map((ro) => ro.tokens.length);
@@ -138,6 +151,7 @@ export function iterationMetrics(r: IterationRecord): IterationMetrics {
     token_steps: r.tokenSteps.filter((s) => s.applied).length,
     head_loss: meanOf(r.headSteps, (s) => s.loss),
     head_entropy: meanOf(r.headSteps, (s) => s.entropy),
+    ...headRolloutEntropy(headEntropies, entropies),
     head_clip_fraction: meanOf(r.headSteps, (s) => s.clipFraction),
     head_grad_norm: meanOf(r.headSteps, (s) => s.gradNorm),
     head_lr: r.headLr,
@@ -166,13 +180,16 @@ function fracZeroStd(rollouts: readonly Rollout[], rewards: readonly number[]): 
   return zero / groups.size;
 }
 
+/** LLM entropy (nats) from which a token counts as a decision token in the per-bin figures. */
+const DECISION_ENTROPY = 0.1;
+
 /**
  * Mean sampling temperature of the tokens in each LLM-entropy bin (nats): what the temperature does
  * at near-deterministic tokens (below 0.01 it changes nothing) versus decision tokens. NaN for an
  * empty bin. Also the share of tokens at entropy >= 0.1.
  */
 function temperatureByEntropy(temps: readonly number[], entropies: readonly number[]) {
-  const edges = [0.01, 0.1, 0.5];
+  const edges = [0.01, DECISION_ENTROPY, 0.5];
   const bin = () => ({ sum: 0, count: 0 });
   const bins = [bin(), bin(), bin(), bin()] as const; // one more than the edges
   entropies.forEach((h, i) => {
@@ -189,6 +206,19 @@ function temperatureByEntropy(temps: readonly number[], entropies: readonly numb
     'temperature_h_0.1_0.5': meanOf(bins[2]),
     'temperature_h_ge_0.5': meanOf(bins[3]),
     'share_h_ge_0.1': entropies.length > 0 ? (bins[2].count + bins[3].count) / entropies.length : NaN,
+  };
+}
+
+/**
+ * The head's entropy as it acted, per rollout token (the head acts in every rollout, so this is
+ * measured on token iterations too, where no head step reports its entropy): the mean over all
+ * tokens and over decision tokens (LLM entropy >= 0.1). NaN without a head (or without such tokens).
+ */
+function headRolloutEntropy(headEntropies: readonly number[], entropies: readonly number[]) {
+  const decision = headEntropies.filter((_, i) => at(entropies, i, 'token entropies') >= DECISION_ENTROPY);
+  return {
+    head_rollout_entropy: headEntropies.length ? mean(headEntropies) : NaN,
+    'head_rollout_entropy_h_ge_0.1': decision.length ? mean(decision) : NaN,
   };
 }
 

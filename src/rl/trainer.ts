@@ -19,7 +19,7 @@ import type { RunContext } from '../util/run-context.js';
 import { writeTrainingCheckpoint } from './checkpoint.js';
 import { DeviceTokenPolicyUpdater } from './device-token-update.js';
 import { runIteration } from './iteration.js';
-import { METRIC_FILE_COLUMNS, EVAL_COLUMNS, namedMetrics, type IterationMetrics } from './metrics.js';
+import { METRIC_FILE_COLUMNS, METRIC_NAMES, EVAL_COLUMNS, namedMetrics, type IterationMetrics } from './metrics.js';
 import { periodicEval, type EvalPoint } from './periodic-eval.js';
 import type { Phase } from './phase-schedule.js';
 import { openTrainer } from './trainer-setup.js';
@@ -35,10 +35,12 @@ export interface TrainOptions {
 export interface TrainSummary {
   runDir: string;
   iterations: number;
-  /** true when the budget was spent (iterations, or train.tokenBudget); false when stopped early */
+  /** true when the budget was spent (iterations, train.tokenBudget or train.llmStepBudget); false when stopped early */
   finished: boolean;
   /** rollout tokens generated over the whole run (resumed runs included) */
   generatedTokens: number;
+  /** the LLM's applied optimiser steps over the whole run (resumed runs included) */
+  llmSteps: number;
   lastCheckpoint: string;
   /** held-out avg@k of each periodic evaluation, in order */
   evalAccuracy: EvalPoint[];
@@ -63,8 +65,13 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
   });
   const evalAccuracy: TrainSummary['evalAccuracy'] = [];
   // Rollout tokens so far, for train.tokenBudget; a resumed run recounts its kept metrics rows.
-  let generated = options.resume ? readMetricsColumn(runFiles.metrics(ctx.runDir), 'rollout_tokens').reduce((a, b) => a + b, 0) : 0;
-  const budgetSpent = () => state.iteration >= job.train.iterations || (job.train.tokenBudget > 0 && generated >= job.train.tokenBudget);
+  // Likewise the LLM's optimiser steps, for train.llmStepBudget.
+  const kept = (column: string) => (options.resume ? readMetricsColumn(runFiles.metrics(ctx.runDir), column).reduce((a, b) => a + b, 0) : 0);
+  let generated = kept('rollout_tokens');
+  let llmSteps = kept(METRIC_NAMES.token_steps);
+  const stepBudget = job.train.llmStepBudget ?? Infinity;
+  const budgetSpent = () =>
+    state.iteration >= job.train.iterations || (job.train.tokenBudget > 0 && generated >= job.train.tokenBudget) || llmSteps >= stepBudget;
   const progress = new Progress({ label: options.progressLabel ?? 'train', total: job.train.iterations, rateUnit: 'tok', initial: state.iteration });
   let lastCheckpoint = '';
   let checkpointed = -1;
@@ -93,17 +100,19 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
     if (state.iteration === 0 && job.train.evalEvery > 0) evalAccuracy.push(await periodicEval(parts, evalLog));
     while (!budgetSpent()) {
       if (ctx.signal?.aborted) break;
-      const row = await runIteration(parts, () => (consistent = false));
+      const row = await runIteration(parts, () => (consistent = false), stepBudget - llmSteps);
       if (row === undefined) break; // interrupted after the rollouts, before any update
       state.iteration++;
       generated += row.rollout_tokens;
+      llmSteps += row.token_steps;
       consistent = true;
       metricsLog.write(namedMetrics(row));
       ctx.logger.info(compactLog(row), 'iteration');
       ctx.logger.debug(namedMetrics(row), 'iteration details');
       progress.tick(1, row.rollout_tokens, `reward ${row.reward_mean.toFixed(3)}`);
       const { train: t } = job;
-      if (t.evalEvery > 0 && (state.iteration % t.evalEvery === 0 || state.iteration === t.iterations)) {
+      // and at the end, whichever budget ends the run
+      if (t.evalEvery > 0 && (state.iteration % t.evalEvery === 0 || budgetSpent())) {
         evalAccuracy.push(await periodicEval(parts, evalLog));
       }
       if (t.checkpointEvery > 0 && state.iteration % t.checkpointEvery === 0 && state.iteration < t.iterations) await checkpoint();
@@ -132,6 +141,7 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
     iterations: state.iteration,
     finished: budgetSpent(),
     generatedTokens: generated,
+    llmSteps,
     lastCheckpoint,
     evalAccuracy,
     interrupted: ctx.signal?.aborted === true && !budgetSpent(),
@@ -149,4 +159,4 @@ function compactLog(row: IterationMetrics): Record<string, unknown> {
   };
 }
 
-export type { Rollout, Phase };
+export type { Rollout, Phase, EvalPoint };

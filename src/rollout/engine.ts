@@ -78,6 +78,7 @@ interface Active {
   entropies: number[];
   actions: number[];
   actionLogprobs: number[];
+  actionEntropies: number[];
   hidden: Float32Array[];
   finish?: FinishReason;
 }
@@ -133,6 +134,7 @@ async function decodeChunk(
     entropies: [],
     actions: [],
     actionLogprobs: [],
+    actionEntropies: [],
     hidden: [],
   }));
   // The decoder's rows: a sequence, or null for a finished one not yet dropped.
@@ -171,6 +173,7 @@ async function decodeChunk(
         temperature = action.temperature;
         seq.actions.push(action.distribution === 'grid' ? action.action : -1);
         seq.actionLogprobs.push(action.logprob);
+        seq.actionEntropies.push(action.entropy);
       } else {
         temperature = policy.temperature({
           ...(host ?? {}),
@@ -284,6 +287,7 @@ function toRollout(seq: Active, request: RolloutRequest): Rollout {
   if (request.policy.kind === 'head') {
     rollout.actions = Int32Array.from(seq.actions);
     rollout.actionLogprobs = Float32Array.from(seq.actionLogprobs);
+    rollout.actionEntropies = Float32Array.from(seq.actionEntropies);
   }
   if (request.recordHidden) {
     const H = seq.hidden[0]?.length ?? 0;

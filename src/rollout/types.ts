@@ -65,6 +65,8 @@ export interface Rollout {
   actions?: Int32Array;
   /** per generated token, learned policy only: log-probability of the temperature action */
   actionLogprobs?: Float32Array;
+  /** per generated token, learned policy only: entropy of the head's distribution it drew the action from, nats */
+  actionEntropies?: Float32Array;
   /** per generated token, when requested: final hidden states, [tokens, H] row-major */
   hidden?: Float32Array;
 }

@@ -48,6 +48,10 @@ export const runFiles = {
   cell: (run: string, method: string, seed: number): string => join(run, 'cells', method, `seed-${seed}`),
   /** a finished cell's evaluation rows */
   cellResult: (cell: string): string => join(cell, 'result.json'),
+  /** what a cell trains: its method, seed and head temperature */
+  cellInfo: (cell: string): string => join(cell, 'cell.json'),
+  /** the comparison folder a cell folder belongs to */
+  cellComparison: (cell: string): string => join(cell, '..', '..', '..'),
   results: (run: string): string => join(run, 'results.csv'),
   resultsTable: (run: string): string => join(run, 'results.md'),
 

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { validateJob } from '../../src/config/index.js';
+import { dirname, join } from 'node:path';
+import { validateJob, writeResolvedConfig } from '../../src/config/index.js';
+import { analyzeRun } from '../../src/api/analyze.js';
 import { cellFingerprint, cellJobOf, compareBaselines, compareReport } from '../../src/api/compare-baselines.js';
 import { createRunLogger, silentLogger } from '../../src/util/log.js';
 import { parse } from 'csv-parse/sync';
@@ -263,6 +264,22 @@ test('compare evaluates every cell with the settings it trained with (prompts, s
     const defaults = await byHand(method, spec, 'defaults');
     assert.notEqual(defaults.meanLength, row.meanLength, `${method}: the settings change the result, so the check can fail`);
   }
+
+  // `introspect analyze <cell>`: a cell keeps no samples, so its own-policy evaluation is regenerated,
+  // and it is the one the comparison scored (same streams: same temperatures, lengths and verdicts).
+  writeResolvedConfig(runDir, job);
+  const cellDir = join(runDir, 'cells', 'learned', 'seed-0');
+  const analysis = await analyzeRun(cellDir, { logger: silentLogger, runDir: mkdtempSync(join(tmpdir(), 'introspect-analyze-cell-')) });
+  const own = rows.find((r) => r.method === 'learned')!.evaluations.find((e) => e.column === 'own' && e.split === 'test')!;
+  const samples = readFileSync(analysis.source, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { temperatures: number[]; correct: boolean; policy: string });
+  assert.equal(samples.length, 6 * 3);
+  const tokens = samples.reduce((n, x) => n + x.temperatures.length, 0);
+  const temperatureSum = samples.reduce((t, x) => t + x.temperatures.reduce((a, b) => a + b, 0), 0);
+  assert.ok(Math.abs(temperatureSum / tokens - own.meanTemperature) < 1e-6, `mean temperature ${temperatureSum / tokens} vs ${own.meanTemperature}`);
+  assert.equal(tokens / samples.length, own.meanLength);
+  assert.equal(samples.filter((x) => x.correct).length, own.correct.reduce((a, b) => a + b, 0));
+  assert.ok(samples.every((x) => x.policy === 'learned'));
+  assert.ok(existsSync(join(dirname(analysis.source), 'analysis.md')));
 });
 
 test('a finished cell is reused only under the same settings: its fingerprint ignores the folder and changes with any setting', () => {

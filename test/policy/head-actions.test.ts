@@ -35,10 +35,33 @@ test('sampleGridAction: greedy takes the argmax, reports its log-prob, and draws
   const rng = streamFor(4);
   const reference = rng.clone();
   const action = sampleGridAction(row, [0.3, 0.9, 1.5], rng, { greedy: true });
-  assert.deepEqual({ ...action, logprob: 0 }, { action: 1, temperature: 0.9, logprob: 0 });
+  assert.deepEqual({ ...action, logprob: 0, entropy: 0 }, { action: 1, temperature: 0.9, logprob: 0, entropy: 0 });
   assert.ok(close(action.logprob, 2 - Math.log(1 + Math.exp(2) + Math.E)));
   reference.uniform();
   assert.deepEqual(rng.exportState(), reference.exportState());
+});
+
+test('head actions report the entropy of the distribution they were drawn from', () => {
+  // grid: -sum p log p of softmax(row), by hand; the same whatever is drawn, greedy included
+  const row = Float32Array.of(0.25, 1, -0.5, 0.75);
+  const e = Array.from(row, Math.exp);
+  const z = e.reduce((a, b) => a + b, 0);
+  const expected = -e.reduce((acc, v) => acc + (v / z) * Math.log(v / z), 0);
+  for (const greedy of [false, true]) assert.ok(close(sampleGridAction(row, [0.5, 0.8, 1.1, 1.4], streamFor(3), { greedy }).entropy, expected, 1e-9));
+  assert.ok(close(sampleGridAction(new Float32Array(8), [1, 2, 3, 4, 5, 6, 7, 8], streamFor(0)).entropy, Math.log(8), 1e-9), 'uniform: log K');
+  // log-normal: the differential entropy of T, -integral p(T) log p(T) dT (trapezoid in y = log T, dT = e^y dy)
+  const mu = 0.2;
+  const sigma = 0.3;
+  const steps = 4000;
+  const lo = mu - 12 * sigma;
+  const h = (24 * sigma) / steps;
+  let integral = 0;
+  for (let i = 0; i <= steps; i++) {
+    const y = lo + i * h;
+    const logp = logNormalLogDensity(Math.exp(y), mu, Math.log(sigma));
+    integral -= (i === 0 || i === steps ? 0.5 : 1) * h * Math.exp(logp) * logp * Math.exp(y);
+  }
+  assert.ok(close(sampleLogNormal(mu, Math.log(sigma), streamFor(5)).entropy, integral, 1e-9), `entropy vs integral ${integral}`);
 });
 
 test('sampleGridAction: mismatched lengths and bad grid temperatures are errors', () => {

@@ -176,7 +176,7 @@ test('the float32 training graph agrees with the float64 one', async () => {
 });
 
 for (const kind of ['grid', 'lognormal'] as const) {
-  test(`${kind} head: the training graph recomputes the log-probs the rollout sampler recorded`, async () => {
+  test(`${kind} head: the training graph recomputes the log-probs and entropies the rollout sampler recorded`, async () => {
     const head = TemperatureHead.create({ kind, inputSize: H, hiddenSize: 4, outputInitStd: 0.5, seed: 2 });
     const rng = streamFor(9);
     const hidden = Float32Array.from({ length: N * H }, () => 2 * rng.normal());
@@ -184,14 +184,15 @@ for (const kind of ['grid', 'lognormal'] as const) {
     const K = head.outputWidth;
     const actions = kind === 'grid' ? new BigInt64Array(N) : new Float32Array(N);
     const recorded = new Float32Array(N);
+    const recordedEntropy = new Float32Array(N);
     for (let n = 0; n < N; n++) {
       const row = out.subarray(n * K, (n + 1) * K);
       if (actions instanceof BigInt64Array) {
         const a = sampleGridAction(row, head.config.grid, rng);
-        [actions[n], recorded[n]] = [BigInt(a.action), a.logprob];
+        [actions[n], recorded[n], recordedEntropy[n]] = [BigInt(a.action), a.logprob, a.entropy];
       } else {
         const a = sampleLogNormal(row[0] as number, row[1] as number, rng);
-        [actions[n], recorded[n]] = [a.temperature, a.logprob];
+        [actions[n], recorded[n], recordedEntropy[n]] = [a.temperature, a.logprob, a.entropy];
       }
     }
     const f32 = (data: ArrayLike<number>, dims: number[]) => new ort.Tensor('float32', Float32Array.from(data), dims);
@@ -210,6 +211,9 @@ for (const kind of ['grid', 'lognormal'] as const) {
     const r = await session.run(feeds);
     const logprobs = r.logprobs?.data as Float32Array;
     recorded.forEach((l, n) => close(logprobs[n] as number, l, 1e-5 * (1 + Math.abs(l)), `logprobs[${n}]`));
+    // and the head's entropy the sampler recorded (what metrics.csv's head/rollout_entropy averages)
+    const entropy = r.entropy?.data as Float32Array;
+    recordedEntropy.forEach((h, n) => close(entropy[n] as number, h, 1e-5 * (1 + Math.abs(h)), `entropy[${n}]`));
     // ratio 1 everywhere: the loss is minus the weighted sum of advantages (the mask is the aggregation's weights)
     const expected = -MASK.reduce((acc, m, n) => acc + m * (ADVANTAGES[n] as number), 0);
     close((r.loss?.data as Float32Array)[0] as number, expected, 1e-5, 'loss at ratio 1');

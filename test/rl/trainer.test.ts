@@ -44,6 +44,18 @@ function tinyJob(overrides: string[] = []): JobConfig {
 
 const newRunDir = () => mkdtempSync(join(tmpdir(), 'introspect-train-'));
 
+/** A logger and signal that abort as soon as `iteration` is logged: the trainer finishes no further iteration and checkpoints. */
+function abortAfterIteration(iteration: number): { logger: pino.Logger; signal: AbortSignal } {
+  const controller = new AbortController();
+  const logger = pino({ level: 'info' }, {
+    write(line: string) {
+      const record = JSON.parse(line) as { msg: string; iteration?: number };
+      if (record.msg === 'iteration' && record.iteration === iteration) controller.abort();
+    },
+  });
+  return { logger, signal: controller.signal };
+}
+
 function metricsRows(runDir: string): Record<string, string>[] {
   return readCsv(join(runDir, 'metrics.csv'));
 }
@@ -82,20 +94,92 @@ test('coordinate ascent: each phase changes only its own policy (weight checksum
   assert.equal(head.config.grid.length, 8);
 });
 
+test("the head's entropy is logged on every iteration, token phases included, from its rollout actions", async () => {
+  // One head step over the whole batch: its entropy (the training graph's) is that of the head that acted.
+  const runDir = newRunDir();
+  await train(tinyJob(['train.miniBatchSize=8']), { logger: silentLogger, runDir });
+  const rows = metricsRows(runDir);
+  assert.deepEqual(rows.map((r) => r.phase), ['temperature', 'temperature', 'token', 'token']);
+  for (const r of rows) {
+    const h = Number(r['head/rollout_entropy']);
+    assert.ok(h > 0 && h <= Math.log(8) + 1e-6, `head entropy ${h} within (0, log 8]`);
+    if (r.phase === 'temperature') assert.ok(Math.abs(Number(r['head/entropy']) - h) < 1e-5, `graph ${r['head/entropy']} vs rollout ${h}`);
+    else assert.equal(r['head/entropy'], 'NaN', 'no head step in a token phase');
+    for (const bin of ['temperature_h_lt_0.01', 'temperature_h_0.01_0.1', 'temperature_h_0.1_0.5', 'temperature_h_ge_0.5']) assert.ok(bin in r, `${bin} per iteration`);
+  }
+  const fixed = newRunDir();
+  await train(tinyJob(['policy=fixed:1.0', 'train.schedule.name=token-only', 'train.iterations=1']), { logger: silentLogger, runDir: fixed });
+  assert.equal(metricsRows(fixed)[0]!['head/rollout_entropy'], 'NaN', 'no head, no head entropy');
+});
+
+test('periodic evaluations are paired with the first: eval.csv gives the greedy and avg@k gains with bootstrap intervals', async () => {
+  // countdown-tiny solves some held-out problems (greedy about 14%) and a large step changes which.
+  const job = validateJob(
+    {
+      run: { seed: 1 },
+      model: { path: 'models/countdown-tiny' },
+      policy: 'fixed:1.0',
+      task: { name: 'countdown', countdown: { numbers: 4, maxNumber: 9, maxValue: 100 } },
+      rollout: { maxNewTokens: 40, batchSize: 64 },
+      train: {
+        iterations: 2, promptsPerIteration: 8, groupSize: 4, miniBatchSize: 32, evalEvery: 2, evalProblems: 40, evalK: 2, checkpointEvery: 0,
+        schedule: { name: 'token-only' }, tokenOptimizer: { lr: 3e-3 },
+      },
+    },
+    { source: 'test', baseDir: process.cwd() },
+  );
+  const runDir = newRunDir();
+  const summary = await train(job, { logger: silentLogger, runDir });
+  const [start, end] = readCsv(join(runDir, 'eval.csv'));
+  assert.equal(start!.greedy_gain, 'NaN', 'nothing to pair the first evaluation with');
+  // The reference: the per-problem greedy verdicts of both evaluations, from their sample files.
+  const verdicts = (iteration: string) =>
+    readFileSync(join(runDir, 'eval', iteration, 'greedy-samples.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { correct: boolean }).correct);
+  const [before, after] = [verdicts('iter-000000'), verdicts('iter-000002')];
+  assert.equal(before.length, 40);
+  const improved = after.filter((c, i) => c && !before[i]).length;
+  const worsened = after.filter((c, i) => !c && before[i]).length;
+  assert.ok(improved + worsened > 0, 'the step changed some greedy answers (else the test shows nothing)');
+  assert.equal(Number(end!.greedy_improved), improved);
+  assert.equal(Number(end!.greedy_worsened), worsened);
+  assert.ok(Math.abs(Number(end!.greedy_gain) - (improved - worsened) / 40) < 1e-12);
+  assert.ok(Math.abs(Number(end!.greedy_gain) - (Number(end!.greedy_accuracy) - Number(start!.greedy_accuracy))) < 1e-12, 'paired mean = difference of accuracies');
+  assert.ok(Math.abs(Number(end!.avg_gain) - (Number(end!.avg_at_k) - Number(start!.avg_at_k))) < 1e-12);
+  for (const c of ['greedy', 'avg']) assert.ok(Number(end![`${c}_gain_low`]) <= Number(end![`${c}_gain`]) && Number(end![`${c}_gain`]) <= Number(end![`${c}_gain_high`]), `${c} interval`);
+  // The interval is of the right size: about the normal one, mean +- 1.96 sd / sqrt(n), for these discordant pairs.
+  const d = after.map((c, i) => Number(c) - Number(before[i]));
+  const m = d.reduce((a, b) => a + b, 0) / 40;
+  const se = Math.sqrt(d.reduce((a, b) => a + (b - m) ** 2, 0) / 40 / 40);
+  const width = Number(end!.greedy_gain_high) - Number(end!.greedy_gain_low);
+  assert.ok(Math.abs(width - 2 * 1.96 * se) < 0.5 * 2 * 1.96 * se, `bootstrap width ${width} vs normal ${2 * 1.96 * se}`);
+  assert.equal(summary.evalAccuracy.at(-1)!.sinceStart!.greedy.improved, improved, 'the summary carries it');
+});
+
+test('train.llmStepBudget stops at exactly that many LLM steps when batches are short, resumed runs included', async () => {
+  // Truncated completions leave the loss (maskTruncated): most batches of 8 rollouts are short of 4 mini-batches of 2.
+  const overrides = ['train.schedule.name=token-only', 'train.maskTruncated=true', 'train.miniBatchSize=2', 'train.iterations=60', 'train.llmStepBudget=7'];
+  const runDir = newRunDir();
+  const summary = await train(tinyJob(overrides), { logger: silentLogger, runDir });
+  const steps = metricsRows(runDir).map((r) => Number(r.token_steps));
+  assert.ok(steps.some((s) => s < 4), `some batch is short (steps per iteration ${steps.join(' ')}), else the test shows nothing`);
+  assert.equal(steps.reduce((a, b) => a + b, 0), 7, `exactly the budget (steps per iteration ${steps.join(' ')})`);
+  assert.ok(summary.finished && summary.iterations < 60 && summary.llmSteps === 7);
+  // Unmatched, the same number of iterations of full-batch arithmetic (7 / 4 -> 2) would have taken other steps.
+  assert.notEqual(steps.slice(0, 2).reduce((a, b) => a + b, 0), 7);
+
+  const interrupted = newRunDir();
+  await train(tinyJob(overrides), { runDir: interrupted, ...abortAfterIteration(2) });
+  const resumed = await train(tinyJob(overrides), { logger: silentLogger, runDir: interrupted }, { resume: true });
+  assert.equal(resumed.llmSteps, 7, 'the resumed run counts the steps before its checkpoint');
+  assert.deepEqual(metricsRows(interrupted).map((r) => r.token_steps), steps.map(String), 'and takes the same steps as the straight run');
+});
+
 test('an interrupted and resumed run ends bit-identical to an uninterrupted one', async () => {
   const straight = newRunDir();
   await train(tinyJob(['train.schedule.name=joint']), { logger: silentLogger, runDir: straight });
 
   const interrupted = newRunDir();
-  const controller = new AbortController();
-  // Abort as soon as iteration 2 is logged: the trainer finishes no further iteration and checkpoints.
-  const watcher = pino({ level: 'info' }, {
-    write(line: string) {
-      const record = JSON.parse(line) as { msg: string; iteration?: number };
-      if (record.msg === 'iteration' && record.iteration === 2) controller.abort();
-    },
-  });
-  const first = await train(tinyJob(['train.schedule.name=joint']), { logger: watcher, runDir: interrupted, signal: controller.signal });
+  const first = await train(tinyJob(['train.schedule.name=joint']), { runDir: interrupted, ...abortAfterIteration(2) });
   assert.equal(first.iterations, 2);
   const resumed = await train(tinyJob(['train.schedule.name=joint']), { logger: silentLogger, runDir: interrupted }, { resume: true });
   assert.equal(resumed.iterations, 4);

@@ -31,11 +31,13 @@ type Json = Record<string, unknown>;
 const python = torchPython();
 if (!python) throw new Error('bench:scale needs Debian\'s python3-torch (and libopenblas0-openmp): see scripts/bench/README.md');
 
-/** Runs a command, returning its last stdout line as JSON. */
+/** Runs a command, returning the JSON object it prints. */
 function runJson(command: string, argv: string[], env: NodeJS.ProcessEnv = {}): Json {
   const r = spawnSync(command, argv, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 2 ** 26 });
   if (r.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed (${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Json;
+  // `introspect bench --json` prints one (multi-line) object; the Python scripts end with a one-line one.
+  const out = r.stdout.trim();
+  return JSON.parse(out.startsWith('{') ? out : out.split('\n').pop()!) as Json;
 }
 
 /** A PyTorch reference script run in-process by a wrapper that adds the process's peak RSS. */

@@ -1,4 +1,3 @@
-import { appendFileSync } from 'node:fs';
 /**
  * The token-policy update: GRPO's clipped objective on temperature-scaled log-probabilities, run
  * through the LLM's `policy` training graph (the "separate backward graph"), then AdamW in
@@ -183,18 +182,14 @@ export async function gradientStep(
   optimizer: AdamW,
   lr: number,
 ): Promise<{ out: Record<string, ort.Tensor>; result: { applied: boolean; gradNorm: number } }> {
-  const memlog = (at: string) => { if (process.env.MEMLOG) { const m = process.memoryUsage(); appendFileSync(process.env.MEMLOG, `MEMLOG ${at} rss ${Math.round(m.rss / 2 ** 20)} heap ${Math.round(m.heapUsed / 2 ** 20)} ab ${Math.round(m.arrayBuffers / 2 ** 20)} peak ${Math.round(process.resourceUsage().maxRSS / 1024)}\n`); } };
   // The last step's gradient copies are garbage by now; collect them before this run allocates its own.
   if (largeModel(optimizer.params)) collectGarbage();
-  memlog('before run');
   const all = await session.run(feeds);
-  memlog('after run');
   const grads = new Map<string, Float32Array>();
   for (const name of optimizer.params.keys()) grads.set(name, all[`grad.${name}`]!.data as Float32Array);
   const out = Object.fromEntries(Object.entries(all).filter(([name]) => !name.startsWith('grad.')));
   const loss = (out.loss!.data as Float32Array)[0]!;
   const result = Number.isFinite(loss) ? optimizer.step(grads, lr) : { applied: false, gradNorm: NaN };
-  memlog('after adamw');
   return { out, result };
 }
 

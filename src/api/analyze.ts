@@ -26,6 +26,7 @@ import { type TokenSolution, renderTokensHtml, renderTokensSvg } from '../report
 import { UserError } from '../util/errors.js';
 import type { RunContext } from '../util/run-context.js';
 import { iterationOf, runFiles } from '../util/run-layout.js';
+import { at } from '../util/must.js';
 
 /**
  * The samples file of a run directory:
@@ -44,9 +45,10 @@ export function findSamplesFile(runDir: string): string {
     ? readdirSync(evalDir)
         .map((name) => ({ file: runFiles.samples(join(evalDir, name)), iteration: iterationOf(name) }))
         .filter((e) => e.iteration !== undefined && existsSync(e.file))
-        .sort((a, b) => b.iteration! - a.iteration!)
+        .sort((a, b) => (b.iteration ?? 0) - (a.iteration ?? 0))
     : [];
-  if (iterations.length > 0) return iterations[0]!.file;
+  const [latest] = iterations;
+  if (latest !== undefined) return latest.file;
   throw new UserError(`no samples in ${dir}: expected samples.jsonl (an eval run) or eval/iter-*/samples.jsonl (a training run's evaluations)`);
 }
 
@@ -85,7 +87,7 @@ export async function readSamples(path: string): Promise<AnalyzedSample[]> {
     const parsed = sampleSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new UserError(`${where}: ${issue.path.join('.') || 'record'}: ${issue.message}`);
+      throw new UserError(`${where}: ${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}`);
     }
     const s = parsed.data;
     if (s.temperatures.length !== s.tokens.length || s.entropies.length !== s.tokens.length) {
@@ -148,7 +150,7 @@ export async function analyzeRun(runDir: string, ctx: RunContext, options: Analy
   const correlationTitle = c.undefinedBecause
     ? `correlation undefined (${c.undefinedBecause})`
     : `Pearson r = ${formatCorrelation(c.pearson, c, 2)}, Spearman ρ = ${formatCorrelation(c.spearman, c, 2)}`;
-  const entropyPoints = columns.entropies.map((h, i): [number, number] => [h, columns.temperatures[i]]);
+  const entropyPoints = columns.entropies.map((h, i): [number, number] => [h, at(columns.temperatures, i, 'temperature column')]);
   files.push(
     ...(await writeVegaChart(
       out('temperature-vs-entropy'),
@@ -162,7 +164,7 @@ export async function analyzeRun(runDir: string, ctx: RunContext, options: Analy
     )),
   );
   const position = positionBinning(columns, options.positionBins);
-  const positionPoints = columns.positions.map((p, i): [number, number] => [p, columns.temperatures[i]]);
+  const positionPoints = columns.positions.map((p, i): [number, number] => [p, at(columns.temperatures, i, 'temperature column')]);
   files.push(
     ...(await writeVegaChart(
       out('temperature-by-position'),

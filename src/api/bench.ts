@@ -23,6 +23,7 @@ import { AdamW } from '../rl/optimizer.js';
 import { gradientStep, trainSessionArena } from '../rl/token-update.js';
 import { streamFor } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
+import { at } from '../util/must.js';
 
 export interface BenchCommon {
   modelDir: string;
@@ -57,7 +58,7 @@ export interface BenchResult {
   peak_rss_bytes: number;
 }
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: readonly number[]): number => at([...xs].sort((a, b) => a - b), Math.floor(xs.length / 2), 'timings');
 const peakRss = (): number => process.resourceUsage().maxRSS * 1024;
 
 function check(name: string, value: number, min: number): void {

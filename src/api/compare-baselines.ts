@@ -35,6 +35,7 @@ import { loadJobProblems } from '../eval/problems.js';
 import { evaluationSettings } from '../eval/settings.js';
 import type { RunContext } from '../util/run-context.js';
 import { checkpointFiles, runFiles } from '../util/run-layout.js';
+import { at } from '../util/must.js';
 
 export type { CellResult, Method };
 
@@ -160,7 +161,7 @@ async function runCell(
     ...own.map((spec, i) => ({ spec, column: i === 0 ? OWN : `${OWN} ${policyLabel(spec)}`, split: job.eval.split, problems: problems.test })),
     ...job.compare.evalPolicies.filter((spec) => !ownLabels.has(policyLabel(spec))).map((spec) => ({ spec, column: policyLabel(spec), split: job.eval.split, problems: problems.test })),
     // Own policy on the tuning split: how baselines are chosen (and the learned head's own reading).
-    ...(tuneSplit !== job.eval.split ? [{ spec: own[0]!, column: OWN, split: tuneSplit, problems: problems.tune }] : []),
+    ...(tuneSplit !== job.eval.split ? [{ spec: at(own, 0, 'own policies'), column: OWN, split: tuneSplit, problems: problems.tune }] : []),
   ];
   // The cell is evaluated as it trained: the same prompts, stop strings and verifier options.
   const settings = evaluationSettings(cellJob);

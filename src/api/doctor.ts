@@ -60,7 +60,7 @@ export async function checkProvider(provider: ExecutionProvider, model: Uint8Arr
     const adapter = provider === 'webgpu' ? vulkanDriver() : null;
     return { provider, ok: true, ms: performance.now() - start, ...(adapter ? { adapter } : {}) };
   } catch (e) {
-    const error = String((e as Error).message ?? e).split('\n')[0]!.slice(0, 300);
+    const error = (String((e as Error).message ?? e).split('\n', 1)[0] ?? '').slice(0, 300);
     return { provider, ok: false, error, hint: hints[provider] };
   }
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { exportModel as exportGraphs } from '../model/export.js';
 import { resolveModelDir } from '../model/hub.js';
+import { must } from '../util/must.js';
 
 export interface ExportOptions {
   /** a model folder or a Hub id (`org/name[@revision]`) */
@@ -30,5 +31,5 @@ export interface ExportResult {
 export async function exportModel(options: ExportOptions): Promise<ExportResult> {
   const modelDir = await resolveModelDir(options.modelDir);
   const { files, manifest } = exportGraphs({ modelDir, outDir: options.outDir, trainable: options.trainable });
-  return { outDir: resolve(options.outDir), modelDir, files, model: files[0]!, trainable: manifest.trainable };
+  return { outDir: resolve(options.outDir), modelDir, files, model: must(files[0], 'the exported decode graph'), trainable: manifest.trainable };
 }

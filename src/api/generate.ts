@@ -7,6 +7,7 @@ import { TemperatureHead } from '../policy/head/index.js';
 import { generateRollouts } from '../rollout/engine.js';
 import { UserError } from '../util/errors.js';
 import { resolveModelDir } from '../model/hub.js';
+import { at, must } from '../util/must.js';
 
 export interface GenerateOptions {
   modelDir: string;
@@ -72,15 +73,15 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       seed: options.seed,
       batchSize: 1,
     });
-    const r = rollout!;
+    const r = must(rollout, 'the rollout');
     return {
       text: r.text,
       tokens: r.tokens.map((id, i) => ({
         id,
         text: tokenizer ? tokenizer.decode([id]) : String(id),
-        logprob: r.logprobs[i]!,
-        temperature: r.temperatures[i]!,
-        entropy: r.entropies[i]!,
+        logprob: at(r.logprobs, i, 'logprobs'),
+        temperature: at(r.temperatures, i, 'temperatures'),
+        entropy: at(r.entropies, i, 'entropies'),
       })),
     };
   } finally {

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readJsonl } from '../tasks/data/jsonl.js';
 import { getTask, gradeBatch, tasks, type GradeRecord, type RawRecord } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
+import { at } from '../util/must.js';
 
 export interface GradeFileOptions {
   input: string;
@@ -60,7 +61,10 @@ export async function gradeFile(options: GradeFileOptions): Promise<GradeFileRes
   });
   const summary = await gradeBatch(records, task?.verifier ?? {}, options.workers);
   return {
-    verdicts: summary.verdicts.map((v, i) => ({ line: records[i]!.line, answer: records[i]!.answer, extracted: v.extracted, correct: v.correct })),
+    verdicts: summary.verdicts.map((v, i) => {
+      const { line, answer } = at(records, i, 'graded records');
+      return { line, answer, extracted: v.extracted, correct: v.correct };
+    }),
     accuracy: summary.accuracy,
   };
 }

@@ -4,16 +4,20 @@
  * suggests through an interactive prompt).
  */
 import type { Hook } from '@oclif/core';
+import { at } from '../util/must.js';
 
 /** Levenshtein distance (insertions, deletions, substitutions). */
 export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = at(prev, j - 1, 'edit row') + (a[i - 1] === b[j - 1] ? 0 : 1);
+      row.push(Math.min(at(prev, j, 'edit row') + 1, at(row, j - 1, 'edit row') + 1, substitution));
+    }
     prev = row;
   }
-  return prev[b.length]!;
+  return at(prev, b.length, 'edit row');
 }
 
 const hook: Hook.CommandNotFound = async function (opts) {

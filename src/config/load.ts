@@ -9,6 +9,7 @@ import { LineCounter, parseDocument, parse as parseYamlValue, isMap, type Docume
 import type { z } from 'zod';
 import { UserError } from '../util/errors.js';
 import { checkJob, jobSchema, PATH_KEYS, type JobConfig } from './schema.js';
+import { last, must } from '../util/must.js';
 
 export class JobConfigError extends UserError {
   constructor(message: string) {
@@ -35,7 +36,7 @@ export function loadJobFile(file: string, overrides: readonly string[] = []): Lo
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
-    const err = doc.errors[0]!;
+    const err = must(doc.errors[0], 'the first YAML error');
     const line = lineCounter.linePos(err.pos[0]).line;
     throw new JobConfigError(`${file}:${line}: invalid YAML: ${err.message.split('\n')[0]}`);
   }
@@ -75,7 +76,7 @@ export function validateJob(raw: Record<string, unknown>, options: ValidateOptio
   }
   const parsed = jobSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new JobConfigError(describeIssue(parsed.error.issues[0]!, options, setKeys));
+    throw new JobConfigError(describeIssue(must(parsed.error.issues[0], 'the first schema issue'), options, setKeys));
   }
   const config = parsed.data;
   const crossIssue = checkJob(config)[0];
@@ -111,7 +112,7 @@ function setIn(target: Record<string, unknown>, keyPath: string[], value: unknow
     }
     node = node[key] as Record<string, unknown>;
   }
-  node[keyPath[keyPath.length - 1]!] = value;
+  node[last(keyPath, '--set key path')] = value;
 }
 
 function describeIssue(
@@ -123,7 +124,7 @@ function describeIssue(
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     const keys = (issue as { keys: string[] }).keys;
-    keyPath = [...keyPath, keys[0]!];
+    keyPath = [...keyPath, ...keys.slice(0, 1)];
     message = `unknown key${keys.length > 1 ? `s ${keys.join(', ')}` : ''}`;
   }
   const dotted = keyPath.join('.');
@@ -148,17 +149,16 @@ function lineOf(doc: Document, counter: LineCounter, keyPath: (string | number)[
 }
 
 function resolvePaths(config: JobConfig, baseDir: string): void {
-  for (const keyPath of PATH_KEYS) {
-    const section = (config as unknown as Record<string, Record<string, unknown>>)[keyPath[0]!];
-    const key = keyPath[1]!;
+  for (const [sectionName, key] of PATH_KEYS) {
+    const section = (config as unknown as Record<string, Record<string, unknown> | undefined>)[sectionName];
     const value = section?.[key];
     // Hub ids (org/name) are not paths; keep them when no such folder exists beside the job file,
     // nor its first part (`models/qwen-typo` beside a models/ folder is a missing local folder).
-    if (typeof value === 'string' && !isAbsolute(value)) {
+    if (section !== undefined && typeof value === 'string' && !isAbsolute(value)) {
       const candidate = resolve(baseDir, value);
       const looksLikeHubId =
-        keyPath[1] === 'path' && /^[\w.-]+\/[\w.-]+$/.test(value) && !value.startsWith('.') && !existsSync(resolve(baseDir, value.split('/')[0]!));
-      section![key] = looksLikeHubId && !existsSync(candidate) ? value : candidate;
+        key === 'path' && /^[\w.-]+\/[\w.-]+$/.test(value) && !value.startsWith('.') && !existsSync(resolve(baseDir, value.slice(0, value.indexOf('/'))));
+      section[key] = looksLikeHubId && !existsSync(candidate) ? value : candidate;
     }
   }
 }

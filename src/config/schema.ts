@@ -418,7 +418,7 @@ export type JobConfig = z.infer<typeof jobSchema>;
 export type PolicySpec = z.infer<typeof policySpecSchema>;
 
 /** Key paths whose values are file-system paths: resolved against the job file's folder. */
-export const PATH_KEYS: readonly (readonly string[])[] = [
+export const PATH_KEYS: readonly (readonly [section: string, key: string])[] = [
   ['run', 'out'],
   ['model', 'path'],
   ['task', 'dataDir'],

@@ -14,6 +14,7 @@ import { runFiles } from '../util/run-layout.js';
 import { mean, std } from '../util/stats.js';
 import { readMetricsColumn } from './metrics-file.js';
 import { pairedBootstrap, pairedDifferences, type PairedDifference, type ProblemScores } from './paired.js';
+import { at } from '../util/must.js';
 
 /** One method of the comparison (the `compare.methods` entries). */
 export type Method = JobConfig['compare']['methods'][number];
@@ -88,7 +89,7 @@ export function chooseBaselines(rows: readonly CellResult[], baselines: readonly
     const evals = [...scoresOf(rows, m.name, OWN, split).values()];
     if (evals.length > 0) scores[m.name] = mean(evals.map((e) => e.avgAtK));
   }
-  const best = (names: string[]) => names.reduce<string | null>((b, n) => (b === null || scores[n]! > scores[b]! ? n : b), null);
+  const best = (names: string[]) => names.reduce<string | null>((b, n) => (b === null || (scores[n] ?? -Infinity) > (scores[b] ?? -Infinity) ? n : b), null);
   const fixedNames = baselines.filter((m) => fixedTemperatureOf(m) !== null && m.name in scores).map((m) => m.name);
   const bestFixed = best(fixedNames);
   const fixedMethod = baselines.find((m) => m.name === bestFixed);
@@ -181,8 +182,8 @@ export function writeCompareResults(
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...methods
       .map((m) => rows.filter((r) => r.method === m.name))
-      .filter((rs) => rs.length > 0)
-      .map((rs) => `| ${rs[0]!.method}${rs[0]!.initTemperature !== undefined ? ` (head from T ${rs[0]!.initTemperature})` : ''} | ${rs.length} | ${mean(rs.map((r) => r.iterations)).toFixed(0)} | ${mean(rs.map((r) => r.llmSteps)).toFixed(0)} | ${mean(rs.map((r) => r.headSteps)).toFixed(0)} | ${mean(rs.map((r) => r.generatedTokens)).toFixed(0)} | ${mean(rs.map((r) => r.trainSeconds)).toFixed(0)} |`),
+      .flatMap((rs) => (rs[0] === undefined ? [] : [{ first: rs[0], rs }]))
+      .map(({ first, rs }) => `| ${first.method}${first.initTemperature !== undefined ? ` (head from T ${first.initTemperature})` : ''} | ${rs.length} | ${mean(rs.map((r) => r.iterations)).toFixed(0)} | ${mean(rs.map((r) => r.llmSteps)).toFixed(0)} | ${mean(rs.map((r) => r.headSteps)).toFixed(0)} | ${mean(rs.map((r) => r.generatedTokens)).toFixed(0)} | ${mean(rs.map((r) => r.trainSeconds)).toFixed(0)} |`),
   ];
   const tuningText = [
     `Baselines tuned on the ${tuning.split} split (own-policy avg@${k}, mean over seeds): ` +
@@ -215,7 +216,7 @@ function writePlots(job: JobConfig, runDir: string, methods: readonly Method[], 
         .filter((c) => c.length > 0);
       const length = Math.min(...perSeed.map((c) => c.length));
       const points: [number, number][] = Number.isFinite(length)
-        ? Array.from({ length }, (_, i) => [i + 1, mean(perSeed.map((c) => c[i]!))] as [number, number])
+        ? Array.from({ length }, (_, i) => [i + 1, mean(perSeed.map((c) => at(c, i, 'reward column')))] as [number, number])
         : [];
       return { name: m.name, points };
     })

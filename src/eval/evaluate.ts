@@ -15,6 +15,7 @@ import { answersEquivalent, problemGrader, type ProblemGrader, type Problem, typ
 import type { SampleRecord } from './samples.js';
 import { summarizeSamples, type EvalSummary, type GradedSample } from './summary.js';
 import { UserError } from '../util/errors.js';
+import { at } from '../util/must.js';
 
 export interface EvaluatePolicyOptions {
   model: PolicyModel;
@@ -115,13 +116,14 @@ export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<Ev
       });
 
     const rollouts = await run(options.policy, options.k);
-    const records = rollouts.map((r) => toRecord(r, chunk[r.promptIndex]!, options.policyLabel, prompts[r.promptIndex]!, model, grade));
+    const record = (r: Rollout, label: string) => toRecord(r, at(chunk, r.promptIndex, 'problems'), label, at(prompts, r.promptIndex, 'prompts'), model, grade);
+    const records = rollouts.map((r) => record(r, options.policyLabel));
     chunk.forEach((_, i) => graded.push(records.slice(i * options.k, (i + 1) * options.k).map(gradedOf)));
     options.onSamples?.(records, false);
     if (keep) samples.push(...records);
 
     if (greedyPolicy) {
-      const greedy = (await run(greedyPolicy, 1)).map((r) => toRecord(r, chunk[r.promptIndex]!, 'greedy', prompts[r.promptIndex]!, model, grade));
+      const greedy = (await run(greedyPolicy, 1)).map((r) => record(r, 'greedy'));
       greedyGraded.push(...greedy.map(gradedOf));
       options.onSamples?.(greedy, true);
       if (keep) greedySamples.push(...greedy);

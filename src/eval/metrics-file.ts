@@ -8,6 +8,7 @@ import { readCsv } from '../util/csv-log.js';
 export function readMetricsColumn(path: string, column: string): number[] {
   if (!existsSync(path)) return [];
   const rows = readCsv(path);
-  if (rows.length === 0 || !(column in rows[0]!)) return [];
+  const [first] = rows;
+  if (first === undefined || !(column in first)) return [];
   return rows.map((r) => (r[column] === '' ? NaN : Number(r[column])));
 }

@@ -4,6 +4,7 @@
  * (mean, std, intervals, correlations) live in util/stats.
  */
 import { mean, meanConfidenceInterval, type ConfidenceInterval, type IntervalMethod } from '../util/stats.js';
+import { at } from '../util/must.js';
 
 /** Fraction of correct samples per problem: [problems][samples] -> [problems]. */
 export function perProblemAccuracy(correct: readonly (readonly boolean[])[]): number[] {
@@ -79,7 +80,7 @@ export function majorityVote<A>(samples: readonly VotedSample<A>[], identity: An
     let cls =
       key !== undefined
         ? byKey.get(key)
-        : classes.find((c) => (identity as { equivalent: (a: A, b: A) => boolean }).equivalent(samples[c.first].answer as A, answer));
+        : classes.find((c) => (identity as { equivalent: (a: A, b: A) => boolean }).equivalent(at(samples, c.first, 'sample').answer as A, answer));
     if (!cls) {
       cls = { first: i, votes: 0 };
       classes.push(cls);
@@ -91,7 +92,8 @@ export function majorityVote<A>(samples: readonly VotedSample<A>[], identity: An
   let best: (typeof classes)[number] | undefined;
   for (const c of classes) if (!best || c.votes > best.votes) best = c;
   if (!best) return { answer: null, index: -1, votes: 0, correct: false };
-  return { answer: samples[best.first].answer, index: best.first, votes: best.votes, correct: samples[best.first].correct };
+  const { answer, correct } = at(samples, best.first, 'sample');
+  return { answer, index: best.first, votes: best.votes, correct };
 }
 
 /** maj@k over problems: the fraction of problems whose majority answer is correct. @param samples [problems][k] */

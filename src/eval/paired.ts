@@ -10,6 +10,7 @@
  */
 import { mean, mulberry32, quantileSorted } from '../util/stats.js';
 import { passAtK } from './metrics.js';
+import { at } from '../util/must.js';
 
 /** One method's per-problem result under one evaluation policy for one training seed. */
 export interface ProblemScores {
@@ -60,6 +61,8 @@ export function pairedBootstrap(
   const overall = mean(differences.map((d) => mean(d)));
   const random = mulberry32(options.seed);
   const draws = new Float64Array(resamples);
+  // The bootstrap kernel (resamples x seeds x problems draws): floor(u * n) < n for u in [0, 1), so every
+  // drawn index is in range.
   for (let r = 0; r < resamples; r++) {
     let total = 0;
     for (let s = 0; s < S; s++) {
@@ -76,7 +79,7 @@ export function pairedBootstrap(
     low: quantileSorted(draws, (1 - confidence) / 2),
     high: quantileSorted(draws, (1 + confidence) / 2),
     seeds: S,
-    problems: differences[0]!.length,
+    problems: at(differences, 0, 'seed differences').length,
   };
 }
 
@@ -89,7 +92,7 @@ export function pairedDifferences(method: ReadonlyMap<number, ProblemScores>, re
     if (r.correct.length !== m.correct.length) throw new RangeError(`seed ${seed}: ${m.correct.length} and ${r.correct.length} problems cannot be paired`);
     const a = problemAccuracy(m);
     const b = problemAccuracy(r);
-    out.push(a.map((x, i) => x - b[i]!));
+    out.push(a.map((x, i) => x - at(b, i, 'reference accuracies')));
   }
   return out;
 }

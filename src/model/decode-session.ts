@@ -30,6 +30,7 @@ import type { ParamSelection } from './graphs/params.js';
 import type { ModelWeights } from './graphs/train-graphs.js';
 import { expectedParameters } from './parameters.js';
 import type { FloatTensor } from './safetensors.js';
+import { must } from '../util/must.js';
 
 /** Where the graph runs: ONNX Runtime execution provider names ('cpu', 'cuda', 'webgpu', ...). */
 export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu' | (string & {});
@@ -324,7 +325,7 @@ export class DecodeSession {
 
   private async uploadPending(): Promise<void> {
     for (const name of [...this.pendingUploads]) {
-      this.weightFeeds[name] = await this.device!.upload(this.weightFeeds[name]!);
+      this.weightFeeds[name] = await must(this.device, 'the device of pending uploads').upload(must(this.weightFeeds[name], `weight feed ${name}`));
       this.uploaded.add(name);
       this.pendingUploads.delete(name);
     }
@@ -398,7 +399,7 @@ function withEntropy(result: DecodeOutput, out: Record<string, ort.OnnxValue>, B
   if (entropy) {
     const [, E] = entropy.dims as [number, number];
     const values = entropy.data as Float32Array;
-    result.entropy = E === 1 ? values : Float32Array.from({ length: B }, (_, b) => values[b * E + E - 1]!);
+    result.entropy = E === 1 ? values : Float32Array.from({ length: B }, (_, b) => values[b * E + E - 1] ?? NaN);
   }
   return result;
 }

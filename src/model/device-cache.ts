@@ -10,6 +10,7 @@
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, toModelBytes, type Value } from '../onnx/index.js';
 import { pastKeyName, pastValueName, presentKeyName, presentValueName } from './graphs/decode-graph.js';
+import { at } from '../util/must.js';
 
 export class DeviceKvCache {
   /** per layer: key then value, [B, kvh, slots, hd] device tensors; empty host tensors before a prefill */
@@ -44,8 +45,8 @@ export class DeviceKvCache {
   feeds(): Record<string, ort.Tensor> {
     const feeds: Record<string, ort.Tensor> = {};
     for (let i = 0; i < this.numLayers; i++) {
-      feeds[pastKeyName(i)] = this.tensors[2 * i]!;
-      feeds[pastValueName(i)] = this.tensors[2 * i + 1]!;
+      feeds[pastKeyName(i)] = at(this.tensors, 2 * i, 'past keys and values');
+      feeds[pastValueName(i)] = at(this.tensors, 2 * i + 1, 'past keys and values');
     }
     return feeds;
   }

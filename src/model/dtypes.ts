@@ -33,6 +33,9 @@ export function isDtype(value: unknown): value is Dtype {
   return typeof value === 'string' && Object.hasOwn(dtypeBytes, value);
 }
 
+// The conversions below are per-element kernels over whole weight tensors: their loops read typed
+// arrays at indices proven in range (i < length) with `a[i]!` (see util/must.ts).
+
 // One shared scratch word to reinterpret float32 bits without allocating per element.
 const scratchF32 = new Float32Array(1);
 const scratchU32 = new Uint32Array(scratchF32.buffer);
@@ -41,7 +44,7 @@ const scratchU32 = new Uint32Array(scratchF32.buffer);
 export function bf16ToF32(src: Uint16Array): Float32Array {
   const out = new Float32Array(src.length);
   const bits = new Uint32Array(out.buffer);
-  for (let i = 0; i < src.length; i++) bits[i] = src[i] << 16;
+  for (let i = 0; i < src.length; i++) bits[i] = src[i]! << 16;
   return out;
 }
 
@@ -50,7 +53,7 @@ export function f32ToBf16(src: Float32Array): Uint16Array {
   const out = new Uint16Array(src.length);
   const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
   for (let i = 0; i < src.length; i++) {
-    const x = bits[i];
+    const x = bits[i]!;
     if ((x & 0x7fffffff) > 0x7f800000) {
       out[i] = (x >>> 16) | 0x0040;
       continue;
@@ -65,7 +68,7 @@ export function f32ToBf16(src: Float32Array): Uint16Array {
 export function f16ToF32(src: Uint16Array): Float32Array {
   const out = new Float32Array(src.length);
   for (let i = 0; i < src.length; i++) {
-    const h = src[i];
+    const h = src[i]!;
     const sign = h & 0x8000 ? -1 : 1;
     const exponent = (h >>> 10) & 0x1f;
     const mantissa = h & 0x3ff;
@@ -79,13 +82,13 @@ export function f16ToF32(src: Uint16Array): Float32Array {
 /** float32 -> IEEE half with round-to-nearest-even; overflow gives +-inf, tiny values flush through subnormals. */
 export function f32ToF16(src: Float32Array): Uint16Array {
   const out = new Uint16Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = f32BitsToF16(src[i]);
+  for (let i = 0; i < src.length; i++) out[i] = f32BitsToF16(src[i]!);
   return out;
 }
 
 function f32BitsToF16(value: number): number {
   scratchF32[0] = value;
-  const x = scratchU32[0];
+  const x = scratchU32[0]!;
   const sign = (x >>> 16) & 0x8000;
   const exponent = (x >>> 23) & 0xff;
   const mantissa = x & 0x7fffff;

@@ -128,15 +128,17 @@ export function writeWeightFiles(
 ): string[] {
   const dtype = opts.dtype ?? 'F32';
   const limit = opts.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES;
-  const groups: TensorToWrite[][] = [[]];
+  let current: TensorToWrite[] = [];
+  const groups: TensorToWrite[][] = [current];
   let groupBytes = 0;
   for (const t of tensors) {
     const bytes = storedBytes(t.dims, dtype);
     if (groupBytes > 0 && groupBytes + bytes > limit) {
-      groups.push([]);
+      current = [];
+      groups.push(current);
       groupBytes = 0;
     }
-    groups[groups.length - 1].push(t);
+    current.push(t);
     groupBytes += bytes;
   }
 

@@ -5,6 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import type { Graph, TensorData, TypedArray } from './ir.js';
 import { toModelBytes } from './serialize.js';
+import { at } from '../util/must.js';
 
 export interface SessionOptions {
   /** Execution providers in order of preference, e.g. `['cuda', 'cpu']` (default `['cpu']`). */
@@ -77,4 +78,24 @@ export function fromOrtTensor(t: ort.Tensor): TensorData {
   const dtype = t.type as TensorData['dtype'];
   if (!['float32', 'float64', 'float16', 'int64', 'int32', 'bool'].includes(dtype)) throw new Error(`unsupported ORT tensor type ${t.type}`);
   return { dtype, dims: [...t.dims], data: t.data as TypedArray };
+}
+
+/** What `session.run` returns: outputs by name. */
+export type SessionOutputs = ort.InferenceSession.ReturnType;
+
+/** Output `name` of a run, or an error naming it when the graph has no such output. */
+export function outputTensor(outputs: SessionOutputs, name: string): ort.Tensor {
+  const value = outputs[name];
+  if (value === undefined) throw new Error(`internal: the session returned no output "${name}" (outputs: ${Object.keys(outputs).join(', ')})`);
+  return value as ort.Tensor;
+}
+
+/** The float32 data of output `name` (on the host). */
+export function floatOutput(outputs: SessionOutputs, name: string): Float32Array {
+  return outputTensor(outputs, name).data as Float32Array;
+}
+
+/** A scalar float32 output (a loss, a gradient norm): its first element. */
+export function scalarOutput(outputs: SessionOutputs, name: string): number {
+  return at(floatOutput(outputs, name), 0, `output ${name}`);
 }

@@ -41,7 +41,8 @@ export const learnedPolicy = definePolicy({
         greedy,
         act(headRow, rng): HeadAction {
           if (headRow.length !== 2) throw new RangeError(`log-normal head rows must be (mu, logStd), got length ${headRow.length}`);
-          return { distribution: 'lognormal', ...sampleLogNormal(headRow[0], headRow[1], rng, { greedy }) };
+          // length 2, checked above
+          return { distribution: 'lognormal', ...sampleLogNormal(headRow[0] ?? NaN, headRow[1] ?? NaN, rng, { greedy }) };
         },
       };
     }

@@ -48,7 +48,7 @@ export function parsePolicySpec(spec: PolicySpec): ResolvedPolicySpec {
     if ('problem' in result) throw new UserError(`temperature policy "${name}": ${key} ${result.problem}`);
     params[key] = result.value;
   }
-  for (const key of declared) params[key] ??= definition.params[key].default;
+  for (const [key, param] of Object.entries(definition.params)) params[key] ??= param.default;
   const problem = definition.check?.(params);
   if (problem !== undefined) throw new UserError(`temperature policy "${name}": ${problem}`);
   return { name, params };

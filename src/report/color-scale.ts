@@ -23,7 +23,8 @@ export function temperatureColor(t: number, range: TemperatureRange): Rgb {
   const span = range.max - range.min;
   const u = span > 0 && Number.isFinite(t) ? Math.min(1, Math.max(0, (t - range.min) / span)) : 0.5;
   const [from, to, f] = u < 0.5 ? [LOW_COLOR, MID_COLOR, u / 0.5] : [MID_COLOR, HIGH_COLOR, (u - 0.5) / 0.5];
-  return [0, 1, 2].map((c) => Math.round(from[c] + (to[c] - from[c]) * f)) as unknown as Rgb;
+  const mix = (a: number, b: number): number => Math.round(a + (b - a) * f);
+  return [mix(from[0], to[0]), mix(from[1], to[1]), mix(from[2], to[2])];
 }
 
 export function cssColor([r, g, b]: Rgb): string {

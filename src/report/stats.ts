@@ -1,5 +1,6 @@
 /** Statistics the plots show beside the raw points: binned means with spread, correlations, point samples. */
-import { binnedMeans, mean, pearson, spearman, type Bin } from '../util/stats.js';
+import { at, last, swap } from '../util/must.js';
+import { binnedMeans, isConstant, mean, pearson, spearman, type Bin, type Numbers } from '../util/stats.js';
 
 /** One bin of {@link binnedStats}: the bin of {@link binnedMeans} plus the sample std of y inside it. */
 export interface BinStats extends Bin {
@@ -13,13 +14,13 @@ export interface BinStats extends Bin {
  * to the same bin; centring on c keeps E[(y-c)^2] - (E[y]-c)^2 free of cancellation when y has a large
  * offset and a small spread (temperatures near 1 that vary by 0.01).
  */
-export function binnedStats(x: ArrayLike<number>, y: ArrayLike<number>, bins: number, range?: readonly [number, number]): BinStats[] {
+export function binnedStats(x: Numbers, y: Numbers, bins: number, range?: readonly [number, number]): BinStats[] {
   const c = Number.isFinite(mean(y)) ? mean(y) : 0;
-  const squares = Array.from({ length: y.length }, (_, i) => (y[i] - c) ** 2);
+  const squares = Array.from(y, (v) => (v - c) ** 2);
   const first = binnedMeans(x, y, bins, range);
   const second = binnedMeans(x, squares, bins, range);
   return first.map((bin, i) => {
-    const variance = Math.max(0, second[i].meanY - (bin.meanY - c) ** 2) * (bin.count / (bin.count - 1));
+    const variance = Math.max(0, at(second, i, 'bin of squares').meanY - (bin.meanY - c) ** 2) * (bin.count / (bin.count - 1));
     return { ...bin, stdY: bin.count >= 2 ? Math.sqrt(variance) : NaN };
   });
 }
@@ -33,18 +34,19 @@ export function binnedStats(x: ArrayLike<number>, y: ArrayLike<number>, bins: nu
 export function equalFrequencyBinStats(x: ArrayLike<number>, y: ArrayLike<number>, bins: number): BinStats[] {
   if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`bins must be an integer >= 1, got ${bins}`);
   if (x.length !== y.length) throw new RangeError(`x and y differ in length (${x.length} vs ${y.length})`);
-  const order = Array.from({ length: x.length }, (_, i) => i).sort((a, b) => x[a] - x[b]);
+  const points = Array.from(x, (xi, i) => ({ x: xi, y: at(y, i, 'y') })).sort((a, b) => a.x - b.x);
   const out: BinStats[] = [];
   let start = 0;
-  for (let b = 0; b < bins && start < order.length; b++) {
-    let end = Math.max(start + 1, Math.round(((b + 1) * order.length) / bins));
+  for (let b = 0; b < bins && start < points.length; b++) {
+    let end = Math.max(start + 1, Math.round(((b + 1) * points.length) / bins));
     // Keep ties together: extend the bin over every point equal to its last one.
-    while (end < order.length && x[order[end]!] === x[order[end - 1]!]) end++;
-    const members = order.slice(start, end);
-    const ys = members.map((i) => y[i]);
+    while (end < points.length && points[end]?.x === points[end - 1]?.x) end++;
+    const members = points.slice(start, end);
+    const ys = members.map((p) => p.y);
     const meanY = mean(ys);
     const stdY = ys.length >= 2 ? Math.sqrt(ys.reduce((acc, v) => acc + (v - meanY) ** 2, 0) / (ys.length - 1)) : NaN;
-    out.push({ lo: x[members[0]!], hi: x[members.at(-1)!], count: members.length, meanX: mean(members.map((i) => x[i])), meanY, stdY });
+    const lo = at(members, 0, 'bin member').x;
+    out.push({ lo, hi: last(members, 'bin member').x, count: members.length, meanX: mean(members.map((p) => p.x)), meanY, stdY });
     start = end;
   }
   return out;
@@ -62,7 +64,7 @@ export interface Correlation {
  * temperature policy gives constant y, and a correlation with a constant is 0/0, not 0.
  * @param names what x and y are, for the reason ("constant temperature")
  */
-export function correlate(x: ArrayLike<number>, y: ArrayLike<number>, names: { x: string; y: string }): Correlation {
+export function correlate(x: Numbers, y: Numbers, names: { x: string; y: string }): Correlation {
   // Decide "undefined" from the data itself, before the formula: metrics.pearson only returns NaN when its
   // sums of squares are exactly 0, and the mean of a constant like 0.6 is not always exactly 0.6 in floating
   // point, so a fixed temperature would otherwise get a meaningless r of order 1e-17.
@@ -76,10 +78,6 @@ export function correlate(x: ArrayLike<number>, y: ArrayLike<number>, names: { x
   return { pearson: r, spearman: rho, undefinedBecause: Number.isNaN(r) || Number.isNaN(rho) ? 'non-finite values' : null };
 }
 
-function isConstant(values: ArrayLike<number>): boolean {
-  for (let i = 1; i < values.length; i++) if (values[i] !== values[0]) return false;
-  return true;
-}
 
 /** "0.987", or "undefined (constant temperature)" for a NaN correlation. */
 export function formatCorrelation(value: number, correlation: Correlation, digits = 3): string {
@@ -104,10 +102,10 @@ export function samplePoints<T>(items: readonly T[], limit: number, seed = 1): T
   };
   for (let i = 0; i < limit; i++) {
     const j = i + Math.floor(next() * (items.length - i));
-    [index[i], index[j]] = [index[j], index[i]];
+    swap(index, i, j);
   }
   return index
     .slice(0, limit)
     .sort((a, b) => a - b)
-    .map((i) => items[i]);
+    .map((i) => at(items, i, 'point'));
 }

@@ -6,7 +6,7 @@
  */
 import { type Frame, type LegendEntry, categoryLabelsRotate, drawCategoryAxis, drawLegend, drawTitle, drawXAxis, drawYAxis, legendWidth, makeFrame } from './axes.js';
 import { extent, linearScale, niceAxis } from './scale.js';
-import { PALETTE, el, num, pathThrough, svgDocument, text } from './svg.js';
+import { el, num, pathThrough, seriesColor, svgDocument, text } from './svg.js';
 
 type Point = [number, number];
 
@@ -35,12 +35,12 @@ const MAX_MARKERS = 60;
 /** One line per series (e.g. mean training reward per iteration for each method), with a legend. */
 export function lineChart(spec: LineChartSpec): string {
   const series = spec.series.map((s) => ({ name: s.name, points: s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)) }));
-  const legend: LegendEntry[] = series.map((s, i) => ({ label: s.name, color: PALETTE[i % PALETTE.length], mark: 'line' }));
+  const legend: LegendEntry[] = series.map((s, i) => ({ label: s.name, color: seriesColor(i), mark: 'line' }));
   const frame = makeFrame({ ...spec, legendWidth: legendWidth(legend) });
   const all = series.flatMap((s) => s.points);
   const { xAxis, x, yAxis, y } = numericAxes(frame, extent(all.map((p) => p[0])), extent(all.map((p) => p[1])));
   const lines = series.map((s, i) => {
-    const color = PALETTE[i % PALETTE.length];
+    const color = seriesColor(i);
     const pixels = s.points.map(([px, py]): Point => [x(px), y(py)]);
     const markers = pixels.length <= MAX_MARKERS ? pixels.map(([cx, cy]) => el('circle', { cx, cy, r: 2.5, fill: color, class: 'marker' })) : [];
     const path = el('path', { d: pathThrough(pixels), fill: 'none', stroke: color, 'stroke-width': 2, class: 'series', 'data-name': s.name });
@@ -85,7 +85,7 @@ export function barChart(spec: BarChartSpec): string {
   const barWidth = Math.min(80, step * 0.6);
   const marks = spec.bars.map((bar, i) => {
     const cx = frame.left + step * (i + 0.5);
-    const color = PALETTE[i % PALETTE.length];
+    const color = seriesColor(i);
     if (!Number.isFinite(bar.value)) return text(cx, y(0) - 6, 'n/a', { 'text-anchor': 'middle', 'font-size': 11 });
     const parts = [el('rect', { x: cx - barWidth / 2, y: Math.min(y(bar.value), y(0)), width: barWidth, height: Math.abs(y(bar.value) - y(0)), fill: color, class: 'bar', 'data-label': bar.label })];
     const error = bar.error !== undefined && Number.isFinite(bar.error) ? bar.error : 0;

@@ -69,7 +69,12 @@ export function pathThrough(points: readonly (readonly [number, number])[]): str
 }
 
 /** Tableau 10: distinguishable series colours that survive common colour-vision deficiencies reasonably. */
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'] as const;
+
+/** The colour of series `i`: the palette, repeated. */
+export function seriesColor(i: number): string {
+  return PALETTE[i % PALETTE.length] ?? PALETTE[0];
+}
 
 /** Rough width of text in px for layout (legend boxes, margins): DejaVu Sans averages ~0.6 em per glyph. */
 export function textWidth(content: string, fontSize = 12): number {

@@ -7,6 +7,7 @@ import { mean, std } from '../util/stats.js';
 import type { SampleRecord } from '../eval/samples.js';
 import { formatTick } from './scale.js';
 import { type BinStats, type Correlation, binnedStats, correlate, equalFrequencyBinStats, formatCorrelation } from './stats.js';
+import { at } from '../util/must.js';
 
 /** The fields of a {@link SampleRecord} the analysis reads (the reader drops prompts and logprobs). */
 export type AnalyzedSample = Pick<SampleRecord, 'task' | 'problemId' | 'sample' | 'policy' | 'correct' | 'reward' | 'answer' | 'extracted' | 'tokens' | 'temperatures' | 'entropies'>;
@@ -51,11 +52,11 @@ export interface TokenColumns {
 export function tokenColumns(samples: readonly AnalyzedSample[]): TokenColumns {
   const columns: TokenColumns = { entropies: [], temperatures: [], positions: [] };
   for (const s of samples) {
-    for (let i = 0; i < s.temperatures.length; i++) {
-      columns.entropies.push(s.entropies[i]);
-      columns.temperatures.push(s.temperatures[i]);
+    s.temperatures.forEach((temperature, i) => {
+      columns.entropies.push(at(s.entropies, i, 'entropies'));
+      columns.temperatures.push(temperature);
       columns.positions.push(i);
-    }
+    });
   }
   return columns;
 }

@@ -5,6 +5,7 @@
 import { HIGH_COLOR, LOW_COLOR, MID_COLOR, type TemperatureRange, cssColor, temperatureColor, temperatureRange, textColorOn } from './color-scale.js';
 import { FONT_FAMILY, MONO_FAMILY, el, escapeXml, svgDocument, text } from './svg.js';
 import { layoutTokens } from './token-layout.js';
+import { at } from '../util/must.js';
 
 /** One sampled solution; per-token arrays are aligned with `tokens`. */
 export interface TokenSolution {
@@ -32,9 +33,17 @@ function rangeOf(solutions: readonly TokenSolution[], options: TokenRenderOption
   return options.range ?? temperatureRange(solutions.flatMap((s) => s.temperatures));
 }
 
-function legendStops(range: TemperatureRange): { value: number; label: string }[] {
-  const mid = (range.min + range.max) / 2;
-  return [range.min, mid, range.max].map((value) => ({ value, label: `T = ${value.toFixed(2)}` }));
+type LegendStop = { value: number; label: string };
+
+/** The legend's low, middle and high temperatures. */
+function legendStops(range: TemperatureRange): readonly [LegendStop, LegendStop, LegendStop] {
+  const stop = (value: number): LegendStop => ({ value, label: `T = ${value.toFixed(2)}` });
+  return [stop(range.min), stop((range.min + range.max) / 2), stop(range.max)];
+}
+
+/** Token i's temperature and entropy (the solution's arrays run parallel to its tokens). */
+function tokenValues(solution: TokenSolution, i: number): { temperature: number; entropy: number } {
+  return { temperature: at(solution.temperatures, i, 'token temperatures'), entropy: at(solution.entropies, i, 'token entropies') };
 }
 
 const HTML_STYLE = `
@@ -55,9 +64,10 @@ export function renderTokensHtml(solutions: readonly TokenSolution[], options: T
   const legend = `<div class="legend"><span>low ${escapeXml(stops[0].label)}</span><span class="bar" style="background: ${gradient}"></span><span>high ${escapeXml(stops[2].label)}</span></div>`;
   const sections = solutions.map((solution) => {
     const spans = solution.tokens.map((token, i) => {
-      const color = temperatureColor(solution.temperatures[i], range);
+      const { temperature, entropy } = tokenValues(solution, i);
+      const color = temperatureColor(temperature, range);
       const style = `background:${cssColor(color)};color:${textColorOn(color)}`;
-      return `<span style="${style}" title="${escapeXml(tokenTooltip(solution.temperatures[i], solution.entropies[i]))}">${escapeXml(token)}</span>`;
+      return `<span style="${style}" title="${escapeXml(tokenTooltip(temperature, entropy))}">${escapeXml(token)}</span>`;
     });
     return `<section>\n<h2>${escapeXml(solution.heading)}</h2>\n<pre class="tokens">${spans.join('')}</pre>\n</section>`;
   });
@@ -98,12 +108,13 @@ export function renderTokensSvg(solutions: readonly TokenSolution[], options: To
     y += 10;
     const { pieces, lines } = layoutTokens(solution.tokens, columns);
     const cells = pieces.map((piece) => {
-      const color = temperatureColor(solution.temperatures[piece.tokenIndex], range);
+      const { temperature, entropy } = tokenValues(solution, piece.tokenIndex);
+      const color = temperatureColor(temperature, range);
       const x = MARGIN + piece.column * CHAR_WIDTH;
       const top = y + piece.line * LINE_HEIGHT;
       const pieceWidth = [...piece.text].length * CHAR_WIDTH;
       return el('g', { class: 'token' }, [
-        el('title', {}, escapeXml(tokenTooltip(solution.temperatures[piece.tokenIndex], solution.entropies[piece.tokenIndex]))),
+        el('title', {}, escapeXml(tokenTooltip(temperature, entropy))),
         el('rect', { x, y: top, width: pieceWidth, height: LINE_HEIGHT - 2, fill: cssColor(color) }),
         piece.text.trim() === '' ? '' : text(x, top + LINE_HEIGHT - 6, piece.text, { fill: textColorOn(color), 'xml:space': 'preserve' }),
       ]);

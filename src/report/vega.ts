@@ -33,9 +33,9 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 export async function writeVegaChart(pathWithoutExt: string, spec: TopLevelSpec, options: PngOptions = {}): Promise<string[]> {
   const full = { ...spec, config: { ...BASE_CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
   const svg = await renderSvg(full);
-  const files = [`${pathWithoutExt}.vl.json`, `${pathWithoutExt}.svg`, `${pathWithoutExt}.png`];
-  writeFileSync(files[0]!, JSON.stringify({ $schema: 'https://vega.github.io/schema/vega-lite/v5.json', ...full }, null, 2) + '\n');
-  writeFileSync(files[1]!, svg);
-  writeFileSync(files[2]!, svgToPng(svg, options));
-  return files;
+  const [specFile, svgFile, pngFile] = [`${pathWithoutExt}.vl.json`, `${pathWithoutExt}.svg`, `${pathWithoutExt}.png`];
+  writeFileSync(specFile, JSON.stringify({ $schema: 'https://vega.github.io/schema/vega-lite/v5.json', ...full }, null, 2) + '\n');
+  writeFileSync(svgFile, svg);
+  writeFileSync(pngFile, svgToPng(svg, options));
+  return [specFile, svgFile, pngFile];
 }

@@ -17,7 +17,7 @@
  *            parameters: a fingerprint of the weights that needs no download)
  */
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder, onDevice, toModelBytes, type DeviceTransfer, type Graph, type Value } from '../onnx/index.js';
+import { GraphBuilder, onDevice, scalarOutput, toModelBytes, type DeviceTransfer, type Graph, type Value } from '../onnx/index.js';
 import type { FloatTensor } from '../model/safetensors.js';
 import type { AdamWOptions, OptimizerState, StepReport } from './optimizer.js';
 
@@ -158,7 +158,7 @@ export class GraphAdamW {
       feeds[`exp_avg_sq.${name}`] = this.v.get(name)!;
     }
     const out = await this.session.run(feeds);
-    const gradNorm = (out.grad_norm!.data as Float32Array)[0]!;
+    const gradNorm = scalarOutput(out, 'grad_norm');
     const swap = (map: Map<string, ort.Tensor>, prefix: string) => {
       for (const name of [...map.keys()]) {
         const old = map.get(name)!;
@@ -171,7 +171,7 @@ export class GraphAdamW {
     swap(this.v, 'new.exp_avg_sq.');
     if (!Number.isFinite(gradNorm)) return { applied: false, gradNorm, clipCoef: 0, step: this.steps, lr };
     this.steps = next;
-    this.lastWeightSqSum = (out.weight_sq_sum!.data as Float32Array)[0]!;
+    this.lastWeightSqSum = scalarOutput(out, 'weight_sq_sum');
     const maxGradNorm = this.options.maxGradNorm ?? Infinity;
     return { applied: true, gradNorm, clipCoef: Math.min(1, maxGradNorm / (gradNorm + 1e-6)), step: this.steps, lr };
   }

@@ -10,6 +10,7 @@
  */
 import { Registry } from '../util/registry.js';
 import { UserError } from '../util/errors.js';
+import { at } from '../util/must.js';
 
 export type AdvantageEstimatorName = 'grpo' | 'grpo-no-std';
 
@@ -79,12 +80,18 @@ export const DEFAULT_ADVANTAGE_EPS = 1e-6;
  */
 export function groupBaseline(rewards: ArrayLike<number>, start: number, size: number): { mean: number; std: number } {
   if (size === 1) return { mean: 0, std: 1 };
+  const group = groupRewards(rewards, start, size);
   let sum = 0;
-  for (let i = start; i < start + size; i++) sum += rewards[i];
+  for (const r of group) sum += r;
   const mean = sum / size;
   let squares = 0;
-  for (let i = start; i < start + size; i++) squares += (rewards[i] - mean) ** 2;
+  for (const r of group) squares += (r - mean) ** 2;
   return { mean, std: Math.sqrt(squares / (size - 1)) };
+}
+
+/** The rewards of the group starting at `start`, in order. */
+function groupRewards(rewards: ArrayLike<number>, start: number, size: number): number[] {
+  return Array.from({ length: size }, (_, k) => at(rewards, start + k, 'rewards'));
 }
 
 /**
@@ -99,21 +106,18 @@ function groupRelative(input: AdvantageInput, scale: (centred: number, std: numb
   const kept = new Uint8Array(n);
   const groups: GroupStats[] = [];
   for (let start = 0; start < n; start += groupSize) {
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = start; i < start + groupSize; i++) {
-      min = Math.min(min, rewards[i]);
-      max = Math.max(max, rewards[i]);
-    }
+    const group = groupRewards(rewards, start, groupSize);
+    const min = Math.min(...group);
+    const max = Math.max(...group);
     const dropped = input.dropUniformGroups === true && min === max;
     const { mean, std } = groupBaseline(rewards, start, groupSize);
     groups.push({ mean, std: groupSize === 1 ? 0 : std, min, max, dropped });
     if (dropped) continue;
-    for (let i = start; i < start + groupSize; i++) {
+    group.forEach((r, k) => {
       // G = 1: no group to compare with, the raw reward is the advantage (verl would give r / (1 + eps)).
-      advantages[i] = groupSize === 1 ? rewards[i] : scale(rewards[i] - mean, std);
-      kept[i] = 1;
-    }
+      advantages[start + k] = groupSize === 1 ? r : scale(r - mean, std);
+      kept[start + k] = 1;
+    });
   }
   return { value: { advantages, kept, groups }, metrics: advantageMetrics(advantages, kept, groups) };
 }
@@ -124,9 +128,9 @@ function validate(input: AdvantageInput): void {
   if (rewards.length % groupSize !== 0) {
     throw new RangeError(`${rewards.length} rewards do not split into groups of ${groupSize}`);
   }
-  for (let i = 0; i < rewards.length; i++) {
-    if (!Number.isFinite(rewards[i])) throw new RangeError(`reward ${i} is not finite: ${rewards[i]}`);
-  }
+  Array.from(rewards).forEach((r, i) => {
+    if (!Number.isFinite(r)) throw new RangeError(`reward ${i} is not finite: ${r}`);
+  });
   if (input.eps !== undefined && !(input.eps >= 0)) throw new UserError(`advantage eps must be >= 0, got ${input.eps}`);
 }
 
@@ -135,16 +139,16 @@ function advantageMetrics(advantages: Float64Array, kept: Uint8Array, groups: Gr
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
-  for (let i = 0; i < advantages.length; i++) {
-    if (!kept[i]) continue;
+  const keptAdvantages = advantages.filter((_, i) => kept[i] === 1);
+  for (const a of keptAdvantages) {
     count++;
-    sum += advantages[i];
-    min = Math.min(min, advantages[i]);
-    max = Math.max(max, advantages[i]);
+    sum += a;
+    min = Math.min(min, a);
+    max = Math.max(max, a);
   }
   const mean = count > 0 ? sum / count : 0;
   let squares = 0;
-  for (let i = 0; i < advantages.length; i++) if (kept[i]) squares += (advantages[i] - mean) ** 2;
+  for (const a of keptAdvantages) squares += (a - mean) ** 2;
   const dropped = groups.filter((g) => g.dropped).length;
   return {
     'advantage/mean': mean,

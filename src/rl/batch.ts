@@ -13,6 +13,7 @@
 import { quantileSorted } from '../util/stats.js';
 import type { Rollout } from '../rollout/types.js';
 import { aggregationWeights, type AggregationMode, type AggregationOptions } from './loss-aggregation.js';
+import { at } from '../util/must.js';
 
 /**
  * Every aggregation mode of the registry: the training graphs compute sum(w * l) with the mode's
@@ -67,7 +68,7 @@ export function tokenBatch(rollouts: readonly Rollout[], advantages: ArrayLike<n
   // Greedy tokens (temperature 0) have no tempered distribution to score: they get no weight.
   const trainable = rollouts.map((r) => {
     const row = new Array<number>(T).fill(0);
-    r.tokens.forEach((_, i) => (row[r.promptIds.length + i] = r.temperatures[i]! > 0 ? 1 : 0));
+    r.temperatures.forEach((temperature, i) => (row[r.promptIds.length + i] = temperature > 0 ? 1 : 0));
     return row;
   });
   const weights = lossWeights(aggregation, trainable, options);
@@ -78,12 +79,13 @@ export function tokenBatch(rollouts: readonly Rollout[], advantages: ArrayLike<n
       batch.inputIds[b * T + t] = BigInt(id);
       batch.attentionMask[b * T + t] = 1n;
     });
-    r.tokens.forEach((_, i) => {
+    const trainableRow = at(trainable, b, 'trainable rows');
+    r.temperatures.forEach((temperature, i) => {
       const t = b * T + P + i;
-      if (trainable[b]![P + i] === 0) return;
-      batch.temperatures[t] = r.temperatures[i]!;
-      batch.oldLogprobs[t] = r.logprobs[i]!;
-      batch.lossMask[t] = weights[t]!;
+      if (trainableRow[P + i] === 0) return;
+      batch.temperatures[t] = temperature;
+      batch.oldLogprobs[t] = at(r.logprobs, i, 'rollout logprobs');
+      batch.lossMask[t] = at(weights, t, 'loss weights');
       batch.tokens++;
     });
   });
@@ -128,20 +130,23 @@ export function headBatch(
     mask: new Float32Array(N),
   };
   const L = Math.max(1, ...rollouts.map((r) => r.tokens.length));
-  const kept = (r: Rollout, i: number) => i < r.tokens.length && r.entropies[i]! >= threshold;
+  const kept = (r: Rollout, i: number) => i < r.tokens.length && (r.entropies[i] ?? -Infinity) >= threshold;
   const { topEntropyQuantile: _q, ...aggregationOptions } = options;
   const weights = lossWeights(aggregation, rollouts.map((r) => Array.from({ length: L }, (_, i) => (kept(r, i) ? 1 : 0))), aggregationOptions);
   let n = 0;
   rollouts.forEach((r, b) => {
-    if (!r.hidden || !r.actionLogprobs || !r.actions) throw new Error('head training needs rollouts recorded with the learned policy and hidden states');
-    batch.hidden.set(r.hidden, n * hiddenSize);
-    for (let i = 0; i < r.tokens.length; i++, n++) {
-      batch.actions[n] = BigInt(Math.max(0, r.actions[i]!));
-      batch.temperatures[n] = r.temperatures[i]!;
-      batch.oldLogprobs[n] = r.actionLogprobs[i]!;
-      batch.advantages[n] = advantages[b]!;
-      batch.mask[n] = weights[b * L + i]!;
-    }
+    const { hidden, actions, actionLogprobs } = r;
+    if (!hidden || !actionLogprobs || !actions) throw new Error('head training needs rollouts recorded with the learned policy and hidden states');
+    batch.hidden.set(hidden, n * hiddenSize);
+    const advantage = at(advantages, b, 'advantages');
+    r.temperatures.forEach((temperature, i) => {
+      batch.actions[n] = BigInt(Math.max(0, at(actions, i, 'head actions')));
+      batch.temperatures[n] = temperature;
+      batch.oldLogprobs[n] = at(actionLogprobs, i, 'head action logprobs');
+      batch.advantages[n] = advantage;
+      batch.mask[n] = at(weights, b * L + i, 'loss weights');
+      n++;
+    });
   });
   return batch;
 }

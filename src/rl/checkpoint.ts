@@ -173,7 +173,7 @@ function isComplete(dir: string): boolean {
 function assertFiniteContents(c: CheckpointContents): void {
   const check = (what: string, data: Float32Array) => {
     for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i]!)) throw new Error(`checkpoint ${checkpointName(c.state.iteration)}: ${what} holds a non-finite value at index ${i}; not written`);
+      if (!Number.isFinite(data[i])) throw new Error(`checkpoint ${checkpointName(c.state.iteration)}: ${what} holds a non-finite value at index ${i}; not written`);
     }
   };
   for (const [name, t] of c.model.params) if (t.data instanceof Float32Array) check(name, t.data);

@@ -8,7 +8,7 @@
  * to the host only in {@link DeviceTokenPolicyUpdater.syncHost}, for a checkpoint.
  */
 import * as ort from 'onnxruntime-node';
-import { onDevice, type DeviceTransfer } from '../onnx/index.js';
+import { onDevice, scalarOutput, type DeviceTransfer } from '../onnx/index.js';
 import type { ModelWeights } from '../model/graphs/train-graphs.js';
 import type { ParamSelection } from '../model/graphs/params.js';
 import type { FloatTensor } from '../model/safetensors.js';
@@ -16,7 +16,7 @@ import type { Rollout } from '../rollout/types.js';
 import { GraphAdamW } from './adamw-graph.js';
 import type { AdamW } from './optimizer.js';
 import type { LrSchedule } from './lr-schedule.js';
-import { miniBatchStats, openTrainSession, policyStepFeeds, type CompletionScorer, type MiniBatchStats, type TokenUpdateOptions } from './token-update.js';
+import { miniBatchStats, openTrainSession, policyStepFeeds, referenceLogprobsByRollout, type CompletionScorer, type MiniBatchStats, type TokenUpdateOptions } from './token-update.js';
 import type { PolicyUpdater } from './updater.js';
 
 export interface DeviceUpdaterHooks {
@@ -70,8 +70,7 @@ export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
 
   async prepare(rollouts: readonly Rollout[]): Promise<void> {
     if (this.options.klCoef <= 0 || !this.hooks.reference) return;
-    const scored = await this.hooks.reference.completionLogprobs(rollouts);
-    this.refLogprobs = new Map(rollouts.map((r, i) => [r, scored[i]!]));
+    this.refLogprobs = await referenceLogprobsByRollout(this.hooks.reference, rollouts);
   }
 
   async finish(): Promise<void> {
@@ -90,7 +89,8 @@ export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
    */
   checksum(): number {
     const sq = this.device.weightSqSum;
-    return Number.isNaN(sq) ? 0 : new Uint32Array(Float32Array.of(sq).buffer)[0]!;
+    const [bits = 0] = new Uint32Array(Float32Array.of(sq).buffer);
+    return Number.isNaN(sq) ? 0 : bits;
   }
 
   /** Brings weights and optimiser state to the host arrays (for a checkpoint). */
@@ -106,7 +106,7 @@ export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
     const out = await this.session.run(feeds);
     const grads = new Map<string, ort.Tensor>();
     for (const name of this.params.keys()) grads.set(name, out[`grad.${name}`] as ort.Tensor);
-    const loss = (out.loss!.data as Float32Array)[0]!;
+    const loss = scalarOutput(out, 'loss');
     try {
       const result = Number.isFinite(loss) ? await this.device.step(grads, lr) : { applied: false, gradNorm: NaN };
       if (result.applied) this.optimizer.countExternalStep(); // the schedule reads the host optimiser's count

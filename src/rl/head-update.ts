@@ -12,13 +12,14 @@
  * only steps taken). The LLM's optimiser is handled the same way.
  */
 import * as ort from 'onnxruntime-node';
-import { createSession } from '../onnx/index.js';
+import { createSession, floatOutput, scalarOutput } from '../onnx/index.js';
 import type { TemperatureHead } from '../policy/head/head.js';
 import type { Rollout } from '../rollout/types.js';
 import type { LrSchedule } from './lr-schedule.js';
 import { AdamW } from './optimizer.js';
 import { headBatch, type LossAggregation } from './batch.js';
 import type { PolicyUpdater } from './updater.js';
+import { must } from '../util/must.js';
 
 export interface HeadUpdateOptions {
   /** the loss of the loss table (model/graphs/policy-losses.ts) */
@@ -55,7 +56,7 @@ export class HeadUpdater implements PolicyUpdater<HeadStepStats> {
     readonly lr: LrSchedule,
   ) {
     const shapes = head.paramShapes;
-    for (const [name, data] of head.params) this.paramFeeds[name] = new ort.Tensor('float32', data, shapes[name]!);
+    for (const [name, data] of head.params) this.paramFeeds[name] = new ort.Tensor('float32', data, must(shapes[name], `shape of head parameter ${name}`));
   }
 
   static async open(head: TemperatureHead, optimizer: AdamW, options: HeadUpdateOptions, lr: LrSchedule): Promise<HeadUpdater> {
@@ -89,14 +90,14 @@ export class HeadUpdater implements PolicyUpdater<HeadStepStats> {
       entropy_coef: scalar(this.options.entropyCoef),
     });
     const grads = new Map<string, Float32Array>();
-    for (const name of this.head.params.keys()) grads.set(name, out[`grad.${name}`]!.data as Float32Array);
-    const loss = (out.loss!.data as Float32Array)[0]!;
+    for (const name of this.head.params.keys()) grads.set(name, floatOutput(out, `grad.${name}`));
+    const loss = scalarOutput(out, 'loss');
     const result = Number.isFinite(loss) ? this.optimizer.step(grads, lr) : { applied: false, gradNorm: NaN };
-    const entropy = out.entropy!.data as Float32Array;
+    const entropy = floatOutput(out, 'entropy');
     let entropySum = 0;
-    for (let i = 0; i < N; i++) entropySum += entropy[i]!;
+    for (const h of entropy.subarray(0, N)) entropySum += h;
     // The clip fraction is the loss table's one definition, computed in the graph (weighted, sign-aware).
-    const clipFraction = (out.clip_fraction!.data as Float32Array)[0]!;
+    const clipFraction = scalarOutput(out, 'clip_fraction');
     return { loss, entropy: N ? entropySum / N : 0, clipFraction, gradNorm: result.gradNorm, applied: result.applied, tokens: N };
   }
 }

@@ -16,6 +16,7 @@ import { trainerStream } from './streams.js';
 import type { TrainerParts } from './trainer-setup.js';
 import { DeviceTokenPolicyUpdater } from './device-token-update.js';
 import { nextLr, type PolicyUpdater, type StepStats } from './updater.js';
+import { at, swap } from '../util/must.js';
 
 /** The prompts of one sampling round: a fresh draw without replacement from (seed, iteration[, round]). */
 function samplePrompts(parts: TrainerParts, iteration: number, round: number): { problems: Problem[]; ids: number[] } {
@@ -26,7 +27,7 @@ function samplePrompts(parts: TrainerParts, iteration: number, round: number): {
   const chosen = new Set<number>();
   while (chosen.size < want) chosen.add(Math.floor(rng.uniform() * n));
   const ids = [...chosen];
-  return { problems: ids.map((i) => parts.trainProblems[i]!), ids };
+  return { problems: ids.map((i) => at(parts.trainProblems, i, 'train problems')), ids };
 }
 
 /** One prompt's group of rollouts, graded. */
@@ -64,13 +65,13 @@ async function sampleGroups(parts: TrainerParts, iteration: number, round: numbe
   // A task that grades whole computations (countdown) grades here; the others on the grading pool,
   // where a G x prompts batch is graded on every core (src/tasks/verifier/pool.ts).
   const verdicts = parts.task.grade
-    ? rollouts.map((r) => taskGrade(r.text, problems[r.promptIndex]!))
-    : (await gradeBatch(rollouts.map((r) => ({ response: r.text, answer: problems[r.promptIndex]!.answer })), verify)).verdicts;
+    ? rollouts.map((r) => taskGrade(r.text, at(problems, r.promptIndex, 'problems')))
+    : (await gradeBatch(rollouts.map((r) => ({ response: r.text, answer: at(problems, r.promptIndex, 'problems').answer })), verify)).verdicts;
   const G = job.train.groupSize;
   return problems.map((_, p) => {
     const rs = rollouts.slice(p * G, (p + 1) * G);
     const vs = verdicts.slice(p * G, (p + 1) * G);
-    return { rollouts: rs, verdicts: vs, rewards: rs.map((r, i) => combinedReward(job.train.rewards, { verdict: vs[i]!, rollout: r, maxTokens: job.rollout.maxNewTokens })) };
+    return { rollouts: rs, verdicts: vs, rewards: rs.map((r, i) => combinedReward(job.train.rewards, { verdict: at(vs, i, 'verdicts'), rollout: r, maxTokens: job.rollout.maxNewTokens })) };
   });
 }
 
@@ -125,7 +126,7 @@ export async function runIteration(parts: TrainerParts, onUpdateStart: () => voi
     dropUniformGroups: job.train.advantage.dropUniformGroups,
   });
   // Overlong filtering: a completion cut off at the cap stays out of the loss.
-  const kept = rollouts.map((_, i) => i).filter((i) => adv.value.kept[i] === 1 && !(job.train.maskTruncated && rollouts[i]!.finishReason === 'length'));
+  const kept = rollouts.flatMap((r, i) => (adv.value.kept[i] === 1 && !(job.train.maskTruncated && r.finishReason === 'length') ? [i] : []));
   const updateStart = performance.now();
   onUpdateStart();
   const update = <S extends StepStats>(updater: PolicyUpdater<S> | undefined, active: boolean): Promise<S[]> =>
@@ -171,11 +172,11 @@ async function updatePolicy<S extends StepStats>(
     const rng = trainerStream(parts.state.seed, 'miniBatches', iteration, epoch);
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(rng.uniform() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
+      swap(order, i, j);
     }
     for (let start = 0; start < order.length; start += size) {
       const batch = order.slice(start, start + size);
-      steps.push(await guardedStep(updater.optimizer, () => updater.step(batch.map((i) => rollouts[i]!), batch.map((i) => advantages[i]!), nextLr(updater))));
+      steps.push(await guardedStep(updater.optimizer, () => updater.step(batch.map((i) => at(rollouts, i, 'rollouts')), batch.map((i) => at(advantages, i, 'advantages')), nextLr(updater))));
       faultPoint('update.step');
     }
   }

@@ -15,7 +15,7 @@
  */
 import { Registry } from '../util/registry.js';
 import { UserError } from '../util/errors.js';
-import { matrixShape, type TokenMatrix } from './token-matrix.js';
+import { matrixShape, maskedRowSums, type TokenMatrix } from './token-matrix.js';
 
 export type AggregationMode = 'token-mean' | 'seq-mean-token-mean' | 'seq-mean-token-sum' | 'seq-mean-token-sum-norm';
 
@@ -40,12 +40,12 @@ export interface Aggregation {
 /** Sum of a row's mask (its number of response tokens). */
 function rowTokens(row: ArrayLike<number>): number {
   let n = 0;
-  for (let t = 0; t < row.length; t++) n += row[t];
+  for (let t = 0; t < row.length; t++) n += row[t] ?? 0;
   return n;
 }
 
 function normLength(mask: TokenMatrix, options?: AggregationOptions): number {
-  const L = options?.normLength ?? (mask.length > 0 ? mask[0].length : 0);
+  const L = options?.normLength ?? (mask[0]?.length ?? 0);
   if (!(L > 0)) throw new UserError(`seq-mean-token-sum-norm needs a normalising length > 0, got ${L}`);
   return L;
 }
@@ -54,10 +54,10 @@ function normLength(mask: TokenMatrix, options?: AggregationOptions): number {
 function scaledMask(mask: TokenMatrix, rowScale: (b: number) => number): Float64Array {
   const { batch, length } = matrixShape({ mask });
   const w = new Float64Array(batch * length);
-  for (let b = 0; b < batch; b++) {
+  mask.forEach((row, b) => {
     const s = rowScale(b);
-    for (let t = 0; t < length; t++) w[b * length + t] = mask[b][t] * s;
-  }
+    for (let t = 0; t < length; t++) w[b * length + t] = (row[t] ?? 0) * s; // t < length (matrixShape)
+  });
   return w;
 }
 
@@ -65,14 +65,11 @@ export const lossAggregations = new Registry<AggregationMode, Aggregation>('loss
   // sum(mask * l) / sum(mask): every response token in the batch counts the same (DAPO). Empty mask -> 0.
   .register('token-mean', {
     aggregate(loss, mask) {
-      matrixShape({ loss, mask });
       let sum = 0;
       let count = 0;
-      for (let b = 0; b < loss.length; b++) {
-        for (let t = 0; t < loss[b].length; t++) {
-          sum += mask[b][t] * loss[b][t];
-          count += mask[b][t];
-        }
+      for (const row of maskedRowSums(loss, mask)) {
+        sum += row.sum;
+        count += row.count;
       }
       return count > 0 ? sum / count : 0;
     },
@@ -85,18 +82,11 @@ export const lossAggregations = new Registry<AggregationMode, Aggregation>('loss
   // left out of the mean (as current verl does) rather than producing 0/0.
   .register('seq-mean-token-mean', {
     aggregate(loss, mask) {
-      matrixShape({ loss, mask });
       let sum = 0;
       let sequences = 0;
-      for (let b = 0; b < loss.length; b++) {
-        let rowSum = 0;
-        let rowCount = 0;
-        for (let t = 0; t < loss[b].length; t++) {
-          rowSum += mask[b][t] * loss[b][t];
-          rowCount += mask[b][t];
-        }
-        if (rowCount === 0) continue;
-        sum += rowSum / rowCount;
+      for (const row of maskedRowSums(loss, mask)) {
+        if (row.count === 0) continue;
+        sum += row.sum / row.count;
         sequences++;
       }
       return sequences > 0 ? sum / sequences : 0;
@@ -104,17 +94,16 @@ export const lossAggregations = new Registry<AggregationMode, Aggregation>('loss
     weights(mask) {
       const counts = mask.map(rowTokens);
       const nonEmpty = counts.filter((c) => c > 0).length;
-      return scaledMask(mask, (b) => (counts[b] > 0 ? 1 / (counts[b] * nonEmpty) : 0));
+      return scaledMask(mask, (b) => {
+        const count = counts[b] ?? 0;
+        return count > 0 ? 1 / (count * nonEmpty) : 0;
+      });
     },
   })
   // mean over sequences of each sequence's token sum: longer answers weigh more; scale grows with length.
   .register('seq-mean-token-sum', {
     aggregate(loss, mask) {
-      matrixShape({ loss, mask });
-      let sum = 0;
-      for (let b = 0; b < loss.length; b++) {
-        for (let t = 0; t < loss[b].length; t++) sum += mask[b][t] * loss[b][t];
-      }
+      const sum = maskedRowSums(loss, mask).reduce((s, row) => s + row.sum, 0);
       return loss.length > 0 ? sum / loss.length : 0;
     },
     weights(mask) {
@@ -125,14 +114,9 @@ export const lossAggregations = new Registry<AggregationMode, Aggregation>('loss
   // the same name divides by L only, without 1/B; ours keeps the loss scale independent of the batch size.
   .register('seq-mean-token-sum-norm', {
     aggregate(loss, mask, options) {
-      matrixShape({ loss, mask });
+      const rows = maskedRowSums(loss, mask);
       const L = normLength(mask, options);
-      let sum = 0;
-      for (let b = 0; b < loss.length; b++) {
-        let rowSum = 0;
-        for (let t = 0; t < loss[b].length; t++) rowSum += mask[b][t] * loss[b][t];
-        sum += rowSum / L;
-      }
+      const sum = rows.reduce((s, row) => s + row.sum / L, 0);
       return loss.length > 0 ? sum / loss.length : 0;
     },
     weights(mask, options) {

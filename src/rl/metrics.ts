@@ -11,6 +11,7 @@ import type { AdvantageResult } from './advantages.js';
 import type { HeadStepStats } from './head-update.js';
 import type { Phase } from './phase-schedule.js';
 import type { MiniBatchStats } from './token-update.js';
+import { at } from '../util/must.js';
 
 export const METRIC_COLUMNS = [
   'iteration', 'phase', 'update_token', 'update_temperature',
@@ -156,7 +157,7 @@ function fracZeroStd(rollouts: readonly Rollout[], rewards: readonly number[]): 
   const groups = new Map<number, number[]>();
   rollouts.forEach((ro, i) => {
     const g = groups.get(ro.promptIndex) ?? [];
-    g.push(rewards[i]!);
+    g.push(at(rewards, i, 'rewards'));
     groups.set(ro.promptIndex, g);
   });
   if (groups.size === 0) return NaN;
@@ -172,21 +173,22 @@ function fracZeroStd(rollouts: readonly Rollout[], rewards: readonly number[]): 
  */
 function temperatureByEntropy(temps: readonly number[], entropies: readonly number[]) {
   const edges = [0.01, 0.1, 0.5];
-  const sums = [0, 0, 0, 0];
-  const counts = [0, 0, 0, 0];
+  const bin = () => ({ sum: 0, count: 0 });
+  const bins = [bin(), bin(), bin(), bin()] as const; // one more than the edges
   entropies.forEach((h, i) => {
     let b = 0;
-    while (b < edges.length && h >= edges[b]!) b++;
-    sums[b]! += temps[i]!;
-    counts[b]!++;
+    while (b < edges.length && h >= (edges[b] ?? Infinity)) b++;
+    const into = at(bins, b, 'entropy bins');
+    into.sum += at(temps, i, 'temperatures');
+    into.count++;
   });
-  const at = (b: number) => (counts[b]! > 0 ? sums[b]! / counts[b]! : NaN);
+  const meanOf = ({ sum, count }: { sum: number; count: number }) => (count > 0 ? sum / count : NaN);
   return {
-    'temperature_h_lt_0.01': at(0),
-    'temperature_h_0.01_0.1': at(1),
-    'temperature_h_0.1_0.5': at(2),
-    'temperature_h_ge_0.5': at(3),
-    'share_h_ge_0.1': entropies.length > 0 ? (counts[2]! + counts[3]!) / entropies.length : NaN,
+    'temperature_h_lt_0.01': meanOf(bins[0]),
+    'temperature_h_0.01_0.1': meanOf(bins[1]),
+    'temperature_h_0.1_0.5': meanOf(bins[2]),
+    'temperature_h_ge_0.5': meanOf(bins[3]),
+    'share_h_ge_0.1': entropies.length > 0 ? (bins[2].count + bins[3].count) / entropies.length : NaN,
   };
 }
 
@@ -197,10 +199,10 @@ function temperatureByEntropy(temps: readonly number[], entropies: readonly numb
  */
 export function weightChecksum(params: ReadonlyMap<string, { data: Float32Array }>): number {
   let hash = 0x811c9dc5;
-  for (const name of [...params.keys()].sort()) {
-    const data = params.get(name)!.data;
+  for (const [, { data }] of [...params].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
     const stride = Math.max(1, Math.floor(bits.length / 1_000_000));
+    // A per-element kernel over up to ~1M elements: i < bits.length, so the read is in range.
     for (let i = 0; i < bits.length; i += stride) {
       hash = Math.imul(hash ^ bits[i]!, 0x01000193) >>> 0;
     }

@@ -10,6 +10,7 @@ import type { TrainerState } from './checkpoint.js';
 import type { AdamW } from './optimizer.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
+import { at } from '../util/must.js';
 
 /** Runs one optimiser step; if it leaves any parameter non-finite, restores the state before it and reports the step as not applied. */
 export async function guardedStep<S extends { applied: boolean }>(optimizer: AdamW, step: () => Promise<S>): Promise<S & { undone?: boolean }> {
@@ -18,13 +19,13 @@ export async function guardedStep<S extends { applied: boolean }>(optimizer: Ada
   const moments = optimizer.exportState();
   const stats = await step();
   if (!stats.applied || params.every(allFinite)) return stats;
-  params.forEach((p, i) => p.set(before[i]!));
+  params.forEach((p, i) => p.set(at(before, i, 'saved parameters')));
   optimizer.importState(moments);
   return { ...stats, applied: false, undone: true };
 }
 
 function allFinite(data: Float32Array): boolean {
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return false;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
   return true;
 }
 

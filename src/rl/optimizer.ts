@@ -21,6 +21,7 @@
  * params + {@link AdamW.exportState} and restoring them gives a bit-identical continuation.
  */
 import { UserError } from '../util/errors.js';
+import { must } from '../util/must.js';
 
 export interface AdamWOptions {
   /** Default learning rate, used when `step` is not given one. */
@@ -118,15 +119,16 @@ export class AdamW {
     const stepSize = lr / (1 - beta1 ** this.steps);
     const bias2Sqrt = Math.sqrt(1 - beta2 ** this.steps);
     for (const [name, p] of this.params) {
-      const g = grads.get(name)!;
-      const m = this.m.get(name)!;
-      const v = this.v.get(name)!;
+      const g = must(grads.get(name), `gradient of ${name}`);
+      const m = must(this.m.get(name), `first moment of ${name}`);
+      const v = must(this.v.get(name), `second moment of ${name}`);
       const decay = this.weightDecay > 0 && this.decayParameter(name) ? 1 - lr * this.weightDecay : 1;
+      // Per-element kernel: g, m, v have p's length (checked when they were made), so every index is in range.
       for (let i = 0; i < p.length; i++) {
-        const gi = Math.fround(g[i] * clipCoef);
-        const pi = Math.fround(p[i] * decay);
-        const mi = Math.fround(beta1 * m[i] + (1 - beta1) * gi);
-        const vi = Math.fround(beta2 * v[i] + (1 - beta2) * gi * gi);
+        const gi = Math.fround(g[i]! * clipCoef);
+        const pi = Math.fround(p[i]! * decay);
+        const mi = Math.fround(beta1 * m[i]! + (1 - beta1) * gi);
+        const vi = Math.fround(beta2 * v[i]! + (1 - beta2) * gi * gi);
         m[i] = mi;
         v[i] = vi;
         p[i] = pi - (stepSize * mi) / (Math.sqrt(vi) / bias2Sqrt + eps);
@@ -194,7 +196,7 @@ function checkLr(lr: number): void {
 export function globalGradNorm(grads: ReadonlyMap<string, Float32Array>): number {
   let squares = 0;
   for (const g of grads.values()) {
-    for (let i = 0; i < g.length; i++) squares += g[i] * g[i];
+    for (const x of g) squares += x * x;
   }
   return Math.sqrt(squares);
 }

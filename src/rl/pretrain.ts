@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { fsyncPath, fsyncTree } from '../util/durable.js';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { scalarOutput } from '../onnx/index.js';
 import type { JobConfig } from '../config/index.js';
 import type { RunContext } from '../util/run-context.js';
 import { pretrainCheckpointFiles, runFiles } from '../util/run-layout.js';
@@ -29,6 +30,7 @@ import { createLrSchedule } from './lr-schedule.js';
 import { AdamW } from './optimizer.js';
 import { openTrainSession } from './token-update.js';
 import { readOptimizerInto, writeOptimizer } from './checkpoint.js';
+import { at, must } from '../util/must.js';
 
 const COLUMNS = ['step', 'loss', 'grad_norm', 'lr', 'tokens_per_s', 'seconds'] as const;
 const EVAL_COLUMNS = ['step', 'greedy_accuracy', 'sampled_accuracy', 'sampled_pass_at_k', 'mean_length'] as const;
@@ -67,8 +69,10 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
   const tokenizerJson = buildCharTokenizer(alphabetOf([...train, ...test], (q) => task.prompt(q)));
   if (!resume) writeTokenizerFiles(tokenizerDir, tokenizerJson, buildCharTokenizerConfig({ modelMaxLength: 512 }));
   const vocab = (tokenizerJson as unknown as { model: { vocab: Record<string, number> } }).model.vocab;
-  const idOf = (c: string) => vocab[c] ?? vocab[CHAR_SPECIAL_TOKENS.unk_token]!;
-  const [pad, bos, eos] = [vocab['<pad>']!, vocab['<bos>']!, vocab['<eos>']!];
+  const special = (token: string) => must(vocab[token], `the char tokenizer's ${token} token`);
+  const unk = special(CHAR_SPECIAL_TOKENS.unk_token);
+  const idOf = (c: string) => vocab[c] ?? unk;
+  const [pad, bos, eos] = [special('<pad>'), special('<bos>'), special('<eos>')];
 
   const p = job.pretrain;
   let config: ModelConfig;
@@ -148,7 +152,7 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
   while (step < p.steps && !ctx.signal?.aborted) {
     const started = performance.now();
     const rng = streamFor(job.run.seed, 0x73667420, step);
-    const rows = Array.from({ length: p.batchSize }, () => train[Math.floor(rng.uniform() * train.length)]!);
+    const rows = Array.from({ length: p.batchSize }, () => at(train, Math.floor(rng.uniform() * train.length), 'train problems'));
     const seqs = rows.map((prob) => {
       const prompt = [bos, ...encode(task.prompt(prob.question))];
       return { ids: [...prompt, ...encode(prob.solution ?? ''), eos], promptLength: prompt.length };
@@ -176,7 +180,7 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
     const report = optimizer.step(grads, rate);
     step++;
     const seconds = (performance.now() - started) / 1000;
-    const loss = (out.loss!.data as Float32Array)[0]!;
+    const loss = scalarOutput(out, 'loss');
     const tokens = seqs.reduce((n, s) => n + s.ids.length, 0);
     metrics.append({ step, loss, grad_norm: report.gradNorm, lr: rate, tokens_per_s: tokens / seconds, seconds });
     progress.tick(1, tokens, `loss ${loss.toFixed(3)}`);

@@ -14,10 +14,29 @@ export function matrixShape(matrices: Record<string, TokenMatrix>): { batch: num
   for (const [name, m] of Object.entries(matrices)) {
     if (batch === -1) batch = m.length;
     if (m.length !== batch) throw new RangeError(`${name} has ${m.length} rows, expected ${batch}`);
-    for (let b = 0; b < m.length; b++) {
-      if (length === -1) length = m[b].length;
-      if (m[b].length !== length) throw new RangeError(`${name}[${b}] has length ${m[b].length}, expected ${length}`);
+    for (const [b, row] of m.entries()) {
+      if (length === -1) length = row.length;
+      if (row.length !== length) throw new RangeError(`${name}[${b}] has length ${row.length}, expected ${length}`);
     }
   }
   return { batch: Math.max(batch, 0), length: Math.max(length, 0) };
+}
+
+/**
+ * Per row b: `sum` = Σ_t mask[b][t] * values[b][t] and `count` = Σ_t mask[b][t], the masked sums every
+ * aggregation mode is made of. Checks that the two share one shape.
+ */
+export function maskedRowSums(values: TokenMatrix, mask: TokenMatrix): { sum: number; count: number }[] {
+  const { length } = matrixShape({ values, mask });
+  return values.map((row, b) => {
+    const maskRow = mask[b] ?? [];
+    let sum = 0;
+    let count = 0;
+    for (let t = 0; t < length; t++) {
+      const m = maskRow[t] ?? 0; // t < length, the shared row length (matrixShape)
+      sum += m * (row[t] ?? 0);
+      count += m;
+    }
+    return { sum, count };
+  });
 }

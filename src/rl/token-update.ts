@@ -8,7 +8,7 @@
  * (created once) always carry the current weights, and the decode session sees the same arrays.
  */
 import * as ort from 'onnxruntime-node';
-import { createSession, sessionDefaults, toModelBytes } from '../onnx/index.js';
+import { createSession, floatOutput, scalarOutput, sessionDefaults, toModelBytes } from '../onnx/index.js';
 import type { ModelConfig } from '../model/config.js';
 import { collectGarbage } from '../util/gc.js';
 import { expectedParameters } from '../model/parameters.js';
@@ -20,6 +20,7 @@ import type { LrSchedule } from './lr-schedule.js';
 import { AdamW } from './optimizer.js';
 import { tokenBatch, type LossAggregation, type TokenBatch } from './batch.js';
 import type { PolicyUpdater } from './updater.js';
+import { at } from '../util/must.js';
 
 export interface TokenUpdateOptions {
   /** the loss of the loss table (model/graphs/policy-losses.ts) */
@@ -144,8 +145,7 @@ export class TokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
 
   async prepare(rollouts: readonly Rollout[]): Promise<void> {
     if (this.options.klCoef <= 0 || !this.hooks.reference) return;
-    const scored = await this.hooks.reference.completionLogprobs(rollouts);
-    this.refLogprobs = new Map(rollouts.map((r, i) => [r, scored[i]!]));
+    this.refLogprobs = await referenceLogprobsByRollout(this.hooks.reference, rollouts);
   }
 
   async finish(): Promise<void> {
@@ -186,9 +186,9 @@ export async function gradientStep(
   if (largeModel(optimizer.params)) collectGarbage();
   const all = await session.run(feeds);
   const grads = new Map<string, Float32Array>();
-  for (const name of optimizer.params.keys()) grads.set(name, all[`grad.${name}`]!.data as Float32Array);
+  for (const name of optimizer.params.keys()) grads.set(name, floatOutput(all, `grad.${name}`));
   const out = Object.fromEntries(Object.entries(all).filter(([name]) => !name.startsWith('grad.')));
-  const loss = (out.loss!.data as Float32Array)[0]!;
+  const loss = scalarOutput(out, 'loss');
   const result = Number.isFinite(loss) ? optimizer.step(grads, lr) : { applied: false, gradNorm: NaN };
   return { out, result };
 }
@@ -234,10 +234,10 @@ export function miniBatchStats(
   ref: Float32Array | undefined,
   result: { applied: boolean; gradNorm: number },
 ): MiniBatchStats {
-  const logprobs = out.logprobs!.data as Float32Array;
+  const logprobs = floatOutput(out, 'logprobs');
   return {
-    loss: (out.loss!.data as Float32Array)[0]!,
-    clipFraction: (out.clip_fraction!.data as Float32Array)[0]!,
+    loss: scalarOutput(out, 'loss'),
+    clipFraction: scalarOutput(out, 'clip_fraction'),
     approxKl: approxKl(batch, logprobs),
     kl: ref ? referenceKl(batch, logprobs, ref) : NaN,
     gradNorm: result.gradNorm,
@@ -246,10 +246,16 @@ export function miniBatchStats(
   };
 }
 
+/** The reference model's completion log-probs, by rollout (scored once per iteration, before its mini-batches). */
+export async function referenceLogprobsByRollout(reference: CompletionScorer, rollouts: readonly Rollout[]): Promise<Map<Rollout, Float32Array>> {
+  const scored = await reference.completionLogprobs(rollouts);
+  return new Map(rollouts.map((r, i) => [r, at(scored, i, 'reference log-probs')]));
+}
+
 /** Per-rollout completion log-probs placed at their positions in the packed [B, T] layout. */
 export function alignCompletion(rollouts: readonly Rollout[], perRollout: readonly Float32Array[], T: number): Float32Array {
   const out = new Float32Array(rollouts.length * T);
-  rollouts.forEach((r, b) => out.set(perRollout[b]!, b * T + r.promptIds.length));
+  rollouts.forEach((r, b) => out.set(at(perRollout, b, 'completion log-probs'), b * T + r.promptIds.length));
   return out;
 }
 
@@ -257,25 +263,23 @@ export function alignCompletion(rollouts: readonly Rollout[], perRollout: readon
 export function referenceKl(batch: TokenBatch, logprobs: Float32Array, ref: Float32Array): number {
   let num = 0;
   let den = 0;
-  for (let i = 0; i < batch.lossMask.length; i++) {
-    const w = batch.lossMask[i]!;
-    if (w === 0) continue;
-    const d = ref[i]! - logprobs[i]!;
+  batch.lossMask.forEach((w, i) => {
+    if (w === 0) return;
+    const d = (ref[i] ?? NaN) - (logprobs[i] ?? NaN); // the three share the [B*T] layout
     num += w * (Math.exp(d) - d - 1);
     den += w;
-  }
+  });
   return den > 0 ? num / den : 0;
 }
 
 export function approxKl(batch: TokenBatch, logprobs: Float32Array): number {
   let num = 0;
   let den = 0;
-  for (let i = 0; i < batch.lossMask.length; i++) {
-    const w = batch.lossMask[i]!;
-    if (w === 0) continue;
-    num += w * (batch.oldLogprobs[i]! - logprobs[i]!);
+  batch.lossMask.forEach((w, i) => {
+    if (w === 0) return;
+    num += w * ((batch.oldLogprobs[i] ?? NaN) - (logprobs[i] ?? NaN)); // the three share the [B*T] layout
     den += w;
-  }
+  });
   return den > 0 ? num / den : 0;
 }
 

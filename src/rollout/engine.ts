@@ -16,8 +16,10 @@
  */
 import type { HeadPolicy, TemperatureHeadSession, TemperaturePolicy } from '../policy/types.js';
 import { streamFor, type Rng } from '../util/rng.js';
-import { entropyOf, TokenSampler, type SamplingOptions } from './sampling.js';
+import { entropyOf } from '../util/softmax.js';
+import { TokenSampler, type SamplingOptions } from './sampling.js';
 import type { BatchDecoder, DecodeOutput, FinishReason, Rollout } from './types.js';
+import { at, must } from '../util/must.js';
 
 export interface RolloutRequest {
   /** prompt token ids, one list per prompt */
@@ -135,24 +137,21 @@ async function decodeChunk(
   let headInput = new Float32Array(0);
 
   for (let step = 0; step < request.maxNewTokens; step++) {
-    const live = rows.flatMap((seq, row) => (seq ? [row] : []));
+    const live = rows.flatMap((seq, row) => (seq ? [{ seq, row, logits: at(out.logits, row, 'decoder logits'), hidden: at(out.hidden, row, 'decoder hidden states') }] : []));
     let headRows: Float32Array | null = null;
     if (policy.kind === 'head') {
-      const H = out.hidden[0]!.length;
+      const H = at(out.hidden, 0, 'decoder hidden states').length;
       if (headInput.length !== live.length * H) headInput = new Float32Array(live.length * H);
-      live.forEach((row, i) => headInput.set(out.hidden[row]!, i * H));
-      headRows = await request.head!.run(headInput, live.length);
+      live.forEach(({ hidden }, i) => headInput.set(hidden, i * H));
+      headRows = await must(request.head, 'the temperature head of a head policy').run(headInput, live.length);
     }
     const next = new Array<number>(rows.length).fill(0);
-    live.forEach((row, i) => {
-      const seq = rows[row]!;
-      const logits = out.logits[row]!;
-      const hidden = out.hidden[row]!;
+    live.forEach(({ seq, row, logits, hidden }, i) => {
       const entropy = out.entropy?.[row] ?? entropyOf(logits);
       let temperature: number;
       if (policy.kind === 'head') {
         const w = (policy as HeadPolicy).outputWidth;
-        const action = policy.act(headRows!.subarray(i * w, (i + 1) * w), seq.actionRng);
+        const action = policy.act(must(headRows, "the head's outputs").subarray(i * w, (i + 1) * w), seq.actionRng);
         temperature = action.temperature;
         seq.actions.push(action.distribution === 'grid' ? action.action : -1);
         seq.actionLogprobs.push(action.logprob);
@@ -184,8 +183,8 @@ async function decodeChunk(
     if (remaining.length === 0 || step + 1 === request.maxNewTokens) break;
     if (rows.length - remaining.length >= COMPACT_FRACTION * rows.length) {
       decoder.keepRows(remaining);
-      rows = remaining.map((row) => rows[row]!);
-      out = await decoder.step(remaining.map((row) => next[row]!));
+      rows = remaining.map((row) => rows[row] ?? null);
+      out = await decoder.step(remaining.map((row) => at(next, row, 'next tokens')));
     } else {
       out = await decoder.step(next); // finished rows get a placeholder token; their outputs are ignored
     }
@@ -199,12 +198,18 @@ async function decodeChunk(
  */
 async function prefillChunk(decoder: BatchDecoder, request: RolloutRequest, chunk: readonly { promptIndex: number }[]): Promise<DecodeOutput> {
   const distinct = [...new Set(chunk.map((s) => s.promptIndex))];
-  if (request.sharedPrefill === false || distinct.length === chunk.length) return decoder.prefill(chunk.map((s) => request.prompts[s.promptIndex]!));
-  const out = await decoder.prefill(distinct.map((p) => request.prompts[p]!));
+  const promptIds = (p: number) => at(request.prompts, p, 'prompts');
+  if (request.sharedPrefill === false || distinct.length === chunk.length) return decoder.prefill(chunk.map((s) => promptIds(s.promptIndex)));
+  const out = await decoder.prefill(distinct.map(promptIds));
   const rowOf = chunk.map((s) => distinct.indexOf(s.promptIndex));
   decoder.keepRows(rowOf);
   // The outputs are views into the prefill's result, which stays valid until the next step.
-  return { logits: rowOf.map((r) => out.logits[r]!), hidden: rowOf.map((r) => out.hidden[r]!), ...(out.entropy ? { entropy: rowOf.map((r) => out.entropy![r]!) } : {}) };
+  const { logits, hidden, entropy } = out;
+  return {
+    logits: rowOf.map((r) => at(logits, r, 'prefill logits')),
+    hidden: rowOf.map((r) => at(hidden, r, 'prefill hidden states')),
+    ...(entropy ? { entropy: rowOf.map((r) => at(entropy, r, 'prefill entropies')) } : {}),
+  };
 }
 
 function hasStop(text: string, stops: readonly string[]): boolean {
@@ -215,7 +220,7 @@ function toRollout(seq: Active, request: RolloutRequest): Rollout {
   const rollout: Rollout = {
     promptIndex: seq.promptIndex,
     sampleIndex: seq.sampleIndex,
-    promptIds: request.prompts[seq.promptIndex]!,
+    promptIds: at(request.prompts, seq.promptIndex, 'prompts'),
     tokens: seq.tokens,
     text: request.decodeText(seq.tokens),
     finishReason: seq.finish ?? 'length',

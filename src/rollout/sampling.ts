@@ -17,9 +17,14 @@
  *   share their random numbers).
  * - Logits are never modified; `-Infinity` marks a masked token (never sampled); NaN and +Infinity
  *   are errors.
+ *
+ * This is the decode loop's per-token kernel: its loops index typed arrays at indices proven in range
+ * (`i < V`, bucket numbers < BUCKETS, members < n) and read them with `a[i]!` rather than a checked
+ * call per element (see util/must.ts).
  */
 import { UserError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
+import { argmaxOf, checkTemperature, logSoftmaxAt } from '../util/softmax.js';
 
 /**
  * Truncation of the token distribution before sampling, applied to the tempered distribution
@@ -46,40 +51,6 @@ export interface SampledToken {
   readonly logprob: number;
 }
 
-/** Entropy `-Σ p log p` in nats of softmax(logits), untempered. 0 for a one-hot row, log V for a flat one. */
-export function entropyOf(logits: Float32Array): number {
-  const m = logits[argmaxOf(logits)];
-  let sum = 0; // Σ e^(x - m)
-  let weighted = 0; // Σ e^(x - m) (x - m)
-  for (let i = 0; i < logits.length; i++) {
-    const d = logits[i] - m;
-    const w = Math.exp(d);
-    // Masked tokens (x = -Infinity) give w = 0 and d = -Infinity; 0 * -Infinity would be NaN.
-    if (w > 0) {
-      sum += w;
-      weighted += w * d;
-    }
-  }
-  // H = -Σ p (d - log S) = log S - Σ w d / S, with p = w / S.
-  return Math.max(0, Math.log(sum) - weighted / sum);
-}
-
-/**
- * `log softmax(logits / temperature)[token]` in nats, computed stably (max subtracted).
- * Temperature 0 gives the untempered `log softmax(logits)[token]`, matching {@link sampleToken}'s greedy convention.
- */
-export function logSoftmaxAt(logits: Float32Array, temperature: number, token: number): number {
-  checkTemperature(temperature);
-  if (!Number.isInteger(token) || token < 0 || token >= logits.length) {
-    throw new RangeError(`token must be an integer in [0, ${logits.length}), got ${token}`);
-  }
-  const t = temperature === 0 ? 1 : temperature;
-  const m = logits[argmaxOf(logits)];
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp((logits[i] - m) / t);
-  return (logits[token] - m) / t - Math.log(sum);
-}
-
 /** Validates top-k/top-p once (they come from the config), so a bad value is a one-line user error. */
 export function checkSamplingOptions(options: SamplingOptions): void {
   const { topK, topP } = options;
@@ -89,31 +60,6 @@ export function checkSamplingOptions(options: SamplingOptions): void {
   if (topP !== undefined && !(topP > 0 && topP <= 1)) {
     throw new UserError(`topP must be in (0, 1] (1 disables it), got ${topP}`);
   }
-}
-
-function checkTemperature(temperature: number): void {
-  // `!(t >= 0)` also catches NaN.
-  if (!(temperature >= 0) || temperature === Infinity) {
-    throw new RangeError(`temperature must be a finite number >= 0, got ${temperature}`);
-  }
-}
-
-/** Index of the largest logit (lowest index among ties); throws on NaN, +Infinity or an all-masked row. */
-function argmaxOf(logits: Float32Array): number {
-  let best = -1;
-  let m = -Infinity;
-  for (let i = 0; i < logits.length; i++) {
-    const x = logits[i];
-    if (x > m) {
-      m = x;
-      best = i;
-    } else if (x !== x) {
-      throw new RangeError(`logits contain NaN at index ${i}`);
-    }
-  }
-  if (best < 0) throw new RangeError(`logits row of length ${logits.length} has no finite entry`);
-  if (m === Infinity) throw new RangeError(`logits contain +Infinity at index ${best}`);
-  return best;
 }
 
 /**
@@ -140,7 +86,7 @@ export class TokenSampler {
   private readonly bucketCounts = new Uint32Array(BUCKETS);
   private readonly bucketMass = new Float64Array(BUCKETS);
   /** Orders tokens by weight, descending, then by index; bound once to avoid a closure per call. */
-  private readonly byWeight = (a: number, b: number): number => this.weights[b] - this.weights[a] || a - b;
+  private readonly byWeight = (a: number, b: number): number => this.weights[b]! - this.weights[a]! || a - b;
 
   constructor(options: SamplingOptions = {}) {
     checkSamplingOptions(options);
@@ -163,12 +109,12 @@ export class TokenSampler {
     const V = logits.length;
     if (this.weights.length < V) this.weights = new Float64Array(V);
     const w = this.weights;
-    const m = logits[argmax];
+    const m = logits[argmax]!;
     const truncate = this.topK < V || this.topP < 1;
     let total = 0;
     if (!truncate) {
       for (let i = 0; i < V; i++) {
-        const wi = Math.exp((logits[i] - m) / temperature);
+        const wi = Math.exp((logits[i]! - m) / temperature);
         w[i] = wi;
         total += wi;
       }
@@ -177,18 +123,18 @@ export class TokenSampler {
       const counts = this.bucketCounts.fill(0);
       const mass = this.bucketMass.fill(0);
       for (let i = 0; i < V; i++) {
-        const gap = (m - logits[i]) / temperature; // >= 0: nats below the top token
+        const gap = (m - logits[i]!) / temperature; // >= 0: nats below the top token
         const wi = Math.exp(-gap);
         const b = bucketOf(gap);
         w[i] = wi;
         total += wi;
         this.buckets[i] = b;
-        counts[b]++;
-        mass[b] += wi;
+        counts[b]!++;
+        mass[b]! += wi;
       }
     }
     const token = truncate ? this.pickTruncated(V, total, u) : pickFrom(w, V, u * total);
-    return { token, logprob: (logits[token] - m) / temperature - Math.log(total) };
+    return { token, logprob: (logits[token]! - m) / temperature - Math.log(total) };
   }
 
   /**
@@ -206,13 +152,13 @@ export class TokenSampler {
     if (this.topK < V) {
       let before = 0;
       cut = 0;
-      while (before + this.bucketCounts[cut] < this.topK) before += this.bucketCounts[cut++];
+      while (before + this.bucketCounts[cut]! < this.topK) before += this.bucketCounts[cut++]!;
       n = this.sortBucket(cut, V);
       const take = this.topK - before; // ties at the cut: the sort puts the lower index first
       massBefore = 0;
-      for (let b = 0; b < cut; b++) massBefore += this.bucketMass[b];
+      for (let b = 0; b < cut; b++) massBefore += this.bucketMass[b]!;
       keptMass = massBefore;
-      for (let j = 0; j < take; j++) keptMass += w[this.members[j]];
+      for (let j = 0; j < take; j++) keptMass += w[this.members[j]!]!;
       n = take;
     }
 
@@ -222,7 +168,7 @@ export class TokenSampler {
       const target = this.topP * keptMass;
       let cum = 0;
       let b = 0;
-      while (b < cut && cum + this.bucketMass[b] < target) cum += this.bucketMass[b++];
+      while (b < cut && cum + this.bucketMass[b]! < target) cum += this.bucketMass[b++]!;
       if (b < cut) {
         // The boundary moves to an earlier (or the first) bucket; sort it.
         cut = b;
@@ -231,10 +177,10 @@ export class TokenSampler {
       }
       // Walk the boundary bucket's sorted members to the first one that reaches the target.
       let j = 0;
-      while (j < n && cum < target) cum += w[this.members[j++]];
+      while (j < n && cum < target) cum += w[this.members[j++]!]!;
       if (j > 0) n = j; // j = 0 only when the buckets before already reach the target (rounding)
       keptMass = massBefore;
-      for (let k = 0; k < n; k++) keptMass += w[this.members[k]];
+      for (let k = 0; k < n; k++) keptMass += w[this.members[k]!]!;
     }
 
     // Draw: first the tokens of the buckets before `cut`, in vocabulary order, then the members.
@@ -242,16 +188,18 @@ export class TokenSampler {
     let cum = 0;
     let last = -1;
     for (let i = 0; i < V; i++) {
-      if (this.buckets[i] < cut && w[i] > 0) {
-        cum += w[i];
+      const wi = w[i]!;
+      if (this.buckets[i]! < cut && wi > 0) {
+        cum += wi;
         last = i;
         if (cum > target) return i;
       }
     }
     for (let j = 0; j < n; j++) {
-      const i = this.members[j];
-      if (w[i] === 0) continue;
-      cum += w[i];
+      const i = this.members[j]!;
+      const wi = w[i]!;
+      if (wi === 0) continue;
+      cum += wi;
       last = i;
       if (cum > target) return i;
     }
@@ -260,7 +208,7 @@ export class TokenSampler {
 
   /** Collects the tokens of bucket `b` into `members`, most likely first (ties: lower index first); returns their count. */
   private sortBucket(b: number, V: number): number {
-    if (this.members.length < this.bucketCounts[b]) this.members = new Uint32Array(V);
+    if (this.members.length < this.bucketCounts[b]!) this.members = new Uint32Array(V);
     let n = 0;
     for (let i = 0; i < V; i++) if (this.buckets[i] === b) this.members[n++] = i;
     this.members.subarray(0, n).sort(this.byWeight);
@@ -278,7 +226,7 @@ function pickFrom(w: Float64Array, V: number, target: number): number {
   let cum = 0;
   let last = -1;
   for (let i = 0; i < V; i++) {
-    const wi = w[i];
+    const wi = w[i]!;
     if (wi === 0) continue;
     cum += wi;
     last = i;

@@ -6,6 +6,7 @@
  * Points are named where a checkpoint is written, inside the rollout and inside the update.
  * Unset (always, outside tests), a fault point costs one comparison.
  */
+import { group } from './must.js';
 const spec = parseFault(process.env.INTROSPECT_FAULT);
 let hits = 0;
 
@@ -19,7 +20,7 @@ function parseFault(value: string | undefined): FaultSpec | undefined {
   if (!value) return undefined;
   const match = /^([a-z0-9.-]+)(?:@(\d+))?(?::(crash|pause))?$/.exec(value);
   if (!match) throw new Error(`INTROSPECT_FAULT=${value}: expected <point>[@<n>][:crash|pause]`);
-  return { point: match[1]!, nth: Number(match[2] ?? 1), action: (match[3] as FaultSpec['action'] | undefined) ?? 'crash' };
+  return { point: group(match, 1), nth: Number(match[2] ?? 1), action: (match[3] as FaultSpec['action'] | undefined) ?? 'crash' };
 }
 
 /** The fault points, so tests and docs list the same names. */

@@ -46,8 +46,9 @@ export class Rng {
   private s2: number;
   private s3: number;
 
-  private constructor(words: readonly number[]) {
-    [this.s0, this.s1, this.s2, this.s3] = words.map((w) => w | 0);
+  private constructor(words: RngState['words']) {
+    const [w0, w1, w2, w3] = words;
+    [this.s0, this.s1, this.s2, this.s3] = [w0 | 0, w1 | 0, w2 | 0, w3 | 0];
   }
 
   /** The generator for `seed` alone; same as `streamFor(seed)`. */

@@ -49,7 +49,7 @@ const CRC_TABLE = (() => {
 
 export function crc32c(bytes: Uint8Array): number {
   let crc = 0xffffffff;
-  for (const b of bytes) crc = CRC_TABLE[(crc ^ b) & 0xff]! ^ (crc >>> 8);
+  for (const b of bytes) crc = CRC_TABLE[(crc ^ b) & 0xff]! ^ (crc >>> 8); // a byte indexes the 256-entry table
   return (crc ^ 0xffffffff) >>> 0;
 }
 

@@ -145,13 +145,13 @@ test('binned means over equal-width bins', () => {
   const y = [1, 2, 3, 4, 5];
   const two = binnedMeans(x, y, 2);
   assert.deepEqual(two.map((b) => [b.lo, b.hi, b.count, b.meanY]), [[0, 0.5, 2, 1.5], [0.5, 1, 3, 4]]);
-  close(two[1].meanX, 0.8);
+  close(two[1]!.meanX, 0.8);
   const four = binnedMeans(x, y, 4, [0, 2]);
   assert.deepEqual(four.map((b) => b.count), [2, 2, 1, 0]);
   assert.deepEqual(four.slice(0, 3).map((b) => b.meanY), [1.5, 3.5, 5]);
-  assert.ok(Number.isNaN(four[3].meanY));
+  assert.ok(Number.isNaN(four[3]!.meanY));
   const inside = binnedMeans(x, y, 1, [0.2, 0.95]);
-  assert.deepEqual([inside[0].count, inside[0].meanY], [2, 3.5]);
+  assert.deepEqual(inside.map((b) => [b.count, b.meanY]), [[2, 3.5]]);
   assert.throws(() => binnedMeans(x, y, 0), /bins must be/);
 });
 

@@ -84,7 +84,7 @@ test('a BF16 save stores bfloat16 and loads back within bfloat16 precision', () 
   assert.equal(back.config.raw.dtype, 'bfloat16');
   for (const [name, tensor] of source.params) {
     const loaded = back.params.get(name)!.data;
-    tensor.data.forEach((v, i) => assert.ok(Math.abs(loaded[i] - v) <= 2 ** -8 * Math.abs(v), `${name}[${i}]`));
+    tensor.data.forEach((v, i) => assert.ok(Math.abs(loaded[i]! - v) <= 2 ** -8 * Math.abs(v), `${name}[${i}]`));
   }
 });
 

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '../../src/api/generate.js';
-import { entropyOf } from '../../src/rollout/sampling.js';
+import { entropyOf } from '../../src/util/softmax.js';
 import { fixtureDir } from '../helpers/paths.js';
 import { loadReference } from './graphs-reference.js';
 

@@ -133,25 +133,6 @@ export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(diff / norm);
 }
 
-/** log softmax(row / temperature)[index] in double precision: the plain-loop reference. */
-export function logSoftmaxRef(row: ArrayLike<number>, index: number, temperature = 1): number {
-  let max = -Infinity;
-  for (let i = 0; i < row.length; i++) max = Math.max(max, (row[i] as number) / temperature);
-  let sum = 0;
-  for (let i = 0; i < row.length; i++) sum += Math.exp((row[i] as number) / temperature - max);
-  return (row[index] as number) / temperature - max - Math.log(sum);
-}
-
-/** Entropy of softmax(row / temperature) in double precision. */
-export function entropyRef(row: ArrayLike<number>, temperature = 1): number {
-  let h = 0;
-  for (let i = 0; i < row.length; i++) {
-    const lp = logSoftmaxRef(row, i, temperature);
-    h -= Math.exp(lp) * lp;
-  }
-  return h;
-}
-
 /** A random qwen2-like model (for sizes the fixtures do not cover); deterministic for a seed. */
 export function syntheticQwen2(overrides: Record<string, unknown>, seed = 1): ModelWeights {
   const config = parseModelConfig({

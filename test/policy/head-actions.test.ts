@@ -23,10 +23,10 @@ test('sampleGridAction: frequencies and log-probs follow softmax(temperature log
   for (let i = 0; i < n; i++) {
     const { action, temperature, logprob } = sampleGridAction(row, grid, rng);
     assert.equal(temperature, grid[action]);
-    assert.ok(close(logprob, Math.log(probs[action]), 1e-7));
-    count[action]++;
+    assert.ok(close(logprob, Math.log(probs[action]!), 1e-7));
+    count[action]!++;
   }
-  const chi = count.reduce((s, c, k) => s + (c - n * probs[k]) ** 2 / (n * probs[k]), 0);
+  const chi = count.reduce((s, c, k) => s + (c - n * probs[k]!) ** 2 / (n * probs[k]!), 0);
   assert.ok(chi < 16.27, `chi-square ${chi} (df 3, p = 0.001)`);
 });
 
@@ -127,7 +127,7 @@ test('learned policy: head-driven, its action space comes from the head config',
   const headRow = Float32Array.of(0, Math.log(0.2)); // (mu, logStd), rounded to float32 as the head emits them
   const drawn = logNormal.act(headRow, rng);
   assert.equal(drawn.distribution, 'lognormal');
-  assert.ok(close(drawn.logprob, logNormalLogDensity(drawn.temperature, headRow[0], headRow[1])));
+  assert.ok(close(drawn.logprob, logNormalLogDensity(drawn.temperature, headRow[0]!, headRow[1]!)));
   assert.throws(() => logNormal.act(Float32Array.of(0, 1, 2), rng), /\(mu, logStd\)/);
 
   assert.throws(() => createPolicy('learned'), (e: unknown) => e instanceof UserError && /needs a temperature head/.test(e.message));

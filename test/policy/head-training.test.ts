@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { createSession } from '../../src/onnx/index.js';
 import { HEAD_PARAM_NAMES, type HeadKind, TemperatureHead, headForwardReference, temperatureHeadTrainingGraph } from '../../src/policy/head/index.js';
-import { clippedSurrogate, entropyFromLogits, temperatureLogSoftmax } from '../../src/model/graphs/policy-losses.js';
+import { clippedSurrogate } from '../../src/model/graphs/policy-losses.js';
+import { entropyOf, logSoftmax } from '../../src/util/softmax.js';
 import { logNormalLogDensity, sampleLogNormal } from '../../src/policy/log-normal.js';
 import { sampleGridAction } from '../../src/policy/grid-action.js';
 import { streamFor } from '../../src/util/rng.js';
@@ -47,7 +48,7 @@ function referenceLogprobs(kind: HeadKind, out: Float64Array, actions: BigInt64A
   const K = out.length / N;
   return Float64Array.from({ length: N }, (_, n) => {
     const row = out.subarray(n * K, (n + 1) * K);
-    if (kind === 'grid') return temperatureLogSoftmax(row, 1)[Number(actions[n])] as number;
+    if (kind === 'grid') return logSoftmax(row, 1)[Number(actions[n])] as number;
     return logNormalLogDensity(Number(actions[n]), row[0] as number, row[1] as number);
   });
 }
@@ -99,7 +100,7 @@ for (const kind of ['grid', 'lognormal'] as const) {
     let maskSum = 0;
     for (let n = 0; n < N; n++) {
       const row = out.subarray(n * K, (n + 1) * K);
-      const entropy = kind === 'grid' ? entropyFromLogits(row, 1) : integratedLogNormalEntropy(row[0] as number, row[1] as number);
+      const entropy = kind === 'grid' ? entropyOf(row, 1) : integratedLogNormalEntropy(row[0] as number, row[1] as number);
       close(r.logprobs[n] as number, logp[n] as number, 1e-10, `logprobs[${n}]`);
       close(r.entropy[n] as number, entropy, 1e-7, `entropy[${n}]`);
       const m = MASK[n] as number;

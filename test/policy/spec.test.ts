@@ -82,16 +82,16 @@ test('registry: every policy has a kind and a help line with its defaults', () =
   assert.match(describePolicy('greedy'), /^greedy {2}/);
   // Each help line's spec part parses back to the defaults.
   for (const line of lines) {
-    const form = line.split('  ')[0];
-    const name = form.split(':')[0];
+    const [form = ''] = line.split('  ');
+    const [name = ''] = form.split(':');
     assert.deepEqual(parsePolicySpec(form), parsePolicySpec(name), form);
   }
   assert.deepEqual(
     describePolicyParams('edt').map((l) => l.split('  ')[0]),
     ['T0', 'N', 'theta', 'minT'],
   );
-  assert.match(describePolicyParams('edt')[1], /^N {2}number in \(0, 1\], default 0.8: /);
-  assert.match(describePolicyParams('schedule')[2], /^shape {2}one of linear\|cosine, default linear: /);
+  assert.match(describePolicyParams('edt')[1] ?? '', /^N {2}number in \(0, 1\], default 0.8: /);
+  assert.match(describePolicyParams('schedule')[2] ?? '', /^shape {2}one of linear\|cosine, default linear: /);
 });
 
 test('createPolicy: the built policy carries its resolved spec', () => {

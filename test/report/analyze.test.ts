@@ -106,9 +106,10 @@ test(
     // answers are at most 16 tokens, so there is one position bin per position: compare with a direct mean
     assert.equal(json.byPosition.length, 16);
     for (let p = 0; p < 16; p++) {
-      const atP = records.filter((r) => r.tokens.length > p).map((r) => r.temperatures[p]);
-      assert.equal(json.byPosition[p].count, atP.length);
-      assert.ok(Math.abs(json.byPosition[p].meanTemperature - atP.reduce((a, b) => a + b, 0) / atP.length) < 1e-12);
+      const atP = records.flatMap((r) => (r.tokens.length > p ? [r.temperatures[p]!] : []));
+      const bin = json.byPosition[p]!;
+      assert.equal(bin.count, atP.length);
+      assert.ok(Math.abs(bin.meanTemperature - atP.reduce((a, b) => a + b, 0) / atP.length) < 1e-12);
     }
 
     const scatter = readFileSync(join(outDir, 'temperature-vs-entropy.svg'), 'utf8');
@@ -176,6 +177,7 @@ test(
     writeFileSync(join(runDir, 'samples.jsonl'), '');
     await assert.rejects(analyzeRun(runDir, quietContext(outDir)), oneLineUserError(/the file is empty/));
     const [good] = syntheticSamples(() => 1, 'learned');
+    assert.ok(good);
     writeFileSync(join(runDir, 'samples.jsonl'), `${JSON.stringify(good)}\n{"task": 1\n`);
     await assert.rejects(analyzeRun(runDir, quietContext(outDir)), oneLineUserError(/samples\.jsonl:2: not JSON/));
     writeFileSync(join(runDir, 'samples.jsonl'), `${JSON.stringify({ ...good, temperatures: good.temperatures.slice(1) })}\n`);

@@ -52,11 +52,12 @@ test('lineChart: one path per series, markers per point, labels, escaped title, 
   const pixels = pathPoints(d);
   assert.equal(pixels.length, 5);
   // equal data steps give equal pixel steps, and y grows upward (pixel y falls)
-  for (let i = 1; i < 5; i++) {
-    assert.ok(Math.abs(pixels[i][0] - pixels[i - 1][0] - (pixels[1][0] - pixels[0][0])) < 0.02);
-    assert.ok(Math.abs(pixels[i][1] - pixels[i - 1][1] - (pixels[1][1] - pixels[0][1])) < 0.02);
+  const steps = pixels.slice(1).map(([x, y], i) => [x - pixels[i]![0], y - pixels[i]![1]] as const);
+  for (const [dx, dy] of steps) {
+    assert.ok(Math.abs(dx - steps[0]![0]) < 0.02);
+    assert.ok(Math.abs(dy - steps[0]![1]) < 0.02);
   }
-  assert.ok(pixels[4][1] < pixels[0][1]);
+  assert.ok(pixels[4]![1] < pixels[0]![1]);
 });
 
 test('barChart: bars with heights proportional to values, error bars, value labels, n/a for NaN', () => {
@@ -76,21 +77,22 @@ test('barChart: bars with heights proportional to values, error bars, value labe
   assert.match(svg, /a&lt;b &amp; c/);
   assert.match(svg, />avg@8<\/text>/);
   const heights = [...svg.matchAll(/<rect [^>]*height="([\d.]+)"[^>]*class="bar"/g)].map((m) => Number(m[1]));
+  const [first = NaN, second = NaN, third = NaN] = heights;
   assert.equal(heights.length, 3);
-  assert.ok(Math.abs(heights[0] / heights[1] - 2) < 0.01, `${heights}`);
-  assert.ok(Math.abs(heights[2] / heights[1] - 1.5) < 0.01, `${heights}`);
+  assert.ok(Math.abs(first / second - 2) < 0.01, `${heights}`);
+  assert.ok(Math.abs(third / second - 1.5) < 0.01, `${heights}`);
 });
 
 test('binnedStats: means and sample stds per bin (hand-computed)', () => {
   const bins = binnedStats([0, 1, 2, 3], [1, 3, 10, 20], 2);
   assert.deepEqual(bins.map((b) => b.count), [2, 2]);
   assert.deepEqual(bins.map((b) => b.meanY), [2, 15]);
-  assert.ok(Math.abs(bins[0].stdY - Math.SQRT2) < 1e-12);
-  assert.ok(Math.abs(bins[1].stdY - Math.sqrt(50)) < 1e-12);
+  assert.ok(Math.abs(bins[0]!.stdY - Math.SQRT2) < 1e-12);
+  assert.ok(Math.abs(bins[1]!.stdY - Math.sqrt(50)) < 1e-12);
   // a large offset with a tiny spread keeps its precision: std of {1000.001, 1000.003} is sqrt(2e-6)
   const offset = binnedStats([0, 1], [1000.001, 1000.003], 1);
-  assert.ok(Math.abs(offset[0].stdY - Math.sqrt(2e-6)) < 1e-9);
-  assert.ok(Number.isNaN(binnedStats([0, 5], [1, 2], 2)[0].stdY)); // one point: no sample std
+  assert.ok(Math.abs(offset[0]!.stdY - Math.sqrt(2e-6)) < 1e-9);
+  assert.ok(Number.isNaN(binnedStats([0, 5], [1, 2], 2)[0]!.stdY)); // one point: no sample std
 });
 
 test('samplePoints: a deterministic subset in original order', () => {
@@ -117,8 +119,9 @@ test('svgToPng renders at the requested width; writeChart writes .svg and .png',
     const files = writeChart(join(dir, 'curve'), svg, { width: 400 });
     assert.deepEqual(files, [join(dir, 'curve.svg'), join(dir, 'curve.png')]);
     assert.ok(files.every((f) => existsSync(f)));
-    assert.equal(readFileSync(files[0], 'utf8'), svg);
-    assert.equal(pngSize(readFileSync(files[1])).width, 400);
+    const [svgFile = '', pngFile = ''] = files;
+    assert.equal(readFileSync(svgFile, 'utf8'), svg);
+    assert.equal(pngSize(readFileSync(pngFile)).width, 400);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

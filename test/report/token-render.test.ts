@@ -56,15 +56,15 @@ test('renderTokensHtml: one span per token, coloured by temperature, escaped, to
   assert.equal(spans.length, 8);
   // the range is the extent over both solutions, [0, 1.2]: 0.4 is a third of the way, two thirds from blue
   // to white: 69 + 186 * 2/3, 117 + 138 * 2/3, 180 + 75 * 2/3
-  assert.deepEqual(spans[0].slice(1, 4).map(Number), [193, 209, 230]);
-  assert.deepEqual(spans[2].slice(1, 4).map(Number), [215, 48, 39]);
-  assert.deepEqual(spans[4].slice(1, 4).map(Number), [69, 117, 180]);
-  assert.equal(spans[0][4], 'T = 0.400, H = 0.100 nats');
-  assert.equal(spans[4][4], 'T = 0 (greedy), H = 0.000 nats');
-  assert.equal(spans[4][5], '&lt;b&gt;4&lt;/b&gt;');
-  assert.equal(spans[5][5], ' &amp; &quot;done&quot;');
-  assert.equal(spans[3][5], '\n'); // newlines stay literal inside <pre>
-  assert.equal(spans[6][5], 'x\uFFFDy'); // a control character XML cannot hold
+  assert.deepEqual(spans[0]?.slice(1, 4).map(Number), [193, 209, 230]);
+  assert.deepEqual(spans[2]?.slice(1, 4).map(Number), [215, 48, 39]);
+  assert.deepEqual(spans[4]?.slice(1, 4).map(Number), [69, 117, 180]);
+  assert.equal(spans[0]?.[4], 'T = 0.400, H = 0.100 nats');
+  assert.equal(spans[4]?.[4], 'T = 0 (greedy), H = 0.000 nats');
+  assert.equal(spans[4]?.[5], '&lt;b&gt;4&lt;/b&gt;');
+  assert.equal(spans[5]?.[5], ' &amp; &quot;done&quot;');
+  assert.equal(spans[3]?.[5], '\n'); // newlines stay literal inside <pre>
+  assert.equal(spans[6]?.[5], 'x\uFFFDy'); // a control character XML cannot hold
   assert.match(html, /<title>Solutions &lt;1&gt;<\/title>/);
   assert.match(html, /<h2>gsm8k 1 · correct &lt;ok&gt;<\/h2>/);
   assert.match(html, /linear-gradient\(to right, rgb\(69,117,180\), rgb\(255,255,255\), rgb\(215,48,39\)\)/);

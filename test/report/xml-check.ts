@@ -27,11 +27,12 @@ export function xmlProblems(xml: string): string[] {
       problems.push(`malformed tag: ${token.slice(0, 60)}`);
       continue;
     }
-    if (badAmpersand.test(open[2])) problems.push(`bare & in attributes: ${token.slice(0, 60)}`);
-    const names = [...open[2].matchAll(/([\w:-]+)=/g)].map((m) => m[1]);
+    const [, name = '', attributes = '', selfClosing] = open;
+    if (badAmpersand.test(attributes)) problems.push(`bare & in attributes: ${token.slice(0, 60)}`);
+    const names = [...attributes.matchAll(/([\w:-]+)=/g)].map((m) => m[1]);
     if (new Set(names).size !== names.length) problems.push(`duplicate attribute: ${token.slice(0, 60)}`);
     if (stack.length === 0) roots++;
-    if (open[3] !== '/') stack.push(open[1]);
+    if (selfClosing !== '/') stack.push(name);
   }
   if (stack.length > 0) problems.push(`unclosed: ${stack.join(' > ')}`);
   if (roots !== 1) problems.push(`${roots} root elements`);

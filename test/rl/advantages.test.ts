@@ -7,9 +7,7 @@ const EPS = 1e-6;
 
 function assertClose(actual: ArrayLike<number>, expected: number[], tol = 1e-12): void {
   assert.equal(actual.length, expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `index ${i}: ${actual[i]} vs ${expected[i]}`);
-  }
+  expected.forEach((e, i) => assert.ok(Math.abs(actual[i]! - e) <= tol, `index ${i}: ${actual[i]} vs ${e}`));
 }
 
 // Three groups of G = 3: mixed binary, uniform, and spread.
@@ -23,10 +21,11 @@ test('grpo: (r - group mean) / (sample std + eps), uniform group gives zero with
   assertClose(value.advantages, grpoExpected);
   assert.deepEqual([...value.kept], [1, 1, 1, 1, 1, 1, 1, 1, 1]);
   assert.equal(value.groups.length, 3);
-  assert.ok(Math.abs(value.groups[0].mean - 1 / 3) < 1e-15);
-  assert.ok(Math.abs(value.groups[0].std - s0) < 1e-15);
-  assert.deepEqual(value.groups[1], { mean: 1, std: 0, min: 1, max: 1, dropped: false });
-  assert.deepEqual([value.groups[2].min, value.groups[2].max, value.groups[2].std], [0, 1, 0.5]);
+  const [mixed, uniform, spread] = value.groups;
+  assert.ok(Math.abs((mixed?.mean ?? NaN) - 1 / 3) < 1e-15);
+  assert.ok(Math.abs((mixed?.std ?? NaN) - s0) < 1e-15);
+  assert.deepEqual(uniform, { mean: 1, std: 0, min: 1, max: 1, dropped: false });
+  assert.deepEqual([spread?.min, spread?.max, spread?.std], [0, 1, 0.5]);
   assert.equal(metrics['advantage/dropped_group_fraction'], 0);
   assert.ok(Math.abs(metrics['advantage/mean']) < 1e-12);
   assert.equal(metrics['advantage/max'], 2 / 3 / (s0 + EPS));

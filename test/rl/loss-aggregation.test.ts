@@ -44,13 +44,13 @@ test('weighted-sum form: sum(w * l) equals the loop aggregation for every mode',
       assert.equal(w32.length, B * T);
       let sum64 = 0;
       let sum32 = 0;
-      for (let b = 0; b < B; b++) {
-        for (let t = 0; t < T; t++) {
-          sum64 += w64[b * T + t] * l[b][t];
-          sum32 += w32[b * T + t] * l[b][t];
-          if (m[b][t] === 0) assert.equal(w32[b * T + t], 0, `${mode}: padding gets no weight`);
-        }
-      }
+      l.forEach((row, b) =>
+        row.forEach((loss, t) => {
+          sum64 += w64[b * T + t]! * loss;
+          sum32 += w32[b * T + t]! * loss;
+          if (m[b]?.[t] === 0) assert.equal(w32[b * T + t], 0, `${mode}: padding gets no weight`);
+        }),
+      );
       close(sum64, reference);
       close(sum32, reference, 1e-6);
     }

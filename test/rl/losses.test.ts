@@ -1,12 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  clippedSurrogate,
-  entropyFromLogits,
-  k3Kl,
-  policyObjectiveReference,
-  temperatureLogSoftmax,
-} from '../../src/model/graphs/policy-losses.js';
+import { clippedSurrogate, k3Kl, policyObjectiveReference } from '../../src/model/graphs/policy-losses.js';
+import { entropyOf, logSoftmax } from '../../src/util/softmax.js';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -31,25 +26,26 @@ test('k3 KL: zero at equal log-probs, 1 - ln 2 at ref - logp = ln 2, never negat
 
 test('temperature log-softmax and entropy against closed forms', () => {
   const logits = [0, Math.log(3)];
-  const t1 = temperatureLogSoftmax(logits, 1);
-  close(t1[0], Math.log(0.25));
-  close(t1[1], Math.log(0.75));
-  const t2 = temperatureLogSoftmax(logits, 2); // logits / 2 = [0, ln sqrt 3]
-  close(t2[1], Math.log(Math.sqrt(3) / (1 + Math.sqrt(3))));
-  close(entropyFromLogits(logits, 1), -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75)));
-  close(entropyFromLogits([5, 5, 5, 5], 0.3), Math.log(4));
-  const big = temperatureLogSoftmax([1000, 1000], 0.5); // overflows without the max shift
-  close(big[0], -Math.LN2);
-  assert.throws(() => temperatureLogSoftmax(logits, 0), /temperature must be > 0/);
+  const [a = NaN, b = NaN] = logSoftmax(logits, 1);
+  close(a, Math.log(0.25));
+  close(b, Math.log(0.75));
+  const [, b2 = NaN] = logSoftmax(logits, 2); // logits / 2 = [0, ln sqrt 3]
+  close(b2, Math.log(Math.sqrt(3) / (1 + Math.sqrt(3))));
+  close(entropyOf(logits, 1), -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75)));
+  close(entropyOf([5, 5, 5, 5], 0.3), Math.log(4));
+  const big = logSoftmax([1000, 1000], 0.5); // overflows without the max shift
+  close(big[0] ?? NaN, -Math.LN2);
+  assert.throws(() => logSoftmax(logits, 0), /temperature must be > 0/);
 });
 
 // B = 2, T = 2; ratios [[1.5, 1], [0.5, 1.1]], last token is padding.
 const oldLogp = [[-1, -2], [-0.5, -3]];
-const logp = [[-1 + Math.log(1.5), -2], [-0.5 + Math.log(0.5), -3 + Math.log(1.1)]];
+const [logp00, logp10, logp11] = [-1 + Math.log(1.5), -0.5 + Math.log(0.5), -3 + Math.log(1.1)];
+const logp = [[logp00, -2], [logp10, logp11]];
 const mask = [[1, 1], [1, 0]];
 
 test('clipped policy loss: surrogate + klCoef * k3 - entropyCoef * entropy per token', () => {
-  const refLogp = [[logp[0][0] + Math.LN2, -2], [logp[1][0], logp[1][1] - 1]];
+  const refLogp = [[logp00 + Math.LN2, -2], [logp10, logp11 - 1]];
   const entropy = [[0.5, 1], [2, 3]];
   const { perToken: value } = policyObjectiveReference('clipped', {
     logp: logp.flat(), oldLogp: oldLogp.flat(), advantages: [1, 1, -1, -1], weights: mask.flat(), clipLow: 0.2, clipHigh: 0.2,

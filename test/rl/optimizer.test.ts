@@ -25,24 +25,24 @@ function referenceAdamW(p0: number[], grads: number[][], h: Hyper): number[] {
   const v = p.map(() => 0);
   grads.forEach((g0, step) => {
     const t = step + 1;
-    const lr = h.lrs[step];
+    const lr = h.lrs[step]!;
     const norm = Math.sqrt(g0.reduce((s, x) => s + x * x, 0));
     const coef = Math.min(1, h.maxNorm / (norm + 1e-6));
-    for (let i = 0; i < p.length; i++) {
-      const g = g0[i] * coef;
-      p[i] -= lr * h.wd * p[i];
-      m[i] = h.beta1 * m[i] + (1 - h.beta1) * g;
-      v[i] = h.beta2 * v[i] + (1 - h.beta2) * g * g;
-      const mhat = m[i] / (1 - h.beta1 ** t);
-      const vhat = v[i] / (1 - h.beta2 ** t);
-      p[i] -= (lr * mhat) / (Math.sqrt(vhat) + h.eps);
-    }
+    g0.forEach((gi, i) => {
+      const g = gi * coef;
+      const decayed = p[i]! - lr * h.wd * p[i]!;
+      const mi = (m[i] = h.beta1 * m[i]! + (1 - h.beta1) * g);
+      const vi = (v[i] = h.beta2 * v[i]! + (1 - h.beta2) * g * g);
+      const mhat = mi / (1 - h.beta1 ** t);
+      const vhat = vi / (1 - h.beta2 ** t);
+      p[i] = decayed - (lr * mhat) / (Math.sqrt(vhat) + h.eps);
+    });
   });
   return p;
 }
 
 const p0 = [1, -2, 0.5, 3];
-const grads = [
+const grads: [number[], number[], number[]] = [
   [0.1, -0.2, 0, 0.3],
   [-0.05, 0.4, 0.2, 0.1],
   [0.3, 0.1, -0.6, 0.05],
@@ -56,7 +56,7 @@ function run(options: AdamWOptions, lrs: number[]): { p: Float32Array; opt: Adam
 }
 
 function assertNear(actual: ArrayLike<number>, expected: number[], tol: number): void {
-  for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `index ${i}: ${actual[i]} vs ${expected[i]}`);
+  expected.forEach((e, i) => assert.ok(Math.abs(actual[i]! - e) <= tol, `index ${i}: ${actual[i]} vs ${e}`));
 }
 
 test('AdamW first step by hand: decay, then a step of ~lr * sign(g)', () => {
@@ -64,7 +64,7 @@ test('AdamW first step by hand: decay, then a step of ~lr * sign(g)', () => {
   const opt = new AdamW(new Map([['w', p]]), { lr: 0.1, weightDecay: 0.1 });
   opt.step(new Map([['w', Float32Array.from(grads[0])]]));
   // With bias correction the first step has mhat = g, vhat = g^2, so the update is lr * g / (|g| + eps).
-  const expected = p0.map((x, i) => x * (1 - 0.01) - (grads[0][i] === 0 ? 0 : (0.1 * grads[0][i]) / (Math.abs(grads[0][i]) + 1e-8)));
+  const expected = p0.map((x, i) => x * (1 - 0.01) - (grads[0][i] === 0 ? 0 : (0.1 * grads[0][i]!) / (Math.abs(grads[0][i]!) + 1e-8)));
   assertNear(p, expected, 1e-6);
   assert.equal(opt.stepCount, 1);
 });
@@ -89,7 +89,7 @@ test('AdamW with global-norm clipping matches the reference and reports the pre-
   assertNear(p, referenceAdamW(p0, grads, h), 2e-6);
   // Clipping must have changed the result: without it the trajectory differs.
   const unclipped = referenceAdamW(p0, grads, { ...h, maxNorm: Infinity });
-  assert.ok(Math.abs(unclipped[1] - p[1]) > 1e-4);
+  assert.ok(Math.abs(unclipped[1]! - p[1]!) > 1e-4);
 });
 
 test('globalGradNorm spans all tensors', () => {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { streamFor } from '../../src/util/rng.js';
-import { entropyOf, logSoftmaxAt, sampleToken, TokenSampler, type SamplingOptions } from '../../src/rollout/sampling.js';
+import { sampleToken, TokenSampler, type SamplingOptions } from '../../src/rollout/sampling.js';
+import { entropyOf, logSoftmaxAt } from '../../src/util/softmax.js';
 import { UserError } from '../../src/util/errors.js';
 
 /** Reference softmax(x / T) in float64, written directly from the definition. */
@@ -18,25 +19,26 @@ function softmax(logits: ArrayLike<number>, temperature = 1): number[] {
  * lower index first), keep k, renormalise, keep the shortest prefix reaching p.
  */
 function truncatedSet(probs: number[], { topK, topP }: SamplingOptions): number[] {
-  const order = probs.map((_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b);
+  const order = probs.map((p, i) => ({ p, i })).sort((a, b) => b.p - a.p || a.i - b.i);
   const k = order.slice(0, topK || order.length);
-  const mass = k.reduce((s, i) => s + probs[i], 0);
+  const mass = k.reduce((s, { p }) => s + p, 0);
   let cum = 0;
   const kept: number[] = [];
-  for (const i of k) {
+  for (const { p, i } of k) {
     kept.push(i);
-    cum += probs[i] / mass;
+    cum += p / mass;
     if (cum >= (topP ?? 1)) break;
   }
   return kept.sort((a, b) => a - b);
 }
 
 /** Critical values of the chi-square distribution at p = 0.001, by degrees of freedom. */
-const CHI2_999: Record<number, number> = { 1: 10.83, 2: 13.82, 3: 16.27, 4: 18.47, 5: 20.52 };
+const CHI2_999 = [NaN, 10.83, 13.82, 16.27, 18.47, 20.52] as const;
+const chi2Critical = (df: number): number => CHI2_999[df] ?? NaN;
 
 function counts(draws: number[], V: number): number[] {
   const c = new Array<number>(V).fill(0);
-  for (const d of draws) c[d]++;
+  for (const d of draws) c[d]!++;
   return c;
 }
 
@@ -44,7 +46,7 @@ function counts(draws: number[], V: number): number[] {
 function chiSquare(observed: number[], probs: number[], n: number): number {
   let chi = 0;
   probs.forEach((p, i) => {
-    if (p > 0) chi += (observed[i] - n * p) ** 2 / (n * p);
+    if (p > 0) chi += ((observed[i] ?? 0) - n * p) ** 2 / (n * p);
   });
   return chi;
 }
@@ -82,11 +84,11 @@ test('sampleToken: frequencies match softmax(logits / T) and logprob is log soft
     const draws: number[] = [];
     for (let i = 0; i < n; i++) {
       const { token, logprob } = sampleToken(logits, temperature, rng);
-      assert.ok(Math.abs(logprob - Math.log(probs[token])) < 1e-9);
+      assert.ok(Math.abs(logprob - Math.log(probs[token]!)) < 1e-9);
       draws.push(token);
     }
     const chi = chiSquare(counts(draws, logits.length), probs, n);
-    assert.ok(chi < CHI2_999[5], `T=${temperature}: chi-square ${chi}`);
+    assert.ok(chi < chi2Critical(5), `T=${temperature}: chi-square ${chi}`);
   }
 });
 
@@ -109,7 +111,7 @@ test('sampleToken: top-k and top-p restrict the support; logprob is not renormal
   for (const { options, kept } of table) {
     const label = JSON.stringify(options);
     assert.deepEqual(truncatedSet(probs, options), kept, `reference for ${label}`);
-    const keptMass = kept.reduce((s, i) => s + probs[i], 0);
+    const keptMass = kept.reduce((s, i) => s + probs[i]!, 0);
     const renormalised = probs.map((p, i) => (kept.includes(i) ? p / keptMass : 0));
     const rng = streamFor(3, kept.length);
     const n = 10_000;
@@ -117,12 +119,12 @@ test('sampleToken: top-k and top-p restrict the support; logprob is not renormal
     for (let i = 0; i < n; i++) {
       const { token, logprob } = sampleToken(logits, 1, rng, options);
       assert.ok(kept.includes(token), `${label}: sampled ${token}`);
-      assert.ok(Math.abs(logprob - Math.log(probs[token])) < 1e-6, `${label}: logprob is log p, not renormalised`);
+      assert.ok(Math.abs(logprob - Math.log(probs[token]!)) < 1e-6, `${label}: logprob is log p, not renormalised`);
       draws.push(token);
     }
     if (kept.length > 1) {
       const chi = chiSquare(counts(draws, probs.length), renormalised, n);
-      assert.ok(chi < CHI2_999[kept.length - 1], `${label}: chi-square ${chi}`);
+      assert.ok(chi < chi2Critical(kept.length - 1), `${label}: chi-square ${chi}`);
     }
   }
 });
@@ -143,10 +145,10 @@ test('sampleToken: truncation over a large vocabulary matches a full sort, ties 
   for (const options of [{ topK: 9 }, { topK: 1 }, { topP: 0.8 }, { topK: 9, topP: 0.8 }, { topK: 25, topP: 0.95 }] as SamplingOptions[]) {
     const label = JSON.stringify(options);
     const kept = truncatedSet(probs, options);
-    const keptMass = kept.reduce((s, i) => s + probs[i], 0);
+    const keptMass = kept.reduce((s, i) => s + probs[i]!, 0);
     const n = 4000;
     // Precondition of this test's design: each kept token is expected >= 30 times, so all must appear.
-    assert.ok(kept.every((i) => (n * probs[i]) / keptMass >= 30), `${label}: design keeps rare tokens`);
+    assert.ok(kept.every((i) => (n * probs[i]!) / keptMass >= 30), `${label}: design keeps rare tokens`);
     const s = new TokenSampler(options);
     const rng = streamFor(5, kept.length);
     s.sample(small, 1, rng); // scratch buffers start small and must grow
@@ -159,9 +161,9 @@ test('sampleToken: truncation over a large vocabulary matches a full sort, ties 
       `${label}: support`,
     );
     for (const i of kept) {
-      const expected = probs[i] / keptMass;
+      const expected = probs[i]! / keptMass;
       // standard error <= sqrt(0.25 / 4000) ~ 0.008
-      assert.ok(Math.abs(observed[i] / n - expected) < 0.03, `${label}: token ${i} ${observed[i] / n} vs ${expected}`);
+      assert.ok(Math.abs(observed[i]! / n - expected) < 0.03, `${label}: token ${i} ${observed[i]! / n} vs ${expected}`);
     }
     // Back to a small vocabulary with the grown (larger, stale) scratch buffers.
     const smallKept = truncatedSet(softmax(small), options);

@@ -38,13 +38,13 @@ function goldRates(name: TaskName, references: string[], answers: string[]): Rat
   let own = 0;
   let other = 0;
   const normalized = answers.map(normalizeAnswer);
-  for (let i = 0; i < references.length; i++) {
-    const verdict = gradeResponse(references[i], answers[i], options);
+  for (const [i, reference] of references.entries()) {
+    const verdict = gradeResponse(reference, answers[i]!, options);
     if (verdict.correct) own++;
     else failures.push(`${i}: gold ${JSON.stringify(answers[i])} extracted ${JSON.stringify(verdict.extracted)}`);
     let j = (i + 1) % answers.length;
     while (normalized[j] === normalized[i] && j !== i) j = (j + 1) % answers.length;
-    if (gradeResponse(references[i], answers[j], options).correct) other++;
+    if (gradeResponse(reference, answers[j]!, options).correct) other++;
   }
   return { own: own / references.length, other: other / references.length, failures };
 }

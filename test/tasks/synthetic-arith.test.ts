@@ -17,12 +17,14 @@ interface Equation {
 function parseSolution(solution: string): { equations: Equation[]; answer: string } {
   const match = /^(.*)\n#### (\d+)\n$/.exec(solution);
   assert.ok(match !== null, `solution format: ${JSON.stringify(solution)}`);
-  const equations = match[1].split(' ').map((token) => {
+  const [, work = '', answer = ''] = match;
+  const equations = work.split(' ').map((token) => {
     const eq = /^(\d+)([+\-*])(\d+)=(\d+)\.$/.exec(token);
     assert.ok(eq !== null, `equation format: ${token}`);
-    return { a: Number(eq[1]), op: eq[2], b: Number(eq[3]), result: Number(eq[4]) };
+    const [, a, op = '', b, result] = eq;
+    return { a: Number(a), op, b: Number(b), result: Number(result) };
   });
-  return { equations, answer: match[2] };
+  return { equations, answer };
 }
 
 const compute: Record<string, (a: number, b: number) => number> = {
@@ -36,14 +38,14 @@ function checkProblem(p: Problem, maxValue: number, ops: string[], steps: [numbe
   assert.ok(equations.length >= steps[0] && equations.length <= steps[1], `${p.id}: ${equations.length} steps`);
   // The question states the start and then each operand, in order, and nothing else.
   const numbersInQuestion = (p.question.match(/\d+/g) ?? []).map(Number);
-  assert.deepEqual(numbersInQuestion, [equations[0].a, ...equations.map((e) => e.b)], p.question);
+  assert.deepEqual(numbersInQuestion, [equations[0]?.a, ...equations.map((e) => e.b)], p.question);
   equations.forEach((e, i) => {
     assert.ok(ops.includes(e.op), `${p.id}: op ${e.op}`);
-    assert.equal(e.result, compute[e.op](e.a, e.b), `${p.id}: ${e.a}${e.op}${e.b}=${e.result}`);
-    if (i > 0) assert.equal(e.a, equations[i - 1].result, `${p.id}: steps chain`);
+    assert.equal(e.result, compute[e.op]?.(e.a, e.b), `${p.id}: ${e.a}${e.op}${e.b}=${e.result}`);
+    if (i > 0) assert.equal(e.a, equations[i - 1]?.result, `${p.id}: steps chain`);
     for (const v of [e.a, e.b, e.result]) assert.ok(v >= 0 && v <= maxValue, `${p.id}: ${v} out of range`);
   });
-  assert.equal(answer, String(equations[equations.length - 1].result));
+  assert.equal(answer, String(equations.at(-1)?.result));
   assert.equal(p.answer, answer);
 }
 
@@ -62,7 +64,7 @@ test('synthetic-arith: train and test share no question and no computation', () 
   assert.equal(trainQuestions.size, train.length, 'train questions distinct');
   assert.ok(test_.every((p) => !trainQuestions.has(p.question)));
   // Stronger: the arithmetic itself (the solution's equations) never crosses the split.
-  const work = (p: Problem): string => (p.solution ?? '').split('\n')[0];
+  const work = (p: Problem): string => (p.solution ?? '').split('\n', 1)[0] ?? '';
   const trainWork = new Set(train.map(work));
   assert.ok(test_.every((p) => !trainWork.has(work(p))));
 });
@@ -93,8 +95,10 @@ test('synthetic-arith: prompt is the question and a newline; task load, split an
   const task = getTask('synthetic-arith');
   const problems = await task.load({ split: 'train', limit: 5, synthetic: { seed: 2, count: 50 } });
   assert.equal(problems.length, 5);
-  assert.equal(task.prompt(problems[0].question), `${problems[0].question}\n`);
-  assert.match(problems[0].question, /^[A-Z][a-z]+ has \d+ [a-z]+\. (He|She) .+\. How many [a-z]+ does [A-Z][a-z]+ have\?$/);
+  const [first] = problems;
+  assert.ok(first);
+  assert.equal(task.prompt(first.question), `${first.question}\n`);
+  assert.match(first.question, /^[A-Z][a-z]+ has \d+ [a-z]+\. (He|She) .+\. How many [a-z]+ does [A-Z][a-z]+ have\?$/);
   assert.equal(task.goldAnswer({ answer: 6 }), '6');
 });
 

@@ -16,6 +16,7 @@
 import type { GraphBuilder, Value } from '../../onnx/index.js';
 import { Registry } from '../../util/registry.js';
 import { maskedMean } from './losses.js';
+import { at } from '../../util/must.js';
 
 /** Registered policy loss names: what `train.loss.type` may say. */
 export type PolicyLossName = 'clipped' | 'dual-clip';
@@ -179,36 +180,16 @@ export function policyObjectiveReference(name: string, x: PolicyObjectiveReferen
   let clippedWeight = 0;
   let weight = 0;
   for (let i = 0; i < x.logp.length; i++) {
-    const token = loss.reference({ logp: x.logp[i]!, oldLogp: x.oldLogp[i]!, advantage: x.advantages[i]!, clipLow: x.clipLow, clipHigh: x.clipHigh });
+    const logp = at(x.logp, i, 'logp');
+    const token = loss.reference({ logp, oldLogp: at(x.oldLogp, i, 'oldLogp'), advantage: at(x.advantages, i, 'advantages'), clipLow: x.clipLow, clipHigh: x.clipHigh });
     let l = token.loss;
-    if (x.kl) l += x.kl.coef * k3Kl(x.logp[i]!, x.kl.refLogp[i]!);
-    if (x.entropy) l -= x.entropy.coef * x.entropy.perToken[i]!;
+    if (x.kl) l += x.kl.coef * k3Kl(logp, at(x.kl.refLogp, i, 'refLogp'));
+    if (x.entropy) l -= x.entropy.coef * at(x.entropy.perToken, i, 'entropy');
     perToken[i] = l;
-    const w = x.weights[i]!;
+    const w = at(x.weights, i, 'weights');
     total += w * l;
     weight += w;
     if (token.clipped) clippedWeight += w;
   }
   return { loss: total, clipFraction: weight > 0 ? clippedWeight / weight : 0, perToken };
-}
-
-/** log softmax(logits / temperature), computed with the max subtracted for stability. Shape [V] -> [V]. */
-export function temperatureLogSoftmax(logits: ArrayLike<number>, temperature: number): Float64Array {
-  if (!(temperature > 0)) throw new RangeError(`temperature must be > 0, got ${temperature}`);
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]! / temperature);
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! / temperature - max);
-  const logZ = max + Math.log(sum);
-  const out = new Float64Array(logits.length);
-  for (let i = 0; i < logits.length; i++) out[i] = logits[i]! / temperature - logZ;
-  return out;
-}
-
-/** Entropy -sum p log p (nats) of softmax(logits / temperature). Shape [V] -> scalar. */
-export function entropyFromLogits(logits: ArrayLike<number>, temperature: number): number {
-  const logp = temperatureLogSoftmax(logits, temperature);
-  let h = 0;
-  for (let i = 0; i < logp.length; i++) h -= Math.exp(logp[i]!) * logp[i]!;
-  return h;
 }

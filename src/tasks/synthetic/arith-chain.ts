@@ -74,5 +74,5 @@ export function chainKey(chain: ArithChain): string {
 }
 
 export function chainResult(chain: ArithChain): number {
-  return chain.steps.length === 0 ? chain.start : chain.steps[chain.steps.length - 1].after;
+  return chain.steps.at(-1)?.after ?? chain.start;
 }

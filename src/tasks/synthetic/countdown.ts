@@ -14,6 +14,7 @@ import type { Problem, Split } from '../task.js';
 import { resolveCountdownOptions, type CountdownOp, type CountdownOptions } from './countdown-options.js';
 import type { Verdict } from '../verifier/grade.js';
 import { SeededRandom, hash32 } from './random.js';
+import { at, group, last } from '../../util/must.js';
 
 export { countdownOps, defaultCountdownOptions, resolveCountdownOptions, type CountdownOp, type CountdownOptions } from './countdown-options.js';
 
@@ -53,7 +54,8 @@ function randomSolution(rng: SeededRandom, numbers: readonly number[], o: Countd
     const i = rng.int(0, pool.length - 1);
     let j = rng.int(0, pool.length - 2);
     if (j >= i) j++;
-    const [a, b] = pool[i]! >= pool[j]! ? [pool[i]!, pool[j]!] : [pool[j]!, pool[i]!];
+    const [x, y] = [at(pool, i, 'countdown pool'), at(pool, j, 'countdown pool')];
+    const [a, b] = x >= y ? [x, y] : [y, x];
     const ops = o.operations.filter((op) => {
       const r = applyCountdownOp(op, a, b);
       return r > 0 && r <= o.maxValue && !(op === '*' && b === 1);
@@ -74,7 +76,7 @@ export function countdownQuestion(numbers: readonly number[], target: number): s
 }
 
 export function countdownSolution(steps: readonly CountdownStep[]): string {
-  const target = steps[steps.length - 1]!.result;
+  const target = last(steps, 'countdown steps').result;
   return `${steps.map((s) => `${s.a}${s.op}${s.b}=${s.result}.`).join(' ')}\n#### ${target}\n`;
 }
 
@@ -92,7 +94,7 @@ export function generateCountdownProblems(split: Split, options: Partial<Countdo
     const numbers = Array.from({ length: o.numbers }, () => rng.int(1, o.maxNumber));
     const steps = randomSolution(rng, numbers, o);
     if (steps === null) continue;
-    const target = steps[steps.length - 1]!.result;
+    const target = last(steps, 'countdown steps').result;
     // A target among the given numbers, or one the numbers reach by a single sum, is no search.
     if (numbers.includes(target) || target === numbers.reduce((s, x) => s + x, 0)) continue;
     const key = countdownKey(numbers, target);
@@ -118,7 +120,7 @@ export function generateCountdownProblems(split: Split, options: Partial<Countdo
 export function parseCountdownQuestion(question: string): { numbers: number[]; target: number } | null {
   const m = /^Use ((?:\d+ )*\d+) to make (\d+)\.$/.exec(question.trim());
   if (m === null) return null;
-  return { numbers: m[1]!.split(' ').map(Number), target: Number(m[2]) };
+  return { numbers: group(m, 1).split(' ').map(Number), target: Number(m[2]) };
 }
 
 const EQUATION = /^(\d+)([+\-*])(\d+)=(\d+)\.$/;
@@ -136,7 +138,7 @@ export function gradeCountdown(response: string, question: string, formatPenalty
   if (instance === null) throw new UserError(`not a countdown question: ${JSON.stringify(question)}`);
   const at = response.indexOf('####');
   if (at < 0) return { extracted: null, correct: false, reward: 0 - formatPenalty };
-  const stated = response.slice(at + 4).split('\n')[0]!.trim();
+  const stated = (response.slice(at + 4).split('\n', 1)[0] ?? '').trim();
   if (stated === '') return { extracted: null, correct: false, reward: 0 - formatPenalty };
   const equations = response.slice(0, at).trim().split(/\s+/).filter((e) => e !== '');
   const extracted = `${equations.join(' ')} #### ${stated}`;

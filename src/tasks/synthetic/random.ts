@@ -2,6 +2,8 @@
  * A small seeded generator (mulberry32): the same seed gives the same problems on every machine,
  * which Math.random cannot promise.
  */
+import { at } from '../../util/must.js';
+
 export class SeededRandom {
   private state: number;
 
@@ -24,7 +26,7 @@ export class SeededRandom {
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
+    return at(items, Math.floor(this.next() * items.length), 'choices');
   }
 }
 

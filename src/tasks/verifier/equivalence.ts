@@ -2,6 +2,7 @@ import { casEquivalent, casProportional, casValue, prepareCas, type CasOptions }
 import { normalizeAnswer } from './normalize.js';
 import { floatMatchesNumber, numberMatchesFloat, parseNumber, parsedNumbersEqual } from './numbers.js';
 import { isNamingLhs, parseAnswer, splitRelation, type AnswerNode, type RelationOp } from './structure.js';
+import { at, group } from '../../util/must.js';
 
 export interface EquivalenceOptions {
   /**
@@ -56,13 +57,16 @@ export function answersEquivalent(gold: string, predicted: string, options: Part
 function decimalComma(s: string): string | null {
   const m = /^([+-]?\d+),(\d+)$/.exec(s);
   if (m === null) return null;
-  const thousands = /^[+-]?[1-9]\d{0,2}$/.test(m[1]) && m[2].length === 3;
-  return thousands ? null : `${m[1]}.${m[2]}`;
+  const [whole, fraction] = [group(m, 1), group(m, 2)];
+  const thousands = /^[+-]?[1-9]\d{0,2}$/.test(whole) && fraction.length === 3;
+  return thousands ? null : `${whole}.${fraction}`;
 }
 
 /** A one-item set or list is that item: `\{5\}` answers "5". */
 function unwrapSingleton(node: AnswerNode): AnswerNode {
-  return (node.kind === 'set' || node.kind === 'list') && node.items.length === 1 ? unwrapSingleton(node.items[0]) : node;
+  if (node.kind !== 'set' && node.kind !== 'list') return node;
+  const [only, ...rest] = node.items;
+  return only !== undefined && rest.length === 0 ? unwrapSingleton(only) : node;
 }
 
 function nodesEqual(goldNode: AnswerNode, predNode: AnswerNode, ctx: Context): boolean {
@@ -90,7 +94,7 @@ function nodesEqual(goldNode: AnswerNode, predNode: AnswerNode, ctx: Context): b
     return itemsEqualInOrder(a.items, b.items, ctx); // a gold list is ordered, however the prediction is braced
   }
   if (a.kind === 'matrix' && b.kind === 'matrix') {
-    return a.rows.length === b.rows.length && a.rows.every((row, i) => itemsEqualInOrder(row, b.rows[i], ctx));
+    return a.rows.length === b.rows.length && a.rows.every((row, i) => itemsEqualInOrder(row, at(b.rows, i, 'matrix row'), ctx));
   }
   return false;
 }
@@ -104,12 +108,13 @@ function namedItemsMatch(a: AnswerNode[], b: AnswerNode[], ctx: Context): boolea
   const key = (n: AnswerNode): string => (n.kind === 'scalar' ? normalizeAnswer(n.name ?? '') : '');
   return a.every((item) => {
     const partner = b.filter((other) => key(other) === key(item));
-    return partner.length === 1 && nodesEqual(item, partner[0], ctx);
+    const [only, ...rest] = partner;
+    return only !== undefined && rest.length === 0 && nodesEqual(item, only, ctx);
   });
 }
 
 function itemsEqualInOrder(a: AnswerNode[], b: AnswerNode[], ctx: Context): boolean {
-  return a.length === b.length && a.every((item, i) => nodesEqual(item, b[i], ctx));
+  return a.length === b.length && a.every((item, i) => nodesEqual(item, at(b, i, 'list item'), ctx));
 }
 
 /** Lists are compared item by item; more items than this are not a final answer. */
@@ -132,9 +137,10 @@ function itemsMatchUnordered(goldItems: AnswerNode[], predItems: AnswerNode[], c
   const matchOfB = new Array<number>(b.length).fill(-1);
   const tryAssign = (i: number, seen: boolean[]): boolean => {
     for (let j = 0; j < b.length; j++) {
-      if (!equal[i][j] || seen[j]) continue;
+      if (!equal[i]?.[j] || seen[j]) continue;
       seen[j] = true;
-      if (matchOfB[j] < 0 || tryAssign(matchOfB[j], seen)) {
+      const matched = at(matchOfB, j, 'matching');
+      if (matched < 0 || tryAssign(matched, seen)) {
         matchOfB[j] = i;
         return true;
       }
@@ -192,14 +198,15 @@ function reversed(r: Relation): Relation {
 function relationsEqual(a: Relation, b: Relation, ctx: Context): boolean {
   if (a.ops.length !== b.ops.length) return false;
   const sameParts = (x: Relation, y: Relation): boolean =>
-    x.ops.every((op, i) => op === y.ops[i]) && x.parts.every((p, i) => scalarsEqual(p, y.parts[i], ctx));
+    x.ops.every((op, i) => op === y.ops[i]) && x.parts.every((p, i) => scalarsEqual(p, at(y.parts, i, 'relation part'), ctx));
   if (sameParts(a, b) || sameParts(a, reversed(b))) return true;
   if (a.ops.length !== 1) return false;
-  const [opA, opB] = [a.ops[0], b.ops[0]];
+  const [opA, opB] = [at(a.ops, 0, 'relation operator'), at(b.ops, 0, 'relation operator')];
   const equation = (op: RelationOp): boolean => op === '=' || op === '\\ne';
   if (equation(opA) || equation(opB)) {
     if (opA !== opB) return false;
-    return casProportional(`(${a.parts[0]})-(${a.parts[1]})`, `(${b.parts[0]})-(${b.parts[1]})`, false, casOptions(ctx));
+    const difference = (r: Relation): string => `(${at(r.parts, 0, 'lhs')})-(${at(r.parts, 1, 'rhs')})`;
+    return casProportional(difference(a), difference(b), false, casOptions(ctx));
   }
   const strict = (op: RelationOp): boolean => op === '<' || op === '>';
   if (strict(opA) !== strict(opB)) return false;
@@ -221,12 +228,15 @@ function intervalOf(r: Relation): Tuple | null {
   if (!rel.ops.every(lower)) return null;
   const bracket = (op: RelationOp, open: boolean): '(' | '[' | ')' | ']' => (op === '<' ? (open ? '(' : ')') : open ? '[' : ']');
   const scalar = (latex: string): AnswerNode => ({ kind: 'scalar', latex });
-  if (rel.ops.length === 2 && isNamingLhs(rel.parts[1])) {
-    return { kind: 'tuple', open: bracket(rel.ops[0], true) as '(' | '[', close: bracket(rel.ops[1], false) as ')' | ']', items: [scalar(rel.parts[0]), scalar(rel.parts[2])] };
+  const [op0, op1] = rel.ops;
+  const [part0, part1, part2] = rel.parts;
+  if (op0 === undefined || part0 === undefined || part1 === undefined) return null;
+  if (op1 !== undefined && part2 !== undefined && rel.ops.length === 2 && isNamingLhs(part1)) {
+    return { kind: 'tuple', open: bracket(op0, true) as '(' | '[', close: bracket(op1, false) as ')' | ']', items: [scalar(part0), scalar(part2)] };
   }
   if (rel.ops.length !== 1) return null;
-  if (isNamingLhs(rel.parts[0])) return { kind: 'tuple', open: '(', close: bracket(rel.ops[0], false) as ')' | ']', items: [scalar('-\\infty'), scalar(rel.parts[1])] };
-  if (isNamingLhs(rel.parts[1])) return { kind: 'tuple', open: bracket(rel.ops[0], true) as '(' | '[', close: ')', items: [scalar(rel.parts[0]), scalar('\\infty')] };
+  if (isNamingLhs(part0)) return { kind: 'tuple', open: '(', close: bracket(op0, false) as ')' | ']', items: [scalar('-\\infty'), scalar(part1)] };
+  if (isNamingLhs(part1)) return { kind: 'tuple', open: bracket(op0, true) as '(' | '[', close: ')', items: [scalar(part0), scalar('\\infty')] };
   return null;
 }
 

@@ -1,3 +1,4 @@
+import { at } from '../../util/must.js';
 import { matchBraces } from './latex-scan.js';
 
 /**
@@ -38,15 +39,17 @@ export function allBoxed(text: string): Boxed[] {
   if (starts.length === 0) return [];
   const closeOf = matchBraces(text);
   const boxes: Boxed[] = [];
-  for (let k = starts.length - 1; k >= 0 && boxes.length < MAX_BOXES; k--) {
-    let i = starts[k].from;
+  for (const start of starts.reverse()) {
+    if (boxes.length >= MAX_BOXES) break;
+    let i = start.from;
     while (text[i] === ' ') i++;
     if (text[i] === '{') {
-      if (closeOf[i] >= 0) boxes.push({ at: starts[k].at, end: closeOf[i] + 1, content: text.slice(i + 1, closeOf[i]).trim() });
+      const close = closeOf[i] ?? -1;
+      if (close >= 0) boxes.push({ at: start.at, end: close + 1, content: text.slice(i + 1, close).trim() });
       continue; // truncated: an earlier complete box is the answer
     }
     const bare = /^[^\s$]+/.exec(text.slice(i, i + 100));
-    if (bare !== null && i > starts[k].from) boxes.push({ at: starts[k].at, end: i + bare[0].length, content: bare[0] });
+    if (bare !== null && i > start.from) boxes.push({ at: start.at, end: i + bare[0].length, content: bare[0] });
   }
   return boxes.reverse();
 }
@@ -67,7 +70,7 @@ export function lastJoinedBoxes(text: string): string[] {
   if (boxes.length === 0) return [];
   let first = boxes.length - 1;
   while (first > 0) {
-    const between = text.slice(boxes[first - 1].end, boxes[first].at);
+    const between = text.slice(at(boxes, first - 1, 'box').end, at(boxes, first, 'box').at);
     if (between.length > 40 || !JOINER.test(between)) break;
     first--;
   }
@@ -76,8 +79,7 @@ export function lastJoinedBoxes(text: string): string[] {
 
 /** The content of the last complete \boxed{...}, or null. */
 export function lastBoxed(text: string): string | null {
-  const boxes = allBoxed(text);
-  return boxes.length === 0 ? null : boxes[boxes.length - 1].content;
+  return allBoxed(text).at(-1)?.content ?? null;
 }
 
 /** The text after the last `####` marker (GSM8K's convention), up to the end of its line. */
@@ -127,14 +129,14 @@ function statesValue(answer: string): boolean {
  */
 function statementAt(text: string, from: number): string {
   const rest = text.slice(from, from + 4000);
-  const lead = /^\s*/.exec(rest)![0].length;
-  for (const [open, close] of [['\\[', '\\]'], ['$$', '$$']]) {
+  const lead = rest.length - rest.trimStart().length;
+  for (const [open, close] of [['\\[', '\\]'], ['$$', '$$']] as const) {
     if (rest.startsWith(open, lead)) {
       const end = rest.indexOf(close, lead + open.length);
       return end < 0 ? '' : rest.slice(lead + open.length, end);
     }
   }
-  const line = rest.split('\n')[0];
+  const line = rest.split('\n', 1)[0] ?? '';
   return line.slice(0, sentenceEnd(line)).trim();
 }
 
@@ -151,7 +153,7 @@ function sentenceEnd(text: string): number {
       continue;
     }
     if (ch === '$') inMath = !inMath;
-    else if (ch === '.' && !inMath && (i + 1 === text.length || /\s/.test(text[i + 1]))) return i;
+    else if (ch === '.' && !inMath && (i + 1 === text.length || /\s/.test(text[i + 1] ?? ''))) return i;
   }
   return text.length;
 }
@@ -192,9 +194,7 @@ function reduceStatement(statement: string): string {
   const verb = [...s.matchAll(/\s(?:is|are|be|equals|was)\s/g)].filter((m) => !insideMath(s, m.index ?? 0)).pop();
   if (verb !== undefined) s = s.slice((verb.index ?? 0) + verb[0].length).trim();
   if (!isProse(s)) return s;
-  const spans = mathSpans(s);
-  if (spans.length > 0) return spans[spans.length - 1];
-  return lastNumber(s) ?? '';
+  return mathSpans(s).at(-1) ?? lastNumber(s) ?? '';
 }
 
 function insideMath(text: string, at: number): boolean {
@@ -241,8 +241,7 @@ function fallbackAnswer(response: string): string | null {
     if (words.length === 0 || (words.length === 1 && /^[a-zA-Z]+$/.test(trimmed))) return trimmed;
   }
   const tail = response.slice(-4000);
-  const spans = mathSpansAt(tail);
-  const span = spans.length > 0 ? spans[spans.length - 1] : null;
+  const span = mathSpansAt(tail).at(-1) ?? null;
   const number = lastNumberAt(tail.replace(MATH_SPAN, (m) => ' '.repeat(m.length)));
   if (span !== null && (number === null || span.end >= number.end)) return span.content;
   return number?.text ?? null;
@@ -265,7 +264,7 @@ export interface Extraction {
 export function extractWithBoxes(response: string, options: Partial<ExtractOptions> = {}): Extraction {
   const { fallback } = { ...defaultExtractOptions, ...options };
   const boxes = allBoxed(response);
-  const box = boxes.length > 0 ? boxes[boxes.length - 1] : null;
+  const box = boxes.at(-1) ?? null;
   const contents = box === null ? [] : lastJoinedBoxes(response);
   const phrase = phraseAt(response);
   const marked = [hashesAt(response), phrase].filter((m) => m !== null && m.answer !== '') as Array<{ at: number; answer: string; statement?: string }>;

@@ -55,7 +55,8 @@ export function goldValue(answer: string): string {
   const boxes = lastJoinedBoxes(text);
   const distinct = [...new Set(boxes.map((b) => b.trim()))];
   if (distinct.length > 1) return `\\{${distinct.join(', ')}\\}`;
-  if (distinct.length === 1) return distinct[0];
+  const [only] = distinct;
+  if (only !== undefined) return only;
   // A solution written out (prose with math, or long) is read like a response; `np.arcsin(10/13)` is not one.
   if (!isProse(text) || !(text.includes('$') || text.length > 200 || /answer/i.test(text))) return text;
   return extractWithBoxes(text, { fallback: 'last' }).answer ?? text;

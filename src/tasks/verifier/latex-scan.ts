@@ -16,7 +16,7 @@ export function readBraceGroup(text: string, start: number): { content: string; 
   if (text[start] !== '{') return null;
   let depth = 0;
   for (let i = start; i < text.length; i++) {
-    const ch = text[i];
+    const ch = text.charAt(i);
     if (ch === '\\') {
       i++; // an escaped brace (`\{`) does not open or close a group
       continue;
@@ -38,7 +38,7 @@ export function matchBraces(text: string): Int32Array {
   const closeOf = new Int32Array(text.length).fill(-1);
   const open: number[] = [];
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
+    const ch = text.charAt(i);
     if (ch === '\\') i++; // an escaped brace (`\{`) does not open or close a group
     else if (ch === '{') open.push(i);
     else if (ch === '}') {
@@ -60,9 +60,9 @@ function isLetter(ch: string | undefined): boolean {
 function forEachTopLevel(text: string, visit: (i: number) => boolean | void): void {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
-    let ch = text[i];
+    let ch = text.charAt(i);
     if (ch === '\\' && (text[i + 1] === '{' || text[i + 1] === '}')) {
-      ch = text[i + 1];
+      ch = text.charAt(i + 1);
       i++;
     } else if (ch === '\\') {
       // A command (\frac, \cup, or a symbol command such as \, or \%): skip its name so its
@@ -120,7 +120,7 @@ export function outerBrackets(text: string): { open: '(' | '['; close: ')' | ']'
   if ((open !== '(' && open !== '[') || (close !== ')' && close !== ']')) return null;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
+    const ch = text.charAt(i);
     if (ch === '\\') {
       i++;
       continue;

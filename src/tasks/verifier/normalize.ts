@@ -95,9 +95,9 @@ const TRAILING = new Set([' ', '\t', '\n', '\r', '.', ',', ';', ':', '\\']);
  */
 function stripTrailingPunctuation(s: string): string {
   let end = s.length;
-  while (end > 0 && TRAILING.has(s[end - 1])) end--;
+  while (end > 0 && TRAILING.has(s.charAt(end - 1))) end--;
   let start = 0;
-  while (start < end && /\s/.test(s[start])) start++;
+  while (start < end && /\s/.test(s.charAt(start))) start++;
   return s.slice(start, end);
 }
 

@@ -18,6 +18,7 @@
  * `0.5` without a percent sign are different answers.
  */
 import { decimalRational, evaluateExact, rational, rationalEquals, rationalWithin, toNumber, type Rational } from './rational.js';
+import { group } from '../../util/must.js';
 
 export interface ParsedNumber {
   /** The exact value of what is written (`0.33333` is 33333/100000). */
@@ -50,13 +51,14 @@ function parseDecimal(t: string): { value: Rational; ulp: Rational | null } | nu
   const m = DECIMAL.exec(t);
   if (m === null || m[2] === '.') return null;
   const sign = m[1] === '-' ? -1n : 1n;
-  const mantissa = decimalRational(m[2]);
-  const decimals = m[2].includes('.') ? m[2].length - m[2].indexOf('.') - 1 : 0;
+  const digits = group(m, 2);
+  const mantissa = decimalRational(digits);
+  const decimals = digits.includes('.') ? digits.length - digits.indexOf('.') - 1 : 0;
   const exponent = m[3] === undefined ? 0 : Number(m[3]);
   const scale = exponent >= 0 ? rational(10n ** BigInt(exponent)) : rational(1n, 10n ** BigInt(-exponent));
   const value = rational(sign * mantissa.num * scale.num, mantissa.den * scale.den);
   // `5` and `5.` are exact; `5.0` and `4.5e33` state a precision.
-  const approximate = decimals > 0 || (m[3] !== undefined && m[2].includes('.'));
+  const approximate = decimals > 0 || (m[3] !== undefined && digits.includes('.'));
   if (!approximate) return { value, ulp: null };
   const unit = rational(1n, 10n ** BigInt(decimals));
   return { value, ulp: rational(unit.num * scale.num, unit.den * scale.den) };

@@ -4,6 +4,7 @@
  * Integers and fractions compare exactly here, so `20001` never equals `20000` however large the
  * numbers are; floating point is left to the CAS for irrational closed forms.
  */
+import { group } from '../../util/must.js';
 
 export interface Rational {
   num: bigint;
@@ -239,7 +240,7 @@ class Reader {
     const mixed = /^\\frac\{(\d+)\}\{(\d+)\}/.exec(this.s.slice(this.i, this.i + 200));
     if (mixed !== null && /^\d+$/.test(m[0])) {
       this.i += mixed[0].length;
-      return add(value, rational(BigInt(mixed[1]), BigInt(mixed[2])));
+      return add(value, rational(BigInt(group(mixed, 1)), BigInt(group(mixed, 2))));
     }
     return value;
   }

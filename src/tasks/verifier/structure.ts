@@ -1,6 +1,7 @@
 import { outerBrackets, splitTopLevel } from './latex-scan.js';
 import { joinThousands } from './normalize.js';
 import { evaluateExact, type Rational } from './rational.js';
+import { at, group, last } from '../../util/must.js';
 
 /**
  * The shape of an answer, read from normalised LaTeX before any value is compared:
@@ -35,7 +36,7 @@ export function parseAnswer(latex: string, depth = 0): AnswerNode {
 
   // `x = 1,000` is one number, not the list `x=1` and `000`.
   const thousands = /^([^=]{1,60})=([+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?%?)$/.exec(s);
-  if (thousands !== null && isNamingLhs(thousands[1])) return { kind: 'scalar', latex: joinThousands(thousands[2]), named: s };
+  if (thousands !== null && isNamingLhs(group(thousands, 1))) return { kind: 'scalar', latex: joinThousands(group(thousands, 2)), named: s };
   const named = stripNamingPrefix(s);
 
   const union = splitTopLevel(s, '\\cup');
@@ -53,7 +54,8 @@ export function parseAnswer(latex: string, depth = 0): AnswerNode {
 
   if (named !== s) {
     const inner = parseAnswer(named, depth + 1);
-    const name = splitTopLevel(s, '=').length === 2 ? splitTopLevel(s, '=')[0].trim() : undefined;
+    const sides = splitTopLevel(s, '=');
+    const name = sides.length === 2 ? sides[0]?.trim() : undefined;
     return inner.kind === 'scalar' ? { ...inner, named: s, name } : inner;
   }
 
@@ -66,8 +68,8 @@ export function parseAnswer(latex: string, depth = 0): AnswerNode {
   }
 
   const matrix = MATRIX.exec(s);
-  if (matrix !== null && !/\\(?:begin|end)\{/.test(matrix[2])) {
-    const rows = splitTopLevel(matrix[2], '\\\\').filter((r) => r.trim() !== '');
+  if (matrix !== null && !/\\(?:begin|end)\{/.test(group(matrix, 2))) {
+    const rows = splitTopLevel(group(matrix, 2), '\\\\').filter((r) => r.trim() !== '');
     return { kind: 'matrix', rows: rows.map((r) => splitTopLevel(r, '&').map((c) => parseAnswer(c, depth + 1))) };
   }
   if (s.includes('\\begin{')) {
@@ -103,8 +105,8 @@ export function splitRelation(s: string): AnswerNode | null {
   for (let guard = 0; guard < 10; guard++) {
     let best: { at: number; op: RelationOp } | null = null;
     for (const op of RELATION_OPS) {
-      const pieces = splitTopLevel(rest, op);
-      if (pieces.length > 1 && (best === null || pieces[0].length < best.at)) best = { at: pieces[0].length, op };
+      const [before, ...after] = splitTopLevel(rest, op);
+      if (before !== undefined && after.length > 0 && (best === null || before.length < best.at)) best = { at: before.length, op };
     }
     if (best === null) break;
     parts.push(rest.slice(0, best.at).trim());
@@ -162,15 +164,15 @@ export function stripNamingPrefix(s: string): string {
   if (splitTopLevel(s, ',').length > 1) return s; // a list: each item is stripped on its own
   const approx = splitTopLevel(s, '\\approx');
   if (approx.length > 1) {
-    const first = approx[0].trim();
-    return isNamingLhs(first) ? stripNamingPrefix(`${first}=${approx[approx.length - 1]}`) : stripNamingPrefix(first);
+    const first = at(approx, 0, 'approximation').trim();
+    return isNamingLhs(first) ? stripNamingPrefix(`${first}=${last(approx, 'approximation')}`) : stripNamingPrefix(first);
   }
   const inMatch = /^([^=<>]{1,60}?)\\in(?![a-zA-Z])/.exec(s);
-  if (inMatch !== null && isNamingLhs(inMatch[1]) && s.length > inMatch[0].length) return s.slice(inMatch[0].length).trim();
+  if (inMatch !== null && isNamingLhs(group(inMatch, 1)) && s.length > inMatch[0].length) return s.slice(inMatch[0].length).trim();
   const eq = splitTopLevel(s, '=');
   if (eq.length < 2 || RELATION_OPS.some((op) => op !== '=' && splitTopLevel(s, op).length > 1)) return s;
-  const lhs = eq[0].trim();
-  const rhs = eq[eq.length - 1].trim();
+  const lhs = at(eq, 0, 'equation side').trim();
+  const rhs = last(eq, 'equation side').trim();
   if (rhs === '') return s;
   if (isNamingLhs(lhs)) {
     const letters = nameLetters(lhs);
@@ -181,8 +183,8 @@ export function stripNamingPrefix(s: string): string {
   if (variablesOf(lhs).size === 0 && variablesOf(rhs).size === 0) return rhs;
   // `1 = \zzz = x = 0`: the last step is named even when the first is not.
   if (eq.length > 2) {
-    const last = eq[eq.length - 2].trim();
-    if (isNamingLhs(last) && ![...nameLetters(last)].some((l) => variablesOf(rhs).has(l))) return rhs;
+    const step = at(eq, eq.length - 2, 'equation side').trim();
+    if (isNamingLhs(step) && ![...nameLetters(step)].some((l) => variablesOf(rhs).has(l))) return rhs;
     return `${lhs}=${rhs}`;
   }
   return s;
@@ -193,9 +195,10 @@ function evaluateMatrixExpression(s: string): Rational[][] | null {
   type M = Rational[][];
   const literal = (text: string): M | null => {
     const m = MATRIX.exec(text.trim());
-    if (m === null || /\\(?:begin|end)\{/.test(m[2])) return null;
-    const rows = splitTopLevel(m[2], '\\\\').filter((r) => r.trim() !== '').map((r) => splitTopLevel(r, '&').map((c) => evaluateExact(c.trim())));
-    if (rows.length === 0 || rows.some((r) => r.length !== rows[0].length || r.some((c) => c === null))) return null;
+    if (m === null || /\\(?:begin|end)\{/.test(group(m, 2))) return null;
+    const rows = splitTopLevel(group(m, 2), '\\\\').filter((r) => r.trim() !== '').map((r) => splitTopLevel(r, '&').map((c) => evaluateExact(c.trim())));
+    const width = rows[0]?.length;
+    if (width === undefined || rows.some((r) => r.length !== width || r.some((c) => c === null))) return null;
     return rows as M;
   };
   const ENV = /\\begin\{([pbvBV]?matrix|array)\}.*?\\end\{\1\}/gs;
@@ -210,7 +213,7 @@ function evaluateMatrixExpression(s: string): Rational[][] | null {
   }
   pieces.push(s.slice(last));
   // Between literals only `+`, `-`, `\cdot`, `\times`, juxtaposition and exact scalar factors.
-  const ops = { add: (a: M, b: M, sign: bigint): M | null => (a.length !== b.length || a[0].length !== b[0].length ? null : a.map((r, i) => r.map((c, j) => addR(c, mulR(b[i][j], { num: sign, den: 1n }))))) };
+  const ops = { add: (a: M, b: M, sign: bigint): M | null => (a.length !== b.length || columns(a) !== columns(b) ? null : a.map((r, i) => r.map((c, j) => addR(c, mulR(entry(b, i, j), { num: sign, den: 1n }))))) };
   let total: M | null = null;
   let sign = 1n;
   let term: M | null = null;
@@ -231,13 +234,14 @@ function evaluateMatrixExpression(s: string): Rational[][] | null {
     }
     const text = piece.replace(/\\cdot|\\times/g, '').trim();
     if (text === '') continue;
-    const m = /^([+-])?(.*)$/.exec(text)!;
-    if (m[1] !== undefined && term !== null) {
+    const signed = /^[+-]/.test(text) ? text.charAt(0) : undefined;
+    const factor = (signed === undefined ? text : text.slice(1)).trim();
+    if (signed !== undefined && term !== null) {
       if (!flush()) return null;
-      sign = m[1] === '-' ? -1n : 1n;
-    } else if (m[1] === '-') sign = -sign;
-    if (m[2].trim() !== '') {
-      const k = evaluateExact(m[2].trim());
+      sign = signed === '-' ? -1n : 1n;
+    } else if (signed === '-') sign = -sign;
+    if (factor !== '') {
+      const k = evaluateExact(factor);
       if (k === null) return null;
       scalar = mulR(scalar, k);
     }
@@ -258,8 +262,15 @@ function reduce(num: bigint, den: bigint): Rational {
   return x > 1n ? { num: num / x, den: den / x } : { num, den };
 }
 function matMul(a: Rational[][], b: Rational[][]): Rational[][] | null {
-  if (a[0].length !== b.length) return null;
-  return a.map((row) => b[0].map((_, j) => row.reduce((acc, c, k) => addR(acc, mulR(c, b[k][j])), { num: 0n, den: 1n })));
+  if (columns(a) !== b.length) return null;
+  return a.map((row) => Array.from({ length: columns(b) }, (_, j) => row.reduce((acc, c, k) => addR(acc, mulR(c, entry(b, k, j))), { num: 0n, den: 1n })));
+}
+/** Columns of a rectangular matrix (0 for no rows). */
+function columns(m: Rational[][]): number {
+  return m[0]?.length ?? 0;
+}
+function entry(m: Rational[][], i: number, j: number): Rational {
+  return at(at(m, i, 'matrix row'), j, 'matrix entry');
 }
 function rationalLatex(r: Rational): string {
   return r.den === 1n ? r.num.toString() : `\\frac{${r.num}}{${r.den}}`;

@@ -149,7 +149,7 @@ function mergeSection(old: string, table: string, note: string): string {
   const [header, rule, ...rows] = table.split('\n');
   const label = (row: string): string => row.split('|')[1]!.trim();
   const fresh = new Set(rows.map(label));
-  const kept = old.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| model') && !fresh.has(label(l)));
+  const kept = old.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| model') && !l.startsWith('| ---') && !fresh.has(label(l)));
   const order = Object.values(MODELS).map((m) => m.label);
   const merged = [...kept, ...rows].sort((a, b) => order.indexOf(label(a)) - order.indexOf(label(b)));
   // A note names the models it measured first ("bench,h512: ..."); notes whose models were all remeasured go.

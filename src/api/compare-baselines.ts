@@ -25,7 +25,7 @@ import { matchedIterations } from '../rl/budget.js';
 import { METRIC_NAMES } from '../rl/metrics.js';
 import { createPolicy, policyKindOf, policyLabel } from '../policy/index.js';
 import { TemperatureHead } from '../policy/head/index.js';
-import { openPolicyModel } from '../rollout/runtime.js';
+import { jobModelOptions, openPolicyModel } from '../rollout/runtime.js';
 import { getTask, type Problem, type Split } from '../tasks/index.js';
 import { chooseBaselines, OWN, writeCompareResults, type CellEvaluation, type CellResult, type Method, type Tuning } from '../eval/compare-results.js';
 import { evaluatePolicy } from '../eval/evaluate.js';
@@ -152,7 +152,7 @@ async function runCell(
   if (!summary.finished) return null; // interrupted: the cell stays open
 
   const checkpoint = latestCheckpoint(cellDir)!;
-  const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), executionProvider: job.model.executionProvider, threads: job.model.threads });
+  const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), ...jobModelOptions(job.model) });
   const task = getTask(job.task.name);
   const own = method.evalPolicies ?? [method.policy];
   const ownLabels = new Set(own.map(policyLabel));

@@ -7,7 +7,7 @@ import { metricsTable, openSummaryCsv, summaryRow, writeReport, type TaskResult 
 import { resolveModelDir } from '../model/hub.js';
 import { createPolicy, policyKindOf, policyLabel, type TemperaturePolicy } from '../policy/index.js';
 import { openTemperatureHead, type TemperatureHead } from '../policy/head/index.js';
-import { openPolicyModel } from '../rollout/runtime.js';
+import { jobModelOptions, openPolicyModel } from '../rollout/runtime.js';
 import { getTask, tasks } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
@@ -63,7 +63,7 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
   const label = policyLabel(job.policy);
   const modelDir = await resolveModelDir(modelDirOf(job));
   logger.info({ model: modelDir, policy: label, tasks: job.eval.tasks }, 'opening model');
-  const model = await openPolicyModel({ modelDir, executionProvider: job.model.executionProvider, threads: job.model.threads });
+  const model = await openPolicyModel({ modelDir, ...jobModelOptions(job.model) });
   let head: TemperatureHead | undefined;
   const samplesFile = resultStream(runFiles.samples(runDir));
   let greedyFile: WriteStream | undefined;

@@ -22,6 +22,8 @@ export interface GenerateOptions {
   headPath?: string;
   seed: number;
   executionProvider: 'cpu' | 'cuda' | 'webgpu';
+  /** the longest the prompt may take to tokenize and the text to decode (`model.tokenizerTimeoutMs`) */
+  tokenizerTimeoutMs?: number;
 }
 
 export interface GeneratedToken {
@@ -44,7 +46,7 @@ export interface GenerateResult {
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const modelDir = await resolveModelDir(options.modelDir);
   const hasTokenizer = existsSync(join(modelDir, 'tokenizer.json'));
-  const tokenizer = hasTokenizer ? ModelTokenizer.load(modelDir) : null;
+  const tokenizer = hasTokenizer ? ModelTokenizer.load(modelDir, options.tokenizerTimeoutMs !== undefined ? { timeoutMs: options.tokenizerTimeoutMs } : {}) : null;
   let inputIds = options.inputIds;
   if (inputIds === undefined) {
     if (options.prompt === undefined) throw new UserError('give a prompt or input ids');
@@ -74,11 +76,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       batchSize: 1,
     });
     const r = must(rollout, 'the rollout');
+    const texts = tokenizer ? tokenizer.decodeMany(r.tokens.map((id) => [id])) : r.tokens.map(String);
     return {
       text: r.text,
       tokens: r.tokens.map((id, i) => ({
         id,
-        text: tokenizer ? tokenizer.decode([id]) : String(id),
+        text: at(texts, i, 'token texts'),
         logprob: at(r.logprobs, i, 'logprobs'),
         temperature: at(r.temperatures, i, 'temperatures'),
         entropy: at(r.entropies, i, 'entropies'),

@@ -52,6 +52,8 @@ export abstract class BaseCommand extends Command {
   private runLock?: RunLock;
   /** a run folder this command created: removed if the command fails before producing anything */
   private createdRunDir?: string;
+  /** the run's folder, named by filesystem errors that come without a path (a write that finds the disk full) */
+  private runDir?: string;
 
   /** Opens the run's logger (stderr + `<runDir>/log.jsonl`). */
   protected openLogger(flags: LogFlags, runDir?: string): RunLogger {
@@ -85,6 +87,7 @@ export abstract class BaseCommand extends Command {
       );
     }
     const runDir = createRunDir(command, dir ?? config.run.out);
+    this.runDir = runDir;
     if (existing === undefined || existing.every(isSetupFile)) this.createdRunDir = runDir;
     this.runLock = acquireRunLock(runDir);
     const { logger } = this.openLogger({ ...flags, 'log-level': flags['log-level'] ?? config.run.logLevel }, runDir);
@@ -111,7 +114,7 @@ export abstract class BaseCommand extends Command {
     if (err.oclif !== undefined) return super.catch(err);
     // Into log.jsonl only: on stderr the failure is the one line below.
     this.runLogger?.fileLogger.error({ err: err.message }, 'failed');
-    const fsLine = describeFsError(err);
+    const fsLine = describeFsError(err, this.runDir);
     if (this.jsonEnabled()) {
       this.logJson({ error: { name: err.name, message: fsLine ?? err.message, ...(err instanceof UserError || fsLine !== undefined ? {} : { stack: err.stack }) } });
     } else if (fsLine !== undefined && !this.debugErrors) {

@@ -21,6 +21,7 @@ export default class Generate extends BaseCommand {
     head: Flags.string({ summary: 'Temperature head folder for --policy learned.' }),
     seed: Flags.integer({ min: 0, default: 0, summary: 'Sampling seed.' }),
     'execution-provider': Flags.option({ options: ['cpu', 'cuda', 'webgpu'] as const, default: 'cpu' as const, summary: 'ONNX Runtime execution provider.' })(),
+    'tokenizer-timeout': Flags.integer({ min: 1, summary: 'Longest time in ms the prompt may take to tokenize and the output to decode (default 5000, as model.tokenizerTimeoutMs).' }),
   };
 
   async run(): Promise<GenerateResult> {
@@ -44,6 +45,7 @@ export default class Generate extends BaseCommand {
       headPath: flags.head,
       seed: flags.seed,
       executionProvider: flags['execution-provider'],
+      ...(flags['tokenizer-timeout'] !== undefined ? { tokenizerTimeoutMs: flags['tokenizer-timeout'] } : {}),
     });
     this.log(result.text);
     return result;

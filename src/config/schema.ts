@@ -106,6 +106,16 @@ export const modelSchema = z
           'the bench model (3M parameters) ran 25-30% slower; at 41.6M parameters it ran as fast and peaked at 2.1 ' +
           'instead of 3.0 GB, and at the Qwen2.5-0.5B shape the arena holds gigabytes of freed activations.',
       ),
+    tokenizerTimeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        'Longest time in ms one text may take to tokenize (encode or decode) and one chat template to render; over it ' +
+          'the model is refused with an error. Default 5000: a prompt takes milliseconds; this stops a tokenizer.json ' +
+          'regex that backtracks catastrophically, or a looping template, from hanging the run.',
+      ),
     deviceMemoryGiB: z
       .number()
       .positive()

@@ -93,7 +93,7 @@ export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<Ev
       break;
     }
     const chunk = options.problems.slice(start, start + perChunk);
-    const prompts = chunk.map((p) => model.encodePrompt(p.question, promptOptions));
+    const prompts = model.encodePrompts(chunk.map((p) => p.question), promptOptions);
     const promptIds = chunk.map((_, i) => start + i);
     const run = (policy: TemperaturePolicy, groupSize: number): Promise<Rollout[]> =>
       generateRollouts(model.decoder, {
@@ -155,7 +155,7 @@ function toRecord(r: Rollout, problem: Problem, policy: string, promptIds: reado
     extracted: verdict.extracted,
     correct: verdict.correct,
     reward: verdict.reward,
-    tokens: r.tokens.map((id) => model.tokenText(id)),
+    tokens: model.tokenTexts(r.tokens),
     temperatures: jsonFloats(r.temperatures),
     entropies: jsonFloats(r.entropies),
     logprobs: jsonFloats(r.logprobs),

@@ -1,27 +1,31 @@
 /**
  * Chat templates come with downloaded models and are programs (Jinja): a template may loop for
- * minutes (`range(100000000)`) or build a huge prompt. Rendering is bounded in time, in the
- * length of any `range()` and in the size of the result, and a template over a bound fails
- * with a UserError naming it.
+ * minutes (`range(100000000)`) or build a huge prompt. Rendering is bounded in time
+ * (`model.tokenizerTimeoutMs`, as tokenization is), in the length of any `range()` and in the
+ * size of the result, and a template over a bound fails with a UserError naming it.
  */
 import { Environment, Interpreter, Template } from '@huggingface/jinja';
 import { UserError } from '../util/errors.js';
 
 /** Longest `range()` a template may build (chat templates loop over messages, not over millions). */
 export const MAX_TEMPLATE_RANGE = 100_000;
-/** Wall time one render may take. */
-export const MAX_TEMPLATE_MS = 2_000;
+/**
+ * Wall time one render, and one text's tokenization, may take unless set (`model.tokenizerTimeoutMs`,
+ * optional in the schema, whose text names this default): prompts encode in milliseconds, so this is far from normal use.
+ */
+export const DEFAULT_TOKENIZER_TIMEOUT_MS = 5_000;
 /** Characters a rendered prompt may have. */
 export const MAX_TEMPLATE_OUTPUT = 4_000_000;
 
 let deadline = Infinity;
+let limitMs = DEFAULT_TOKENIZER_TIMEOUT_MS;
 // The interpreter evaluates every node through `evaluate`: checking the clock there bounds any
 // loop with a body, however the template nests it (an empty inner loop runs to its end first,
 // which the range bound keeps short). Outside renderChatTemplate the deadline is infinite.
 const proto = Interpreter.prototype as unknown as { evaluate: (...args: unknown[]) => unknown };
 const evaluate = proto.evaluate;
 proto.evaluate = function (this: unknown, ...args: unknown[]) {
-  if (Date.now() > deadline) throw new TemplateBoundError(`took longer than ${MAX_TEMPLATE_MS} ms`);
+  if (Date.now() > deadline) throw new TemplateBoundError(`took longer than ${limitMs} ms (model.tokenizerTimeoutMs)`);
   return evaluate.apply(this, args);
 };
 
@@ -45,14 +49,15 @@ function boundedRange(start: number, stop?: number, step = 1): number[] {
 }
 
 /** Renders a chat template with `variables`, within the bounds above. */
-export function renderChatTemplate(source: string, variables: Record<string, unknown>): string {
+export function renderChatTemplate(source: string, variables: Record<string, unknown>, opts: { timeoutMs?: number } = {}): string {
   let template: Template;
   try {
     template = new Template(source);
   } catch (error) {
     throw new UserError(`cannot parse the chat template: ${(error as Error).message}`, { cause: error });
   }
-  deadline = Date.now() + MAX_TEMPLATE_MS;
+  limitMs = opts.timeoutMs ?? DEFAULT_TOKENIZER_TIMEOUT_MS;
+  deadline = Date.now() + limitMs;
   let text: string;
   try {
     text = template.render(variables);

@@ -42,7 +42,7 @@ async function sampleGroups(parts: TrainerParts, iteration: number, round: numbe
   const { job, model, state } = parts;
   const { problems, ids } = samplePrompts(parts, iteration, round);
   const prompt = { plainPrompt: (q: string) => parts.task.prompt(q), ...promptSettings(job), maxNewTokens: job.rollout.maxNewTokens };
-  const prompts = problems.map((p) => model.encodePrompt(p.question, prompt));
+  const prompts = model.encodePrompts(problems.map((p) => p.question), prompt);
   const rollouts = await generateRollouts(model.decoder, {
     prompts,
     promptIds: ids,

@@ -18,7 +18,7 @@ import { buildCharTokenizer, buildCharTokenizerConfig, CHAR_SPECIAL_TOKENS, writ
 import type { ModelConfig } from '../model/config.js';
 import { initParameters, newModelConfig } from '../model/init.js';
 import { streamFor } from '../util/rng.js';
-import { openPolicyModel } from '../rollout/runtime.js';
+import { jobModelOptions, openPolicyModel } from '../rollout/runtime.js';
 import { createPolicy } from '../policy/index.js';
 import { evaluatePolicy } from '../eval/evaluate.js';
 import { loadJobProblems } from '../eval/problems.js';
@@ -131,7 +131,7 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
     const dir = join(runFiles.checkpoints(ctx.runDir), `.eval-${process.pid}`);
     rmSync(dir, { recursive: true, force: true });
     save(dir);
-    const model = await openPolicyModel({ modelDir: dir, executionProvider: job.model.executionProvider, threads: job.model.threads });
+    const model = await openPolicyModel({ modelDir: dir, ...jobModelOptions(job.model) });
     const common = { model, task, problems: test, k: 1, maxNewTokens: job.rollout.maxNewTokens, batchSize: job.rollout.batchSize, seed: job.run.seed };
     const greedy = await evaluatePolicy({ ...common, policy: createPolicy('greedy'), policyLabel: 'greedy' });
     const sampled = await evaluatePolicy({ ...common, k: p.evalK, policy: createPolicy('fixed:1.0'), policyLabel: 'fixed:1.0' });

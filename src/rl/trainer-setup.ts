@@ -9,7 +9,7 @@ import { trainableNames } from '../model/graphs/train-graphs.js';
 import { resolveModelDir } from '../model/hub.js';
 import { createPolicy, policyKindOf, type TemperaturePolicy } from '../policy/index.js';
 import { openTemperatureHead, TemperatureHead } from '../policy/head/index.js';
-import { openPolicyModel, type PolicyModel } from '../rollout/runtime.js';
+import { jobModelOptions, openPolicyModel, type PolicyModel } from '../rollout/runtime.js';
 import { loadJobProblems } from '../eval/problems.js';
 import { getTask, type Problem, type TaskDefinition } from '../tasks/index.js';
 import type { RunContext } from '../util/run-context.js';
@@ -80,8 +80,7 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
   const model = await openPolicyModel({
     modelDir,
     checkpoint, // already loaded: the weights are read once
-    executionProvider: job.model.executionProvider,
-    threads: job.model.threads,
+    ...jobModelOptions(job.model),
     trainableParams: updatesToken ? trainable : [],
     weightUpdates: transfer ? 'inputs' : job.model.weightUpdates,
   });

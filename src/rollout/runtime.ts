@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
+import type { JobConfig } from '../config/index.js';
 import { loadCheckpoint, type Checkpoint } from '../model/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
 import { DecodeSession } from '../model/decode-session.js';
@@ -15,6 +16,7 @@ import type { FloatTensor } from '../model/safetensors.js';
 import { ModelTokenizer } from '../model/tokenizer.js';
 import { BOXED_INSTRUCTION, buildChatMessages } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
+import { at } from '../util/must.js';
 import type { BatchDecoder } from './types.js';
 
 export interface OpenPolicyModelOptions {
@@ -38,6 +40,8 @@ export interface OpenPolicyModelOptions {
    * trainable parameters are graph inputs, fed without a rebuild.
    */
   weightUpdates?: 'bake' | 'inputs';
+  /** the longest one text may take to tokenize and one chat template to render (`model.tokenizerTimeoutMs`) */
+  tokenizerTimeoutMs?: number;
 }
 
 /** How a question becomes a prompt. */
@@ -77,13 +81,20 @@ export interface PolicyModel {
   readonly usesChatTemplate: boolean;
   /** The prompt's token ids: the chat template when the tokenizer has one, else the task's plain template. */
   encodePrompt(question: string, options: PromptOptions): number[];
+  /** {@link encodePrompt} of each question, tokenized together (a batch of prompts costs no more than its prompts). */
+  encodePrompts(questions: readonly string[], options: PromptOptions): number[][];
   /** The text of generated ids, special tokens (EOS) left out: what the verifier grades. */
   decodeText(ids: readonly number[]): string;
-  /** The text of one token, special tokens included (for per-token records). */
-  tokenText(id: number): string;
+  /** The text of each token on its own, special tokens included (for per-token records). */
+  tokenTexts(ids: readonly number[]): string[];
   /** Gives the decode graph new values of trainable parameters; used by every later rollout. */
   setWeights(weights: WeightMap): Promise<void>;
   dispose(): Promise<void>;
+}
+
+/** The options of {@link openPolicyModel} that a job's `model` section sets. */
+export function jobModelOptions(model: JobConfig['model']): Pick<OpenPolicyModelOptions, 'executionProvider' | 'threads' | 'tokenizerTimeoutMs'> {
+  return { executionProvider: model.executionProvider, threads: model.threads, ...(model.tokenizerTimeoutMs !== undefined ? { tokenizerTimeoutMs: model.tokenizerTimeoutMs } : {}) };
 }
 
 /** Opens a model folder for rollouts (see {@link PolicyModel}). */
@@ -92,7 +103,7 @@ export async function openPolicyModel(options: OpenPolicyModelOptions): Promise<
   if (!existsSync(join(modelDir, 'tokenizer.json'))) {
     throw new UserError(`model folder ${modelDir} has no tokenizer.json; rollouts need a tokenizer to build prompts and read answers`);
   }
-  const tokenizer = ModelTokenizer.load(modelDir);
+  const tokenizer = ModelTokenizer.load(modelDir, options.tokenizerTimeoutMs !== undefined ? { timeoutMs: options.tokenizerTimeoutMs } : {});
   const checkpoint = options.checkpoint ?? loadCheckpoint(modelDir);
   const trainable = options.trainableParams ?? [];
   const unknown = trainable.filter((name) => !checkpoint.params.has(name));
@@ -134,30 +145,38 @@ class OpenedModel implements PolicyModel {
   }
 
   encodePrompt(question: string, options: PromptOptions): number[] {
+    return at(this.encodePrompts([question], options), 0, 'encoded prompts');
+  }
+
+  encodePrompts(questions: readonly string[], options: PromptOptions): number[][] {
     const limit = this.config.maxPositionEmbeddings - (options.maxNewTokens ?? 0);
     if (limit < 1) {
       throw new UserError(`rollout.maxNewTokens ${options.maxNewTokens} leaves no room for a prompt in the model's ${this.config.maxPositionEmbeddings} positions`);
     }
     // A question far longer than any prompt could be is refused before it is tokenized (a
     // character can be at most a token or so, plus the template around it).
-    if (!options.truncate && question.length > 8 * this.config.maxPositionEmbeddings) throw this.tooLong(question.length, 'characters', options);
-    let ids: number[];
+    const long = questions.find((q) => q.length > 8 * this.config.maxPositionEmbeddings);
+    if (!options.truncate && long !== undefined) throw this.tooLong(long.length, 'characters', options);
+    let encoded: number[][];
     if (this.usesChatTemplate) {
-      const messages = buildChatMessages(question, {
-        systemPrompt: options.systemPrompt ?? null,
-        answerInstruction: options.instruction ?? BOXED_INSTRUCTION,
+      const texts = questions.map((question) => {
+        const messages = buildChatMessages(question, {
+          systemPrompt: options.systemPrompt ?? null,
+          answerInstruction: options.instruction ?? BOXED_INSTRUCTION,
+        });
+        return this.tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true });
       });
-      ids = this.tokenizer.encodeChat(messages, { addGenerationPrompt: true });
+      encoded = this.tokenizer.encodeMany(texts, { addSpecialTokens: false });
     } else {
-      ids = this.tokenizer.encode(options.plainPrompt(question));
-      if (this.bosId !== null && ids[0] !== this.bosId) ids.unshift(this.bosId);
+      encoded = this.tokenizer.encodeMany(questions.map((q) => options.plainPrompt(q)));
+      for (const ids of encoded) if (this.bosId !== null && ids[0] !== this.bosId) ids.unshift(this.bosId);
     }
-    if (ids.length === 0) throw new UserError(`the prompt of a question (${question.length} characters) has no tokens`);
-    if (ids.length > limit) {
+    return encoded.map((ids, i) => {
+      if (ids.length === 0) throw new UserError(`the prompt of a question (${at(questions, i, 'questions').length} characters) has no tokens`);
+      if (ids.length <= limit) return ids;
       if (!options.truncate) throw this.tooLong(ids.length, 'tokens', options);
-      ids = ids.slice(ids.length - limit);
-    }
-    return ids;
+      return ids.slice(ids.length - limit);
+    });
   }
 
   private tooLong(size: number, unit: string, options: PromptOptions): UserError {
@@ -172,8 +191,8 @@ class OpenedModel implements PolicyModel {
     return this.tokenizer.decode(ids, { skipSpecialTokens: true });
   }
 
-  tokenText(id: number): string {
-    return this.tokenizer.decode([id]);
+  tokenTexts(ids: readonly number[]): string[] {
+    return this.tokenizer.decodeMany(ids.map((id) => [id]));
   }
 
   /** DecodeSession has the engine's BatchDecoder shape (per-row views of the last position). */

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { modelSchema } from '../../src/config/schema.js';
 import { buildCharTokenizer, buildCharTokenizerConfig, writeTokenizerFiles } from '../../src/model/char-tokenizer.js';
+import { DEFAULT_TOKENIZER_TIMEOUT_MS } from '../../src/model/chat-template.js';
 import { ModelTokenizer } from '../../src/model/tokenizer.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -117,4 +119,42 @@ test('missing files and templates fail with one-line user errors', () => {
     () => new ModelTokenizer({ ...buildCharTokenizer(['a']), model: { type: 'Nope' } }, {}),
     (e: unknown) => e instanceof UserError && /cannot load tokenizer/.test(e.message),
   );
+});
+
+test('a tokenizer with a Regex pattern of its own encodes and decodes as without one, bounded, one text or a batch', () => {
+  // Split on runs of digits and isolate them: the char tokenizer's ids do not change (every
+  // character is its own token either way), but encoding now runs under the time bound.
+  const base = buildCharTokenizer(arithmetic);
+  const split = { type: 'Split', pattern: { Regex: '\\d+' }, behavior: 'Isolated', invert: false };
+  const replace = { type: 'Replace', pattern: { Regex: 'x+' }, content: '' };
+  const plain = new ModelTokenizer(base, buildCharTokenizerConfig());
+  const bounded = new ModelTokenizer({ ...base, pre_tokenizer: split, decoder: { type: 'Sequence', decoders: [replace, { type: 'Fuse' }] } }, buildCharTokenizerConfig(), { timeoutMs: 1000 });
+  const texts = ['12 + 3\n', '(7 - 2) * 3 = 15\n', ' 1  2 ', '', '<bos>1=1<eos>', '9'.repeat(5000)];
+  assert.deepEqual(bounded.encode('12 + 3\n'), [5, 6, 21, 14, 21, 7, 22]);
+  assert.deepEqual(bounded.encodeMany(texts), texts.map((t) => plain.encode(t)));
+  assert.deepEqual(bounded.encodeMany(texts, { addSpecialTokens: false }), texts.map((t) => plain.encode(t, { addSpecialTokens: false })));
+  for (const t of texts) assert.equal(bounded.decode(bounded.encode(t)), plain.decode(plain.encode(t)));
+});
+
+test('a decoder regex that backtracks catastrophically is stopped at the limit with one line', () => {
+  // The Replace decoder runs within each token, so the long text is one token: an added token.
+  const base = buildCharTokenizer([...'abc#']);
+  const added = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
+  const json = {
+    ...base,
+    added_tokens: [...base.added_tokens, added(8, 'ab#'), added(9, 'a'.repeat(40))],
+    decoder: { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { Regex: '(.+)+#' }, content: '' }, { type: 'Fuse' }] },
+  };
+  const tokenizer = new ModelTokenizer(json, buildCharTokenizerConfig(), { source: 'model/tokenizer.json', timeoutMs: 300 });
+  assert.equal(tokenizer.decode([8, 6]), 'c', 'the Replace decoder runs (on ab#, a match)');
+  const t0 = Date.now();
+  // On 40 characters without '#' the pattern tries 2^40 ways.
+  assert.throws(() => tokenizer.decode([9]), (e: unknown) => e instanceof UserError && /^tokenizer model\/tokenizer\.json took longer than 300 ms \(model\.tokenizerTimeoutMs\) to decode 1 tokens: /.test(e.message));
+  assert.ok(Date.now() - t0 < 5000, `stopped after ${Date.now() - t0} ms`);
+});
+
+test('model.tokenizerTimeoutMs is optional (jobs that leave it out keep their fingerprint) and its text names the default used', () => {
+  const field = modelSchema.shape.tokenizerTimeoutMs;
+  assert.equal(field.parse(undefined), undefined);
+  assert.match(field.description ?? '', new RegExp(`Default ${DEFAULT_TOKENIZER_TIMEOUT_MS}:`));
 });

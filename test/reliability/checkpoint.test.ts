@@ -94,3 +94,16 @@ test('an error in an iteration saves nothing for it: the last checkpoint is the 
   assert.deepEqual(listCheckpoints(runDir).map((c) => c.name), ['iter-000002'], 'no checkpoint labelled with a half-run iteration');
   assert.ok(!existsSync(join(runDir, 'checkpoints', 'iter-000003')));
 });
+
+test('keepCheckpoints also keeps the checkpoint with the best held-out avg@k, the one eval.csv says', async () => {
+  const runDir = newDir();
+  await train(job({ iterations: 5, keepCheckpoints: 1, evalEvery: 1 }), { logger: silentLogger, runDir });
+  const [header = [], ...rows] = readFileSync(join(runDir, 'eval.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const [iterationCol, accCol] = [header.indexOf('iteration'), header.indexOf('avg_at_k')];
+  const measured = rows.map((r) => ({ iteration: Number(r[iterationCol]), acc: Number(r[accCol]) })).filter((e) => e.iteration >= 1);
+  assert.deepEqual(measured.map((e) => e.iteration), [1, 2, 3, 4, 5], 'an evaluation at every checkpoint');
+  // The best, the later one on a tie (the newer weights at the same accuracy).
+  const best = measured.reduce((a, b) => (b.acc >= a.acc ? b : a));
+  const expected = [...new Set([`iter-00000${best.iteration}`, 'iter-000005'])].sort();
+  assert.deepEqual(listCheckpoints(runDir).map((c) => c.name), expected, `held-out avg@k by iteration: ${JSON.stringify(measured)}`);
+});

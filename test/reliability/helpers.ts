@@ -30,6 +30,9 @@ export function startCli(args: string[], env: Record<string, string> = {}): { ch
   return { child, done, stderr: () => stderr };
 }
 
+/** stderr without the JSON log lines: what the user is told. */
+export const told = (stderr: string): string[] => stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+
 export const runCli = (args: string[], env: Record<string, string> = {}): Promise<Finished> => startCli(args, env).done;
 
 /** Resolves once `text` matches the child's stderr so far. */

@@ -2,16 +2,19 @@
 // echoes the content of a file it was pointed at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadJobFile, validateJob } from '../../src/config/index.js';
 import { MAX_YAML_ALIASES } from '../../src/config/load.js';
+import { buildCharTokenizer, buildCharTokenizerConfig } from '../../src/model/char-tokenizer.js';
 import { renderChatTemplate } from '../../src/model/chat-template.js';
 import { readModelConfig } from '../../src/model/config.js';
 import { resolveModelDir } from '../../src/model/hub.js';
+import { ModelTokenizer } from '../../src/model/tokenizer.js';
 import { openPolicyModel } from '../../src/rollout/runtime.js';
 import { writeTinyCharModel } from '../eval/tiny-char-model.js';
-import { newDir } from './helpers.js';
+import { at, last } from '../../src/util/must.js';
+import { newDir, startCli, tinyJobFile, told, type Finished } from './helpers.js';
 
 test('a YAML alias bomb is refused with one line', () => {
   const dir = newDir();
@@ -51,9 +54,52 @@ test('chat templates are bounded in range length and time', () => {
   let t0 = Date.now();
   assert.throws(() => renderChatTemplate('{% for i in range(100000000) %}x{% endfor %}', {}), /builds a range of 100000000 numbers \(limit 100000\)/);
   assert.ok(Date.now() - t0 < 1000);
+  const nested = '{% for i in range(100000) %}{% for j in range(100000) %}{{ j }}{% endfor %}{% endfor %}';
   t0 = Date.now();
-  assert.throws(() => renderChatTemplate('{% for i in range(100000) %}{% for j in range(100000) %}{{ j }}{% endfor %}{% endfor %}', {}), /took longer than 2000 ms/);
-  assert.ok(Date.now() - t0 < 10_000, `stopped after ${Date.now() - t0} ms`);
+  assert.throws(() => renderChatTemplate(nested, {}, { timeoutMs: 500 }), /^UserError: the chat template took longer than 500 ms \(model\.tokenizerTimeoutMs\); it is not used$/);
+  assert.ok(Date.now() - t0 < 5000, `stopped after ${Date.now() - t0} ms`);
+  // The same bound through a model's tokenizer, from the job's setting.
+  const tokenizer = new ModelTokenizer(buildCharTokenizer(['a']), { ...buildCharTokenizerConfig(), chat_template: nested }, { timeoutMs: 300 });
+  assert.throws(() => tokenizer.applyChatTemplate([{ role: 'user', content: 'a' }]), /took longer than 300 ms/);
+});
+
+/**
+ * A tiny model whose tokenizer.json pre-tokenizer splits on `(.+)+#`: on a line without `#` the
+ * regex tries 2^length ways (40 characters: hours), so every real prompt hangs it unbounded.
+ */
+function redosModel(): string {
+  const dir = writeTinyCharModel({ seed: 3 });
+  const path = join(dir, 'tokenizer.json');
+  const json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  writeFileSync(path, JSON.stringify({ ...json, pre_tokenizer: { type: 'Split', pattern: { Regex: '(.+)+#' }, behavior: 'Isolated', invert: false } }));
+  return dir;
+}
+
+/** The CLI's result, or a failure (the child killed) if it has not exited in `limitMs`: a hang fails the test. */
+async function finishesWithin(args: string[], limitMs: number): Promise<Finished & { ms: number }> {
+  const t0 = Date.now();
+  const started = startCli(args);
+  const timer = setTimeout(() => started.child.kill('SIGKILL'), limitMs);
+  const result = await started.done;
+  clearTimeout(timer);
+  assert.equal(result.signal, null, `still running after ${limitMs} ms (killed):\n${result.stderr}`);
+  return { ...result, ms: Date.now() - t0 };
+}
+
+test('a tokenizer.json regex that backtracks catastrophically: one line naming the file and the limit, not a hang', { timeout: 240_000 }, async () => {
+  const model = redosModel();
+  // The prompt of `generate`: one text.
+  const generated = await finishesWithin(['generate', model, '--prompt', 'What is 12 plus 30? Answer with a number.', '--tokenizer-timeout', '500'], 60_000);
+  assert.equal(generated.code, 1, generated.stderr);
+  const expected = new RegExp(`^Error: tokenizer ${model}/tokenizer\\.json took longer than 500 ms \\(model\\.tokenizerTimeoutMs\\) to encode a text of \\d+ characters: a regex of its own .* it is not used$`);
+  assert.equal(told(generated.stderr).length, 1, generated.stderr);
+  assert.match(at(told(generated.stderr), 0, 'told'), expected);
+  // A dataset's prompts, encoded as a batch by the trainer, with the limit from the job.
+  const out = join(newDir(), 'run');
+  const trained = await finishesWithin(['train', tinyJobFile(), '--set', `model.path=${model}`, '--set', 'model.tokenizerTimeoutMs=500', '--out', out], 180_000);
+  assert.equal(trained.code, 1, trained.stderr);
+  assert.deepEqual(told(trained.stderr).slice(0, -1), [`run folder: ${out}`], trained.stderr);
+  assert.match(last(told(trained.stderr), 'told'), expected);
 });
 
 test('errors about unreadable JSON name the file, never its content (a config.json linked to another file)', () => {

@@ -7,10 +7,7 @@ import { join } from 'node:path';
 import { latestCheckpoint, readTrainerState } from '../../src/rl/checkpoint.js';
 import { describeFsError } from '../../src/util/fs-errors.js';
 import { acquireRunLock } from '../../src/util/run-lock.js';
-import { newDir, runCli, startCli, tinyJobFile, waitForStderr } from './helpers.js';
-
-/** stderr without the JSON log lines: what the user is told. */
-const told = (stderr: string) => stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+import { newDir, runCli, startCli, tinyJobFile, told, waitForStderr } from './helpers.js';
 
 test('the run lock: held while a run lives, refused to a second run with its owner named, taken over when stale', () => {
   const dir = newDir();
@@ -75,6 +72,8 @@ test('filesystem errors are one line naming the path; a command that fails befor
     [file, new RegExp(`^Error: cannot create folder ${file}: a file is in the way .*\\(EEXIST\\)$`)],
     [join(file, 'run'), new RegExp(`^Error: cannot create folder ${file}/run: a part of the path is a file, not a folder \\(ENOTDIR\\)$`)],
   ];
+  // A folder no one may create in (sysfs: EPERM for root, EACCES for others).
+  if (existsSync('/sys/kernel')) cases.push(['/sys/introspect-run', /^Error: cannot create folder \/sys\/introspect-run: (operation not permitted \(EPERM\)|permission denied \(EACCES\))$/]);
   for (const [out, message] of cases) {
     const r = await runCli(['train', job, '--out', out]);
     assert.equal(r.code, 1);

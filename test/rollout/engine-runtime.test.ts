@@ -38,7 +38,7 @@ test('plain prompts: <bos>, then the task\'s template, character by character; E
     assert.equal(model.decodeText(ids), `${question}\n`, 'the <bos> is a special token, left out of the text');
     assert.equal(model.tokenizer.decode(ids), `<bos>${question}\n`);
     assert.deepEqual(model.eosTokenIds, [EOS_ID]);
-    assert.equal(model.tokenText(EOS_ID), '<eos>');
+    assert.deepEqual(model.tokenTexts([EOS_ID, EOS_ID]), ['<eos>', '<eos>']);
     assert.equal(model.usesChatTemplate, false);
   } finally {
     await model.dispose();

@@ -11,7 +11,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { packageRoot } from '../../src/config/index.js';
 import { parseArgs, torchPython } from './common.js';
@@ -31,11 +31,13 @@ type Json = Record<string, unknown>;
 const python = torchPython();
 if (!python) throw new Error('bench:scale needs Debian\'s python3-torch (and libopenblas0-openmp): see scripts/bench/README.md');
 
-/** Runs a command, returning its last stdout line as JSON. */
+/** Runs a command, returning the JSON object it prints. */
 function runJson(command: string, argv: string[], env: NodeJS.ProcessEnv = {}): Json {
   const r = spawnSync(command, argv, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 2 ** 26 });
   if (r.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed (${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Json;
+  // `introspect bench --json` prints one (multi-line) object; the Python scripts end with a one-line one.
+  const out = r.stdout.trim();
+  return JSON.parse(out.startsWith('{') ? out : out.split('\n').pop()!) as Json;
 }
 
 /** A PyTorch reference script run in-process by a wrapper that adds the process's peak RSS. */
@@ -60,6 +62,8 @@ function introspect(cacheDir: string, argv: string[]): Json {
 
 const busy = args.busy ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : null;
 const results: Json[] = [];
+/** the 1-minute load average after each round (the busy process and the neighbours included) */
+const loads: number[] = [loadavg()[0]!];
 const cacheDir = mkdtempSync(join(tmpdir(), 'introspect-scale-cache-'));
 try {
   for (const key of String(args.models).split(',')) {
@@ -74,11 +78,13 @@ try {
         const rolloutArgs = ['rollout', dir, '--batch', String(ROLLOUT.batch), '--prompt-len', String(ROLLOUT.promptLen), '--new-tokens', String(ROLLOUT.newTokens)];
         const torchRollout = ['--model', dir, '--batch', String(ROLLOUT.batch), '--prompt-len', String(ROLLOUT.promptLen), '--new-tokens', String(ROLLOUT.newTokens), '--threads', String(args.threads), '--repeats', String(args.repeats), '--cache', 'static'];
         const trainArgs = ['train', dir, '--batch', String(TRAIN.batch), '--seq-len', String(TRAIN.seqLen)];
-        const torchTrain = ['--model', dir, '--batch', String(TRAIN.batch), '--seq-len', String(TRAIN.seqLen), '--threads', String(args.threads), '--repeats', String(args.repeats)];
+        // The same whole update on both sides: forward + backward, clipping to norm 1, AdamW (lr 1e-6, decay 0.01), float32.
+        const torchTrain = ['--model', dir, '--batch', String(TRAIN.batch), '--seq-len', String(TRAIN.seqLen), '--threads', String(args.threads), '--repeats', String(args.repeats), '--adamw'];
         // Alternate which engine goes first, so drifting load hits both alike.
         const pair = (a: () => Json, b: () => Json): [Json, Json] => (round % 2 === 0 ? [a(), b()] : (([y, x]) => [x, y])([b(), a()]) as [Json, Json]);
         const [ir, tr] = pair(() => introspect(cacheDir, rolloutArgs), () => torchRun('torch_rollout.py', torchRollout));
         const [it, tt] = pair(() => introspect(cacheDir, trainArgs), () => torchRun('torch_train.py', torchTrain));
+        loads.push(loadavg()[0]!);
         const row = { round, rollout: { introspect: ir, pytorch: tr, ratio: Number(ir.tokens_per_s) / Number(tr.tokens_per_s) }, train: { introspect: it, pytorch: tt, ratio: Number(it.tokens_per_s) / Number(tt.tokens_per_s) } };
         console.error(`${key} round ${round}: rollout ${row.rollout.ratio.toFixed(2)}x (${mib(ir.peak_rss_bytes)} vs ${mib(tr.peak_rss_bytes)}), update ${row.train.ratio.toFixed(2)}x (${mib(it.peak_rss_bytes)} vs ${mib(tt.peak_rss_bytes)})`);
         rounds.push(row);
@@ -113,7 +119,8 @@ const table = [
     return `| ${m.label} | ${range(ratios('rollout'))} | ${rss('rollout')} | ${build.toFixed(1)} s | ${range(ratios('train'))} | ${rss('train')} |`;
   }),
 ].join('\n');
-const note = `${args.rounds} rounds x ${args.repeats} timed runs, ${args.threads} threads, PyTorch ${String(get((results[0]!.rounds as Json[])[0]!, ['rollout', 'pytorch', 'torch_version']))} eager (static KV cache, OpenBLAS)${args.busy ? ', one busy process beside every run' : ''}; \`npm run bench:scale${args.busy ? ' -- --busy 1' : ''}\`, ${new Date().toISOString().slice(0, 10)}.`;
+const loadRange = `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`;
+const note = `${String(args.models)}: ${args.rounds} round(s) x ${args.repeats} timed runs, ${args.threads} threads, PyTorch ${String(get((results[0]!.rounds as Json[])[0]!, ['rollout', 'pytorch', 'torch_version']))} eager (static KV cache, OpenBLAS), update = forward + backward + clipping + AdamW on both${args.busy ? ', one busy process beside every run' : ''}, load average ${loadRange}; \`npm run bench:scale -- --models ${String(args.models)} --rounds ${args.rounds} --repeats ${args.repeats}${args.busy ? ' --busy 1' : ''}\`, ${new Date().toISOString().slice(0, 10)}.`;
 console.log(`${table}\n\n${note}`);
 mkdirSync(resolve('runs', 'bench'), { recursive: true });
 const file = resolve('runs', 'bench', `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -126,9 +133,26 @@ if (args.readme) {
   const start = `<!-- ${marker} -->`;
   const end = `<!-- /${marker} -->`;
   if (text.includes(start) && text.includes(end)) {
-    writeFileSync(readme, text.slice(0, text.indexOf(start) + start.length) + `\n${table}\n\n${note}\n` + text.slice(text.indexOf(end)));
+    writeFileSync(readme, text.slice(0, text.indexOf(start) + start.length) + `\n${mergeSection(text.slice(text.indexOf(start) + start.length, text.indexOf(end)), table, note)}\n` + text.slice(text.indexOf(end)));
     console.error(`README.md table (${marker}) updated`);
   } else {
     console.error(`README.md has no ${start} ... ${end} markers; table not written`);
   }
+}
+
+/**
+ * The README section with this run's rows in place of the same models' earlier rows (other models'
+ * rows and the notes of the runs that measured them are kept), so the models can be measured in
+ * separate invocations (the 0.5B shape alone takes most of an hour on 2 cores).
+ */
+function mergeSection(old: string, table: string, note: string): string {
+  const [header, rule, ...rows] = table.split('\n');
+  const label = (row: string): string => row.split('|')[1]!.trim();
+  const fresh = new Set(rows.map(label));
+  const kept = old.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| model') && !l.startsWith('| ---') && !fresh.has(label(l)));
+  const order = Object.values(MODELS).map((m) => m.label);
+  const merged = [...kept, ...rows].sort((a, b) => order.indexOf(label(a)) - order.indexOf(label(b)));
+  // A note names the models it measured first ("bench,h512: ..."); notes whose models were all remeasured go.
+  const notes = old.split('\n\n').map((p) => p.trim()).filter((p) => /^[a-z0-9,]+: /.test(p) && p.split(':')[0]!.split(',').some((k) => ![...fresh].includes(MODELS[k]?.label ?? '')));
+  return [[header, rule, ...merged].join('\n'), ...notes, note].join('\n\n');
 }

@@ -19,6 +19,8 @@ import type { ModelConfig } from '../model/types.js';
 import { configureSessions, createSession } from '../onnx/index.js';
 import { createPolicy } from '../policy/index.js';
 import { generateRollouts } from '../rollout/engine.js';
+import { AdamW } from '../rl/optimizer.js';
+import { gradientStep, trainSessionArena } from '../rl/token-update.js';
 import { streamFor } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
 import { at } from '../util/must.js';
@@ -28,8 +30,8 @@ export interface BenchCommon {
   /** ONNX Runtime intra-op threads (0: ONNX Runtime's default) */
   threads: number;
   spinning: boolean;
-  /** ONNX Runtime's CPU memory arena (as `model.memoryArena`) */
-  memoryArena: boolean;
+  /** ONNX Runtime's CPU memory arena (as `model.memoryArena`; undefined: auto, see trainSessionArena) */
+  memoryArena?: boolean;
   /** timed runs after one untimed warm-up; the median is reported */
   repeats: number;
 }
@@ -106,7 +108,7 @@ export async function benchRollout(o: BenchCommon & { batch: number; promptLen: 
       benchmark: 'rollout',
       model: o.modelDir,
       parameters: parameterCount(source.config),
-      settings: { batch: o.batch, prompt_len: o.promptLen, new_tokens: o.newTokens, sampler: o.sampler ?? 'host', threads: o.threads, spinning: o.spinning, memory_arena: o.memoryArena, repeats: o.repeats },
+      settings: { batch: o.batch, prompt_len: o.promptLen, new_tokens: o.newTokens, sampler: o.sampler ?? 'host', threads: o.threads, spinning: o.spinning, memory_arena: o.memoryArena ?? true, repeats: o.repeats },
       tokens_per_s: (o.batch * o.newTokens) / seconds,
       seconds,
       repeat_seconds: runs.map((r) => r.seconds),
@@ -122,9 +124,12 @@ export async function benchRollout(o: BenchCommon & { batch: number; promptLen: 
 }
 
 /**
- * Update throughput: forward + backward of the `policy` graph (every parameter trainable) on B
- * random sequences of T tokens, temperatures in [0.5, 1.5), ratio 1 (old log-probs are the
- * graph's own), as `scripts/bench/torch_train.py` does in PyTorch.
+ * Update throughput: one whole token-policy update as the trainer takes it (gradientStep: forward +
+ * backward of the `policy` graph with every parameter trainable, then gradient clipping to norm 1
+ * and AdamW, lr 1e-6, weight decay 0.01, in float32) on B random sequences of T tokens,
+ * temperatures in [0.5, 1.5), ratio 1 (old log-probs are the graph's own), as
+ * `scripts/bench/torch_train.py --adamw` does in PyTorch. The warm-up run takes a step too, so the
+ * timed ones carry AdamW's moments, as every step after a job's first does.
  */
 export async function benchTrain(o: BenchCommon & { batch: number; seqLen: number }): Promise<BenchResult> {
   o = { ...o, modelDir: await resolveModelDir(o.modelDir) }; // a folder or a Hub id
@@ -140,7 +145,7 @@ export async function benchTrain(o: BenchCommon & { batch: number; seqLen: numbe
   const { path, hit } = cachedGraphPath({ ...source, load: () => model }, spec);
   const buildSeconds = (performance.now() - started) / 1000;
   started = performance.now();
-  const session = await createSession(path);
+  const session = await createSession(path, { cpuMemArena: trainSessionArena(model.config) });
   const loadSeconds = (performance.now() - started) / 1000;
   const [B, T] = [o.batch, o.seqLen];
   const rng = streamFor(1, 0x74726169);
@@ -154,14 +159,22 @@ export async function benchTrain(o: BenchCommon & { batch: number; seqLen: numbe
     clip_low: new ort.Tensor('float32', Float32Array.of(0.2), []),
     clip_high: new ort.Tensor('float32', Float32Array.of(0.28), []),
   };
-  for (const [name, p] of model.params) if (session.inputNames.includes(name)) feeds[name] = new ort.Tensor('float32', p.data, p.dims);
+  // The graph's inputs view the weights the optimiser updates in place: no second copy.
+  const trained = new Map<string, Float32Array>();
+  for (const [name, p] of model.params) {
+    if (!session.inputNames.includes(name)) continue;
+    feeds[name] = new ort.Tensor('float32', p.data, p.dims);
+    trained.set(name, p.data);
+  }
+  const optimizer = new AdamW(trained, { lr: 1e-6, weightDecay: 0.01, maxGradNorm: 1 });
   try {
-    // The warm-up run gives the old log-probs (ratio 1).
-    feeds.old_logprobs = new ort.Tensor('float32', (await session.run(feeds)).logprobs!.data as Float32Array, [B, T]);
+    // The warm-up step gives the old log-probs (ratio 1, as the reference's).
+    const { out } = await gradientStep(session, feeds, optimizer, 1e-6);
+    feeds.old_logprobs = new ort.Tensor('float32', out.logprobs!.data as Float32Array, [B, T]);
     const times: number[] = [];
     for (let i = 0; i < o.repeats; i++) {
       const t0 = performance.now();
-      await session.run(feeds);
+      await gradientStep(session, feeds, optimizer, 1e-6);
       times.push((performance.now() - t0) / 1000);
     }
     const seconds = median(times);
@@ -169,7 +182,7 @@ export async function benchTrain(o: BenchCommon & { batch: number; seqLen: numbe
       benchmark: 'train',
       model: o.modelDir,
       parameters: parameterCount(model.config),
-      settings: { batch: B, seq_len: T, threads: o.threads, spinning: o.spinning, memory_arena: o.memoryArena, repeats: o.repeats },
+      settings: { batch: B, seq_len: T, adamw: true, threads: o.threads, spinning: o.spinning, memory_arena: trainSessionArena(model.config) ?? true, repeats: o.repeats },
       tokens_per_s: (B * T) / seconds,
       seconds,
       repeat_seconds: times,

@@ -22,7 +22,7 @@ export interface SessionOptions {
    * operator on an idle machine and burns cores other processes need on a busy one.
    */
   allowSpinning?: boolean;
-  /** ORT's CPU memory arena (default on): off returns freed buffers, which lowers peak RSS. */
+  /** ORT's CPU memory arena (default on; unset in {@link configureSessions}: each caller's choice): off returns freed buffers, which lowers peak RSS. */
   cpuMemArena?: boolean;
 }
 

@@ -8,7 +8,9 @@
  *   and so does the policy graph, so frozen weights exist twice; the KL reference bakes all of P
  *   once more. On the GPU path all of that is device memory, and the host keeps one copy of P
  *   (the checkpoint's arrays, written back for checkpoints).
- * - gradients: P_t; AdamW moments: 2 P_t (on the device on the GPU path, else on the host).
+ * - gradients: P_t on the device; 2 P_t on the host, where onnxruntime-node copies the graph's
+ *   outputs into JavaScript buffers before it frees its own; AdamW moments: 2 P_t (on the device
+ *   on the GPU path, else on the host).
  * - KV cache: 2 (key, value) x layers x kvHeads x headDim per token, for rollout.batchSize rows of
  *   (longest prompt + maxNewTokens) tokens; the device cache holds the old and the concatenated
  *   new cache during a step (x2).
@@ -59,7 +61,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const perLayerToken = 16 * c.hiddenSize + 6 * c.intermediateSize + c.numHeads * T;
   const items: MemoryPlan['items'] = [
     { name: 'weights (graphs and fed inputs)', bytes: F32 * (total + (trained > 0 ? frozen : 0)), where: compute },
-    { name: 'gradients', bytes: F32 * trained, where: compute },
+    { name: 'gradients', bytes: F32 * trained * (input.onDevice ? 1 : 2), where: compute },
     { name: 'AdamW moments', bytes: 2 * F32 * trained, where: compute },
     { name: 'KV cache', bytes: F32 * kvPerToken * input.rolloutBatch * T * (input.onDevice ? 2 : 1), where: compute },
     {

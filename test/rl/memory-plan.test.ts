@@ -30,7 +30,8 @@ test('memory plan: weights, gradients, AdamW moments and the KV cache of a Qwen2
 
   const cpu = planMemory({ ...input, onDevice: false });
   assert.equal(cpu.deviceBytes, 0);
-  assert.equal(cpu.hostBytes, gpu.deviceBytes - bytes('KV cache') / 2, 'on CPU the same state, one cache copy, all on the host');
+  assert.equal(cpu.items.find((i) => i.name === 'gradients')!.bytes, 8 * P, 'on the host the gradients exist twice at the end of a run (ORT\'s and their JS copies)');
+  assert.equal(cpu.hostBytes, gpu.deviceBytes - bytes('KV cache') / 2 + 4 * P, 'on CPU the same state, one cache copy, the gradients\' copies, all on the host');
 
   // Training only the last two layers: frozen weights are baked into both the decode and the policy graph.
   const top = trainableNames(qwen05, [/layers\.2[23]\./]);

@@ -6,10 +6,10 @@ import { benchFlags, formatBench } from '../../cli/bench.js';
 export default class BenchTrain extends BaseCommand {
   static override summary = 'Measure token-policy update throughput of a model folder: tokens/s, peak RSS, graph build/load time.';
   static override description =
-    'Runs the forward and backward pass of the cached policy training graph (every parameter trainable) on ' +
-    '--batch random sequences of --seq-len tokens, as one update step of the trainer does (without the AdamW ' +
-    'step). Reports the median of --repeats runs after one warm-up. Run one benchmark per process: peak RSS is ' +
-    'the process\'s.';
+    'Takes whole token-policy update steps as the trainer does: the forward and backward pass of the cached ' +
+    'policy training graph (every parameter trainable) on --batch random sequences of --seq-len tokens, then ' +
+    'gradient clipping and AdamW in float32. Reports the median of --repeats steps after one warm-up step. Run ' +
+    'one benchmark per process: peak RSS is the process\'s.';
   static override examples = [
     '<%= config.bin %> bench train models/arith-tiny',
     '<%= config.bin %> bench train Qwen/Qwen2.5-0.5B --batch 4 --seq-len 256 --threads 2 --json',

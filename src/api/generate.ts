@@ -8,6 +8,7 @@ import { generateRollouts } from '../rollout/engine.js';
 import { UserError } from '../util/errors.js';
 import { resolveModelDir } from '../model/hub.js';
 import { at, must } from '../util/must.js';
+import type { ExecutionProviderName } from '../onnx/index.js';
 
 export interface GenerateOptions {
   modelDir: string;
@@ -21,7 +22,7 @@ export interface GenerateOptions {
   /** the trained head's folder, for `learned` */
   headPath?: string;
   seed: number;
-  executionProvider: 'cpu' | 'cuda' | 'webgpu';
+  executionProvider: ExecutionProviderName;
 }
 
 export interface GeneratedToken {

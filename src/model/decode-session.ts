@@ -21,7 +21,7 @@ import { UserError } from '../util/errors.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSession, DeviceTransfer, onDevice, saveModel, toModelBytes } from '../onnx/index.js';
+import { createSession, DeviceTransfer, onDevice, saveModel, toModelBytes, type ExecutionProviderName } from '../onnx/index.js';
 import type { ModelConfig } from './config.js';
 import { cachedGraphPath, folderSource, weightsSource } from './graph-cache.js';
 import { DeviceKvCache } from './device-cache.js';
@@ -33,7 +33,7 @@ import type { FloatTensor } from './safetensors.js';
 import { must } from '../util/must.js';
 
 /** Where the graph runs: ONNX Runtime execution provider names ('cpu', 'cuda', 'webgpu', ...). */
-export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu' | (string & {});
+export type ExecutionProvider = ExecutionProviderName | (string & {});
 
 export interface DecodeSessionOptions {
   executionProvider?: ExecutionProvider;

@@ -341,7 +341,7 @@ export class DecodeSession {
     const width = this.slots + S;
     const mask = new BigInt64Array(B * width);
     this.padding.forEach((pad, b) => mask.fill(1n, b * width + pad, (b + 1) * width));
-    const cache = this.deviceCache!;
+    const cache = must(this.deviceCache, 'the device KV cache');
     const out = await this.session.run({
       ...this.weightFeeds,
       ...cache.feeds(),

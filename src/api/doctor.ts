@@ -5,11 +5,10 @@
  */
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder, toModelBytes } from '../onnx/index.js';
+import { EXECUTION_PROVIDERS, GraphBuilder, toModelBytes, type ExecutionProviderName } from '../onnx/index.js';
 import { vulkanDriver, type VulkanDriver } from './vulkan-driver.js';
 
-export const executionProviders = ['cpu', 'cuda', 'webgpu'] as const;
-export type ExecutionProvider = (typeof executionProviders)[number];
+export type ExecutionProvider = ExecutionProviderName;
 
 export interface ProviderCheck {
   provider: ExecutionProvider;
@@ -71,7 +70,7 @@ export async function runDoctor(): Promise<DoctorReport> {
   const require = createRequire(import.meta.url);
   const model = probeGraph();
   const providers: ProviderCheck[] = [];
-  for (const provider of executionProviders) providers.push(await checkProvider(provider, model));
+  for (const provider of EXECUTION_PROVIDERS) providers.push(await checkProvider(provider, model));
   return {
     node: process.version,
     onnxruntime: (require('onnxruntime-node/package.json') as { version: string }).version,

@@ -9,6 +9,7 @@ import { generateRollouts } from '../rollout/engine.js';
 import { UserError } from '../util/errors.js';
 import { resolveModelDir } from '../model/hub.js';
 import { at, must } from '../util/must.js';
+import type { ExecutionProviderName } from '../onnx/index.js';
 
 export interface GenerateOptions {
   modelDir: string;
@@ -22,7 +23,7 @@ export interface GenerateOptions {
   /** the trained head's folder, for `learned` */
   headPath?: string;
   seed: number;
-  executionProvider: 'cpu' | 'cuda' | 'webgpu';
+  executionProvider: ExecutionProviderName;
   /** the longest the prompt may take to tokenize and the text to decode (`model.tokenizerTimeoutMs`) */
   tokenizerTimeoutMs?: number;
 }

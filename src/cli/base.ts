@@ -16,6 +16,8 @@ import { createRunLogger, type RunLogger } from '../util/log.js';
 import { acquireRunLock, LOCK_FILE, type RunLock } from '../util/run-lock.js';
 import { createRunDir, writeResolvedConfig, type JobConfig } from '../config/index.js';
 import type { RunContext } from '../util/run-context.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../util/log.js';
+import { describeJobKey } from '../config/docs.js';
 
 /** How a command may use a run folder that already holds files. */
 export interface RunFolderOptions {
@@ -29,10 +31,6 @@ export interface RunFolderOptions {
 const SETUP_FILES = new Set(['config.yaml', 'log.jsonl', LOCK_FILE]);
 const isSetupFile = (name: string) => SETUP_FILES.has(name) || name.startsWith(`${LOCK_FILE}.`);
 
-export const logLevels = ['trace', 'debug', 'info', 'warn', 'error'] as const;
-export type LogLevel = (typeof logLevels)[number];
-export const logFormats = ['pretty', 'json'] as const;
-export type LogFormat = (typeof logFormats)[number];
 
 /** The logging flags every command has. */
 export interface LogFlags {
@@ -43,8 +41,8 @@ export interface LogFlags {
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
   static override baseFlags = {
-    'log-level': Flags.option({ options: logLevels, summary: 'Log verbosity (default: the job\'s run.logLevel, else info); debug also shows stack traces.', helpGroup: 'GLOBAL' })(),
-    'log-format': Flags.option({ options: logFormats, summary: 'Log lines on stderr: pretty (default on a terminal) or json (default otherwise).', helpGroup: 'GLOBAL' })(),
+    'log-level': Flags.option({ options: LOG_LEVELS, summary: `${describeJobKey('run.logLevel')} Default: the job's run.logLevel, else info.`, helpGroup: 'GLOBAL' })(),
+    'log-format': Flags.option({ options: LOG_FORMATS, summary: 'Log lines on stderr: pretty (default on a terminal) or json (default otherwise).', helpGroup: 'GLOBAL' })(),
   };
 
   private debugErrors = false;

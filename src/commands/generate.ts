@@ -2,6 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { generate, type GenerateResult } from '../api/generate.js';
 import { UserError } from '../util/errors.js';
 import { BaseCommand } from '../cli/base.js';
+import { describeJobKey } from '../config/docs.js';
+import { EXECUTION_PROVIDERS } from '../onnx/index.js';
 
 export default class Generate extends BaseCommand {
   static override summary = 'Generate a continuation with the KV cache, greedy or under a temperature policy.';
@@ -17,10 +19,10 @@ export default class Generate extends BaseCommand {
     'input-ids': Flags.string({ summary: 'Prompt as comma-separated token ids.', exclusive: ['prompt'] }),
     'max-new-tokens': Flags.integer({ min: 1, default: 32, summary: 'Tokens to generate at most.' }),
     temperature: Flags.string({ default: '0', summary: 'Fixed sampling temperature; 0 = greedy.' }),
-    policy: Flags.string({ summary: 'Temperature policy (overrides --temperature), e.g. edt, fixed:0.7, learned.' }),
+    policy: Flags.string({ summary: `${describeJobKey('policy')} Overrides --temperature.` }),
     head: Flags.string({ summary: 'Temperature head folder for --policy learned.' }),
     seed: Flags.integer({ min: 0, default: 0, summary: 'Sampling seed.' }),
-    'execution-provider': Flags.option({ options: ['cpu', 'cuda', 'webgpu'] as const, default: 'cpu' as const, summary: 'ONNX Runtime execution provider.' })(),
+    'execution-provider': Flags.option({ options: EXECUTION_PROVIDERS, default: 'cpu' as const, summary: describeJobKey('model.executionProvider') })(),
     'tokenizer-timeout': Flags.integer({ min: 1, summary: 'Longest time in ms the prompt may take to tokenize and the output to decode (default 5000, as model.tokenizerTimeoutMs).' }),
   };
 

@@ -9,6 +9,25 @@
  */
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
+import {
+  ADVANTAGE_ESTIMATOR_NAMES,
+  ARCHITECTURE_NAMES,
+  ARITHMETIC_OPERATIONS,
+  BUDGET_KINDS,
+  HEAD_KINDS,
+  LOSS_AGGREGATION_NAMES,
+  LR_SCHEDULE_NAMES,
+  PHASE_NAMES,
+  PHASE_SCHEDULE_NAMES,
+  POLICY_LOSS_NAMES,
+  REWARD_NAMES,
+  SPLIT_NAMES,
+  TASK_NAMES,
+  TEMPERATURE_POLICY_NAMES,
+} from './names.js';
+import { EXECUTION_PROVIDERS } from '../onnx/execution-providers.js';
+import { LOG_LEVELS } from '../util/log.js';
+import { METRIC_SINK_NAMES } from '../util/metric-sinks.js';
 
 const positiveInt = () => z.number().int().min(1);
 /**
@@ -24,7 +43,7 @@ const probability = () => z.number().min(0).max(1);
 export const policySpecSchema = z
   .union([z.string().min(1), z.looseObject({ name: z.string().min(1) })])
   .describe(
-    'Temperature policy: greedy, fixed:<t>, edt, entropy-threshold, schedule or learned; as a string or an ' +
+    `Temperature policy: ${TEMPERATURE_POLICY_NAMES.map((n) => (n === 'fixed' ? 'fixed:<t>' : n)).join(', ')}; as a string or an ` +
       'object {name, ...params}. This is the variable the experiment is about.',
   );
 
@@ -41,12 +60,12 @@ export const runSchema = z
       .default(0)
       .describe('Seed for prompt order, sampling and initialisation. Change it to measure seed spread.'),
     logLevel: z
-      .enum(['trace', 'debug', 'info', 'warn', 'error'])
+      .enum(LOG_LEVELS)
       .default('info')
       .describe('Log verbosity; debug also prints stack traces of errors.'),
     metrics: z
-      .array(z.enum(['csv', 'tensorboard']))
-      .default(['csv', 'tensorboard'])
+      .array(z.enum(METRIC_SINK_NAMES))
+      .default([...METRIC_SINK_NAMES])
       .describe(
         'Where per-iteration figures go: csv (metrics.csv, eval.csv) and tensorboard (an event file in the run ' +
           'folder; `tensorboard --logdir runs/`). Names as TRL logs them (reward, kl, entropy, ...).',
@@ -64,7 +83,7 @@ export const modelSchema = z
           'download. Relative paths resolve against the job file. Default: the embedded model in models/.',
       ),
     executionProvider: z
-      .enum(['cpu', 'cuda', 'webgpu'])
+      .enum(EXECUTION_PROVIDERS)
       .default('cpu')
       .describe('ONNX Runtime execution provider. cuda needs `npm run install-cuda`; run `introspect doctor` to see what works.'),
     trainable: z
@@ -133,18 +152,18 @@ export const taskSchema = z
     name: z
       .string()
       .default('synthetic-arith')
-      .describe('Task: countdown, synthetic-arith, gsm8k, math500, aime24, amc23, minerva_math or olympiadbench.'),
+      .describe(`Task: ${TASK_NAMES.join(', ')}.`),
     dataDir: z
       .string()
       .optional()
       .describe('Folder with the datasets; default INTROSPECT_DATA_DIR, else the user cache folder.'),
-    split: z.enum(['train', 'test', 'validation']).default('train').describe('Split that training prompts come from.'),
+    split: z.enum(SPLIT_NAMES).default('train').describe('Split that training prompts come from.'),
     synthetic: z
       .strictObject({
         seed: z.number().int().min(0).default(0).describe('Seed of the generated problem set; fixed apart from run.seed so that every run and seed sees the same problems.'),
         steps: z.tuple([positiveInt(), positiveInt()]).default([1, 3]).describe('Min and max arithmetic steps per problem: the difficulty knob.'),
         maxNumber: positiveInt().default(20).describe('Largest operand and intermediate result; smaller is easier.'),
-        operations: z.array(z.enum(['+', '-', '*'])).min(1).default(['+', '-']).describe('Operations used.'),
+        operations: z.array(z.enum(ARITHMETIC_OPERATIONS)).min(1).default(['+', '-']).describe('Operations used.'),
         trainSize: positiveInt().default(20000).describe('Problems in the train split.'),
         testSize: positiveInt().default(500).describe('Problems in the held-out test split (disjoint from train).'),
       })
@@ -156,7 +175,7 @@ export const taskSchema = z
         numbers: z.number().int().min(2).max(5).default(4).describe('Numbers given per problem: the depth of the search fork, the main difficulty knob.'),
         maxNumber: positiveInt().default(9).describe('Given numbers lie in [1, maxNumber].'),
         maxValue: positiveInt().default(100).describe('Every intermediate result and the target lie in [1, maxValue]: it bounds the digits to compute.'),
-        operations: z.array(z.enum(['+', '-', '*'])).min(1).default(['+', '-', '*']).describe('Operations used.'),
+        operations: z.array(z.enum(ARITHMETIC_OPERATIONS)).min(1).default([...ARITHMETIC_OPERATIONS]).describe('Operations used.'),
         trainSize: positiveInt().default(10000).describe('Problems in the train split (about 14,000 distinct instances exist with the default knobs).'),
         validationSize: positiveInt().default(500).describe('Problems in the validation split (for tuning, e.g. the best fixed temperature); disjoint from train and test.'),
         testSize: positiveInt().default(500).describe('Problems in the held-out test split; disjoint from train and validation.'),
@@ -220,7 +239,7 @@ export const rolloutSchema = z
 export const headSchema = z
   .strictObject({
     path: z.string().optional().describe('A trained head (temperature_head.json + .safetensors folder) to start from; default: a fresh head.'),
-    kind: z.enum(['grid', 'lognormal']).default('grid').describe('Discrete temperature grid (categorical) or a continuous log-normal.'),
+    kind: z.enum(HEAD_KINDS).default('grid').describe('Discrete temperature grid (categorical) or a continuous log-normal.'),
     grid: z
       .array(z.number())
       .default([0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6])
@@ -242,13 +261,13 @@ const optimizerSchema = z
     eps: z.number().positive().default(1e-8).describe('Adam epsilon.'),
     weightDecay: z.number().min(0).default(0).describe('Decoupled weight decay (AdamW).'),
     warmupSteps: z.number().int().min(0).default(0).describe('Linear warm-up steps.'),
-    decay: z.enum(['constant', 'cosine']).default('constant').describe('Learning-rate shape after warm-up.'),
+    decay: z.enum(LR_SCHEDULE_NAMES).default('constant').describe('Learning-rate shape after warm-up.'),
     maxGradNorm: z.number().positive().default(1.0).describe('Global gradient-norm clip.'),
   })
   .describe('AdamW settings for one policy.');
 
 export const phaseSchema = z.strictObject({
-  phase: z.enum(['temperature', 'token']).describe('Which policy updates during this phase.'),
+  phase: z.enum(PHASE_NAMES).describe('Which policy updates during this phase.'),
   iterations: positiveInt().describe('Iterations the phase lasts.'),
 });
 
@@ -261,7 +280,7 @@ export const trainSchema = z
     miniBatchSize: positiveInt().default(32).describe('Sequences per gradient step.'),
     schedule: z
       .strictObject({
-        name: z.enum(['coordinate-ascent', 'joint', 'token-only', 'temperature-only']).default('coordinate-ascent').describe(
+        name: z.enum(PHASE_SCHEDULE_NAMES).default('coordinate-ascent').describe(
           'coordinate-ascent alternates the phases below; joint updates both policies every iteration; token-only is plain GRPO (how baselines train); temperature-only freezes the LLM.',
         ),
         phases: z
@@ -277,7 +296,7 @@ export const trainSchema = z
       .describe('Which policy is updated when.'),
     advantage: z
       .strictObject({
-        estimator: z.enum(['grpo', 'grpo-no-std']).default('grpo').describe('grpo divides by the group std; grpo-no-std does not (less bias toward easy/hard prompts).'),
+        estimator: z.enum(ADVANTAGE_ESTIMATOR_NAMES).default('grpo').describe('grpo divides by the group std; grpo-no-std does not (less bias toward easy/hard prompts).'),
         dropUniformGroups: z.boolean().default(true).describe('Skip groups whose rewards are all equal: they carry no signal.'),
       })
       .prefault({})
@@ -285,7 +304,7 @@ export const trainSchema = z
     loss: z
       .strictObject({
         type: z
-          .enum(['clipped', 'dual-clip'])
+          .enum(POLICY_LOSS_NAMES)
           .default('clipped')
           .describe(
             'Policy loss of both updates (the loss table, model/graphs/policy-losses.ts). clipped: the PPO/GRPO surrogate with clipLow/clipHigh, the usual choice. ' +
@@ -294,7 +313,7 @@ export const trainSchema = z
         clipLow: z.number().min(0).max(1).default(0.2).describe('PPO ratio clip below 1.'),
         clipHigh: z.number().min(0).default(0.28).describe('PPO ratio clip above 1 (clip-higher keeps exploration alive).'),
         aggregation: z
-          .enum(['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum', 'seq-mean-token-sum-norm'])
+          .enum(LOSS_AGGREGATION_NAMES)
           .default('token-mean')
           .describe(
             'How per-token losses become one number (rl/loss-aggregation.ts). token-mean: every token of the batch weighs the same (DAPO); the scale follows the batch\'s token count. ' +
@@ -335,7 +354,7 @@ export const trainSchema = z
     rewards: z
       .array(
         z.strictObject({
-          name: z.enum(['verifier', 'format', 'overlong']).describe('verifier: 1 right / 0 wrong / -formatPenalty without an answer; format: 1 when an answer is stated; overlong: DAPO soft length penalty, 0 to -1 over the last `cache` tokens before the cap.'),
+          name: z.enum(REWARD_NAMES).describe('verifier: 1 right / 0 wrong / -formatPenalty without an answer; format: 1 when an answer is stated; overlong: DAPO soft length penalty, 0 to -1 over the last `cache` tokens before the cap.'),
           weight: z.number().describe('Weight of the term in the summed reward.'),
           cache: positiveInt().optional().describe('overlong only: the penalty band in tokens below rollout.maxNewTokens (default a quarter of it).'),
         }),
@@ -367,7 +386,7 @@ export const evalSchema = z
     k: positiveInt().max(MAX_SAMPLES_PER_PROMPT).default(4).describe('Samples per problem for avg@k, pass@k and maj@k (at most 1024: every sample is kept in memory for the report).'),
     limit: z.number().int().min(0).default(0).describe('Evaluate only the first N problems; 0 = all.'),
     greedy: z.boolean().default(false).describe('Also report greedy accuracy.'),
-    split: z.enum(['train', 'test', 'validation']).default('test').describe('Split to evaluate on.'),
+    split: z.enum(SPLIT_NAMES).default('test').describe('Split to evaluate on.'),
     force: z
       .boolean()
       .default(false)
@@ -380,7 +399,7 @@ export const evalSchema = z
 
 export const pretrainSchema = z
   .strictObject({
-    architecture: z.enum(['qwen2', 'qwen3', 'llama', 'gpt2']).default('qwen2').describe('Hugging Face architecture of the new model.'),
+    architecture: z.enum(ARCHITECTURE_NAMES).default('qwen2').describe('Hugging Face architecture of the new model.'),
     hiddenSize: positiveInt().default(128).describe('Width of the new model; larger learns more per step but runs slower (a multiple of heads).'),
     layers: positiveInt().default(2).describe('Decoder layers of the new model.'),
     heads: positiveInt().default(4).describe('Attention heads (a multiple of kvHeads).'),
@@ -400,7 +419,7 @@ export const methodSchema = z.strictObject({
   name: z.string().min(1).describe('Label in the results table (and the cell folder).'),
   policy: policySpecSchema,
   schedule: z
-    .enum(['coordinate-ascent', 'joint', 'token-only', 'temperature-only'])
+    .enum(PHASE_SCHEDULE_NAMES)
     .default('token-only')
     .describe('How this method trains (see train.schedule.name): token-only for fixed and heuristic temperatures, coordinate-ascent or joint for the learned head.'),
   evalPolicies: z.array(policySpecSchema).optional().describe('Own policies to evaluate the trained model with (besides compare.evalPolicies); default: its training policy.'),
@@ -425,7 +444,7 @@ export const compareSchema = z
       .describe('Common decoding: every trained model is also evaluated under each of these, so methods are compared at equal evaluation temperature.'),
     passK: z.array(positiveInt()).min(1).default([1, 8, 32]).describe('k of the unbiased pass@k estimates from eval.k samples; k > eval.k are left out.'),
     budget: z
-      .enum(['llm-steps', 'llm-steps-exact', 'iterations', 'tokens'])
+      .enum(BUDGET_KINDS)
       .default('llm-steps')
       .describe(
         'What is held equal across methods: LLM optimiser steps (coordinate ascent runs more iterations; equal when every batch is full), ' +

@@ -12,6 +12,7 @@ import type { SaveDtype } from './dtypes.js';
 import { expectedParameters, type ParamSpec } from './parameters.js';
 import type { ParamMap } from './types.js';
 import { WeightFiles, writeWeightFiles } from './weights.js';
+import { must } from '../util/must.js';
 
 /** Parameters by checkpoint name, float32, in the layout transformers stores them (defined in types.ts). */
 export type { ParamMap } from './types.js';
@@ -54,9 +55,10 @@ export function checkParameters(source: string, expected: ParamSpec[], present: 
   const expectedNames = new Set(expected.map((p) => p.name));
   const missing = expected.filter((p) => !present.has(p.name)).map((p) => p.name);
   const unexpected = [...present.keys()].filter((name) => !expectedNames.has(name));
-  const wrongShape = expected
-    .filter((p) => present.has(p.name) && !sameDims(present.get(p.name)!, p.dims))
-    .map((p) => `${p.name} [${present.get(p.name)!.join(',')}] (expected [${p.dims.join(',')}])`);
+  const wrongShape = expected.flatMap((p) => {
+    const dims = present.get(p.name);
+    return dims !== undefined && !sameDims(dims, p.dims) ? [`${p.name} [${dims.join(',')}] (expected [${p.dims.join(',')}])`] : [];
+  });
   const problems = [
     missing.length > 0 ? `missing ${listNames(missing)}` : '',
     unexpected.length > 0 ? `unexpected ${listNames(unexpected)}` : '',
@@ -86,7 +88,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
     }
     checkParameters(`checkpoint ${absDir}`, expected, present);
     const params: ParamMap = new Map();
-    for (const p of expected) params.set(p.name, files.readFloat32(stored.get(p.name)!));
+    for (const p of expected) params.set(p.name, files.readFloat32(must(stored.get(p.name), `stored tensor ${p.name}`)));
     return { dir: absDir, config, generation, params };
   } finally {
     files.close();
@@ -120,7 +122,7 @@ export function saveCheckpoint(dir: string, config: ModelConfig, params: ParamMa
   const dtype = opts.dtype ?? 'F32';
   const written = writeWeightFiles(
     absDir,
-    expected.map((p) => ({ name: p.name, dims: p.dims, data: params.get(p.name)!.data })),
+    expected.map((p) => ({ name: p.name, dims: p.dims, data: must(params.get(p.name), `parameter ${p.name}`).data })),
     { dtype, maxShardBytes: opts.maxShardBytes },
   );
 

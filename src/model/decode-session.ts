@@ -21,7 +21,7 @@ import { UserError } from '../util/errors.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSession, DeviceTransfer, onDevice, saveModel, toModelBytes } from '../onnx/index.js';
+import { createSession, DeviceTransfer, onDevice, saveModel, toModelBytes, type ExecutionProviderName } from '../onnx/index.js';
 import type { ModelConfig } from './config.js';
 import { cachedGraphPath, folderSource, weightsSource } from './graph-cache.js';
 import { DeviceKvCache } from './device-cache.js';
@@ -35,7 +35,7 @@ import type { FloatTensor } from './safetensors.js';
 import { must } from '../util/must.js';
 
 /** Where the graph runs: ONNX Runtime execution provider names ('cpu', 'cuda', 'webgpu', ...). */
-export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu' | (string & {});
+export type ExecutionProvider = ExecutionProviderName | (string & {});
 
 export interface DecodeSessionOptions {
   executionProvider?: ExecutionProvider;
@@ -375,7 +375,7 @@ export class DecodeSession {
     const width = this.slots + S;
     const mask = new BigInt64Array(B * width);
     this.padding.forEach((pad, b) => mask.fill(1n, b * width + pad, (b + 1) * width));
-    const cache = this.deviceCache!;
+    const cache = must(this.deviceCache, 'the device KV cache');
     const out = await this.session.run({
       ...this.weightFeeds,
       ...cache.feeds(),

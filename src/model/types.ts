@@ -5,7 +5,8 @@
  */
 import type { FloatTensor } from './safetensors.js';
 
-export type ArchName = 'qwen2' | 'qwen3' | 'llama' | 'gpt2';
+import type { ArchName } from '../config/names.js';
+export type { ArchName };
 
 /** `silu` = x·sigmoid(x); `gelu_tanh` = GPT-2's `gelu_new` tanh approximation; `gelu` = the exact erf form. */
 export type Activation = 'silu' | 'gelu_tanh' | 'gelu';

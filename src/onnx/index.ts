@@ -13,3 +13,4 @@ export { toModelBytes, fromModelBytes, saveModel, loadModel, type ModelOptions, 
 export { unbroadcast } from './grad-utils.js';
 export { configureSessions, createSession, floatOutput, outputTensor, scalarOutput, sessionDefaults, toOrtTensor, fromOrtTensor, type SessionDefaults, type SessionOptions, type SessionOutputs } from './session.js';
 export { DeviceTransfer, onDevice, reshapeDevice, tensorBytes, type TransferCounters } from './device.js';
+export { EXECUTION_PROVIDERS, type ExecutionProviderName } from './execution-providers.js';

@@ -8,11 +8,13 @@ import { edtPolicy } from './edt.js';
 import { entropyThresholdPolicy } from './entropy-threshold.js';
 import { schedulePolicy } from './schedule.js';
 import { learnedPolicy } from './learned.js';
+import { TEMPERATURE_POLICY_NAMES } from '../config/names.js';
 
 export const temperaturePolicies = new Registry<PolicyName, PolicyDefinition>('temperature policy');
 for (const definition of [greedyPolicy, fixedPolicy, edtPolicy, entropyThresholdPolicy, schedulePolicy, learnedPolicy]) {
   temperaturePolicies.register(definition.name, definition);
 }
+temperaturePolicies.expectNames(TEMPERATURE_POLICY_NAMES); // a loop the types cannot follow: check the names once, at load
 
 /**
  * One help line for a policy: its spec with defaults, then what it does, e.g.

@@ -13,6 +13,7 @@
 import type * as ort from 'onnxruntime-node';
 import type { Rng } from '../util/rng.js';
 import type { ParamValues } from './params.js';
+import type { HeadKind, PolicyName } from '../config/names.js';
 
 /** Everything a per-token policy may look at for one sequence at one decoding step. */
 export interface StepContext {
@@ -41,8 +42,8 @@ export type TemperatureFn = (ctx: StepContext) => number;
 
 export type PolicyKind = 'per-token' | 'head';
 
-/** Registered policy names: what YAML and flags may say. */
-export type PolicyName = 'greedy' | 'fixed' | 'edt' | 'entropy-threshold' | 'schedule' | 'learned';
+/** Registered policy names: what YAML and flags may say (config/names.ts). */
+export type { PolicyName };
 
 /** A policy spec after parsing: its name and every parameter, defaults filled in. */
 export interface ResolvedPolicySpec {
@@ -58,8 +59,8 @@ export interface PerTokenPolicy {
   readonly temperature: TemperatureFn;
 }
 
-/** The head's distribution over temperatures (the run config's `head.kind`). */
-export type HeadDistribution = 'grid' | 'lognormal';
+/** The head's distribution over temperatures (the run config's `head.kind`, config/names.ts). */
+export type HeadDistribution = HeadKind;
 
 /**
  * The learned head's action space, as the run config's `head` section gives it: a categorical over

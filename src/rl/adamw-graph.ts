@@ -17,9 +17,10 @@
  *            parameters: a fingerprint of the weights that needs no download)
  */
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder, onDevice, scalarOutput, toModelBytes, type DeviceTransfer, type Graph, type Value } from '../onnx/index.js';
+import { GraphBuilder, onDevice, outputTensor, scalarOutput, toModelBytes, type DeviceTransfer, type Graph, type Value } from '../onnx/index.js';
 import type { FloatTensor } from '../model/safetensors.js';
 import type { AdamWOptions, OptimizerState, StepReport } from './optimizer.js';
+import { must } from '../util/must.js';
 
 export interface AdamWGraphOptions {
   betas?: readonly [number, number];
@@ -40,9 +41,7 @@ export function buildAdamWGraph(opts: AdamWGraphOptions): Graph {
   const stepSize = g.input('step_size', 'float32', []);
   const bias2Sqrt = g.input('bias2_sqrt', 'float32', []);
   const decay = g.input('decay', 'float32', []);
-  const names = [...opts.shapes.keys()];
-  const inputs = names.map((name) => {
-    const dims = opts.shapes.get(name)!;
+  const inputs = [...opts.shapes].map(([name, dims]) => {
     return {
       name,
       p: g.input(`param.${name}`, 'float32', dims),
@@ -154,15 +153,14 @@ export class GraphAdamW {
       if (!grad) throw new RangeError(`no gradient for parameter "${name}"`);
       feeds[`param.${name}`] = p;
       feeds[`grad.${name}`] = grad;
-      feeds[`exp_avg.${name}`] = this.m.get(name)!;
-      feeds[`exp_avg_sq.${name}`] = this.v.get(name)!;
+      feeds[`exp_avg.${name}`] = must(this.m.get(name), `first moment of ${name}`);
+      feeds[`exp_avg_sq.${name}`] = must(this.v.get(name), `second moment of ${name}`);
     }
     const out = await this.session.run(feeds);
     const gradNorm = scalarOutput(out, 'grad_norm');
     const swap = (map: Map<string, ort.Tensor>, prefix: string) => {
-      for (const name of [...map.keys()]) {
-        const old = map.get(name)!;
-        map.set(name, out[`${prefix}${name}`] as ort.Tensor);
+      for (const [name, old] of [...map]) {
+        map.set(name, outputTensor(out, `${prefix}${name}`));
         if (onDevice(old)) old.dispose();
       }
     };

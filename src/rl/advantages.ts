@@ -8,11 +8,12 @@
  *
  * Layout: rollouts of one prompt are contiguous, so sequence i belongs to group floor(i / G).
  */
-import { Registry } from '../util/registry.js';
+import { Registry, type Complete } from '../util/registry.js';
 import { UserError } from '../util/errors.js';
 import { at } from '../util/must.js';
 
-export type AdvantageEstimatorName = 'grpo' | 'grpo-no-std';
+import type { AdvantageEstimatorName } from '../config/names.js';
+export type { AdvantageEstimatorName };
 
 export interface AdvantageInput {
   /** One scalar reward per rollout, shape [N] with N = numGroups * groupSize, groups contiguous. */
@@ -159,7 +160,7 @@ function advantageMetrics(advantages: Float64Array, kept: Uint8Array, groups: Gr
   };
 }
 
-export const advantageEstimators = new Registry<AdvantageEstimatorName, AdvantageEstimator>('advantage estimator')
+export const advantageEstimators: Complete<AdvantageEstimatorName, AdvantageEstimator> = new Registry<AdvantageEstimatorName, AdvantageEstimator>('advantage estimator')
   // GRPO: A = (r - mean) / (std + eps). A uniform group (std 0) gives 0 / eps = 0 even when not dropped.
   .register('grpo', (input) => {
     const eps = input.eps ?? DEFAULT_ADVANTAGE_EPS;

@@ -21,7 +21,8 @@
  */
 import { createPhaseSchedule, type PhaseScheduleName, type PhaseSpec } from './phase-schedule.js';
 
-export type BudgetKind = 'iterations' | 'llm-steps' | 'llm-steps-exact' | 'tokens';
+import type { BudgetKind } from '../config/names.js';
+export type { BudgetKind };
 
 /** LLM-update iterations among the first `iterations` iterations of a schedule. */
 export function tokenUpdateIterations(schedule: PhaseScheduleName, phases: readonly PhaseSpec[], iterations: number): number {

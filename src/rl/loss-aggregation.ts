@@ -13,11 +13,12 @@
  * Each mode has both a plain loop (`aggregate`, the reference) and `weights`, written independently; a test
  * checks they agree.
  */
-import { Registry } from '../util/registry.js';
+import { Registry, type Complete } from '../util/registry.js';
 import { UserError } from '../util/errors.js';
 import { matrixShape, maskedRowSums, type TokenMatrix } from './token-matrix.js';
 
-export type AggregationMode = 'token-mean' | 'seq-mean-token-mean' | 'seq-mean-token-sum' | 'seq-mean-token-sum-norm';
+import type { AggregationMode } from '../config/names.js';
+export type { AggregationMode };
 
 export interface AggregationOptions {
   /**
@@ -61,7 +62,7 @@ function scaledMask(mask: TokenMatrix, rowScale: (b: number) => number): Float64
   return w;
 }
 
-export const lossAggregations = new Registry<AggregationMode, Aggregation>('loss aggregation mode')
+export const lossAggregations: Complete<AggregationMode, Aggregation> = new Registry<AggregationMode, Aggregation>('loss aggregation mode')
   // sum(mask * l) / sum(mask): every response token in the batch counts the same (DAPO). Empty mask -> 0.
   .register('token-mean', {
     aggregate(loss, mask) {

@@ -5,10 +5,11 @@
  * baseLr * (s + 1) / warmupSteps, so the first update already moves the weights and update warmupSteps - 1
  * runs at the full rate (Hugging Face's schedules start at 0, which wastes the first update).
  */
-import { Registry } from '../util/registry.js';
+import { Registry, type Complete } from '../util/registry.js';
 import { UserError } from '../util/errors.js';
 
-export type LrScheduleName = 'constant' | 'cosine';
+import type { LrScheduleName } from '../config/names.js';
+export type { LrScheduleName };
 
 export interface LrScheduleOptions {
   /** Peak learning rate, reached at the end of warmup. */
@@ -43,7 +44,7 @@ function checkStep(step: number): void {
   if (!Number.isInteger(step) || step < 0) throw new RangeError(`lr schedule step must be an integer >= 0, got ${step}`);
 }
 
-export const lrSchedules = new Registry<LrScheduleName, LrScheduleFactory>('lr schedule')
+export const lrSchedules: Complete<LrScheduleName, LrScheduleFactory> = new Registry<LrScheduleName, LrScheduleFactory>('lr schedule')
   .register('constant', (options) => {
     const { baseLr, warmupSteps } = checkCommon(options);
     return {

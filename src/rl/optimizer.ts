@@ -170,8 +170,8 @@ export class AdamW {
         }
       }
     }
-    for (const [name, m] of this.m) m.set(state.tensors.get(FIRST_MOMENT + name)!);
-    for (const [name, v] of this.v) v.set(state.tensors.get(SECOND_MOMENT + name)!);
+    for (const [name, m] of this.m) m.set(must(state.tensors.get(FIRST_MOMENT + name), `optimizer state ${FIRST_MOMENT + name}`));
+    for (const [name, v] of this.v) v.set(must(state.tensors.get(SECOND_MOMENT + name), `optimizer state ${SECOND_MOMENT + name}`));
     this.steps = state.step;
   }
 

@@ -6,14 +6,15 @@
  * them, holding one fixed while the other improves. `token-only` is plain GRPO (the baseline: fixed sampling
  * temperature), `temperature-only` trains the head on a frozen LLM.
  */
-import { Registry } from '../util/registry.js';
+import { Registry, type Complete } from '../util/registry.js';
 import { UserError } from '../util/errors.js';
 
-export type PhaseScheduleName = 'coordinate-ascent' | 'joint' | 'token-only' | 'temperature-only';
+import type { PhaseName, PhaseScheduleName } from '../config/names.js';
+export type { PhaseScheduleName };
 
 /** A block of consecutive iterations that update one policy. */
 export interface PhaseSpec {
-  phase: 'temperature' | 'token';
+  phase: PhaseName;
   /** Number of iterations in the block (integer >= 1). */
   iterations: number;
 }
@@ -55,7 +56,7 @@ function fixed(phase: Phase): PhaseScheduleFactory {
   });
 }
 
-export const phaseSchedules = new Registry<PhaseScheduleName, PhaseScheduleFactory>('phase schedule')
+export const phaseSchedules: Complete<PhaseScheduleName, PhaseScheduleFactory> = new Registry<PhaseScheduleName, PhaseScheduleFactory>('phase schedule')
   .register('coordinate-ascent', ({ phases }) => {
     if (!phases || phases.length === 0) throw new UserError('coordinate-ascent needs a non-empty list of phases');
     for (const spec of phases) {

@@ -90,7 +90,8 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
   }
   const names = [...params.keys()];
   const session = await openTrainSession({ config, params }, 'ce', { trainable: 'all' }, { executionProvider: job.model.executionProvider, threads: job.model.threads });
-  const optimizer = new AdamW(new Map(names.map((n) => [n, params.get(n)!.data])), { lr: p.lr, weightDecay: 0.01, maxGradNorm: 1 });
+  const param = (n: string) => must(params.get(n), `parameter ${n}`);
+  const optimizer = new AdamW(new Map(names.map((n) => [n, param(n).data])), { lr: p.lr, weightDecay: 0.01, maxGradNorm: 1 });
   let step = 0;
   if (resume) {
     step = (JSON.parse(readFileSync(stateFile, 'utf8')) as { step: number }).step;
@@ -104,7 +105,7 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
     metrics.truncate((r) => Number(r.step) <= step);
     evalCsv.truncate((r) => Number(r.step) <= step);
   }
-  const paramFeeds = Object.fromEntries(names.map((n) => [n, new ort.Tensor('float32', params.get(n)!.data, params.get(n)!.dims)]));
+  const paramFeeds = Object.fromEntries(names.map((n) => [n, new ort.Tensor('float32', param(n).data, param(n).dims)]));
   const encode = (text: string) => [...text].map(idOf);
   const evals: PretrainSummary['evals'] = [];
   const progress = new Progress({ label: 'pretrain', total: p.steps, rateUnit: 'tok', initial: step });

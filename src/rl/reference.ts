@@ -9,6 +9,7 @@ import { loadCheckpoint } from '../model/checkpoint.js';
 import type { Rollout } from '../rollout/types.js';
 import { tokenBatch } from './batch.js';
 import { batchFeeds, openTrainSession } from './token-update.js';
+import { floatOutput } from '../onnx/index.js';
 
 export class ReferenceScorer {
   private constructor(
@@ -34,7 +35,7 @@ export class ReferenceScorer {
       const chunk = rollouts.slice(start, start + this.batchSize);
       const batch = tokenBatch(chunk, new Float32Array(chunk.length), 'token-mean');
       const result = await this.session.run(batchFeeds(batch));
-      const logprobs = result.logprobs!.data as Float32Array;
+      const logprobs = floatOutput(result, 'logprobs');
       chunk.forEach((r, b) => {
         const from = b * batch.length + r.promptIds.length;
         out.push(logprobs.slice(from, from + r.tokens.length));

@@ -6,7 +6,7 @@
  */
 import type { Rollout } from '../rollout/types.js';
 import type { Verdict } from '../tasks/index.js';
-import { Registry } from '../util/registry.js';
+import { Registry, type Complete } from '../util/registry.js';
 
 /** What a reward function sees of one graded rollout. */
 export interface RewardContext {
@@ -25,10 +25,10 @@ export interface RewardTerm {
 
 export type RewardFunction = (context: RewardContext, term: RewardTerm) => number;
 
-export const rewardNames = ['verifier', 'format', 'overlong'] as const;
-export type RewardName = (typeof rewardNames)[number];
+import type { RewardName } from '../config/names.js';
+export type { RewardName };
 
-export const rewardFunctions = new Registry<RewardName, RewardFunction>('reward function')
+export const rewardFunctions: Complete<RewardName, RewardFunction> = new Registry<RewardName, RewardFunction>('reward function')
   // 1 correct, 0 wrong, -formatPenalty when no answer could be extracted
   .register('verifier', ({ verdict }) => verdict.reward)
   // 1 when the response states an answer in the task's format, else 0

@@ -19,11 +19,12 @@ import { BOXED_INSTRUCTION, buildChatMessages } from '../tasks/index.js';
 import { UserError } from '../util/errors.js';
 import { at } from '../util/must.js';
 import type { BatchDecoder } from './types.js';
+import type { ExecutionProviderName } from '../onnx/index.js';
 
 export interface OpenPolicyModelOptions {
   /** a local Hugging Face model folder (resolve Hub ids first with `resolveModelDir`) */
   modelDir: string;
-  executionProvider?: 'cpu' | 'cuda' | 'webgpu';
+  executionProvider?: ExecutionProviderName;
   /** ONNX Runtime intra-op threads; 0 or undefined lets ONNX Runtime choose */
   threads?: number;
   /**

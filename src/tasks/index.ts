@@ -1,5 +1,5 @@
 /** Tasks: benchmark and synthetic datasets, their prompts, and the answer verifier. */
-export { taskNames, splitNames, type TaskName, type Split, type ProblemGrader, type Problem, type LoadOptions, type RawRecord, type TaskDefinition } from './task.js';
+export { TASK_NAMES, SPLIT_NAMES, type TaskName, type Split, type ProblemGrader, type Problem, type LoadOptions, type RawRecord, type TaskDefinition } from './task.js';
 export { tasks, getTask } from './registry.js';
 export { problemGrader } from './grade-problem.js';
 export { gradeTaskRecords, type TaskGradeOptions } from './grade-task.js';
@@ -8,7 +8,7 @@ export { resolveDataDir, DATA_DIR_ENV } from './data/data-dir.js';
 export { ensureDatasetFile, type DataLocation } from './data/dataset-file.js';
 export { DATASET_SOURCES, sourceUrl } from './data/sources.js';
 export { generateArithProblems, splitOfComputation } from './synthetic/generate.js';
-export { defaultSyntheticArithOptions, arithOps, type ArithOp, type SyntheticArithOptions } from './synthetic/arith-options.js';
+export { defaultSyntheticArithOptions, type ArithOp, type SyntheticArithOptions } from './synthetic/arith-options.js';
 export {
   generateCountdownProblems,
   gradeCountdown,
@@ -16,7 +16,6 @@ export {
   splitOfCountdown,
   countdownKey,
   defaultCountdownOptions,
-  countdownOps,
   type CountdownOp,
   type CountdownOptions,
 } from './synthetic/countdown.js';

@@ -7,13 +7,14 @@ import { minervaMath } from './datasets/minerva-math.js';
 import { olympiadbench } from './datasets/olympiadbench.js';
 import { countdown } from './synthetic/countdown-task.js';
 import { syntheticArith } from './synthetic/synthetic-arith.js';
-import type { TaskDefinition, TaskName } from './task.js';
+import { TASK_NAMES, type TaskDefinition, type TaskName } from './task.js';
 
 /** Every task by name; `tasks.get(name)` lists the valid names when `name` is unknown. */
 export const tasks = new Registry<TaskName, TaskDefinition>('task');
 for (const task of [gsm8k, math500, aime24, amc23, minervaMath, olympiadbench, syntheticArith, countdown]) {
   tasks.register(task.name, task);
 }
+tasks.expectNames(TASK_NAMES); // a loop the types cannot follow: check the names once, at load
 
 /** The task named `name`; throws UnknownNameError listing the valid names. */
 export function getTask(name: string): TaskDefinition {

@@ -3,13 +3,10 @@ import type { SyntheticArithOptions } from './synthetic/arith-options.js';
 import type { CountdownOptions } from './synthetic/countdown-options.js';
 import type { Verdict, VerifyOptions } from './verifier/grade.js';
 
-/** The registered tasks. */
-export const taskNames = ['gsm8k', 'math500', 'aime24', 'amc23', 'minerva_math', 'olympiadbench', 'synthetic-arith', 'countdown'] as const;
-export type TaskName = (typeof taskNames)[number];
+import type { Split, TaskName } from '../config/names.js';
 
-/** validation: for choosing settings (e.g. the best fixed temperature) without looking at test. */
-export const splitNames = ['train', 'test', 'validation'] as const;
-export type Split = (typeof splitNames)[number];
+/** The registered tasks' names and the splits (one list each, in config/names.ts). */
+export { SPLIT_NAMES, TASK_NAMES, type Split, type TaskName } from '../config/names.js';
 
 /** One problem of a task, in the same shape for every dataset. */
 export interface Problem {

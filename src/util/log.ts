@@ -13,6 +13,13 @@ import { runFiles } from './run-layout.js';
 
 export type { Logger } from 'pino';
 
+/** The levels `run.logLevel` and `--log-level` offer (pino's, without fatal and silent). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const satisfies readonly Level[];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** How log lines on stderr look: pino-pretty's lines or JSON lines. */
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export interface RunLoggerOptions {
   level?: Level;
   /** JSON lines (true) or pino-pretty's lines (false); default: pretty on a terminal, JSON otherwise. */

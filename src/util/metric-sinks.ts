@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { CsvLog, type CsvValue } from './csv-log.js';
-import { Registry } from './registry.js';
+import { Registry, type Complete } from './registry.js';
 import { TensorBoardWriter } from './tensorboard.js';
 
 export type MetricRow = Record<string, CsvValue>;
@@ -29,31 +29,33 @@ export interface MetricSink {
   close(): void;
 }
 
-export const metricSinks = new Registry<string, (stream: MetricStream) => MetricSink>('metric sink');
+/** The sinks `run.metrics` may name (the schema's enum). */
+export const METRIC_SINK_NAMES = ['csv', 'tensorboard'] as const;
+export type MetricSinkName = (typeof METRIC_SINK_NAMES)[number];
 
-metricSinks.register('csv', (stream) => {
-  const csv = new CsvLog<MetricRow>(join(stream.dir, `${stream.name}.csv`), stream.columns);
-  const { resumeAfter } = stream;
-  if (resumeAfter !== undefined) csv.truncate((row) => Number(row[stream.step]) <= resumeAfter);
-  return { write: (row) => csv.append(row), close: () => {} };
-});
-
-metricSinks.register('tensorboard', (stream) => {
-  // The scalars of `eval` are tagged eval/<column>, so the two streams share one TensorBoard run.
-  const prefix = stream.name === 'metrics' ? '' : `${stream.name}/`;
-  const writer = new TensorBoardWriter(stream.dir, { name: stream.name, startStep: stream.resumeAfter ?? 0 });
-  return {
-    write(row) {
-      const values: Record<string, number> = {};
-      for (const c of stream.columns) {
-        const v = row[c];
-        if (c !== stream.step && typeof v === 'number') values[`${prefix}${c}`] = v;
-      }
-      writer.scalars(Number(row[stream.step]), values);
-    },
-    close: () => writer.close(),
-  };
-});
+export const metricSinks: Complete<MetricSinkName, (stream: MetricStream) => MetricSink> = new Registry<MetricSinkName, (stream: MetricStream) => MetricSink>('metric sink')
+  .register('csv', (stream) => {
+    const csv = new CsvLog<MetricRow>(join(stream.dir, `${stream.name}.csv`), stream.columns);
+    const { resumeAfter } = stream;
+    if (resumeAfter !== undefined) csv.truncate((row) => Number(row[stream.step]) <= resumeAfter);
+    return { write: (row) => csv.append(row), close: () => {} };
+  })
+  .register('tensorboard', (stream) => {
+    // The scalars of `eval` are tagged eval/<column>, so the two streams share one TensorBoard run.
+    const prefix = stream.name === 'metrics' ? '' : `${stream.name}/`;
+    const writer = new TensorBoardWriter(stream.dir, { name: stream.name, startStep: stream.resumeAfter ?? 0 });
+    return {
+      write(row) {
+        const values: Record<string, number> = {};
+        for (const c of stream.columns) {
+          const v = row[c];
+          if (c !== stream.step && typeof v === 'number') values[`${prefix}${c}`] = v;
+        }
+        writer.scalars(Number(row[stream.step]), values);
+      },
+      close: () => writer.close(),
+    };
+  });
 
 /** Opens every named sink for one stream; writing to the result writes to all of them. */
 export function openMetricSinks(names: readonly string[], stream: MetricStream): MetricSink {

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { datasetsDir } from '../helpers/paths.js';
 import { getTask, tasks } from '../../src/tasks/registry.js';
 import { resolveDataDir } from '../../src/tasks/data/data-dir.js';
-import { taskNames } from '../../src/tasks/task.js';
+import { TASK_NAMES } from '../../src/tasks/task.js';
 import { UserError } from '../../src/util/errors.js';
 
 const local = { dataDir: datasetsDir, download: false } as const;
@@ -17,7 +17,7 @@ function firstRawRow(file: string): Record<string, unknown> {
 }
 
 test('registry: every task name is registered, unknown names list the valid ones', () => {
-  assert.deepEqual(tasks.names().sort(), [...taskNames].sort());
+  assert.deepEqual(tasks.names().sort(), [...TASK_NAMES].sort());
   assert.throws(() => getTask('gsm9k'), /unknown task "gsm9k"; valid: .*gsm8k/);
 });
 

@@ -10,8 +10,11 @@ function fakeTerminal() {
   const stream = {
     isTTY: true,
     write(chunk: string | Uint8Array): boolean {
-      // eslint-disable-next-line no-control-regex
-      for (const part of String(chunk).replace(/\x1b\[[0-9;]*m/g, '').split(/(\r|\x1b\[2K|\n)/)) {
+      /* eslint-disable no-control-regex -- terminal escape sequences (a block, so it survives reformatting) */
+      const colours = /\x1b\[[0-9;]*m/g;
+      const lineControls = /(\r|\x1b\[2K|\n)/;
+      /* eslint-enable no-control-regex */
+      for (const part of String(chunk).replace(colours, '').split(lineControls)) {
         if (part === '\r' || part === '\x1b[2K') lines[lines.length - 1] = '';
         else if (part === '\n') lines.push('');
         else lines[lines.length - 1] += part;

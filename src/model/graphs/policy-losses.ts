@@ -14,12 +14,13 @@
  * log softmax(z / T)[y], with T the temperature the token was sampled at.
  */
 import type { GraphBuilder, Value } from '../../onnx/index.js';
-import { Registry } from '../../util/registry.js';
+import { Registry, type Complete } from '../../util/registry.js';
 import { maskedMean } from './losses.js';
 import { at } from '../../util/must.js';
 
 /** Registered policy loss names: what `train.loss.type` may say. */
-export type PolicyLossName = 'clipped' | 'dual-clip';
+import type { PolicyLossName } from '../../config/names.js';
+export type { PolicyLossName };
 
 /**
  * Lower bound of dual-clip PPO's objective for negative advantages, as a multiple of A (Ye et al.
@@ -89,7 +90,7 @@ function clippedGraph(g: GraphBuilder, x: LossGraphInputs): { perToken: Value; r
 
 const asFloat = (g: GraphBuilder, condition: Value, like: Value): Value => g.cast(condition, { to: like.dtype });
 
-export const policyLosses = new Registry<PolicyLossName, PolicyLossDefinition>('policy loss')
+export const policyLosses: Complete<PolicyLossName, PolicyLossDefinition> = new Registry<PolicyLossName, PolicyLossDefinition>('policy loss')
   .register('clipped', {
     summary:
       'PPO/GRPO clipped surrogate with decoupled clip bounds (DAPO clip-higher): the usual choice; tokens whose ratio left the trust region in the direction of the advantage get no gradient.',

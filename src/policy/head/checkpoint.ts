@@ -23,7 +23,7 @@ export const HEAD_FORMAT_VERSION = 1;
 const headJsonSchema = z.strictObject({
   format: z.literal(HEAD_FORMAT),
   version: z.number().int(),
-  kind: z.enum(HEAD_KINDS as [string, ...string[]]),
+  kind: z.enum(HEAD_KINDS),
   grid: z.array(z.number()),
   inputSize: z.number().int(),
   hiddenSize: z.number().int(),

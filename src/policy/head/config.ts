@@ -13,10 +13,11 @@
 import { headGridProblem, headSchema } from '../../config/schema.js';
 import { UserError } from '../../util/errors.js';
 import type { HeadDistribution } from '../types.js';
+import { HEAD_KINDS } from '../../config/names.js';
 
 /** The head's action distribution (the config's `head.kind`; the `learned` policy's HeadDistribution). */
 export type HeadKind = HeadDistribution;
-export const HEAD_KINDS: readonly HeadKind[] = ['grid', 'lognormal'];
+export { HEAD_KINDS } from '../../config/names.js';
 
 /** A fully specified head. */
 export interface TemperatureHeadConfig {

@@ -1,7 +1,8 @@
 import { UserError } from '../../util/errors.js';
 
-export const arithOps = ['+', '-', '*'] as const;
-export type ArithOp = (typeof arithOps)[number];
+import { ARITHMETIC_OPERATIONS, type ArithmeticOperation } from '../../config/names.js';
+
+export type ArithOp = ArithmeticOperation;
 
 /** Knobs of the synthetic-arith generator. */
 export interface SyntheticArithOptions {
@@ -49,8 +50,8 @@ export function resolveArithOptions(options: Partial<SyntheticArithOptions> = {}
   requireInteger('minSteps', o.minSteps, 1);
   requireInteger('maxSteps', o.maxSteps, o.minSteps);
   requireInteger('maxValue', o.maxValue, 2);
-  if (o.operations.length === 0 || o.operations.some((op) => !arithOps.includes(op))) {
-    throw new UserError(`synthetic-arith: operations must be a non-empty subset of ${arithOps.join(' ')} (got ${o.operations.join(' ')})`);
+  if (o.operations.length === 0 || o.operations.some((op) => !ARITHMETIC_OPERATIONS.includes(op))) {
+    throw new UserError(`synthetic-arith: operations must be a non-empty subset of ${ARITHMETIC_OPERATIONS.join(' ')} (got ${o.operations.join(' ')})`);
   }
   if (!(o.testFraction > 0 && o.testFraction < 1)) {
     throw new UserError(`synthetic-arith: testFraction must lie strictly between 0 and 1 (got ${o.testFraction})`);

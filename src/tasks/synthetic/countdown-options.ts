@@ -1,7 +1,8 @@
 import { UserError } from '../../util/errors.js';
 
-export const countdownOps = ['+', '-', '*'] as const;
-export type CountdownOp = (typeof countdownOps)[number];
+import { ARITHMETIC_OPERATIONS, type ArithmeticOperation } from '../../config/names.js';
+
+export type CountdownOp = ArithmeticOperation;
 
 /** Knobs of the countdown generator. */
 export interface CountdownOptions {
@@ -45,8 +46,8 @@ export function resolveCountdownOptions(options: Partial<CountdownOptions> = {})
   requireInteger('numbers', o.numbers, 2, 5);
   requireInteger('maxNumber', o.maxNumber, 2);
   requireInteger('maxValue', o.maxValue, o.maxNumber);
-  if (o.operations.length === 0 || o.operations.some((op) => !countdownOps.includes(op))) {
-    throw new UserError(`countdown: operations must be a non-empty subset of ${countdownOps.join(' ')} (got ${o.operations.join(' ')})`);
+  if (o.operations.length === 0 || o.operations.some((op) => !ARITHMETIC_OPERATIONS.includes(op))) {
+    throw new UserError(`countdown: operations must be a non-empty subset of ${ARITHMETIC_OPERATIONS.join(' ')} (got ${o.operations.join(' ')})`);
   }
   if (!(o.testFraction > 0 && o.validationFraction > 0 && o.testFraction + o.validationFraction < 1)) {
     throw new UserError(`countdown: testFraction and validationFraction must be positive with a sum below 1 (got ${o.testFraction}, ${o.validationFraction})`);

@@ -16,7 +16,7 @@ import type { Verdict } from '../verifier/grade.js';
 import { SeededRandom, hash32 } from './random.js';
 import { at, group, last } from '../../util/must.js';
 
-export { countdownOps, defaultCountdownOptions, resolveCountdownOptions, type CountdownOp, type CountdownOptions } from './countdown-options.js';
+export { defaultCountdownOptions, resolveCountdownOptions, type CountdownOp, type CountdownOptions } from './countdown-options.js';
 
 export function applyCountdownOp(op: CountdownOp, a: number, b: number): number {
   return op === '+' ? a + b : op === '-' ? a - b : a * b;

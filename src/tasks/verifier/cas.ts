@@ -63,7 +63,8 @@ const MEMO_LIMIT = 10_000;
 function run(request: CasRequest): CasResult | 'timeout' {
   const { deadline, ...settings } = request.options;
   const key = JSON.stringify([request.kind, 'a' in request ? request.a : '', 'b' in request ? request.b : '', 'positive' in request ? request.positive : '', settings]);
-  if (memo.has(key)) return memo.get(key)!;
+  const known = memo.get(key);
+  if (known !== undefined) return known;
   const result = compare(request, deadline);
   if (result !== 'timeout') {
     if (memo.size >= MEMO_LIMIT) memo.clear();

@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { gradeResponse, type VerifyOptions } from './grade.js';
 import type { GradeRecord, Verdict } from './grade.js';
+import { must } from '../../util/must.js';
 
 export interface GradeBatchRequest {
   id: number;
@@ -17,8 +18,9 @@ export interface GradeBatchReply {
   verdicts: Verdict[];
 }
 
-parentPort!.on('message', (request: GradeBatchRequest) => {
+const port = must(parentPort, 'the grading worker port (this module runs only in a worker thread)');
+port.on('message', (request: GradeBatchRequest) => {
   const verdicts = request.records.map((r) => gradeResponse(r.response, r.answer, request.options));
-  parentPort!.postMessage({ id: request.id, verdicts } satisfies GradeBatchReply);
+  port.postMessage({ id: request.id, verdicts } satisfies GradeBatchReply);
 });
-parentPort!.postMessage('ready');
+port.postMessage('ready');

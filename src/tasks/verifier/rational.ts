@@ -192,7 +192,7 @@ class Reader {
     if (c === '{') exponent = this.group('{', '}');
     else if (c !== undefined && /\d/.test(c)) {
       // TeX typesets `2^10` as 2^1 followed by 0, but whoever writes it means 2^{10}.
-      const digits = /^\d+/.exec(this.s.slice(this.i, this.i + 50))![0];
+      const digits = /^\d+/.exec(this.s.slice(this.i, this.i + 50))?.[0] ?? c; // c is a digit: at least it matches
       exponent = rational(BigInt(digits));
       this.i += digits.length;
     } else exponent = this.unary();

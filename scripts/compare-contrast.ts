@@ -38,4 +38,6 @@ if (dir === undefined || method === undefined || reference === undefined) {
 }
 const diff = pairedBootstrap(pairedDifferences(scoresOf(dir, method, column, split), scoresOf(dir, reference, column, split)), { seed: 0 });
 const f = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(3);
-console.log(`${method} - ${reference} (${column}, ${split}): ${f(diff.mean)} [${f(diff.low)}, ${f(diff.high)}] over ${diff.seeds} seeds x ${diff.problems} problems`);
+console.log(
+  `${method} - ${reference} (${column}, ${split}): ${f(diff.mean)} [${f(diff.low)}, ${f(diff.high)}] over ${diff.seeds} seeds x ${diff.problems} problems`,
+);

@@ -24,7 +24,16 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'run.js');
 
 const set = (...keys) => keys.flatMap((k) => ['--set', k]);
-const QUICK_TRAIN = set('train.iterations=2', 'train.promptsPerIteration=2', 'train.groupSize=2', 'train.miniBatchSize=4', 'train.evalEvery=1', 'train.evalProblems=2', 'train.evalK=1', 'rollout.maxNewTokens=16');
+const QUICK_TRAIN = set(
+  'train.iterations=2',
+  'train.promptsPerIteration=2',
+  'train.groupSize=2',
+  'train.miniBatchSize=4',
+  'train.evalEvery=1',
+  'train.evalProblems=2',
+  'train.evalK=1',
+  'rollout.maxNewTokens=16',
+);
 
 /**
  * Each part: the introspect commands that fill its folder (`out` is the folder), in order; `quick`
@@ -39,13 +48,26 @@ const parts = {
   },
   // The default job, then its analysis (README, "The default job").
   'default-run': {
-    commands: (out) => [['train', 'configs/default.yaml', '--out', out], ['analyze', out]],
+    commands: (out) => [
+      ['train', 'configs/default.yaml', '--out', out],
+      ['analyze', out],
+    ],
     quick: (command) => (command === 'train' ? QUICK_TRAIN : []),
   },
   // The committed comparison (README, "Learned vs fixed and heuristic temperatures").
   'compare-countdown': {
     commands: (out) => [['compare', 'baselines', '--config', 'configs/compare.yaml', '--out', out]],
-    quick: () => [...QUICK_TRAIN, ...set('train.iterations=1', 'compare.seeds=[0]', 'compare.fixedTemperatures=[1.0]', 'eval.limit=2', 'eval.k=2', 'compare.passK=[1,2]')],
+    quick: () => [
+      ...QUICK_TRAIN,
+      ...set(
+        'train.iterations=1',
+        'compare.seeds=[0]',
+        'compare.fixedTemperatures=[1.0]',
+        'eval.limit=2',
+        'eval.k=2',
+        'compare.passK=[1,2]',
+      ),
+    ],
     long: true,
     reusable: true,
   },
@@ -114,7 +136,13 @@ for (const name of chosen) {
     started: started.toISOString(),
     ...(options.quick ? { quick: 'made with --quick: small limits that check the script, not results' } : {}),
     steps,
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()}`, node: process.version },
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      os: `${platform()} ${release()}`,
+      node: process.version,
+    },
   };
   writeFileSync(join(dir, 'PROVENANCE.json'), JSON.stringify(provenance, null, 2) + '\n');
   console.error(`${out}: done (${steps.reduce((s, x) => s + x.seconds, 0).toFixed(0)} s); see ${join(out, 'PROVENANCE.json')}`);

@@ -20,18 +20,39 @@ export function parseArgs<T extends BenchArgs>(defaults: T): T {
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]!.replace(/^--/, '');
-    if (!(key in defaults)) throw new Error(`unknown option --${key}; options: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')}`);
+    if (!(key in defaults))
+      throw new Error(
+        `unknown option --${key}; options: ${Object.keys(defaults)
+          .map((k) => `--${k}`)
+          .join(' ')}`,
+      );
     out[key] = typeof defaults[key] === 'number' ? Number(argv[i + 1]) : String(argv[i + 1]);
   }
   return out as T;
 }
 
 /** A randomly initialised qwen2 model folder of benchmark size (the same files for both engines). */
-export function benchModel(opts: { hidden: number; layers: number; heads: number; kvHeads: number; intermediate: number; vocab: number }): string {
+export function benchModel(opts: {
+  hidden: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  intermediate: number;
+  vocab: number;
+}): string {
   const dir = mkdtempSync(join(tmpdir(), 'introspect-bench-model-'));
   const config = newModelConfig({
-    arch: 'qwen2', vocabSize: opts.vocab, hiddenSize: opts.hidden, layers: opts.layers, heads: opts.heads, kvHeads: opts.kvHeads,
-    intermediateSize: opts.intermediate, maxPositions: 4096, bosTokenId: 1, eosTokenId: 2, padTokenId: 0,
+    arch: 'qwen2',
+    vocabSize: opts.vocab,
+    hiddenSize: opts.hidden,
+    layers: opts.layers,
+    heads: opts.heads,
+    kvHeads: opts.kvHeads,
+    intermediateSize: opts.intermediate,
+    maxPositions: 4096,
+    bosTokenId: 1,
+    eosTokenId: 2,
+    padTokenId: 0,
   });
   saveCheckpoint(dir, config, initParameters(config, 0));
   return dir;
@@ -49,7 +70,7 @@ export function torchPython(): string | undefined {
 /** Runs a PyTorch reference script from scripts/bench/ and parses its JSON line. */
 export function runTorchReference(script: string, args: string[]): Record<string, unknown> | { skipped: string } {
   const python = torchPython();
-  if (!python) return { skipped: 'no python3 with torch here: install Debian\'s python3-torch (apt-get install python3-torch) to compare' };
+  if (!python) return { skipped: "no python3 with torch here: install Debian's python3-torch (apt-get install python3-torch) to compare" };
   const path = resolve(packageRoot, 'scripts', 'bench', script);
   const r = spawnSync(python, [path, ...args, '--json'], { encoding: 'utf8', env: { ...process.env } });
   if (r.status !== 0) return { skipped: `${script} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}` };

@@ -32,12 +32,24 @@ gradientRules.Gather = deterministic;
 const [B, T] = [args.batch, args.seqLen];
 const rng = streamFor(0, 3);
 const feeds: Record<string, ort.Tensor> = {
-  input_ids: new ort.Tensor('int64', BigInt64Array.from({ length: B * T }, () => BigInt(3 + Math.floor(rng.uniform() * (vocab - 3)))), [B, T]),
+  input_ids: new ort.Tensor(
+    'int64',
+    BigInt64Array.from({ length: B * T }, () => BigInt(3 + Math.floor(rng.uniform() * (vocab - 3)))),
+    [B, T],
+  ),
   attention_mask: new ort.Tensor('int64', new BigInt64Array(B * T).fill(1n), [B, T]),
-  temperatures: new ort.Tensor('float32', Float32Array.from({ length: B * T }, () => 0.5 + rng.uniform()), [B, T]),
+  temperatures: new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: B * T }, () => 0.5 + rng.uniform()),
+    [B, T],
+  ),
   old_logprobs: new ort.Tensor('float32', new Float32Array(B * T), [B, T]),
   loss_mask: new ort.Tensor('float32', new Float32Array(B * T).fill(1), [B, T]),
-  advantages: new ort.Tensor('float32', Float32Array.from({ length: B }, () => rng.normal()), [B]),
+  advantages: new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: B }, () => rng.normal()),
+    [B],
+  ),
   clip_low: new ort.Tensor('float32', Float32Array.of(0.2), []),
   clip_high: new ort.Tensor('float32', Float32Array.of(0.28), []),
 };
@@ -47,7 +59,10 @@ feeds.old_logprobs = new ort.Tensor('float32', (await scatterElements.run(feeds)
 const times = { scatterElements: [] as number[], scatterNd: [] as number[] };
 const distinct = { scatterElements: new Set<string>(), scatterNd: new Set<string>() };
 for (let round = 0; round < args.repeats; round++) {
-  for (const [name, session] of [['scatterElements', scatterElements], ['scatterNd', scatterNd]] as const) {
+  for (const [name, session] of [
+    ['scatterElements', scatterElements],
+    ['scatterNd', scatterNd],
+  ] as const) {
     const started = performance.now();
     const out = await session.run(feeds);
     times[name].push((performance.now() - started) / 1000);

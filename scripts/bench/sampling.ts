@@ -18,10 +18,25 @@ import type { BatchDecoder } from '../../src/rollout/types.js';
 import { streamFor } from '../../src/util/rng.js';
 import { benchModel, median, parseArgs, report } from './common.js';
 
-const args = parseArgs({ batch: 16, newTokens: 32, promptLen: 16, threads: 2, repeats: 3, hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 128, vocab: 151936, policy: 'fixed:1.0' });
+const args = parseArgs({
+  batch: 16,
+  newTokens: 32,
+  promptLen: 16,
+  threads: 2,
+  repeats: 3,
+  hidden: 64,
+  layers: 2,
+  heads: 4,
+  kvHeads: 2,
+  intermediate: 128,
+  vocab: 151936,
+  policy: 'fixed:1.0',
+});
 const modelDir = benchModel(args);
 const rng = streamFor(0, 2);
-const prompts = Array.from({ length: args.batch }, () => Array.from({ length: args.promptLen }, () => 3 + Math.floor(rng.uniform() * (args.vocab - 3))));
+const prompts = Array.from({ length: args.batch }, () =>
+  Array.from({ length: args.promptLen }, () => 3 + Math.floor(rng.uniform() * (args.vocab - 3))),
+);
 const hostSession = await DecodeSession.load(modelDir, { intraOpNumThreads: args.threads, cache: false });
 const graphSession = await DecodeSession.load(modelDir, { intraOpNumThreads: args.threads, cache: false, sampling: 'graph' });
 // The session's own sampler is float64 on CPU (draws as the host); float32 is what devices run (blocked sum).
@@ -29,14 +44,25 @@ const float32 = await GraphSampler.open(graphSession.config, 'cpu', null, 'float
 const decoders: Record<string, BatchDecoder> = {
   host: hostSession,
   graph_float64: graphSession,
-  graph_float32: { prefill: (p) => graphSession.prefill(p), step: (t) => graphSession.step(t), keepRows: (r) => graphSession.keepRows(r), sampler: float32 },
+  graph_float32: {
+    prefill: (p) => graphSession.prefill(p),
+    step: (t) => graphSession.step(t),
+    keepRows: (r) => graphSession.keepRows(r),
+    sampler: float32,
+  },
 };
 const modes = Object.keys(decoders);
 const run = async (which: string) => {
   const started = performance.now();
   const rollouts = await generateRollouts(decoders[which]!, {
-    prompts, groupSize: 1, policy: createPolicy(String(args.policy)), maxNewTokens: args.newTokens, eosTokenIds: [],
-    decodeText: () => '', seed: 0, batchSize: args.batch,
+    prompts,
+    groupSize: 1,
+    policy: createPolicy(String(args.policy)),
+    maxNewTokens: args.newTokens,
+    eosTokenIds: [],
+    decodeText: () => '',
+    seed: 0,
+    batchSize: args.batch,
   });
   return { tokens: rollouts.reduce((n, r) => n + r.tokens.length, 0), seconds: (performance.now() - started) / 1000, rollouts };
 };
@@ -54,7 +80,10 @@ for (let i = 0; i < args.repeats; i++) {
   }
   tokens = results.host!.tokens;
   // Tokens equal to the host sampler's, position by position (a sequence diverges after its first difference).
-  for (const m of modes) sameTokens[m] = results.host!.rollouts.reduce((n, r, j) => n + r.tokens.filter((t, k) => t === results[m]!.rollouts[j]!.tokens[k]).length, 0) / tokens;
+  for (const m of modes)
+    sameTokens[m] =
+      results.host!.rollouts.reduce((n, r, j) => n + r.tokens.filter((t, k) => t === results[m]!.rollouts[j]!.tokens[k]).length, 0) /
+      tokens;
 }
 await Promise.all([hostSession.release(), graphSession.release(), float32.release()]);
 rmSync(modelDir, { recursive: true, force: true });
@@ -62,7 +91,12 @@ const B = args.batch;
 const seconds = Object.fromEntries(modes.map((m) => [m, median(times[m]!)]));
 report('sampling', {
   settings: { ...args },
-  ...Object.fromEntries(modes.map((m) => [m, { tokens_per_s: tokens / seconds[m]!, seconds: seconds[m], repeat_seconds: times[m], share_of_tokens_as_host: sameTokens[m] }])),
+  ...Object.fromEntries(
+    modes.map((m) => [
+      m,
+      { tokens_per_s: tokens / seconds[m]!, seconds: seconds[m], repeat_seconds: times[m], share_of_tokens_as_host: sameTokens[m] },
+    ]),
+  ),
   ratio_to_host: Object.fromEntries(modes.map((m) => [m, seconds.host! / seconds[m]!])),
   // What each decode step takes out of ONNX Runtime for the draw (on a GPU: across the bus).
   bytes_per_step: { host: 4 * B * (args.vocab + args.hidden + 1), graph_on_device: 4 * B * 3 },

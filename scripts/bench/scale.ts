@@ -19,9 +19,18 @@ import { parseArgs, torchPython } from './common.js';
 const args = parseArgs({ models: 'bench,h512,qwen05', rounds: 2, repeats: 2, threads: 2, busy: 0, readme: 1 });
 
 const MODELS: Record<string, { label: string; shape: string[] }> = {
-  bench: { label: 'bench model (hidden 256, 4 layers, vocab 512)', shape: ['--hidden', '256', '--layers', '4', '--heads', '8', '--kv-heads', '4', '--intermediate', '768', '--vocab', '512'] },
-  h512: { label: 'hidden 512, 8 layers, vocab 32,000', shape: ['--hidden', '512', '--layers', '8', '--heads', '8', '--kv-heads', '4', '--intermediate', '1536', '--vocab', '32000'] },
-  qwen05: { label: 'Qwen2.5-0.5B shape (hidden 896, 24 layers, vocab 151,936)', shape: ['--hidden', '896', '--layers', '24', '--heads', '14', '--kv-heads', '2', '--intermediate', '4864', '--vocab', '151936'] },
+  bench: {
+    label: 'bench model (hidden 256, 4 layers, vocab 512)',
+    shape: ['--hidden', '256', '--layers', '4', '--heads', '8', '--kv-heads', '4', '--intermediate', '768', '--vocab', '512'],
+  },
+  h512: {
+    label: 'hidden 512, 8 layers, vocab 32,000',
+    shape: ['--hidden', '512', '--layers', '8', '--heads', '8', '--kv-heads', '4', '--intermediate', '1536', '--vocab', '32000'],
+  },
+  qwen05: {
+    label: 'Qwen2.5-0.5B shape (hidden 896, 24 layers, vocab 151,936)',
+    shape: ['--hidden', '896', '--layers', '24', '--heads', '14', '--kv-heads', '2', '--intermediate', '4864', '--vocab', '151936'],
+  },
 };
 const ROLLOUT = { batch: 8, promptLen: 64, newTokens: 64 };
 const TRAIN = { batch: 4, seqLen: 256 };
@@ -29,12 +38,15 @@ const TRAIN = { batch: 4, seqLen: 256 };
 type Json = Record<string, unknown>;
 
 const python = torchPython();
-if (!python) throw new Error('bench:scale needs Debian\'s python3-torch (and libopenblas0-openmp): see scripts/bench/README.md');
+if (!python) throw new Error("bench:scale needs Debian's python3-torch (and libopenblas0-openmp): see scripts/bench/README.md");
 
 /** Runs a command, returning the JSON object it prints. */
 function runJson(command: string, argv: string[], env: NodeJS.ProcessEnv = {}): Json {
   const r = spawnSync(command, argv, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 2 ** 26 });
-  if (r.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed (${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${command} ${argv.join(' ')} failed (${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}`,
+    );
   // `introspect bench --json` prints one (multi-line) object; the Python scripts end with a one-line one.
   const out = r.stdout.trim();
   return JSON.parse(out.startsWith('{') ? out : out.split('\n').pop()!) as Json;
@@ -57,7 +69,20 @@ function torchRun(script: string, argv: string[]): Json {
 }
 
 function introspect(cacheDir: string, argv: string[]): Json {
-  return runJson(process.execPath, [resolve(packageRoot, 'bin', 'run.js'), 'bench', ...argv, '--threads', String(args.threads), '--repeats', String(args.repeats), '--json'], { INTROSPECT_CACHE_DIR: cacheDir });
+  return runJson(
+    process.execPath,
+    [
+      resolve(packageRoot, 'bin', 'run.js'),
+      'bench',
+      ...argv,
+      '--threads',
+      String(args.threads),
+      '--repeats',
+      String(args.repeats),
+      '--json',
+    ],
+    { INTROSPECT_CACHE_DIR: cacheDir },
+  );
 }
 
 const busy = args.busy ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : null;
@@ -70,23 +95,75 @@ try {
     const spec = MODELS[key];
     if (!spec) throw new Error(`unknown model ${key}; choose from ${Object.keys(MODELS).join(', ')}`);
     const dir = mkdtempSync(join(tmpdir(), `introspect-scale-${key}-`));
-    const made = spawnSync(python, [resolve(packageRoot, 'scripts', 'bench', 'make_bench_model.py'), '--out', dir, ...spec.shape], { encoding: 'utf8' });
-    if (made.status !== 0 || !existsSync(join(dir, 'model.safetensors'))) throw new Error(`make_bench_model.py failed for ${key}: ${made.stderr.trim().split('\n').pop()}`);
+    const made = spawnSync(python, [resolve(packageRoot, 'scripts', 'bench', 'make_bench_model.py'), '--out', dir, ...spec.shape], {
+      encoding: 'utf8',
+    });
+    if (made.status !== 0 || !existsSync(join(dir, 'model.safetensors')))
+      throw new Error(`make_bench_model.py failed for ${key}: ${made.stderr.trim().split('\n').pop()}`);
     const rounds: Json[] = [];
     try {
       for (let round = 0; round < args.rounds; round++) {
-        const rolloutArgs = ['rollout', dir, '--batch', String(ROLLOUT.batch), '--prompt-len', String(ROLLOUT.promptLen), '--new-tokens', String(ROLLOUT.newTokens)];
-        const torchRollout = ['--model', dir, '--batch', String(ROLLOUT.batch), '--prompt-len', String(ROLLOUT.promptLen), '--new-tokens', String(ROLLOUT.newTokens), '--threads', String(args.threads), '--repeats', String(args.repeats), '--cache', 'static'];
+        const rolloutArgs = [
+          'rollout',
+          dir,
+          '--batch',
+          String(ROLLOUT.batch),
+          '--prompt-len',
+          String(ROLLOUT.promptLen),
+          '--new-tokens',
+          String(ROLLOUT.newTokens),
+        ];
+        const torchRollout = [
+          '--model',
+          dir,
+          '--batch',
+          String(ROLLOUT.batch),
+          '--prompt-len',
+          String(ROLLOUT.promptLen),
+          '--new-tokens',
+          String(ROLLOUT.newTokens),
+          '--threads',
+          String(args.threads),
+          '--repeats',
+          String(args.repeats),
+          '--cache',
+          'static',
+        ];
         const trainArgs = ['train', dir, '--batch', String(TRAIN.batch), '--seq-len', String(TRAIN.seqLen)];
         // The same whole update on both sides: forward + backward, clipping to norm 1, AdamW (lr 1e-6, decay 0.01), float32.
-        const torchTrain = ['--model', dir, '--batch', String(TRAIN.batch), '--seq-len', String(TRAIN.seqLen), '--threads', String(args.threads), '--repeats', String(args.repeats), '--adamw'];
+        const torchTrain = [
+          '--model',
+          dir,
+          '--batch',
+          String(TRAIN.batch),
+          '--seq-len',
+          String(TRAIN.seqLen),
+          '--threads',
+          String(args.threads),
+          '--repeats',
+          String(args.repeats),
+          '--adamw',
+        ];
         // Alternate which engine goes first, so drifting load hits both alike.
-        const pair = (a: () => Json, b: () => Json): [Json, Json] => (round % 2 === 0 ? [a(), b()] : (([y, x]) => [x, y])([b(), a()]) as [Json, Json]);
-        const [ir, tr] = pair(() => introspect(cacheDir, rolloutArgs), () => torchRun('torch_rollout.py', torchRollout));
-        const [it, tt] = pair(() => introspect(cacheDir, trainArgs), () => torchRun('torch_train.py', torchTrain));
+        const pair = (a: () => Json, b: () => Json): [Json, Json] =>
+          round % 2 === 0 ? [a(), b()] : ((([y, x]) => [x, y])([b(), a()]) as [Json, Json]);
+        const [ir, tr] = pair(
+          () => introspect(cacheDir, rolloutArgs),
+          () => torchRun('torch_rollout.py', torchRollout),
+        );
+        const [it, tt] = pair(
+          () => introspect(cacheDir, trainArgs),
+          () => torchRun('torch_train.py', torchTrain),
+        );
         loads.push(loadavg()[0]!);
-        const row = { round, rollout: { introspect: ir, pytorch: tr, ratio: Number(ir.tokens_per_s) / Number(tr.tokens_per_s) }, train: { introspect: it, pytorch: tt, ratio: Number(it.tokens_per_s) / Number(tt.tokens_per_s) } };
-        console.error(`${key} round ${round}: rollout ${row.rollout.ratio.toFixed(2)}x (${mib(ir.peak_rss_bytes)} vs ${mib(tr.peak_rss_bytes)}), update ${row.train.ratio.toFixed(2)}x (${mib(it.peak_rss_bytes)} vs ${mib(tt.peak_rss_bytes)})`);
+        const row = {
+          round,
+          rollout: { introspect: ir, pytorch: tr, ratio: Number(ir.tokens_per_s) / Number(tr.tokens_per_s) },
+          train: { introspect: it, pytorch: tt, ratio: Number(it.tokens_per_s) / Number(tt.tokens_per_s) },
+        };
+        console.error(
+          `${key} round ${round}: rollout ${row.rollout.ratio.toFixed(2)}x (${mib(ir.peak_rss_bytes)} vs ${mib(tr.peak_rss_bytes)}), update ${row.train.ratio.toFixed(2)}x (${mib(it.peak_rss_bytes)} vs ${mib(tt.peak_rss_bytes)})`,
+        );
         rounds.push(row);
       }
     } finally {
@@ -114,8 +191,11 @@ const table = [
   ...results.map((m) => {
     const rounds = m.rounds as Json[];
     const ratios = (which: string) => rounds.map((r) => Number(get(r, [which, 'ratio'])));
-    const rss = (which: string) => `${mib(Math.max(...rounds.map((r) => Number(get(r, [which, 'introspect', 'peak_rss_bytes'])))))} vs ${mib(Math.max(...rounds.map((r) => Number(get(r, [which, 'pytorch', 'peak_rss_bytes'])))))}`;
-    const build = Number(get(rounds[0]!, ['rollout', 'introspect', 'graph_build_s'])) + Number(get(rounds[0]!, ['train', 'introspect', 'graph_build_s']));
+    const rss = (which: string) =>
+      `${mib(Math.max(...rounds.map((r) => Number(get(r, [which, 'introspect', 'peak_rss_bytes'])))))} vs ${mib(Math.max(...rounds.map((r) => Number(get(r, [which, 'pytorch', 'peak_rss_bytes'])))))}`;
+    const build =
+      Number(get(rounds[0]!, ['rollout', 'introspect', 'graph_build_s'])) +
+      Number(get(rounds[0]!, ['train', 'introspect', 'graph_build_s']));
     return `| ${m.label} | ${range(ratios('rollout'))} | ${rss('rollout')} | ${build.toFixed(1)} s | ${range(ratios('train'))} | ${rss('train')} |`;
   }),
 ].join('\n');
@@ -133,7 +213,12 @@ if (args.readme) {
   const start = `<!-- ${marker} -->`;
   const end = `<!-- /${marker} -->`;
   if (text.includes(start) && text.includes(end)) {
-    writeFileSync(readme, text.slice(0, text.indexOf(start) + start.length) + `\n${mergeSection(text.slice(text.indexOf(start) + start.length, text.indexOf(end)), table, note)}\n` + text.slice(text.indexOf(end)));
+    writeFileSync(
+      readme,
+      text.slice(0, text.indexOf(start) + start.length) +
+        `\n${mergeSection(text.slice(text.indexOf(start) + start.length, text.indexOf(end)), table, note)}\n` +
+        text.slice(text.indexOf(end)),
+    );
     console.error(`README.md table (${marker}) updated`);
   } else {
     console.error(`README.md has no ${start} ... ${end} markers; table not written`);
@@ -149,10 +234,22 @@ function mergeSection(old: string, table: string, note: string): string {
   const [header, rule, ...rows] = table.split('\n');
   const label = (row: string): string => row.split('|')[1]!.trim();
   const fresh = new Set(rows.map(label));
-  const kept = old.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| model') && !l.startsWith('| ---') && !fresh.has(label(l)));
+  const kept = old
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| model') && !l.startsWith('| ---') && !fresh.has(label(l)));
   const order = Object.values(MODELS).map((m) => m.label);
   const merged = [...kept, ...rows].sort((a, b) => order.indexOf(label(a)) - order.indexOf(label(b)));
   // A note names the models it measured first ("bench,h512: ..."); notes whose models were all remeasured go.
-  const notes = old.split('\n\n').map((p) => p.trim()).filter((p) => /^[a-z0-9,]+: /.test(p) && p.split(':')[0]!.split(',').some((k) => ![...fresh].includes(MODELS[k]?.label ?? '')));
+  const notes = old
+    .split('\n\n')
+    .map((p) => p.trim())
+    .filter(
+      (p) =>
+        /^[a-z0-9,]+: /.test(p) &&
+        p
+          .split(':')[0]!
+          .split(',')
+          .some((k) => ![...fresh].includes(MODELS[k]?.label ?? '')),
+    );
   return [[header, rule, ...merged].join('\n'), ...notes, note].join('\n\n');
 }

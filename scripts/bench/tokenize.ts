@@ -25,7 +25,10 @@ const args = parseArgs({ data: process.env.INTROSPECT_DATA_DIR ?? resolve('../sh
 // Qwen2's tokenizer.json pre-tokenizer regex.
 const QWEN2_SPLIT = {
   type: 'Split',
-  pattern: { Regex: "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+" },
+  pattern: {
+    Regex:
+      "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+  },
   behavior: 'Isolated',
   invert: false,
 };
@@ -47,7 +50,10 @@ const charConfig = JSON.parse(readFileSync(join(model, 'tokenizer_config.json'),
 const byteLevel = {
   ...charJson,
   added_tokens: [],
-  pre_tokenizer: { type: 'Sequence', pretokenizers: [QWEN2_SPLIT, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false }] },
+  pre_tokenizer: {
+    type: 'Sequence',
+    pretokenizers: [QWEN2_SPLIT, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false }],
+  },
   decoder: { type: 'ByteLevel' },
   model: { ...(charJson.model as object), vocab: byteLevelVocab(), merges: [], unk_token: null },
 };
@@ -75,7 +81,8 @@ for (const [label, json, config] of tokenizers) {
     };
     const reference = must(modes.library, 'library')();
     for (const [mode, run] of Object.entries(modes)) {
-      if (JSON.stringify(run()) !== JSON.stringify(reference)) throw new Error(`${label}, ${dataset}: ${mode} gives other ids than the library`);
+      if (JSON.stringify(run()) !== JSON.stringify(reference))
+        throw new Error(`${label}, ${dataset}: ${mode} gives other ids than the library`);
     }
     const seconds: Record<string, number[]> = Object.fromEntries(Object.keys(modes).map((m) => [m, []]));
     for (let r = 0; r < args.repeats; r++) {

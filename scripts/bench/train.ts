@@ -9,7 +9,18 @@ import { openTrainSession } from '../../src/rl/token-update.js';
 import { streamFor } from '../../src/util/rng.js';
 import { benchModel, median, parseArgs, report, runTorchReference } from './common.js';
 
-const args = parseArgs({ batch: 8, seqLen: 128, threads: 2, repeats: 3, hidden: 256, layers: 4, heads: 8, kvHeads: 4, intermediate: 768, vocab: 512 });
+const args = parseArgs({
+  batch: 8,
+  seqLen: 128,
+  threads: 2,
+  repeats: 3,
+  hidden: 256,
+  layers: 4,
+  heads: 8,
+  kvHeads: 4,
+  intermediate: 768,
+  vocab: 512,
+});
 const modelDir = benchModel(args);
 const model = loadCheckpoint(modelDir);
 const session = await openTrainSession(model, 'policy', { trainable: 'all' }, { executionProvider: 'cpu', threads: args.threads });
@@ -23,7 +34,11 @@ const feeds: Record<string, ort.Tensor> = {
   temperatures: new ort.Tensor('float32', temps, [B, T]),
   old_logprobs: new ort.Tensor('float32', new Float32Array(B * T), [B, T]),
   loss_mask: new ort.Tensor('float32', new Float32Array(B * T).fill(1), [B, T]),
-  advantages: new ort.Tensor('float32', Float32Array.from({ length: B }, () => rng.normal()), [B]),
+  advantages: new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: B }, () => rng.normal()),
+    [B],
+  ),
   clip_low: new ort.Tensor('float32', Float32Array.of(0.2), []),
   clip_high: new ort.Tensor('float32', Float32Array.of(0.28), []),
 };
@@ -38,7 +53,24 @@ for (let i = 0; i < args.repeats; i++) {
 }
 const seconds = median(times);
 const introspect = { impl: 'introspect (onnxruntime-node, cpu)', tokens_per_s: (B * T) / seconds, seconds };
-const torch = runTorchReference('torch_train.py', ['--model', modelDir, '--batch', String(B), '--seq-len', String(T), '--threads', String(args.threads), '--repeats', String(args.repeats)]);
+const torch = runTorchReference('torch_train.py', [
+  '--model',
+  modelDir,
+  '--batch',
+  String(B),
+  '--seq-len',
+  String(T),
+  '--threads',
+  String(args.threads),
+  '--repeats',
+  String(args.repeats),
+]);
 const torchRate = 'tokens_per_s' in torch ? Number(torch.tokens_per_s) : NaN;
-report('train', { benchmark: 'train', settings: args, introspect, pytorch: torch, ratio: Number.isFinite(torchRate) ? introspect.tokens_per_s / torchRate : null });
+report('train', {
+  benchmark: 'train',
+  settings: args,
+  introspect,
+  pytorch: torch,
+  ratio: Number.isFinite(torchRate) ? introspect.tokens_per_s / torchRate : null,
+});
 await session.release();

@@ -37,8 +37,18 @@ const SHAPES = {
 } as const;
 
 const args = parseArgs({
-  shape: 'tiny', ep: 'webgpu', batch: 64, newTokens: 512, promptLen: 32, trainBatch: 8, seqLen: 512, repeats: 2,
-  torchDevice: 'cuda', torchThreads: 16, skip: '', sampler: 'graph',
+  shape: 'tiny',
+  ep: 'webgpu',
+  batch: 64,
+  newTokens: 512,
+  promptLen: 32,
+  trainBatch: 8,
+  seqLen: 512,
+  repeats: 2,
+  torchDevice: 'cuda',
+  torchThreads: 16,
+  skip: '',
+  sampler: 'graph',
 });
 const sampling = String(args.sampler) === 'host' ? 'host' : 'graph';
 const shape = SHAPES[args.shape as keyof typeof SHAPES];
@@ -48,8 +58,17 @@ const skip = new Set(String(args.skip).split(',').filter(Boolean)); // decode, u
 
 const modelDir = mkdtempSync(join(tmpdir(), `introspect-gpu-bench-${args.shape}-`));
 const config = newModelConfig({
-  arch: 'qwen2', vocabSize: shape.vocab, hiddenSize: shape.hidden, layers: shape.layers, heads: shape.heads, kvHeads: shape.kvHeads,
-  intermediateSize: shape.intermediate, maxPositions: 32768, bosTokenId: 1, eosTokenId: 2, padTokenId: 0,
+  arch: 'qwen2',
+  vocabSize: shape.vocab,
+  hiddenSize: shape.hidden,
+  layers: shape.layers,
+  heads: shape.heads,
+  kvHeads: shape.kvHeads,
+  intermediateSize: shape.intermediate,
+  maxPositions: 32768,
+  bosTokenId: 1,
+  eosTokenId: 2,
+  padTokenId: 0,
 });
 saveCheckpoint(modelDir, config, initParameters(config, 0));
 const timed = async (fn: (warmup: boolean) => Promise<number>): Promise<{ seconds: number; units: number; repeat_seconds: number[] }> => {
@@ -64,7 +83,11 @@ const timed = async (fn: (warmup: boolean) => Promise<number>): Promise<{ second
   return { seconds: median(times), units, repeat_seconds: times };
 };
 
-const result: Record<string, unknown> = { benchmark: 'gpu', settings: args, parameters: [...loadCheckpoint(modelDir).params.values()].reduce((n, p) => n + p.data.length, 0) };
+const result: Record<string, unknown> = {
+  benchmark: 'gpu',
+  settings: args,
+  parameters: [...loadCheckpoint(modelDir).params.values()].reduce((n, p) => n + p.data.length, 0),
+};
 const rng = streamFor(0, 3);
 const randomIds = (n: number) => Array.from({ length: n }, () => 3 + Math.floor(rng.uniform() * (shape.vocab - 3)));
 
@@ -76,8 +99,14 @@ if (!skip.has('decode')) {
     const before = session.device?.counters.returnedBytes ?? 0;
     const rollouts = await generateRollouts(session, {
       // a short warm-up rollout compiles every kernel a long one uses
-      prompts, groupSize: 1, policy: createPolicy('fixed:1.0'), maxNewTokens: warmup ? 8 : Number(args.newTokens), eosTokenIds: [],
-      decodeText: () => '', seed: 0, batchSize: Number(args.batch),
+      prompts,
+      groupSize: 1,
+      policy: createPolicy('fixed:1.0'),
+      maxNewTokens: warmup ? 8 : Number(args.newTokens),
+      eosTokenIds: [],
+      decodeText: () => '',
+      seed: 0,
+      batchSize: Number(args.batch),
     });
     // Prefill and steps: what the decode, head and sampler runs returned to the host (device providers only).
     if (!warmup) returned = { bytes: (session.device?.counters.returnedBytes ?? 0) - before, steps: rollouts[0]!.tokens.length };
@@ -86,7 +115,8 @@ if (!skip.has('decode')) {
   const decode = await timed(run);
   result.decode = {
     impl: `introspect (onnxruntime-node, ${ep}${session.device ? ', cache on the device' : ''}, ${sampling} sampler)`,
-    tokens_per_s: decode.units / decode.seconds, ...decode,
+    tokens_per_s: decode.units / decode.seconds,
+    ...decode,
     host_bytes_per_step: session.device ? returned.bytes / returned.steps : null,
   };
   await session.release();
@@ -97,17 +127,30 @@ if (!skip.has('update')) {
   const transfer = await DeviceTransfer.open(ep);
   const names = [...model.params.keys()];
   const gradLocations = transfer ? Object.fromEntries(names.map((n) => [`grad.${n}`, 'gpu-buffer' as const])) : undefined;
-  const session = await openTrainSession(model, 'policy', { trainable: 'all' }, { executionProvider: ep, threads: 0, ...(gradLocations ? { preferredOutputLocation: gradLocations } : {}) });
+  const session = await openTrainSession(
+    model,
+    'policy',
+    { trainable: 'all' },
+    { executionProvider: ep, threads: 0, ...(gradLocations ? { preferredOutputLocation: gradLocations } : {}) },
+  );
   const options = { lr: 1e-6, maxGradNorm: 1 };
   const adamw = await GraphAdamW.create(model.params, { step: 0, tensors: new Map() }, options, ep, transfer);
   const [B, T] = [Number(args.trainBatch), Number(args.seqLen)];
   const feeds: Record<string, ort.Tensor> = {
     input_ids: new ort.Tensor('int64', BigInt64Array.from(randomIds(B * T), BigInt), [B, T]),
     attention_mask: new ort.Tensor('int64', new BigInt64Array(B * T).fill(1n), [B, T]),
-    temperatures: new ort.Tensor('float32', Float32Array.from({ length: B * T }, () => 0.5 + rng.uniform()), [B, T]),
+    temperatures: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: B * T }, () => 0.5 + rng.uniform()),
+      [B, T],
+    ),
     old_logprobs: new ort.Tensor('float32', new Float32Array(B * T), [B, T]),
     loss_mask: new ort.Tensor('float32', new Float32Array(B * T).fill(1), [B, T]),
-    advantages: new ort.Tensor('float32', Float32Array.from({ length: B }, () => rng.normal()), [B]),
+    advantages: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: B }, () => rng.normal()),
+      [B],
+    ),
     clip_low: new ort.Tensor('float32', Float32Array.of(0.2), []),
     clip_high: new ort.Tensor('float32', Float32Array.of(0.28), []),
   };
@@ -119,18 +162,48 @@ if (!skip.has('update')) {
     return B * T;
   };
   const update = await timed(run);
-  result.update = { impl: `introspect (onnxruntime-node, ${ep}${transfer ? ', weights and AdamW state on the device' : ''})`, tokens_per_s: update.units / update.seconds, ...update };
+  result.update = {
+    impl: `introspect (onnxruntime-node, ${ep}${transfer ? ', weights and AdamW state on the device' : ''})`,
+    tokens_per_s: update.units / update.seconds,
+    ...update,
+  };
   await adamw.release();
   await session.release();
 }
 
 if (!skip.has('torch')) {
-  const common = ['--model', modelDir, '--threads', String(args.torchThreads), '--repeats', String(args.repeats), '--device', String(args.torchDevice)];
+  const common = [
+    '--model',
+    modelDir,
+    '--threads',
+    String(args.torchThreads),
+    '--repeats',
+    String(args.repeats),
+    '--device',
+    String(args.torchDevice),
+  ];
   if (!skip.has('decode')) {
-    result.pytorch_decode = runTorchReference('torch_rollout.py', [...common, '--batch', String(args.batch), '--prompt-len', String(args.promptLen), '--new-tokens', String(args.newTokens), '--cache', 'static']);
+    result.pytorch_decode = runTorchReference('torch_rollout.py', [
+      ...common,
+      '--batch',
+      String(args.batch),
+      '--prompt-len',
+      String(args.promptLen),
+      '--new-tokens',
+      String(args.newTokens),
+      '--cache',
+      'static',
+    ]);
   }
   if (!skip.has('update')) {
-    result.pytorch_update = runTorchReference('torch_train.py', [...common, '--batch', String(args.trainBatch), '--seq-len', String(args.seqLen), '--adamw']);
+    result.pytorch_update = runTorchReference('torch_train.py', [
+      ...common,
+      '--batch',
+      String(args.trainBatch),
+      '--seq-len',
+      String(args.seqLen),
+      '--adamw',
+    ]);
   }
   const ratio = (ours: unknown, theirs: unknown) => {
     const a = Number((ours as { tokens_per_s?: number } | undefined)?.tokens_per_s);

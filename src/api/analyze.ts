@@ -47,7 +47,9 @@ import { cellJobOf, evaluateCell } from './compare-baselines.js';
 export function findSamplesFile(runDir: string): string {
   const found = samplesFileIn(runDir);
   if (found !== undefined) return found;
-  throw new UserError(`no samples in ${resolve(runDir)}: expected samples.jsonl (an eval run) or eval/iter-*/samples.jsonl (a training run's evaluations)`);
+  throw new UserError(
+    `no samples in ${resolve(runDir)}: expected samples.jsonl (an eval run) or eval/iter-*/samples.jsonl (a training run's evaluations)`,
+  );
 }
 
 /** {@link findSamplesFile}'s file, or undefined when the folder holds none. */
@@ -105,7 +107,9 @@ export async function readSamples(path: string): Promise<AnalyzedSample[]> {
     }
     const s = parsed.data;
     if (s.temperatures.length !== s.tokens.length || s.entropies.length !== s.tokens.length) {
-      throw new UserError(`${where}: tokens, temperatures and entropies differ in length (${s.tokens.length}, ${s.temperatures.length}, ${s.entropies.length})`);
+      throw new UserError(
+        `${where}: tokens, temperatures and entropies differ in length (${s.tokens.length}, ${s.temperatures.length}, ${s.entropies.length})`,
+      );
     }
     samples.push(s);
   }
@@ -175,10 +179,23 @@ export async function regenerateCellSamples(cellDir: string, outDir: string, ctx
   const task = getTask(job.task.name);
   const problems = await loadJobProblems(job, job.task.name, job.eval.split, job.eval.limit || undefined);
   const spec = info.method.evalPolicies?.[0] ?? info.method.policy;
-  ctx.logger.info({ cell: cellDir, policy: policyLabel(spec), problems: problems.length, k: job.eval.k }, 'a comparison cell: evaluating its final checkpoint under its own policy for the samples');
+  ctx.logger.info(
+    { cell: cellDir, policy: policyLabel(spec), problems: problems.length, k: job.eval.k },
+    'a comparison cell: evaluating its final checkpoint under its own policy for the samples',
+  );
   const model = await openPolicyModel({ modelDir: checkpointFiles.model(checkpoint), ...jobModelOptions(job.model) });
   try {
-    const { evaluation } = await evaluateCell({ cellJob, checkpoint, model, task, spec, split: job.eval.split, problems, keepSamples: true, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const { evaluation } = await evaluateCell({
+      cellJob,
+      checkpoint,
+      model,
+      task,
+      spec,
+      split: job.eval.split,
+      problems,
+      keepSamples: true,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
     const file = runFiles.samples(outDir);
     writeFileSync(file, evaluation.samples.map((r) => JSON.stringify(r)).join('\n') + '\n');
     return file;
@@ -214,7 +231,14 @@ export async function analyzeRun(runDir: string, ctx: RunContext, options: Analy
         xLabel: 'entropy of the next-token distribution (nats)',
         yLabel: 'temperature',
         points: samplePoints(entropyPoints, MAX_POINTS),
-        bins: analysis.byEntropy.map((b) => ({ lo: b.lo, hi: b.hi, count: b.count, meanX: b.meanX, meanY: b.meanTemperature, stdY: b.stdTemperature })),
+        bins: analysis.byEntropy.map((b) => ({
+          lo: b.lo,
+          hi: b.hi,
+          count: b.count,
+          meanX: b.meanX,
+          meanY: b.meanTemperature,
+          stdY: b.stdTemperature,
+        })),
       }),
     )),
   );
@@ -249,10 +273,17 @@ export async function analyzeRun(runDir: string, ctx: RunContext, options: Analy
 
   // JSON has no NaN: undefined numbers become null, and correlationText says why in words
   const correlationText = { pearson: formatCorrelation(c.pearson, c), spearman: formatCorrelation(c.spearman, c) };
-  const json = JSON.stringify({ source, ...analysis, correlationText }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+  const json = JSON.stringify(
+    { source, ...analysis, correlationText },
+    (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+    2,
+  );
   writeFileSync(out('analysis.json'), `${json}\n`);
   writeFileSync(out('analysis.md'), analysisMarkdown(analysis, source));
   files.push(out('analysis.json'), out('analysis.md'));
-  ctx.logger.info({ tokens: analysis.counts.tokens, pearson: analysis.correlation.pearson, spearman: analysis.correlation.spearman }, 'analysis written');
+  ctx.logger.info(
+    { tokens: analysis.counts.tokens, pearson: analysis.correlation.pearson, spearman: analysis.correlation.spearman },
+    'analysis written',
+  );
   return { files, source, analysis };
 }

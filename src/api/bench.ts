@@ -58,7 +58,12 @@ export interface BenchResult {
   peak_rss_bytes: number;
 }
 
-const median = (xs: readonly number[]): number => at([...xs].sort((a, b) => a - b), Math.floor(xs.length / 2), 'timings');
+const median = (xs: readonly number[]): number =>
+  at(
+    [...xs].sort((a, b) => a - b),
+    Math.floor(xs.length / 2),
+    'timings',
+  );
 const peakRss = (): number => process.resourceUsage().maxRSS * 1024;
 
 function check(name: string, value: number, min: number): void {
@@ -71,7 +76,9 @@ function randomIds(n: number, vocab: number, seed: number): number[] {
 }
 
 /** Rollout throughput: B rows, random prompts of P tokens, N sampled tokens each at temperature 1. */
-export async function benchRollout(o: BenchCommon & { batch: number; promptLen: number; newTokens: number; sampler?: 'host' | 'graph' }): Promise<BenchResult> {
+export async function benchRollout(
+  o: BenchCommon & { batch: number; promptLen: number; newTokens: number; sampler?: 'host' | 'graph' },
+): Promise<BenchResult> {
   o = { ...o, modelDir: await resolveModelDir(o.modelDir) }; // a folder or a Hub id
   check('batch', o.batch, 1);
   check('prompt-len', o.promptLen, 1);
@@ -92,9 +99,17 @@ export async function benchRollout(o: BenchCommon & { batch: number; promptLen: 
     const t0 = performance.now();
     let first = 0;
     await generateRollouts(session, {
-      prompts, groupSize: 1, policy: createPolicy('fixed:1'), maxNewTokens: o.newTokens, eosTokenIds: [],
-      decodeText: () => '', seed: 0, batchSize: o.batch,
-      onTokens: () => { first ||= (performance.now() - t0) / 1000; },
+      prompts,
+      groupSize: 1,
+      policy: createPolicy('fixed:1'),
+      maxNewTokens: o.newTokens,
+      eosTokenIds: [],
+      decodeText: () => '',
+      seed: 0,
+      batchSize: o.batch,
+      onTokens: () => {
+        first ||= (performance.now() - t0) / 1000;
+      },
     });
     return { seconds: (performance.now() - t0) / 1000, first };
   };
@@ -108,7 +123,16 @@ export async function benchRollout(o: BenchCommon & { batch: number; promptLen: 
       benchmark: 'rollout',
       model: o.modelDir,
       parameters: parameterCount(source.config),
-      settings: { batch: o.batch, prompt_len: o.promptLen, new_tokens: o.newTokens, sampler: o.sampler ?? 'host', threads: o.threads, spinning: o.spinning, memory_arena: o.memoryArena ?? true, repeats: o.repeats },
+      settings: {
+        batch: o.batch,
+        prompt_len: o.promptLen,
+        new_tokens: o.newTokens,
+        sampler: o.sampler ?? 'host',
+        threads: o.threads,
+        spinning: o.spinning,
+        memory_arena: o.memoryArena ?? true,
+        repeats: o.repeats,
+      },
       tokens_per_s: (o.batch * o.newTokens) / seconds,
       seconds,
       repeat_seconds: runs.map((r) => r.seconds),
@@ -152,10 +176,18 @@ export async function benchTrain(o: BenchCommon & { batch: number; seqLen: numbe
   const feeds: Record<string, ort.Tensor> = {
     input_ids: new ort.Tensor('int64', BigInt64Array.from(randomIds(B * T, model.config.vocabSize, 7), BigInt), [B, T]),
     attention_mask: new ort.Tensor('int64', new BigInt64Array(B * T).fill(1n), [B, T]),
-    temperatures: new ort.Tensor('float32', Float32Array.from({ length: B * T }, () => 0.5 + rng.uniform()), [B, T]),
+    temperatures: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: B * T }, () => 0.5 + rng.uniform()),
+      [B, T],
+    ),
     old_logprobs: new ort.Tensor('float32', new Float32Array(B * T), [B, T]),
     loss_mask: new ort.Tensor('float32', new Float32Array(B * T).fill(1), [B, T]),
-    advantages: new ort.Tensor('float32', Float32Array.from({ length: B }, () => rng.normal()), [B]),
+    advantages: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: B }, () => rng.normal()),
+      [B],
+    ),
     clip_low: new ort.Tensor('float32', Float32Array.of(0.2), []),
     clip_high: new ort.Tensor('float32', Float32Array.of(0.28), []),
   };
@@ -182,7 +214,15 @@ export async function benchTrain(o: BenchCommon & { batch: number; seqLen: numbe
       benchmark: 'train',
       model: o.modelDir,
       parameters: parameterCount(model.config),
-      settings: { batch: B, seq_len: T, adamw: true, threads: o.threads, spinning: o.spinning, memory_arena: trainSessionArena(model.config) ?? true, repeats: o.repeats },
+      settings: {
+        batch: B,
+        seq_len: T,
+        adamw: true,
+        threads: o.threads,
+        spinning: o.spinning,
+        memory_arena: trainSessionArena(model.config) ?? true,
+        repeats: o.repeats,
+      },
       tokens_per_s: (B * T) / seconds,
       seconds,
       repeat_seconds: times,

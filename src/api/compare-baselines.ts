@@ -28,7 +28,15 @@ import { createPolicy, parsePolicySpec, policyKindOf, policyLabel } from '../pol
 import { headSessionOptions, TemperatureHead } from '../policy/head/index.js';
 import { jobModelOptions, openPolicyModel, type PolicyModel } from '../rollout/runtime.js';
 import { getTask, type Problem, type Split, type TaskDefinition } from '../tasks/index.js';
-import { chooseBaselines, OWN, writeCompareResults, type CellEvaluation, type CellResult, type Method, type Tuning } from '../eval/compare-results.js';
+import {
+  chooseBaselines,
+  OWN,
+  writeCompareResults,
+  type CellEvaluation,
+  type CellResult,
+  type Method,
+  type Tuning,
+} from '../eval/compare-results.js';
 import { evaluatePolicy, type EvaluatePolicyResult } from '../eval/evaluate.js';
 import { readMetricsColumn } from '../eval/metrics-file.js';
 import { passAtKs } from '../eval/paired.js';
@@ -57,7 +65,13 @@ export function defaultMethods(job: Pick<JobConfig, 'compare'>): Method[] {
       return { name: `fixed-${text}`, policy: `fixed:${text}`, schedule: 'token-only' };
     }),
     { name: 'edt', policy: 'edt', schedule: 'token-only' },
-    { name: 'learned-from-best', policy: 'learned', schedule: 'coordinate-ascent', evalPolicies: learnedEval, initTemperature: 'best-fixed' },
+    {
+      name: 'learned-from-best',
+      policy: 'learned',
+      schedule: 'coordinate-ascent',
+      evalPolicies: learnedEval,
+      initTemperature: 'best-fixed',
+    },
     { name: 'learned-from-1.0', policy: 'learned', schedule: 'coordinate-ascent', evalPolicies: learnedEval, initTemperature: 1.0 },
   ];
 }
@@ -108,9 +122,16 @@ export async function compareReport(job: JobConfig, ctx: RunContext): Promise<Co
   const cells = { done: rows.length, total: stage(methods).length };
   if (rows.length === 0) throw new UserError(`${join(ctx.runDir, 'cells')}: no finished cell to tabulate`);
   const file = join(ctx.runDir, 'provenance.json');
-  const made = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { commit: string; command: string }) : { commit: 'unknown', command: 'unknown' };
+  const made = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as { commit: string; command: string })
+    : { commit: 'unknown', command: 'unknown' };
   const remade = { commit: gitCommit(), command: commandLine() };
-  const { markdown, files } = await writeCompareResults(job, ctx.runDir, methods, rows, tuning, { commit: made.commit, command: made.command, cells, remade });
+  const { markdown, files } = await writeCompareResults(job, ctx.runDir, methods, rows, tuning, {
+    commit: made.commit,
+    command: made.command,
+    cells,
+    remade,
+  });
   ctx.logger.info({ cells: cells.done, of: cells.total }, 'tables and plots re-made from the finished cells');
   return { runDir: ctx.runDir, table: markdown, rows, tuning, cells, interrupted: false, files };
 }
@@ -124,9 +145,14 @@ export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise
     tune: await loadJobProblems(job, job.task.name, tuneSplit, job.eval.limit || undefined),
   };
   const provenance = { commit: gitCommit(), command: commandLine() };
-  writeFileSync(join(ctx.runDir, 'provenance.json'), JSON.stringify({ ...provenance, started: new Date().toISOString(), node: process.version }, null, 2) + '\n');
+  writeFileSync(
+    join(ctx.runDir, 'provenance.json'),
+    JSON.stringify({ ...provenance, started: new Date().toISOString(), node: process.version }, null, 2) + '\n',
+  );
 
-  const progress = new CompareProgress([...stage(baselines), ...stage(learned)].map(({ method, seed }) => planCell(job, ctx.runDir, method, seed, tuneSplit, problems)));
+  const progress = new CompareProgress(
+    [...stage(baselines), ...stage(learned)].map(({ method, seed }) => planCell(job, ctx.runDir, method, seed, tuneSplit, problems)),
+  );
   ctx.logger.info({ cells: progress.total, done: progress.done }, `${progress.total} cells, ${progress.done} finished before`);
 
   const rows: CellResult[] = [];
@@ -143,7 +169,7 @@ export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise
     ctx.logger.info({ best: tuning.bestBaseline, bestFixedTemperature: tuning.bestFixedTemperature, split: tuneSplit }, 'baselines tuned');
     // Stage 2: learned methods.
     for (const { method, seed } of stage(learned)) {
-      const init = method.initTemperature === 'best-fixed' ? tuning.bestFixedTemperature ?? undefined : method.initTemperature;
+      const init = method.initTemperature === 'best-fixed' ? (tuning.bestFixedTemperature ?? undefined) : method.initTemperature;
       if (method.initTemperature === 'best-fixed' && init === undefined) {
         ctx.logger.warn({ method: method.name }, 'no fixed baseline finished: the head starts from head.initTemperature');
       }
@@ -160,9 +186,20 @@ export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise
   const { markdown, files } = await writeCompareResults(job, ctx.runDir, methods, rows, tuning, { ...provenance, cells });
   if (interrupted) {
     // The tables cover the finished cells only; the same --out continues with the rest.
-    ctx.logger.warn({ cells: join(ctx.runDir, 'cells'), done: cells.done, total: cells.total }, `stopped: the tables cover the ${cells.done} of ${cells.total} cells that finished`);
+    ctx.logger.warn(
+      { cells: join(ctx.runDir, 'cells'), done: cells.done, total: cells.total },
+      `stopped: the tables cover the ${cells.done} of ${cells.total} cells that finished`,
+    );
   }
-  return { runDir: ctx.runDir, table: markdown, rows, tuning, cells, interrupted, files: [...files, ...(tuned ? [join(ctx.runDir, 'tuning.json')] : [])] };
+  return {
+    runDir: ctx.runDir,
+    table: markdown,
+    rows,
+    tuning,
+    cells,
+    interrupted,
+    files: [...files, ...(tuned ? [join(ctx.runDir, 'tuning.json')] : [])],
+  };
 }
 
 /** A cell's result.json, when it holds a result of this format made with exactly this job. */
@@ -198,7 +235,7 @@ function cellCost(job: JobConfig, method: Method, cellDir: string, tuneSplit: Sp
 
 /** Iterations a cell's latest checkpoint holds (0 for a new cell): a resumed cell trains only the rest. */
 function checkpointedIterations(cellDir: string): number {
-  return existsSync(cellDir) ? listCheckpoints(cellDir).at(-1)?.iteration ?? 0 : 0;
+  return existsSync(cellDir) ? (listCheckpoints(cellDir).at(-1)?.iteration ?? 0) : 0;
 }
 
 /**
@@ -215,10 +252,18 @@ function cellSamples(spec: PolicySpec, k: number): number {
 function evaluationPlan(job: JobConfig, method: Method, tuneSplit: Split, problems: CompareProblems) {
   const own = method.evalPolicies ?? [method.policy];
   const ownLabels = new Set(own.map(policyLabel));
-  const item = (spec: PolicySpec, column: string, split: Split) => ({ spec, column, split, problems: split === job.eval.split ? problems.test : problems.tune, samples: cellSamples(spec, job.eval.k) });
+  const item = (spec: PolicySpec, column: string, split: Split) => ({
+    spec,
+    column,
+    split,
+    problems: split === job.eval.split ? problems.test : problems.tune,
+    samples: cellSamples(spec, job.eval.k),
+  });
   return [
     ...own.map((spec, i) => item(spec, i === 0 ? OWN : `${OWN} ${policyLabel(spec)}`, job.eval.split)),
-    ...job.compare.evalPolicies.filter((spec) => !ownLabels.has(policyLabel(spec))).map((spec) => item(spec, policyLabel(spec), job.eval.split)),
+    ...job.compare.evalPolicies
+      .filter((spec) => !ownLabels.has(policyLabel(spec)))
+      .map((spec) => item(spec, policyLabel(spec), job.eval.split)),
     ...(tuneSplit !== job.eval.split ? [item(at(own, 0, 'own policies'), OWN, tuneSplit)] : []),
   ];
 }
@@ -244,13 +289,19 @@ async function runCell(
       return saved;
     }
     if (ctx.signal?.aborted) return null;
-    ctx.logger.warn({ method: method.name, seed, was: saved.initTemperature, now: initTemperature }, 'cell made with other settings (job, evaluation or head temperature): retraining it');
+    ctx.logger.warn(
+      { method: method.name, seed, was: saved.initTemperature, now: initTemperature },
+      'cell made with other settings (job, evaluation or head temperature): retraining it',
+    );
     rmSync(cellDir, { recursive: true, force: true });
   }
   if (ctx.signal?.aborted) return null;
   const cost = cellCost(job, method, cellDir, tuneSplit, problems);
   mkdirSync(cellDir, { recursive: true });
-  writeFileSync(runFiles.cellInfo(cellDir), JSON.stringify({ method, seed, initTemperature, iterations: cellJob.train.iterations, budget: job.compare.budget }, null, 2) + '\n');
+  writeFileSync(
+    runFiles.cellInfo(cellDir),
+    JSON.stringify({ method, seed, initTemperature, iterations: cellJob.train.iterations, budget: job.compare.budget }, null, 2) + '\n',
+  );
   const started = performance.now();
   const record = progress.started(method.name, seed, cost);
   ctx.logger.info({ ...record.fields, iterations: cellJob.train.iterations, initTemperature }, record.message);
@@ -272,13 +323,30 @@ async function runCell(
   try {
     for (const item of plan) {
       if (ctx.signal?.aborted) return null;
-      const { evaluation, k } = await evaluateCell({ cellJob, checkpoint, model, task, spec: item.spec, split: item.split, problems: item.problems, keepSamples: false, signal: ctx.signal });
+      const { evaluation, k } = await evaluateCell({
+        cellJob,
+        checkpoint,
+        model,
+        task,
+        spec: item.spec,
+        split: item.split,
+        problems: item.problems,
+        keepSamples: false,
+        signal: ctx.signal,
+      });
       if (!evaluation.completed) return null;
       const s = evaluation.summary;
       const scores = { samples: k, correct: evaluation.perProblemCorrect };
       evaluations.push({
-        evalPolicy: policyLabel(item.spec), column: item.column, split: item.split, ...scores,
-        avgAtK: s.avgAtK, majAtK: s.majAtK, passAtK: passAtKs(scores, job.compare.passK), meanTemperature: s.meanTemperature, meanLength: s.meanLength,
+        evalPolicy: policyLabel(item.spec),
+        column: item.column,
+        split: item.split,
+        ...scores,
+        avgAtK: s.avgAtK,
+        majAtK: s.majAtK,
+        passAtK: passAtKs(scores, job.compare.passK),
+        meanTemperature: s.meanTemperature,
+        meanLength: s.meanLength,
       });
     }
     // A common-decoding policy that is also the method's own (fixed-1.0 under fixed:1.0) is the same evaluation.
@@ -292,14 +360,28 @@ async function runCell(
   const metrics = runFiles.metrics(cellDir);
   const sum = (column: string) => readMetricsColumn(metrics, column).reduce((a, b) => a + b, 0);
   const result: CellResult & { format: number } = {
-    format: CELL_FORMAT, fingerprint,
-    method: method.name, seed, task: job.task.name,
+    format: CELL_FORMAT,
+    fingerprint,
+    method: method.name,
+    seed,
+    task: job.task.name,
     ...(initTemperature !== undefined ? { initTemperature } : {}),
-    iterations: summary.iterations, llmSteps: sum(METRIC_NAMES.token_steps), headSteps: sum(METRIC_NAMES.head_steps), generatedTokens: summary.generatedTokens,
-    trainSeconds, evaluations,
+    iterations: summary.iterations,
+    llmSteps: sum(METRIC_NAMES.token_steps),
+    headSteps: sum(METRIC_NAMES.head_steps),
+    generatedTokens: summary.generatedTokens,
+    trainSeconds,
+    evaluations,
   };
   writeFileSync(runFiles.cellResult(cellDir), JSON.stringify(result) + '\n');
-  say(progress.finished(method.name, seed, { ...cost, iterations: summary.iterations - trainedBefore, trainSeconds, evalSeconds: (performance.now() - evalStarted) / 1000 }));
+  say(
+    progress.finished(method.name, seed, {
+      ...cost,
+      iterations: summary.iterations - trainedBefore,
+      trainSeconds,
+      evalSeconds: (performance.now() - evalStarted) / 1000,
+    }),
+  );
   return result;
 }
 
@@ -326,19 +408,28 @@ export interface CellEvaluationRequest {
 export async function evaluateCell(request: CellEvaluationRequest): Promise<{ evaluation: EvaluatePolicyResult; k: number }> {
   const { cellJob, checkpoint, spec, split } = request;
   // A learned policy owns its head: the cell's trained head, with that head's own grid.
-  const head = policyKindOf(spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint), headSessionOptions(cellJob)) : undefined;
+  const head =
+    policyKindOf(spec) === 'head' ? TemperatureHead.load(checkpointFiles.head(checkpoint), headSessionOptions(cellJob)) : undefined;
   try {
     const policy = createPolicy(spec, { head: head?.config });
     const k = cellSamples(spec, cellJob.eval.k);
     const evaluation = await evaluatePolicy({
-      model: request.model, policy, head, policyLabel: policyLabel(spec), task: request.task, problems: request.problems, k,
+      model: request.model,
+      policy,
+      head,
+      policyLabel: policyLabel(spec),
+      task: request.task,
+      problems: request.problems,
+      k,
       // The cell is evaluated as it trained: the same prompts, stop strings and verifier options.
       ...evaluationSettings(cellJob),
       // Paired: every method of a seed draws the same token random numbers; the split keys the stream.
-      seed: cellJob.run.seed, streamKey: split === 'validation' ? [1] : [],
+      seed: cellJob.run.seed,
+      streamKey: split === 'validation' ? [1] : [],
       keepSamples: request.keepSamples,
       // schedules are evaluated at their final temperature
-      trainingStep: cellJob.train.iterations, totalTrainingSteps: cellJob.train.iterations,
+      trainingStep: cellJob.train.iterations,
+      totalTrainingSteps: cellJob.train.iterations,
       ...(request.signal ? { signal: request.signal } : {}),
     });
     return { evaluation, k };
@@ -354,12 +445,14 @@ export async function evaluateCell(request: CellEvaluationRequest): Promise<{ ev
 export function cellJobOf(job: JobConfig, method: Method, seed: number, cellDir: string, initTemperature: number | undefined): JobConfig {
   const iterations = matchedIterations(job.compare.budget, method.schedule, job.train.schedule.phases, job.train.iterations);
   // llm-steps-exact: the steps token-only takes with full batches, for every method that updates the LLM
-  const exactSteps = job.compare.budget === 'llm-steps-exact' && tokenUpdateIterations(method.schedule, job.train.schedule.phases, iterations) > 0;
-  const budget = job.compare.budget === 'tokens'
-    ? { tokenBudget: job.compare.tokenBudget, iterations: 10 * iterations }
-    : exactSteps
-      ? { llmStepBudget: fullBatchLlmSteps(job.train, job.train.iterations), iterations: 2 * iterations }
-      : { iterations };
+  const exactSteps =
+    job.compare.budget === 'llm-steps-exact' && tokenUpdateIterations(method.schedule, job.train.schedule.phases, iterations) > 0;
+  const budget =
+    job.compare.budget === 'tokens'
+      ? { tokenBudget: job.compare.tokenBudget, iterations: 10 * iterations }
+      : exactSteps
+        ? { llmStepBudget: fullBatchLlmSteps(job.train, job.train.iterations), iterations: 2 * iterations }
+        : { iterations };
   return structuredClone({
     ...job,
     run: { ...job.run, seed, out: cellDir },
@@ -383,14 +476,19 @@ export function cellJobOf(job: JobConfig, method: Method, seed: number, cellDir:
 export function cellFingerprint(cellJob: JobConfig): string {
   const { run, ...rest } = cellJob;
   const { out: _out, ...runRest } = run;
-  return createHash('sha256').update(stableJson({ ...rest, run: runRest })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(stableJson({ ...rest, run: runRest }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** JSON with object keys sorted, so the same settings give the same text whatever their order. */
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -400,7 +498,11 @@ function stableJson(value: unknown): string {
 function gitCommit(): string {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim() !== '';
     return dirty ? `${commit}-dirty` : commit;
   } catch {
     return 'unknown';

@@ -33,9 +33,9 @@ const hints: Record<ExecutionProvider, string> = {
   cpu: 'reinstall dependencies with `npm ci`: the CPU provider ships with onnxruntime-node',
   cuda:
     'install the CUDA provider with `npm run install-cuda` (needs CUDA 12 and cuDNN 9 on the machine and access to ' +
-    'onnxruntime-node\'s NuGet feed), then run `introspect doctor` again',
+    "onnxruntime-node's NuGet feed), then run `introspect doctor` again",
   webgpu:
-    'needs a GPU with a Vulkan driver (Linux): install the vendor\'s Vulkan ICD and libvulkan1; for NVIDIA in containers ' +
+    "needs a GPU with a Vulkan driver (Linux): install the vendor's Vulkan ICD and libvulkan1; for NVIDIA in containers " +
     'set VK_DRIVER_FILES to the nvidia_icd.json path',
 };
 

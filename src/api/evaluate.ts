@@ -84,7 +84,8 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
     } else {
       policy = createPolicy(job.policy);
     }
-    if (policy.needsTrainingProgress) throw new UserError(`temperature policy "${policy.spec.name}" follows the training step, so it cannot be evaluated on its own`);
+    if (policy.needsTrainingProgress)
+      throw new UserError(`temperature policy "${policy.spec.name}" follows the training step, so it cannot be evaluated on its own`);
     if (job.eval.greedy) greedyFile = resultStream(runFiles.greedySamples(runDir));
     const csv = openSummaryCsv(runDir);
 
@@ -92,7 +93,13 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
       if (signal?.aborted) break;
       const problems = await loadJobProblems(job, task.name, job.eval.split, job.eval.limit);
       if (problems.length === 0) throw new UserError(`task ${task.name} has no ${job.eval.split} problems to evaluate`);
-      if (!job.eval.force) refuseUnencodable(model, task.name, problems.map((p) => p.question), modelDirOf(job));
+      if (!job.eval.force)
+        refuseUnencodable(
+          model,
+          task.name,
+          problems.map((p) => p.question),
+          modelDirOf(job),
+        );
       const passes = job.eval.greedy ? 2 : 1;
       const progress = new Progress({ label: `eval ${task.name}`, total: problems.length * passes, rateUnit: 'tok' });
       const started = Date.now();
@@ -166,7 +173,8 @@ export async function runEvaluation(job: JobConfig, ctx: RunContext): Promise<Ev
     // Failed before any task finished: no empty samples.jsonl or header-only summary.csv is left.
     if (results.length === 0) {
       await Promise.allSettled([closeStream(samplesFile), greedyFile ? closeStream(greedyFile) : undefined]);
-      for (const path of [runFiles.samples(runDir), runFiles.greedySamples(runDir), runFiles.summary(runDir)]) rmSync(path, { force: true });
+      for (const path of [runFiles.samples(runDir), runFiles.greedySamples(runDir), runFiles.summary(runDir)])
+        rmSync(path, { force: true });
     }
     throw error;
   } finally {

@@ -31,5 +31,11 @@ export interface ExportResult {
 export async function exportModel(options: ExportOptions): Promise<ExportResult> {
   const modelDir = await resolveModelDir(options.modelDir);
   const { files, manifest } = exportGraphs({ modelDir, outDir: options.outDir, trainable: options.trainable });
-  return { outDir: resolve(options.outDir), modelDir, files, model: must(files[0], 'the exported decode graph'), trainable: manifest.trainable };
+  return {
+    outDir: resolve(options.outDir),
+    modelDir,
+    files,
+    model: must(files[0], 'the exported decode graph'),
+    trainable: manifest.trainable,
+  };
 }

@@ -48,7 +48,9 @@ export interface GenerateResult {
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const modelDir = await resolveModelDir(options.modelDir);
   const hasTokenizer = existsSync(join(modelDir, 'tokenizer.json'));
-  const tokenizer = hasTokenizer ? ModelTokenizer.load(modelDir, options.tokenizerTimeoutMs !== undefined ? { timeoutMs: options.tokenizerTimeoutMs } : {}) : null;
+  const tokenizer = hasTokenizer
+    ? ModelTokenizer.load(modelDir, options.tokenizerTimeoutMs !== undefined ? { timeoutMs: options.tokenizerTimeoutMs } : {})
+    : null;
   let inputIds = options.inputIds;
   if (inputIds === undefined) {
     if (options.prompt === undefined) throw new UserError('give a prompt or input ids');
@@ -63,7 +65,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     head = TemperatureHead.load(options.headPath, headSessionOptions({ model: { executionProvider: options.executionProvider } }));
   }
   const policy = createPolicy(spec, head ? { head: { kind: head.config.kind, grid: [...head.config.grid] } } : {});
-  const session = await DecodeSession.load(modelDir, { executionProvider: options.executionProvider, sampling: defaultSampler(options.executionProvider) });
+  const session = await DecodeSession.load(modelDir, {
+    executionProvider: options.executionProvider,
+    sampling: defaultSampler(options.executionProvider),
+  });
   try {
     const eos = [...session.config.eosTokenIds];
     const [rollout] = await generateRollouts(session, {

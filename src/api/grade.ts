@@ -36,7 +36,8 @@ export interface GradeFileResult {
 export async function gradeFile(options: GradeFileOptions): Promise<GradeFileResult> {
   const { input } = options;
   if (!existsSync(input) || !statSync(input).isFile()) throw new UserError(`${input}: no such file to grade`);
-  if (options.task !== undefined && !tasks.has(options.task)) throw new UserError(`unknown task "${options.task}"; valid: ${tasks.names().join(', ')}`);
+  if (options.task !== undefined && !tasks.has(options.task))
+    throw new UserError(`unknown task "${options.task}"; valid: ${tasks.names().join(', ')}`);
   const task = options.task === undefined ? undefined : getTask(options.task);
   const rows = await readJsonl(input);
   const records: (GradeRecord & { line: number })[] = rows.map(({ line, value }) => {
@@ -55,7 +56,9 @@ export async function gradeFile(options: GradeFileOptions): Promise<GradeFileRes
     } else if (typeof record.answer === 'string' || typeof record.answer === 'number') {
       answer = String(record.answer);
     } else {
-      throw new UserError(`${where}: no "answer" field (a string or number) to grade against; or pass --task to read a dataset's own fields`);
+      throw new UserError(
+        `${where}: no "answer" field (a string or number) to grade against; or pass --task to read a dataset's own fields`,
+      );
     }
     return { line, response: record.response, answer };
   });

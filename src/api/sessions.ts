@@ -6,5 +6,9 @@ import { configureSessions } from '../onnx/index.js';
  * the process creates from here on: the LLM's and the temperature head's alike.
  */
 export function configureJobSessions(job: Pick<JobConfig, 'model'>): void {
-  configureSessions({ intraOpNumThreads: job.model.threads, allowSpinning: job.model.spinning, cpuMemArena: job.model.memoryArena === 'auto' ? undefined : job.model.memoryArena });
+  configureSessions({
+    intraOpNumThreads: job.model.threads,
+    allowSpinning: job.model.spinning,
+    cpuMemArena: job.model.memoryArena === 'auto' ? undefined : job.model.memoryArena,
+  });
 }

@@ -37,7 +37,10 @@ function manifests(env: NodeJS.ProcessEnv): string[] {
   const dirs = ['/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/share/vulkan/icd.d'];
   return dirs.flatMap((d) => {
     try {
-      return readdirSync(d).filter((f) => f.endsWith('.json')).sort().map((f) => join(d, f));
+      return readdirSync(d)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => join(d, f));
     } catch {
       return [];
     }

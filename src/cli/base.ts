@@ -31,7 +31,6 @@ export interface RunFolderOptions {
 const SETUP_FILES = new Set(['config.yaml', 'log.jsonl', LOCK_FILE]);
 const isSetupFile = (name: string) => SETUP_FILES.has(name) || name.startsWith(`${LOCK_FILE}.`);
 
-
 /** The logging flags every command has. */
 export interface LogFlags {
   'log-level'?: LogLevel | undefined;
@@ -41,8 +40,16 @@ export interface LogFlags {
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
   static override baseFlags = {
-    'log-level': Flags.option({ options: LOG_LEVELS, summary: `${describeJobKey('run.logLevel')} Default: the job's run.logLevel, else info.`, helpGroup: 'GLOBAL' })(),
-    'log-format': Flags.option({ options: LOG_FORMATS, summary: 'Log lines on stderr: pretty (default on a terminal) or json (default otherwise).', helpGroup: 'GLOBAL' })(),
+    'log-level': Flags.option({
+      options: LOG_LEVELS,
+      summary: `${describeJobKey('run.logLevel')} Default: the job's run.logLevel, else info.`,
+      helpGroup: 'GLOBAL',
+    })(),
+    'log-format': Flags.option({
+      options: LOG_FORMATS,
+      summary: 'Log lines on stderr: pretty (default on a terminal) or json (default otherwise).',
+      helpGroup: 'GLOBAL',
+    })(),
   };
 
   private debugErrors = false;
@@ -66,20 +73,19 @@ export abstract class BaseCommand extends Command {
    * Opens a job's run: its directory (`dir`, i.e. --resume or --out, else the job's run.out, else
    * runs/<command>-<timestamp>), its logger, and the resolved job written beside the outputs.
    */
-  protected startRun(
-    command: string,
-    config: JobConfig,
-    flags: LogFlags,
-    dir?: string,
-    folder: RunFolderOptions = {},
-  ): RunContext {
+  protected startRun(command: string, config: JobConfig, flags: LogFlags, dir?: string, folder: RunFolderOptions = {}): RunContext {
     const wanted = resolve(dir ?? config.run.out ?? '.');
-    const existing = dir ?? config.run.out ? listFolder(wanted) : undefined;
+    const existing = (dir ?? config.run.out) ? listFolder(wanted) : undefined;
     if (folder.resume && !existing?.includes('config.yaml')) {
       throw new UserError(`--resume ${wanted}: no run there (no config.yaml); start one with --out ${wanted}`);
     }
     // A folder holding only what a run writes before its work (a run killed while starting) counts as empty.
-    if (!folder.resume && !folder.reusable && existing !== undefined && !existing.every((name) => isSetupFile(name) && name !== 'config.yaml')) {
+    if (
+      !folder.resume &&
+      !folder.reusable &&
+      existing !== undefined &&
+      !existing.every((name) => isSetupFile(name) && name !== 'config.yaml')
+    ) {
       throw new UserError(
         `${wanted} is not empty; continue the run there with \`introspect ${command} ... --resume ${wanted}\`, or choose another folder with --out`,
       );
@@ -114,7 +120,13 @@ export abstract class BaseCommand extends Command {
     this.runLogger?.fileLogger.error({ err: err.message }, 'failed');
     const fsLine = describeFsError(err, this.runDir);
     if (this.jsonEnabled()) {
-      this.logJson({ error: { name: err.name, message: fsLine ?? err.message, ...(err instanceof UserError || fsLine !== undefined ? {} : { stack: err.stack }) } });
+      this.logJson({
+        error: {
+          name: err.name,
+          message: fsLine ?? err.message,
+          ...(err instanceof UserError || fsLine !== undefined ? {} : { stack: err.stack }),
+        },
+      });
     } else if (fsLine !== undefined && !this.debugErrors) {
       process.stderr.write(`Error: ${fsLine}\n`);
     } else if (err instanceof UserError && !this.debugErrors) {

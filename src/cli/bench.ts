@@ -5,7 +5,11 @@ import type { BenchResult } from '../api/bench.js';
 export const benchFlags = {
   threads: Flags.integer({ min: 0, default: 0, summary: 'ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (all cores).' }),
   spinning: Flags.boolean({ default: false, allowNo: true, summary: 'Let idle ONNX Runtime threads spin (as model.spinning in a job).' }),
-  'memory-arena': Flags.boolean({ allowNo: true, summary: 'ONNX Runtime\'s CPU memory arena (as model.memoryArena in a job; unset: auto, off for the training graph of a model of 32M parameters or more); --no-memory-arena lowers peak RSS.' }),
+  'memory-arena': Flags.boolean({
+    allowNo: true,
+    summary:
+      "ONNX Runtime's CPU memory arena (as model.memoryArena in a job; unset: auto, off for the training graph of a model of 32M parameters or more); --no-memory-arena lowers peak RSS.",
+  }),
   repeats: Flags.integer({ min: 1, default: 3, summary: 'Timed runs after one warm-up; the median is reported.' }),
 };
 

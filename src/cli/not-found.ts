@@ -24,7 +24,8 @@ const hook: Hook.CommandNotFound = async function (opts) {
   const typed = opts.id.replaceAll(':', ' ');
   const ids = opts.config.commands.filter((c) => !c.hidden).map((c) => c.id.replaceAll(':', ' '));
   const [closest] = ids.map((id) => ({ id, d: editDistance(typed, id) })).sort((x, y) => x.d - y.d);
-  const suggestion = closest && closest.d <= Math.max(2, Math.floor(typed.length / 3)) ? `; did you mean \`${opts.config.bin} ${closest.id}\`?` : '';
+  const suggestion =
+    closest && closest.d <= Math.max(2, Math.floor(typed.length / 3)) ? `; did you mean \`${opts.config.bin} ${closest.id}\`?` : '';
   process.stderr.write(`Error: ${typed} is not an ${opts.config.bin} command${suggestion} (\`${opts.config.bin} --help\` lists them)\n`);
   process.exit(127);
 };

@@ -20,8 +20,7 @@ export default class Doctor extends BaseCommand {
           ? `, adapter: ${p.adapter.name}${p.adapter.software ? ' (software: runs on the CPU, correct but slow)' : ''} from ${p.adapter.manifest}`
           : '';
         this.log(`  ${p.provider.padEnd(7)} ok (${p.ms!.toFixed(0)} ms)${adapter}`);
-      }
-      else this.log(`  ${p.provider.padEnd(7)} unavailable: ${p.error}\n          to enable: ${p.hint}`);
+      } else this.log(`  ${p.provider.padEnd(7)} unavailable: ${p.error}\n          to enable: ${p.hint}`);
     }
     return report;
   }

@@ -56,7 +56,10 @@ export default class Eval extends BaseCommand {
     if (/\.ya?ml$/i.test(args.benchmark)) {
       config = loadJobFile(args.benchmark, overrides).config;
     } else {
-      const tasks = args.benchmark.split(',').map((t) => t.trim()).filter(Boolean);
+      const tasks = args.benchmark
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
       config = validateJob({ eval: { tasks } }, { source: 'flags', baseDir: process.cwd(), overrides });
     }
     const { logger, runDir } = this.startRun('eval', config, flags, flags.out);
@@ -64,7 +67,11 @@ export default class Eval extends BaseCommand {
     const result = await withInterrupt((signal) => runEvaluation(config, { logger, runDir, signal }));
     this.log(result.table);
     this.log(`files: ${result.runDir} (summary.csv, samples.jsonl, report.md)`);
-    return { runDir: result.runDir, files: ['summary.csv', 'samples.jsonl', 'report.md'].map((f) => join(result.runDir, f)), results: result.results };
+    return {
+      runDir: result.runDir,
+      files: ['summary.csv', 'samples.jsonl', 'report.md'].map((f) => join(result.runDir, f)),
+      results: result.results,
+    };
   }
 }
 

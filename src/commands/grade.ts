@@ -3,7 +3,7 @@ import { gradeFile, type GradeFileResult } from '../api/grade.js';
 import { BaseCommand } from '../cli/base.js';
 
 export default class Grade extends BaseCommand {
-  static override summary = 'Grade responses against reference answers with introspect\'s verifier.';
+  static override summary = "Grade responses against reference answers with introspect's verifier.";
   static override description =
     'Each line of the input is {"response": "...", "answer": "..."}, or, with --task, a record with that task\'s own ' +
     'fields (e.g. gsm8k lines with "answer"). Prints the accuracy; --json prints it with the per-line verdicts.';
@@ -14,7 +14,7 @@ export default class Grade extends BaseCommand {
   ];
   static override flags = {
     input: Flags.string({ char: 'i', required: true, summary: 'JSON-lines file to grade.' }),
-    task: Flags.string({ summary: 'Read the gold answer from this task\'s own fields.' }),
+    task: Flags.string({ summary: "Read the gold answer from this task's own fields." }),
     workers: Flags.integer({ min: 1, summary: 'Grading threads (default: the cores less one; 1 grades in the main thread).' }),
   };
 

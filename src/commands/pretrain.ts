@@ -8,7 +8,7 @@ import { withInterrupt } from '../cli/interrupt.js';
 export default class Pretrain extends BaseCommand {
   static override summary = 'Pretrain a small model from scratch on synthetic-arith worked solutions (cross-entropy).';
   static override description =
-    'Builds a model of the job\'s pretrain architecture with a character-level tokenizer, trains it with the ce ' +
+    "Builds a model of the job's pretrain architecture with a character-level tokenizer, trains it with the ce " +
     'training graph and saves Hugging Face model folders (checkpoints and final) in the run directory.';
   static override examples = [
     '<%= config.bin %> pretrain configs/pretrain.yaml',

@@ -9,7 +9,7 @@ import { shellQuote, withInterrupt } from '../cli/interrupt.js';
 export default class Train extends BaseCommand {
   static override summary = 'Train the temperature and token policies with hierarchical RL (GRPO, coordinate ascent).';
   static override description =
-    'Runs the job file\'s RL schedule: rollouts with the current temperature policy, verifier rewards, group-relative ' +
+    "Runs the job file's RL schedule: rollouts with the current temperature policy, verifier rewards, group-relative " +
     'advantages, then updates of the temperature head and/or the LLM. Writes metrics.csv, eval.csv, checkpoints and ' +
     'log.jsonl to the run directory. Ctrl-C, SIGTERM and SIGHUP finish the current step, save the last completed ' +
     'iteration and print the command that resumes it (exit 130, 143, 129); --resume continues from it.';
@@ -39,7 +39,11 @@ export default class Train extends BaseCommand {
     const result = await withInterrupt((signal) => runTraining(config, { logger, runDir, signal }, { resume: Boolean(flags.resume) }), {
       onFirst: 'finishing the current step, then saving the last completed iteration',
       onInterrupted: (_signal, summary) => {
-        this.logToStderr(summary.lastCheckpoint ? `saved ${summary.lastCheckpoint} (iteration ${summary.iterations})` : 'no iteration was completed: nothing saved');
+        this.logToStderr(
+          summary.lastCheckpoint
+            ? `saved ${summary.lastCheckpoint} (iteration ${summary.iterations})`
+            : 'no iteration was completed: nothing saved',
+        );
         this.logToStderr(`resume with: ${resumeCommand}`);
       },
     });

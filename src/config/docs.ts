@@ -65,7 +65,7 @@ export function configReference(): string {
     'Generated from `src/config/schema.ts` by `npm run docs:config`; a test fails when this file is out of date.',
     'Every key is optional; unknown keys and wrong types are errors naming the file, line and key.',
     'Any key can be overridden on the command line with `--set key.path=value` (the value is read as YAML).',
-    'Relative paths resolve against the job file\'s folder. The resolved job is written to `<run-dir>/config.yaml`.',
+    "Relative paths resolve against the job file's folder. The resolved job is written to `<run-dir>/config.yaml`.",
     '',
     '| key | type | default | range | what it is and why you would change it |',
     '| --- | --- | --- | --- | --- |',

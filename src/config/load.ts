@@ -46,7 +46,8 @@ export function loadJobFile(file: string, overrides: readonly string[] = []): Lo
     // fill memory, so beyond MAX_YAML_ALIASES expansions the file is refused.
     raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {};
   } catch (error) {
-    if (error instanceof ReferenceError) throw new JobConfigError(`${file}: too many YAML alias expansions (limit ${MAX_YAML_ALIASES}); write the values out`);
+    if (error instanceof ReferenceError)
+      throw new JobConfigError(`${file}: too many YAML alias expansions (limit ${MAX_YAML_ALIASES}); write the values out`);
     throw error;
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -157,7 +158,10 @@ function resolvePaths(config: JobConfig, baseDir: string): void {
     if (section !== undefined && typeof value === 'string' && !isAbsolute(value)) {
       const candidate = resolve(baseDir, value);
       const looksLikeHubId =
-        key === 'path' && /^[\w.-]+\/[\w.-]+$/.test(value) && !value.startsWith('.') && !existsSync(resolve(baseDir, value.slice(0, value.indexOf('/'))));
+        key === 'path' &&
+        /^[\w.-]+\/[\w.-]+$/.test(value) &&
+        !value.startsWith('.') &&
+        !existsSync(resolve(baseDir, value.slice(0, value.indexOf('/'))));
       section[key] = looksLikeHubId && !existsSync(candidate) ? value : candidate;
     }
   }

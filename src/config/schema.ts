@@ -49,20 +49,14 @@ export const policySpecSchema = z
 
 export const runSchema = z
   .strictObject({
-    out: z
-      .string()
-      .optional()
-      .describe('Run directory for outputs. Default: runs/<command>-<timestamp> under the current folder.'),
+    out: z.string().optional().describe('Run directory for outputs. Default: runs/<command>-<timestamp> under the current folder.'),
     seed: z
       .number()
       .int()
       .min(0)
       .default(0)
       .describe('Seed for prompt order, sampling and initialisation. Change it to measure seed spread.'),
-    logLevel: z
-      .enum(LOG_LEVELS)
-      .default('info')
-      .describe('Log verbosity; debug also prints stack traces of errors.'),
+    logLevel: z.enum(LOG_LEVELS).default('info').describe('Log verbosity; debug also prints stack traces of errors.'),
     metrics: z
       .array(z.enum(METRIC_SINK_NAMES))
       .default([...METRIC_SINK_NAMES])
@@ -103,7 +97,7 @@ export const modelSchema = z
       .enum(['bake', 'inputs'])
       .default('bake')
       .describe(
-        'How rollouts get the token policy\'s updated weights. bake: the decode session is rebuilt with the weights ' +
+        "How rollouts get the token policy's updated weights. bake: the decode session is rebuilt with the weights " +
           'stored, which ONNX Runtime prepacks (fastest decoding; one graph build and load per token phase). inputs: ' +
           'trainable weights are graph inputs, fed without a rebuild (slower decoding: weights fed as inputs cost 10-31% ' +
           'of rollout throughput).',
@@ -120,7 +114,7 @@ export const modelSchema = z
       .union([z.boolean(), z.literal('auto')])
       .default('auto')
       .describe(
-        'Keep freed buffers in ONNX Runtime\'s CPU memory arena for reuse (true), return them (false), or auto: on, ' +
+        "Keep freed buffers in ONNX Runtime's CPU memory arena for reuse (true), return them (false), or auto: on, " +
           'except for the training graph of a model of 32M parameters or more. Without the arena an update step of ' +
           'the bench model (3M parameters) ran 25-30% slower; at 41.6M parameters it ran as fast and peaked at 2.1 ' +
           'instead of 3.0 GB, and at the Qwen2.5-0.5B shape the arena holds gigabytes of freed activations.',
@@ -153,15 +147,20 @@ export const taskSchema = z
       .string()
       .default('synthetic-arith')
       .describe(`Task: ${TASK_NAMES.join(', ')}.`),
-    dataDir: z
-      .string()
-      .optional()
-      .describe('Folder with the datasets; default INTROSPECT_DATA_DIR, else the user cache folder.'),
+    dataDir: z.string().optional().describe('Folder with the datasets; default INTROSPECT_DATA_DIR, else the user cache folder.'),
     split: z.enum(SPLIT_NAMES).default('train').describe('Split that training prompts come from.'),
     synthetic: z
       .strictObject({
-        seed: z.number().int().min(0).default(0).describe('Seed of the generated problem set; fixed apart from run.seed so that every run and seed sees the same problems.'),
-        steps: z.tuple([positiveInt(), positiveInt()]).default([1, 3]).describe('Min and max arithmetic steps per problem: the difficulty knob.'),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .default(0)
+          .describe('Seed of the generated problem set; fixed apart from run.seed so that every run and seed sees the same problems.'),
+        steps: z
+          .tuple([positiveInt(), positiveInt()])
+          .default([1, 3])
+          .describe('Min and max arithmetic steps per problem: the difficulty knob.'),
         maxNumber: positiveInt().default(20).describe('Largest operand and intermediate result; smaller is easier.'),
         operations: z.array(z.enum(ARITHMETIC_OPERATIONS)).min(1).default(['+', '-']).describe('Operations used.'),
         trainSize: positiveInt().default(20000).describe('Problems in the train split.'),
@@ -171,13 +170,34 @@ export const taskSchema = z
       .describe('Knobs of the synthetic-arith generator (ignored by the other tasks).'),
     countdown: z
       .strictObject({
-        seed: z.number().int().min(0).default(0).describe('Seed of the generated problem set (not run.seed): every run and seed sees the same problems.'),
-        numbers: z.number().int().min(2).max(5).default(4).describe('Numbers given per problem: the depth of the search fork, the main difficulty knob.'),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .default(0)
+          .describe('Seed of the generated problem set (not run.seed): every run and seed sees the same problems.'),
+        numbers: z
+          .number()
+          .int()
+          .min(2)
+          .max(5)
+          .default(4)
+          .describe('Numbers given per problem: the depth of the search fork, the main difficulty knob.'),
         maxNumber: positiveInt().default(9).describe('Given numbers lie in [1, maxNumber].'),
-        maxValue: positiveInt().default(100).describe('Every intermediate result and the target lie in [1, maxValue]: it bounds the digits to compute.'),
-        operations: z.array(z.enum(ARITHMETIC_OPERATIONS)).min(1).default([...ARITHMETIC_OPERATIONS]).describe('Operations used.'),
-        trainSize: positiveInt().default(10000).describe('Problems in the train split (about 14,000 distinct instances exist with the default knobs).'),
-        validationSize: positiveInt().default(500).describe('Problems in the validation split (for tuning, e.g. the best fixed temperature); disjoint from train and test.'),
+        maxValue: positiveInt()
+          .default(100)
+          .describe('Every intermediate result and the target lie in [1, maxValue]: it bounds the digits to compute.'),
+        operations: z
+          .array(z.enum(ARITHMETIC_OPERATIONS))
+          .min(1)
+          .default([...ARITHMETIC_OPERATIONS])
+          .describe('Operations used.'),
+        trainSize: positiveInt()
+          .default(10000)
+          .describe('Problems in the train split (about 14,000 distinct instances exist with the default knobs).'),
+        validationSize: positiveInt()
+          .default(500)
+          .describe('Problems in the validation split (for tuning, e.g. the best fixed temperature); disjoint from train and test.'),
         testSize: positiveInt().default(500).describe('Problems in the held-out test split; disjoint from train and validation.'),
       })
       .prefault({})
@@ -191,7 +211,9 @@ export const taskSchema = z
       .number()
       .min(0)
       .default(0)
-      .describe('Subtracted from the reward (reward = -formatPenalty) when no final answer can be extracted; positive values teach the answer format faster.'),
+      .describe(
+        'Subtracted from the reward (reward = -formatPenalty) when no final answer can be extracted; positive values teach the answer format faster.',
+      ),
     answerFallback: z
       .enum(['last', 'none'])
       .default('last')
@@ -206,13 +228,20 @@ export const taskSchema = z
 export const rolloutSchema = z
   .strictObject({
     maxNewTokens: positiveInt().max(MAX_COUNT).default(64).describe('Generation length cap; long enough for a full solution.'),
-    batchSize: positiveInt().max(MAX_COUNT).default(64).describe('Sequences decoded together; larger is faster per token until memory runs out.'),
-    stop: z.array(z.string()).default([]).describe('Extra stop strings besides the model\'s EOS tokens.'),
+    batchSize: positiveInt()
+      .max(MAX_COUNT)
+      .default(64)
+      .describe('Sequences decoded together; larger is faster per token until memory runs out.'),
+    stop: z.array(z.string()).default([]).describe("Extra stop strings besides the model's EOS tokens."),
     truncatePrompts: z
       .boolean()
       .default(false)
-      .describe('Keep the last tokens of a prompt that with maxNewTokens exceeds the model\'s positions, instead of stopping with an error; a cut prompt may lose the question\'s start.'),
-    topP: probability().default(1).describe('Nucleus sampling for evaluation; 1 disables. Training keeps 1 so log-probabilities match the loss.'),
+      .describe(
+        "Keep the last tokens of a prompt that with maxNewTokens exceeds the model's positions, instead of stopping with an error; a cut prompt may lose the question's start.",
+      ),
+    topP: probability()
+      .default(1)
+      .describe('Nucleus sampling for evaluation; 1 disables. Training keeps 1 so log-probabilities match the loss.'),
     topK: z.number().int().min(0).default(0).describe('Top-k sampling for evaluation; 0 disables.'),
     sampler: z
       .enum(['auto', 'host', 'graph'])
@@ -227,8 +256,8 @@ export const rolloutSchema = z
       .enum(['auto', 'float32', 'float64'])
       .default('auto')
       .describe(
-        'The sampler graph\'s float type. float64 repeats the host sampler\'s arithmetic in its order (the same ' +
-          'tokens); float32 sums the weights in blocks and is faster (1.78x the host sampler\'s rollout tokens/s on ' +
+        "The sampler graph's float type. float64 repeats the host sampler's arithmetic in its order (the same " +
+          "tokens); float32 sums the weights in blocks and is faster (1.78x the host sampler's rollout tokens/s on " +
           'CPU at a 152k vocabulary, against 1.06x for float64: `npm run bench:sampling`), but near-flat ' +
           'distributions over a large vocabulary then draw a neighbouring token more often. auto: float64 on cpu, ' +
           'float32 on webgpu and cuda.',
@@ -238,19 +267,30 @@ export const rolloutSchema = z
 
 export const headSchema = z
   .strictObject({
-    path: z.string().optional().describe('A trained head (temperature_head.json + .safetensors folder) to start from; default: a fresh head.'),
+    path: z
+      .string()
+      .optional()
+      .describe('A trained head (temperature_head.json + .safetensors folder) to start from; default: a fresh head.'),
     kind: z.enum(HEAD_KINDS).default('grid').describe('Discrete temperature grid (categorical) or a continuous log-normal.'),
     grid: z
       .array(z.number())
       .default([0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6])
-      .describe('Temperatures the grid head chooses from: at least 2, finite, > 0, strictly increasing, with initTemperature inside. A trained head (path) brings its own.'),
-    hiddenSize: positiveInt().default(64).describe('Width of the head\'s hidden layer.'),
-    initTemperature: z.number().positive().default(0.8).describe('Temperature the untrained head is centred on (compare can set it to the best fixed temperature).'),
+      .describe(
+        'Temperatures the grid head chooses from: at least 2, finite, > 0, strictly increasing, with initTemperature inside. A trained head (path) brings its own.',
+      ),
+    hiddenSize: positiveInt().default(64).describe("Width of the head's hidden layer."),
+    initTemperature: z
+      .number()
+      .positive()
+      .default(0.8)
+      .describe('Temperature the untrained head is centred on (compare can set it to the best fixed temperature).'),
     initSpread: z
       .number()
       .positive()
       .default(0.5)
-      .describe('Spread of the untrained head around initTemperature (std in temperature units); wider explores more. The defaults (0.8, 0.5) give the low temperatures (<= 0.4) real probability from the start, which centre 1.0 with spread 0.3 (about 4%) did not.'),
+      .describe(
+        'Spread of the untrained head around initTemperature (std in temperature units); wider explores more. The defaults (0.8, 0.5) give the low temperatures (<= 0.4) real probability from the start, which centre 1.0 with spread 0.3 (about 4%) did not.',
+      ),
   })
   .describe('The learned temperature head (policy `learned`).');
 
@@ -275,14 +315,23 @@ export const trainSchema = z
   .strictObject({
     iterations: positiveInt().default(40).describe('RL iterations (rollout + update rounds).'),
     promptsPerIteration: positiveInt().max(MAX_COUNT).default(16).describe('Prompts sampled per iteration.'),
-    groupSize: z.number().int().min(2).max(MAX_SAMPLES_PER_PROMPT).default(8).describe('Rollouts per prompt (G); GRPO advantages compare within a group.'),
+    groupSize: z
+      .number()
+      .int()
+      .min(2)
+      .max(MAX_SAMPLES_PER_PROMPT)
+      .default(8)
+      .describe('Rollouts per prompt (G); GRPO advantages compare within a group.'),
     epochs: positiveInt().default(1).describe('Optimisation passes over each batch of rollouts.'),
     miniBatchSize: positiveInt().default(32).describe('Sequences per gradient step.'),
     schedule: z
       .strictObject({
-        name: z.enum(PHASE_SCHEDULE_NAMES).default('coordinate-ascent').describe(
-          'coordinate-ascent alternates the phases below; joint updates both policies every iteration; token-only is plain GRPO (how baselines train); temperature-only freezes the LLM.',
-        ),
+        name: z
+          .enum(PHASE_SCHEDULE_NAMES)
+          .default('coordinate-ascent')
+          .describe(
+            'coordinate-ascent alternates the phases below; joint updates both policies every iteration; token-only is plain GRPO (how baselines train); temperature-only freezes the LLM.',
+          ),
         phases: z
           .array(phaseSchema)
           .min(1)
@@ -296,7 +345,10 @@ export const trainSchema = z
       .describe('Which policy is updated when.'),
     advantage: z
       .strictObject({
-        estimator: z.enum(ADVANTAGE_ESTIMATOR_NAMES).default('grpo').describe('grpo divides by the group std; grpo-no-std does not (less bias toward easy/hard prompts).'),
+        estimator: z
+          .enum(ADVANTAGE_ESTIMATOR_NAMES)
+          .default('grpo')
+          .describe('grpo divides by the group std; grpo-no-std does not (less bias toward easy/hard prompts).'),
         dropUniformGroups: z.boolean().default(true).describe('Skip groups whose rewards are all equal: they carry no signal.'),
       })
       .prefault({})
@@ -316,12 +368,16 @@ export const trainSchema = z
           .enum(LOSS_AGGREGATION_NAMES)
           .default('token-mean')
           .describe(
-            'How per-token losses become one number (rl/loss-aggregation.ts). token-mean: every token of the batch weighs the same (DAPO); the scale follows the batch\'s token count. ' +
+            "How per-token losses become one number (rl/loss-aggregation.ts). token-mean: every token of the batch weighs the same (DAPO); the scale follows the batch's token count. " +
               'seq-mean-token-mean: every sequence weighs the same (original GRPO), so a token of a short answer weighs more than one of a long answer (the length bias Dr. GRPO points out). ' +
-              'seq-mean-token-sum: sum over a sequence\'s tokens, mean over sequences; long answers weigh more and the scale grows with length. ' +
+              "seq-mean-token-sum: sum over a sequence's tokens, mean over sequences; long answers weigh more and the scale grows with length. " +
               'seq-mean-token-sum-norm: Dr. GRPO, the token sum divided by the constant rollout.maxNewTokens and averaged over sequences; unbiased in length and with a fixed scale.',
           ),
-        klCoef: z.number().min(0).default(0).describe('KL penalty to the initial model (k3 estimator); 0 disables and saves a forward pass.'),
+        klCoef: z
+          .number()
+          .min(0)
+          .default(0)
+          .describe('KL penalty to the initial model (k3 estimator); 0 disables and saves a forward pass.'),
         entropyCoef: z.number().min(0).default(0).describe('Entropy bonus on the token policy.'),
         headEntropyCoef: z
           .number()
@@ -335,7 +391,9 @@ export const trainSchema = z
           .gt(0)
           .max(1)
           .default(1)
-          .describe('Only the top share of tokens by LLM entropy enter the head\'s loss (TRL top_entropy_quantile); 0.2 trains it on decision tokens, where the temperature matters. 1 = all tokens.'),
+          .describe(
+            "Only the top share of tokens by LLM entropy enter the head's loss (TRL top_entropy_quantile); 0.2 trains it on decision tokens, where the temperature matters. 1 = all tokens.",
+          ),
       })
       .prefault({})
       .describe('The policy loss of both updates (the loss table), its aggregation over tokens, and its KL and entropy terms.'),
@@ -347,29 +405,56 @@ export const trainSchema = z
       .int()
       .min(0)
       .default(3)
-      .describe('Checkpoints kept on disk: the newest N plus the best by held-out avg@k; older ones are deleted once a newer one is complete. 0 keeps all (a full model each).'),
+      .describe(
+        'Checkpoints kept on disk: the newest N plus the best by held-out avg@k; older ones are deleted once a newer one is complete. 0 keeps all (a full model each).',
+      ),
     evalEvery: z.number().int().min(0).default(10).describe('Iterations between held-out evaluations; 0 disables.'),
     evalProblems: positiveInt().default(100).describe('Held-out problems per periodic evaluation.'),
     evalK: positiveInt().max(MAX_SAMPLES_PER_PROMPT).default(1).describe('Samples per held-out problem in periodic evaluation.'),
     rewards: z
       .array(
         z.strictObject({
-          name: z.enum(REWARD_NAMES).describe('verifier: 1 right / 0 wrong / -formatPenalty without an answer; format: 1 when an answer is stated; overlong: DAPO soft length penalty, 0 to -1 over the last `cache` tokens before the cap.'),
+          name: z
+            .enum(REWARD_NAMES)
+            .describe(
+              'verifier: 1 right / 0 wrong / -formatPenalty without an answer; format: 1 when an answer is stated; overlong: DAPO soft length penalty, 0 to -1 over the last `cache` tokens before the cap.',
+            ),
           weight: z.number().describe('Weight of the term in the summed reward.'),
-          cache: positiveInt().optional().describe('overlong only: the penalty band in tokens below rollout.maxNewTokens (default a quarter of it).'),
+          cache: positiveInt()
+            .optional()
+            .describe('overlong only: the penalty band in tokens below rollout.maxNewTokens (default a quarter of it).'),
         }),
       )
       .min(1)
       .default([{ name: 'verifier', weight: 1 }])
       .describe('The training reward: a weighted sum of reward functions (TRL reward_funcs / reward_weights).'),
-    maskTruncated: z.boolean().default(false).describe('Leave completions cut off at rollout.maxNewTokens out of the loss (DAPO overlong filtering): a truncated answer is not evidence that the reasoning was wrong.'),
+    maskTruncated: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Leave completions cut off at rollout.maxNewTokens out of the loss (DAPO overlong filtering): a truncated answer is not evidence that the reasoning was wrong.',
+      ),
     dynamicSampling: z
       .strictObject({
-        maxRounds: z.number().int().min(0).default(0).describe('Extra rounds of prompts drawn when fewer than promptsPerIteration groups carry signal (DAPO dynamic sampling); 0 = off.'),
+        maxRounds: z
+          .number()
+          .int()
+          .min(0)
+          .default(0)
+          .describe(
+            'Extra rounds of prompts drawn when fewer than promptsPerIteration groups carry signal (DAPO dynamic sampling); 0 = off.',
+          ),
       })
       .prefault({})
-      .describe('Refill the batch with informative groups (rewards not all equal) up to promptsPerIteration, at most maxRounds extra rounds.'),
-    tokenBudget: z.number().int().min(0).default(0).describe('Stop once the rollouts have generated this many tokens (0 = off; iterations stays a cap): equal-compute comparisons.'),
+      .describe(
+        'Refill the batch with informative groups (rewards not all equal) up to promptsPerIteration, at most maxRounds extra rounds.',
+      ),
+    tokenBudget: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Stop once the rollouts have generated this many tokens (0 = off; iterations stays a cap): equal-compute comparisons.'),
     llmStepBudget: positiveInt()
       .optional()
       .describe(
@@ -383,7 +468,10 @@ export const trainSchema = z
 export const evalSchema = z
   .strictObject({
     tasks: z.array(z.string()).min(1).default(['synthetic-arith']).describe('Benchmarks, one column each in the summary.'),
-    k: positiveInt().max(MAX_SAMPLES_PER_PROMPT).default(4).describe('Samples per problem for avg@k, pass@k and maj@k (at most 1024: every sample is kept in memory for the report).'),
+    k: positiveInt()
+      .max(MAX_SAMPLES_PER_PROMPT)
+      .default(4)
+      .describe('Samples per problem for avg@k, pass@k and maj@k (at most 1024: every sample is kept in memory for the report).'),
     limit: z.number().int().min(0).default(0).describe('Evaluate only the first N problems; 0 = all.'),
     greedy: z.boolean().default(false).describe('Also report greedy accuracy.'),
     split: z.enum(SPLIT_NAMES).default('test').describe('Split to evaluate on.'),
@@ -400,18 +488,27 @@ export const evalSchema = z
 export const pretrainSchema = z
   .strictObject({
     architecture: z.enum(ARCHITECTURE_NAMES).default('qwen2').describe('Hugging Face architecture of the new model.'),
-    hiddenSize: positiveInt().default(128).describe('Width of the new model; larger learns more per step but runs slower (a multiple of heads).'),
+    hiddenSize: positiveInt()
+      .default(128)
+      .describe('Width of the new model; larger learns more per step but runs slower (a multiple of heads).'),
     layers: positiveInt().default(2).describe('Decoder layers of the new model.'),
     heads: positiveInt().default(4).describe('Attention heads (a multiple of kvHeads).'),
     kvHeads: positiveInt().default(2).describe('Key/value heads; fewer than heads is grouped-query attention (a smaller cache).'),
-    intermediateSize: positiveInt().default(384).describe('Width of the MLP\'s inner layer (about 3x hiddenSize is usual).'),
+    intermediateSize: positiveInt().default(384).describe("Width of the MLP's inner layer (about 3x hiddenSize is usual)."),
     steps: positiveInt().default(2000).describe('Optimiser steps.'),
     batchSize: positiveInt().default(32).describe('Sequences per step.'),
     lr: z.number().positive().default(3e-3).describe('Peak learning rate of the cosine schedule; small models tolerate large rates.'),
     warmupSteps: z.number().int().min(0).default(100).describe('Linear warm-up steps before the cosine decay (capped below steps).'),
     checkpointEvery: z.number().int().min(0).default(500).describe('Steps between resumable checkpoints; 0 = only at the end.'),
-    evalEvery: z.number().int().min(0).default(500).describe('Steps between greedy and sampled accuracy checks on held-out problems; 0 = only at the end.'),
-    evalK: positiveInt().default(1).describe('Samples per held-out problem at temperature 1 in the periodic evaluation (pass@k beside avg@k).'),
+    evalEvery: z
+      .number()
+      .int()
+      .min(0)
+      .default(500)
+      .describe('Steps between greedy and sampled accuracy checks on held-out problems; 0 = only at the end.'),
+    evalK: positiveInt()
+      .default(1)
+      .describe('Samples per held-out problem at temperature 1 in the periodic evaluation (pass@k beside avg@k).'),
   })
   .describe('Supervised pretraining of a small model from scratch (`introspect pretrain`).');
 
@@ -421,28 +518,52 @@ export const methodSchema = z.strictObject({
   schedule: z
     .enum(PHASE_SCHEDULE_NAMES)
     .default('token-only')
-    .describe('How this method trains (see train.schedule.name): token-only for fixed and heuristic temperatures, coordinate-ascent or joint for the learned head.'),
-  evalPolicies: z.array(policySpecSchema).optional().describe('Own policies to evaluate the trained model with (besides compare.evalPolicies); default: its training policy.'),
+    .describe(
+      'How this method trains (see train.schedule.name): token-only for fixed and heuristic temperatures, coordinate-ascent or joint for the learned head.',
+    ),
+  evalPolicies: z
+    .array(policySpecSchema)
+    .optional()
+    .describe('Own policies to evaluate the trained model with (besides compare.evalPolicies); default: its training policy.'),
   initTemperature: z
     .union([z.number().positive(), z.literal('best-fixed')])
     .optional()
-    .describe('Learned head only: the temperature its untrained head is centred on; best-fixed = the fixed baseline chosen on the validation split.'),
+    .describe(
+      'Learned head only: the temperature its untrained head is centred on; best-fixed = the fixed baseline chosen on the validation split.',
+    ),
 });
 
 export const compareSchema = z
   .strictObject({
-    seeds: z.array(z.number().int().min(0)).min(1).default([0, 1, 2, 3, 4]).describe('Training seeds; each method trains once per seed. The evaluation of seed s uses seed s for every method (paired).'),
-    methods: z.array(methodSchema).default([]).describe('Methods to compare; empty = the built-in set: fixedTemperatures, edt, and learned from the best fixed temperature and from 1.0.'),
+    seeds: z
+      .array(z.number().int().min(0))
+      .min(1)
+      .default([0, 1, 2, 3, 4])
+      .describe('Training seeds; each method trains once per seed. The evaluation of seed s uses seed s for every method (paired).'),
+    methods: z
+      .array(methodSchema)
+      .default([])
+      .describe(
+        'Methods to compare; empty = the built-in set: fixedTemperatures, edt, and learned from the best fixed temperature and from 1.0.',
+      ),
     fixedTemperatures: z
       .array(z.number().positive())
       .min(1)
       .default([0.4, 0.7, 1.0, 1.3])
-      .describe('The fixed-temperature baselines of the built-in set: the grid the best fixed temperature is tuned over (on the validation split).'),
+      .describe(
+        'The fixed-temperature baselines of the built-in set: the grid the best fixed temperature is tuned over (on the validation split).',
+      ),
     evalPolicies: z
       .array(policySpecSchema)
       .default(['greedy', 'fixed:0.6', 'fixed:1.0'])
-      .describe('Common decoding: every trained model is also evaluated under each of these, so methods are compared at equal evaluation temperature.'),
-    passK: z.array(positiveInt()).min(1).default([1, 8, 32]).describe('k of the unbiased pass@k estimates from eval.k samples; k > eval.k are left out.'),
+      .describe(
+        'Common decoding: every trained model is also evaluated under each of these, so methods are compared at equal evaluation temperature.',
+      ),
+    passK: z
+      .array(positiveInt())
+      .min(1)
+      .default([1, 8, 32])
+      .describe('k of the unbiased pass@k estimates from eval.k samples; k > eval.k are left out.'),
     budget: z
       .enum(BUDGET_KINDS)
       .default('llm-steps')
@@ -450,8 +571,16 @@ export const compareSchema = z
         'What is held equal across methods: LLM optimiser steps (coordinate ascent runs more iterations; equal when every batch is full), ' +
           'exactly equal LLM optimiser steps (every method stops at the steps token-only takes with full batches: train.llmStepBudget), iterations, or generated tokens (compare.tokenBudget).',
       ),
-    tokenBudget: z.number().int().min(0).default(0).describe('With budget tokens: rollout tokens every method generates (train.iterations is then a cap).'),
-    validation: z.boolean().default(true).describe('Tune on the validation split (for tasks that have one; else the test split, said in results.md).'),
+    tokenBudget: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('With budget tokens: rollout tokens every method generates (train.iterations is then a cap).'),
+    validation: z
+      .boolean()
+      .default(true)
+      .describe('Tune on the validation split (for tasks that have one; else the test split, said in results.md).'),
     bootstrapResamples: positiveInt().default(2000).describe('Resamples of the paired bootstrap over seeds and problems.'),
   })
   .describe('`introspect compare baselines`.');
@@ -534,7 +663,11 @@ export function assertTrainJob(job: Pick<JobConfig, 'policy' | 'train'>): void {
  * created or loaded (policy/head/config.ts): a `grid` head needs at least 2 finite temperatures > 0
  * in strictly increasing order, and its initial temperature inside them. `lognormal` ignores the grid.
  */
-export function headGridProblem(head: { kind: string; grid: readonly number[]; initTemperature: number }): { field: 'grid' | 'initTemperature'; message: string } | undefined {
+export function headGridProblem(head: {
+  kind: string;
+  grid: readonly number[];
+  initTemperature: number;
+}): { field: 'grid' | 'initTemperature'; message: string } | undefined {
   if (head.kind !== 'grid') return undefined;
   const g = head.grid;
   if (g.length < 2) return { field: 'grid', message: `needs at least 2 temperatures, got ${g.length}` };
@@ -562,5 +695,10 @@ export function policyNameOf(spec: PolicySpec): string {
 /** Every schedule but token-only updates the temperature head, so it needs a policy that has one. */
 function scheduleIssues(policy: PolicySpec, schedule: JobConfig['train']['schedule']['name'], path: (string | number)[]): JobIssue[] {
   if (schedule === 'token-only' || policyNameOf(policy) === HEAD_POLICY_NAME) return [];
-  return [{ path, message: `${schedule} updates the temperature head, but policy "${policyNameOf(policy)}" has none; use token-only or policy: ${HEAD_POLICY_NAME}` }];
+  return [
+    {
+      path,
+      message: `${schedule} updates the temperature head, but policy "${policyNameOf(policy)}" has none; use token-only or policy: ${HEAD_POLICY_NAME}`,
+    },
+  ];
 }

@@ -92,7 +92,8 @@ export function chooseBaselines(rows: readonly CellResult[], baselines: readonly
     const evals = [...scoresOf(rows, m.name, OWN, split).values()];
     if (evals.length > 0) scores[m.name] = mean(evals.map((e) => e.avgAtK));
   }
-  const best = (names: string[]) => names.reduce<string | null>((b, n) => (b === null || (scores[n] ?? -Infinity) > (scores[b] ?? -Infinity) ? n : b), null);
+  const best = (names: string[]) =>
+    names.reduce<string | null>((b, n) => (b === null || (scores[n] ?? -Infinity) > (scores[b] ?? -Infinity) ? n : b), null);
   const fixedNames = baselines.filter((m) => fixedTemperatureOf(m) !== null && m.name in scores).map((m) => m.name);
   const bestFixed = best(fixedNames);
   const fixedMethod = baselines.find((m) => m.name === bestFixed);
@@ -135,10 +136,23 @@ export async function writeCompareResults(
     stringify(
       rows.flatMap((r) =>
         r.evaluations.map((e) => ({
-          method: r.method, seed: r.seed, task: r.task, split: e.split, column: e.column, eval_policy: e.evalPolicy,
-          avg_at_k: e.avgAtK, maj_at_k: e.majAtK, ...Object.fromEntries(ks.map((k) => [`pass_at_${k}`, e.passAtK[k] ?? NaN])),
-          mean_temperature: e.meanTemperature, mean_length: e.meanLength, init_temperature: r.initTemperature ?? '',
-          iterations: r.iterations, llm_steps: r.llmSteps, head_steps: r.headSteps, generated_tokens: r.generatedTokens, train_seconds: r.trainSeconds,
+          method: r.method,
+          seed: r.seed,
+          task: r.task,
+          split: e.split,
+          column: e.column,
+          eval_policy: e.evalPolicy,
+          avg_at_k: e.avgAtK,
+          maj_at_k: e.majAtK,
+          ...Object.fromEntries(ks.map((k) => [`pass_at_${k}`, e.passAtK[k] ?? NaN])),
+          mean_temperature: e.meanTemperature,
+          mean_length: e.meanLength,
+          init_temperature: r.initTemperature ?? '',
+          iterations: r.iterations,
+          llm_steps: r.llmSteps,
+          head_steps: r.headSteps,
+          generated_tokens: r.generatedTokens,
+          train_seconds: r.trainSeconds,
         })),
       ),
       { header: true },
@@ -153,7 +167,10 @@ export async function writeCompareResults(
   for (const column of columns) {
     // Samples per problem in this column: eval.k, or 1 under greedy decoding (deterministic), where
     // pass@k for k > 1 does not exist and is shown as a dash rather than NaN.
-    const k = Math.max(0, ...rows.flatMap((r) => r.evaluations.filter((e) => e.column === column && e.split === testSplit).map((e) => e.samples)));
+    const k = Math.max(
+      0,
+      ...rows.flatMap((r) => r.evaluations.filter((e) => e.column === column && e.split === testSplit).map((e) => e.samples)),
+    );
     const passStat = (xs: (number | undefined)[]) => (xs.every((x) => x === undefined) ? '—' : stat(xs.map((x) => x ?? NaN)));
     const lines = [
       `| method | seeds | avg@${k} | ${ks.map((x) => `pass@${x}`).join(' | ')} | maj@${k} | mean T | Δ avg@${k} vs ${reference ?? '—'} [95% CI] |`,
@@ -181,7 +198,11 @@ export async function writeCompareResults(
       );
     }
     const title =
-      column === OWN ? 'Each method under its own policy' : column.startsWith(`${OWN} `) ? `Own policy variant ${column.slice(OWN.length + 1)}` : `Every method decoded with ${column}`;
+      column === OWN
+        ? 'Each method under its own policy'
+        : column.startsWith(`${OWN} `)
+          ? `Own policy variant ${column.slice(OWN.length + 1)}`
+          : `Every method decoded with ${column}`;
     sections.push(`## ${title}\n\n${lines.join('\n')}`);
   }
 
@@ -191,13 +212,21 @@ export async function writeCompareResults(
     ...methods
       .map((m) => rows.filter((r) => r.method === m.name))
       .flatMap((rs) => (rs[0] === undefined ? [] : [{ first: rs[0], rs }]))
-      .map(({ first, rs }) => `| ${first.method}${first.initTemperature !== undefined ? ` (head from T ${first.initTemperature})` : ''} | ${rs.length} | ${mean(rs.map((r) => r.iterations)).toFixed(0)} | ${mean(rs.map((r) => r.llmSteps)).toFixed(0)} | ${mean(rs.map((r) => r.headSteps)).toFixed(0)} | ${mean(rs.map((r) => r.generatedTokens)).toFixed(0)} | ${mean(rs.map((r) => r.trainSeconds)).toFixed(0)} |`),
+      .map(
+        ({ first, rs }) =>
+          `| ${first.method}${first.initTemperature !== undefined ? ` (head from T ${first.initTemperature})` : ''} | ${rs.length} | ${mean(rs.map((r) => r.iterations)).toFixed(0)} | ${mean(rs.map((r) => r.llmSteps)).toFixed(0)} | ${mean(rs.map((r) => r.headSteps)).toFixed(0)} | ${mean(rs.map((r) => r.generatedTokens)).toFixed(0)} | ${mean(rs.map((r) => r.trainSeconds)).toFixed(0)} |`,
+      ),
   ];
   const tuningText = [
     `Baselines tuned on the ${tuning.split} split (own-policy avg@${job.eval.k}, mean over seeds): ` +
-      Object.entries(tuning.scores).map(([n, s]) => `${n} ${s.toFixed(3)}`).join(', ') + '.',
+      Object.entries(tuning.scores)
+        .map(([n, s]) => `${n} ${s.toFixed(3)}`)
+        .join(', ') +
+      '.',
     `Best baseline: **${tuning.bestBaseline ?? 'none'}**; best fixed temperature: **${tuning.bestFixedTemperature ?? 'none'}**` +
-      (tuning.split === testSplit ? ` (the task has no validation split, so it was chosen on the ${testSplit} split it is reported on).` : '.'),
+      (tuning.split === testSplit
+        ? ` (the task has no validation split, so it was chosen on the ${testSplit} split it is reported on).`
+        : '.'),
   ].join('\n');
   const plots = await writePlots(job, runDir, methods, rows, columns, differences, reference);
   const cells = provenance.cells;
@@ -211,9 +240,14 @@ export async function writeCompareResults(
     `k = ${job.eval.k} samples each, the same problems and token random numbers for every method of a seed (paired). Mean ± std over seeds; ` +
     `Δ is the paired difference to the best baseline with a bootstrap 95% interval over seeds and problems.\n\n` +
     `${tuningText}\n\n${sections.join('\n\n')}\n\n## Budget used\n\n${budget.join('\n')}\n\n` +
-    `Plots (each with its Vega-Lite spec, \`.vl.json\`): ${plots.filter((f) => f.endsWith('.png')).map((f) => `[${basename(f)}](${basename(f)})`).join(', ')}.\n\n` +
+    `Plots (each with its Vega-Lite spec, \`.vl.json\`): ${plots
+      .filter((f) => f.endsWith('.png'))
+      .map((f) => `[${basename(f)}](${basename(f)})`)
+      .join(', ')}.\n\n` +
     `Made by \`${provenance.command}\` at commit ${provenance.commit}.\n` +
-    (provenance.remade ? `Tables and plots re-made from its cells by \`${provenance.remade.command}\` at commit ${provenance.remade.commit}.\n` : '');
+    (provenance.remade
+      ? `Tables and plots re-made from its cells by \`${provenance.remade.command}\` at commit ${provenance.remade.commit}.\n`
+      : '');
   writeFileSync(runFiles.resultsTable(runDir), markdown);
   return { markdown, differences, files: [runFiles.results(runDir), runFiles.resultsTable(runDir), ...plots] };
 }
@@ -240,26 +274,44 @@ async function writePlots(
   const metric = `avg@${job.eval.k}`;
   const names = methods.map((m) => m.name).filter((n) => rows.some((r) => r.method === n));
   const files: string[] = [];
-  const accuracy = rows.flatMap((r) => r.evaluations.filter((e) => e.split === split).map((e) => ({ method: r.method, column: e.column, seed: r.seed, value: e.avgAtK })));
+  const accuracy = rows.flatMap((r) =>
+    r.evaluations.filter((e) => e.split === split).map((e) => ({ method: r.method, column: e.column, seed: r.seed, value: e.avgAtK })),
+  );
   files.push(
     ...(await writeVegaChart(
       join(runDir, 'accuracy'),
-      accuracySpec({ title: `${job.task.name}: ${split} ${metric} per seed, mean ± std over seeds`, metric, methods: names, columns: [...columns], rows: accuracy }),
+      accuracySpec({
+        title: `${job.task.name}: ${split} ${metric} per seed, mean ± std over seeds`,
+        metric,
+        methods: names,
+        columns: [...columns],
+        rows: accuracy,
+      }),
     )),
   );
   const deltas = Object.entries(differences).flatMap(([method, byColumn]) =>
-    Object.entries(byColumn).filter(([, d]) => Number.isFinite(d.mean)).map(([column, d]) => ({ method, column, mean: d.mean, low: d.low, high: d.high })),
+    Object.entries(byColumn)
+      .filter(([, d]) => Number.isFinite(d.mean))
+      .map(([column, d]) => ({ method, column, mean: d.mean, low: d.low, high: d.high })),
   );
   if (deltas.length > 0) {
     files.push(
       ...(await writeVegaChart(
         join(runDir, 'differences'),
-        differencesSpec({ title: `Paired Δ ${metric} vs ${reference} with bootstrap 95% intervals`, metric: `Δ ${metric}`, methods: names, columns: [...columns], rows: deltas }),
+        differencesSpec({
+          title: `Paired Δ ${metric} vs ${reference} with bootstrap 95% intervals`,
+          metric: `Δ ${metric}`,
+          methods: names,
+          columns: [...columns],
+          rows: deltas,
+        }),
       )),
     );
   }
   const curves = names.flatMap((name) => {
-    const perSeed = job.compare.seeds.map((s) => readMetricsColumn(runFiles.metrics(runFiles.cell(runDir, name, s)), REWARD_COLUMN)).filter((c) => c.length > 0);
+    const perSeed = job.compare.seeds
+      .map((s) => readMetricsColumn(runFiles.metrics(runFiles.cell(runDir, name, s)), REWARD_COLUMN))
+      .filter((c) => c.length > 0);
     const length = perSeed.length > 0 ? Math.min(...perSeed.map((c) => c.length)) : 0;
     return Array.from({ length }, (_, i) => {
       const xs = perSeed.map((c) => at(c, i, 'reward column'));
@@ -272,7 +324,13 @@ async function writePlots(
     files.push(
       ...(await writeVegaChart(
         join(runDir, 'reward-curves'),
-        bandCurvesSpec({ title: `Training reward on ${job.task.name}: mean over seeds (rolling mean), band ± 1 std`, yLabel: 'mean reward', methods: names, rows: curves, window: Math.max(1, Math.round(longest / 20)) }),
+        bandCurvesSpec({
+          title: `Training reward on ${job.task.name}: mean over seeds (rolling mean), band ± 1 std`,
+          yLabel: 'mean reward',
+          methods: names,
+          rows: curves,
+          window: Math.max(1, Math.round(longest / 20)),
+        }),
       )),
     );
   }

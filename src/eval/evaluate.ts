@@ -11,7 +11,14 @@ import { generateRollouts } from '../rollout/engine.js';
 import type { PolicyModel, PromptOptions } from '../rollout/runtime.js';
 import type { SamplingOptions } from '../rollout/sampling.js';
 import type { Rollout } from '../rollout/types.js';
-import { answersEquivalent, problemGrader, type ProblemGrader, type Problem, type TaskDefinition, type VerifyOptions } from '../tasks/index.js';
+import {
+  answersEquivalent,
+  problemGrader,
+  type ProblemGrader,
+  type Problem,
+  type TaskDefinition,
+  type VerifyOptions,
+} from '../tasks/index.js';
 import type { SampleRecord } from './samples.js';
 import { summarizeSamples, type EvalSummary, type GradedSample } from './summary.js';
 import { UserError } from '../util/errors.js';
@@ -93,7 +100,10 @@ export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<Ev
       break;
     }
     const chunk = options.problems.slice(start, start + perChunk);
-    const prompts = model.encodePrompts(chunk.map((p) => p.question), promptOptions);
+    const prompts = model.encodePrompts(
+      chunk.map((p) => p.question),
+      promptOptions,
+    );
     const promptIds = chunk.map((_, i) => start + i);
     const run = (policy: TemperaturePolicy, groupSize: number): Promise<Rollout[]> =>
       generateRollouts(model.decoder, {
@@ -116,7 +126,8 @@ export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<Ev
       });
 
     const rollouts = await run(options.policy, options.k);
-    const record = (r: Rollout, label: string) => toRecord(r, at(chunk, r.promptIndex, 'problems'), label, at(prompts, r.promptIndex, 'prompts'), model, grade);
+    const record = (r: Rollout, label: string) =>
+      toRecord(r, at(chunk, r.promptIndex, 'problems'), label, at(prompts, r.promptIndex, 'prompts'), model, grade);
     const records = rollouts.map((r) => record(r, options.policyLabel));
     chunk.forEach((_, i) => graded.push(records.slice(i * options.k, (i + 1) * options.k).map(gradedOf)));
     options.onSamples?.(records, false);
@@ -131,7 +142,9 @@ export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<Ev
     options.onProblems?.(chunk.length);
   }
   // A task with its own grading extracts a whole computation: identical text is the same answer.
-  const identity = { equivalent: task.grade ? (a: string, b: string) => a === b : (a: string, b: string) => answersEquivalent(a, b, verify) };
+  const identity = {
+    equivalent: task.grade ? (a: string, b: string) => a === b : (a: string, b: string) => answersEquivalent(a, b, verify),
+  };
   const summary = summarizeSamples(graded, options.k, identity, greedyPolicy ? greedyGraded : undefined);
   const perProblemCorrect = graded.map((g) => g.filter((x) => x.correct).length);
   return { summary, samples, greedySamples, perProblemCorrect, completed };
@@ -142,7 +155,14 @@ function gradedOf(r: SampleRecord): GradedSample {
 }
 
 /** A graded rollout as written to samples.jsonl. */
-function toRecord(r: Rollout, problem: Problem, policy: string, promptIds: readonly number[], model: PolicyModel, grade: ProblemGrader): SampleRecord {
+function toRecord(
+  r: Rollout,
+  problem: Problem,
+  policy: string,
+  promptIds: readonly number[],
+  model: PolicyModel,
+  grade: ProblemGrader,
+): SampleRecord {
   const verdict = grade(r.text, problem);
   return {
     task: problem.task,

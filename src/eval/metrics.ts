@@ -29,7 +29,8 @@ export function avgAtK(correct: readonly (readonly boolean[])[]): number {
  * (overflowing) binomial coefficients.
  */
 export function passAtK(n: number, c: number, k: number): number {
-  if (!Number.isInteger(n) || !Number.isInteger(c) || !Number.isInteger(k)) throw new RangeError(`pass@k needs integers, got n=${n} c=${c} k=${k}`);
+  if (!Number.isInteger(n) || !Number.isInteger(c) || !Number.isInteger(k))
+    throw new RangeError(`pass@k needs integers, got n=${n} c=${c} k=${k}`);
   if (n < 1 || c < 0 || c > n || k < 1 || k > n) throw new RangeError(`pass@k needs 0 <= c <= n and 1 <= k <= n, got n=${n} c=${c} k=${k}`);
   if (n - c < k) return 1; // every k-subset contains a correct sample
   let allWrong = 1;
@@ -80,7 +81,9 @@ export function majorityVote<A>(samples: readonly VotedSample<A>[], identity: An
     let cls =
       key !== undefined
         ? byKey.get(key)
-        : classes.find((c) => (identity as { equivalent: (a: A, b: A) => boolean }).equivalent(at(samples, c.first, 'sample').answer as A, answer));
+        : classes.find((c) =>
+            (identity as { equivalent: (a: A, b: A) => boolean }).equivalent(at(samples, c.first, 'sample').answer as A, answer),
+          );
     if (!cls) {
       cls = { first: i, votes: 0 };
       classes.push(cls);

@@ -89,11 +89,11 @@ export function pairedDifferences(method: ReadonlyMap<number, ProblemScores>, re
   for (const [seed, m] of method) {
     const r = reference.get(seed);
     if (r === undefined) continue;
-    if (r.correct.length !== m.correct.length) throw new RangeError(`seed ${seed}: ${m.correct.length} and ${r.correct.length} problems cannot be paired`);
+    if (r.correct.length !== m.correct.length)
+      throw new RangeError(`seed ${seed}: ${m.correct.length} and ${r.correct.length} problems cannot be paired`);
     const a = problemAccuracy(m);
     const b = problemAccuracy(r);
     out.push(a.map((x, i) => x - at(b, i, 'reference accuracies')));
   }
   return out;
 }
-

@@ -29,7 +29,12 @@ export function countdownOptionsOf(job: Pick<JobConfig, 'task'>, split: Split): 
  * Loads a task's problems for a job: the split's first `limit` problems (0 or undefined = all), from
  * `task.dataDir` (else INTROSPECT_DATA_DIR, else the user cache).
  */
-export async function loadJobProblems(job: Pick<JobConfig, 'task' | 'run'>, taskName: string, split: Split, limit?: number): Promise<Problem[]> {
+export async function loadJobProblems(
+  job: Pick<JobConfig, 'task' | 'run'>,
+  taskName: string,
+  split: Split,
+  limit?: number,
+): Promise<Problem[]> {
   const task = getTask(taskName);
   return task.load({
     split,

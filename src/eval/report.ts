@@ -61,7 +61,10 @@ export function openSummaryCsv(runDir: string): CsvLog<SummaryRow> {
 }
 
 const percent = (x: number | null): string => (x === null ? '—' : Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
-const fixed = (digits: number) => (x: number): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+const fixed =
+  (digits: number) =>
+  (x: number): string =>
+    Number.isFinite(x) ? x.toFixed(digits) : 'n/a';
 
 /** The metrics table: tasks as columns, metrics as rows (Markdown). */
 export function metricsTable(results: readonly TaskResult[]): string {

@@ -63,10 +63,12 @@ export function summarizeSamples(
     avgCiLow: clip01(spread(ci.low)),
     avgCiHigh: clip01(spread(ci.high)),
     passAtK: empty ? NaN : meanPassAtK(correct, k),
-    majAtK: empty ? NaN : majAtK(
-      samples.map((s) => s.map((x) => ({ answer: x.extracted, correct: x.correct }))),
-      identity,
-    ),
+    majAtK: empty
+      ? NaN
+      : majAtK(
+          samples.map((s) => s.map((x) => ({ answer: x.extracted, correct: x.correct }))),
+          identity,
+        ),
     greedyAccuracy: greedy === undefined ? null : greedy.length === 0 ? NaN : greedy.filter((g) => g.correct).length / greedy.length,
     meanLength: all.length === 0 ? NaN : tokens / all.length,
     meanTemperature: tokens === 0 ? NaN : all.reduce((t, s) => t + s.temperatureSum, 0) / tokens,

@@ -67,6 +67,7 @@ export function renderChatTemplate(source: string, variables: Record<string, unk
   } finally {
     deadline = Infinity;
   }
-  if (text.length > MAX_TEMPLATE_OUTPUT) throw new UserError(`the chat template rendered ${text.length} characters (limit ${MAX_TEMPLATE_OUTPUT}); it is not used`);
+  if (text.length > MAX_TEMPLATE_OUTPUT)
+    throw new UserError(`the chat template rendered ${text.length} characters (limit ${MAX_TEMPLATE_OUTPUT}); it is not used`);
   return text;
 }

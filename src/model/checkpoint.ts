@@ -137,7 +137,9 @@ export function saveCheckpoint(dir: string, config: ModelConfig, params: ParamMa
 
   const generation = opts.generation?.raw ?? {
     ...(config.bosTokenId !== null ? { bos_token_id: config.bosTokenId } : {}),
-    ...(config.eosTokenIds.length > 0 ? { eos_token_id: config.eosTokenIds.length === 1 ? config.eosTokenIds[0] : config.eosTokenIds } : {}),
+    ...(config.eosTokenIds.length > 0
+      ? { eos_token_id: config.eosTokenIds.length === 1 ? config.eosTokenIds[0] : config.eosTokenIds }
+      : {}),
     ...(config.padTokenId !== null ? { pad_token_id: config.padTokenId } : {}),
   };
   writeJsonAtomic(join(absDir, 'generation_config.json'), generation);

@@ -20,7 +20,8 @@ function tokenIds(f: ConfigFields, key: string): number[] {
   const value = f.raw[key];
   if (value === undefined || value === null) return [];
   const ids = Array.isArray(value) ? value : [value];
-  if (!ids.every((id) => Number.isSafeInteger(id) && id >= 0)) f.fail(`"${key}" must be a token id or a list of them, got ${JSON.stringify(value)}`);
+  if (!ids.every((id) => Number.isSafeInteger(id) && id >= 0))
+    f.fail(`"${key}" must be a token id or a list of them, got ${JSON.stringify(value)}`);
   return ids as number[];
 }
 
@@ -109,7 +110,9 @@ export function modelConfigToJson(config: ModelConfig): Record<string, unknown> 
   const { raw: _back, ...back } = parseModelConfig(json, `${config.arch} config`);
   const differing = (Object.keys(wanted) as (keyof typeof wanted)[]).filter((k) => JSON.stringify(wanted[k]) !== JSON.stringify(back[k]));
   if (differing.length > 0) {
-    throw new UserError(`a ${config.arch} config.json cannot express ${differing.map((k) => `${k}=${JSON.stringify(wanted[k])}`).join(', ')}`);
+    throw new UserError(
+      `a ${config.arch} config.json cannot express ${differing.map((k) => `${k}=${JSON.stringify(wanted[k])}`).join(', ')}`,
+    );
   }
   return json;
 }

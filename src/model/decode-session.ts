@@ -26,7 +26,15 @@ import type { ModelConfig } from './config.js';
 import { cachedGraphPath, folderSource, weightsSource } from './graph-cache.js';
 import { DeviceKvCache } from './device-cache.js';
 import { GraphSampler, type LastTensors } from './graph-sampler.js';
-import { buildDecodeGraph, type DecodeGraphOptions, newKeyName, newValueName, pastKeyName, pastValueName, presentKeyName } from './graphs/decode-graph.js';
+import {
+  buildDecodeGraph,
+  type DecodeGraphOptions,
+  newKeyName,
+  newValueName,
+  pastKeyName,
+  pastValueName,
+  presentKeyName,
+} from './graphs/decode-graph.js';
 import type { ParamSelection } from './graphs/params.js';
 import type { SamplerPrecision } from './graphs/sampler-graph.js';
 import type { ModelWeights } from './graphs/train-graphs.js';
@@ -178,14 +186,19 @@ export class DecodeSession {
     /** the in-graph sampler (sessions opened with `sampling: 'graph'`), else null */
     readonly sampler: GraphSampler | null = null,
   ) {
-    if (!Number.isInteger(capacityChunk) || capacityChunk < 1) throw new UserError(`capacityChunk must be a whole number >= 1, got ${capacityChunk}`);
+    if (!Number.isInteger(capacityChunk) || capacityChunk < 1)
+      throw new UserError(`capacityChunk must be a whole number >= 1, got ${capacityChunk}`);
     const needs = device ? presentKeyName(0) : newKeyName(0);
     if (!session.outputNames.includes(needs)) {
       throw new Error(`DecodeSession needs a decode graph built with cacheOutputs: '${device ? 'full' : 'new'}' (outputs ${needs}, ...)`);
     }
     this.deviceCache = device ? new DeviceKvCache(device.executionProvider, config.numLayers, config.numKvHeads, config.headDim) : null;
     const inputs = new Set(session.inputNames);
-    this.paramInputs = new Map(expectedParameters(config).filter((p) => inputs.has(p.name)).map((p) => [p.name, p.dims]));
+    this.paramInputs = new Map(
+      expectedParameters(config)
+        .filter((p) => inputs.has(p.name))
+        .map((p) => [p.name, p.dims]),
+    );
   }
 
   /**
@@ -194,7 +207,11 @@ export class DecodeSession {
    * `'full'` when `device` is given (the cache stays on that device); it should be built with
    * `lastLogitsOnly` (a prefill then returns only what the session uses).
    */
-  static async open(model: string | Uint8Array, config: ModelConfig, opts: DecodeSessionOptions & { device?: DeviceTransfer | null } = {}): Promise<DecodeSession> {
+  static async open(
+    model: string | Uint8Array,
+    config: ModelConfig,
+    opts: DecodeSessionOptions & { device?: DeviceTransfer | null } = {},
+  ): Promise<DecodeSession> {
     const ep = opts.executionProvider ?? 'cpu';
     const device = opts.device ?? null;
     const graphSampling = opts.sampling === 'graph';
@@ -204,7 +221,9 @@ export class DecodeSession {
       ...(opts.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: opts.intraOpNumThreads }),
       ...(locations ? { preferredOutputLocation: locations } : {}),
     });
-    const sampler = graphSampling ? await GraphSampler.open({ vocabSize: config.vocabSize, hiddenSize: config.hiddenSize }, ep, device, opts.samplerPrecision) : null;
+    const sampler = graphSampling
+      ? await GraphSampler.open({ vocabSize: config.vocabSize, hiddenSize: config.hiddenSize }, ep, device, opts.samplerPrecision)
+      : null;
     return new DecodeSession(session, config, opts.capacityChunk ?? DEFAULT_CAPACITY_CHUNK, device, sampler);
   }
 
@@ -212,9 +231,15 @@ export class DecodeSession {
   static async load(model: string | ModelWeights, opts: LoadDecoderOptions = {}): Promise<DecodeSession> {
     const source = typeof model === 'string' ? folderSource(model) : weightsSource(model);
     // The in-graph sampler's callers choose temperatures from the entropy, which only the graph can compute then.
-    if (opts.sampling === 'graph' && opts.entropyOutput === false) throw new UserError("sampling: 'graph' needs the decode graph's entropy output (entropyOutput)");
+    if (opts.sampling === 'graph' && opts.entropyOutput === false)
+      throw new UserError("sampling: 'graph' needs the decode graph's entropy output (entropyOutput)");
     const device = opts.deviceState === false ? null : await DeviceTransfer.open(opts.executionProvider ?? 'cpu');
-    const options: DecodeGraphOptions = { lastLogitsOnly: true, cacheOutputs: device ? 'full' : 'new', entropyOutput: opts.entropyOutput ?? true, paramInputs: opts.paramInputs ?? 'none' };
+    const options: DecodeGraphOptions = {
+      lastLogitsOnly: true,
+      cacheOutputs: device ? 'full' : 'new',
+      entropyOutput: opts.entropyOutput ?? true,
+      paramInputs: opts.paramInputs ?? 'none',
+    };
     // One protobuf holds at most 2 GiB, so bigger models always go through a file with external data.
     const weightBytes = expectedParameters(source.config).reduce((sum, p) => sum + 4 * p.dims.reduce((a, b) => a * b, 1), 0);
     const useCache = opts.cache ?? (typeof model === 'string' || weightBytes > IN_MEMORY_MAX_BYTES);
@@ -260,10 +285,15 @@ export class DecodeSession {
     const entries = weights instanceof Map ? [...weights] : Object.entries(weights);
     for (const [name, t] of entries as [string, FloatTensor | ort.Tensor][]) {
       const dims = this.paramInputs.get(name);
-      if (!dims) throw new UserError(`the decode graph takes no parameter input named "${name}" (it takes: ${this.weightInputs.join(', ') || 'none'})`);
-      if (dims.length !== t.dims.length || dims.some((d, i) => d !== t.dims[i])) throw new UserError(`setWeights: "${name}" has shape [${t.dims}], expected [${dims}]`);
+      if (!dims)
+        throw new UserError(
+          `the decode graph takes no parameter input named "${name}" (it takes: ${this.weightInputs.join(', ') || 'none'})`,
+        );
+      if (dims.length !== t.dims.length || dims.some((d, i) => d !== t.dims[i]))
+        throw new UserError(`setWeights: "${name}" has shape [${t.dims}], expected [${dims}]`);
       const tensor = t instanceof ort.Tensor ? t : new ort.Tensor('float32', t.data, t.dims);
-      if (onDevice(tensor) && !this.device) throw new UserError(`setWeights: "${name}" is a device tensor but this session keeps its weights on the host`);
+      if (onDevice(tensor) && !this.device)
+        throw new UserError(`setWeights: "${name}" is a device tensor but this session keeps its weights on the host`);
       this.releaseUploaded(name);
       this.weightFeeds[name] = tensor;
       if (this.device && !onDevice(tensor)) this.pendingUploads.add(name);
@@ -294,16 +324,24 @@ export class DecodeSession {
     });
     const { numKvHeads: kvh, headDim: hd } = this.config;
     if (this.deviceCache) this.deviceCache.reset(B);
-    else this.cache = Array.from({ length: this.config.numLayers }, () => ({ key: CacheBuffer.empty(B, kvh, hd), value: CacheBuffer.empty(B, kvh, hd) }));
+    else
+      this.cache = Array.from({ length: this.config.numLayers }, () => ({
+        key: CacheBuffer.empty(B, kvh, hd),
+        value: CacheBuffer.empty(B, kvh, hd),
+      }));
     this.slots = 0;
     return this.run(new ort.Tensor('int64', I64(ids), [B, L]), new ort.Tensor('int64', I64(positions), [B, L]));
   }
 
   /** Appends one token to every row and returns each row's new last position. */
   async step(nextTokens: readonly number[]): Promise<DecodeOutput> {
-    if (nextTokens.length !== this.batchSize) throw new UserError(`step got ${nextTokens.length} tokens for a batch of ${this.batchSize} rows`);
+    if (nextTokens.length !== this.batchSize)
+      throw new UserError(`step got ${nextTokens.length} tokens for a batch of ${this.batchSize} rows`);
     const positions = this.padding.map((pad) => this.slots - pad); // real tokens so far
-    return this.run(new ort.Tensor('int64', I64(nextTokens), [this.batchSize, 1]), new ort.Tensor('int64', I64(positions), [this.batchSize, 1]));
+    return this.run(
+      new ort.Tensor('int64', I64(nextTokens), [this.batchSize, 1]),
+      new ort.Tensor('int64', I64(positions), [this.batchSize, 1]),
+    );
   }
 
   /**
@@ -326,7 +364,10 @@ export class DecodeSession {
       return;
     }
     const capacity = this.slots - drop + this.capacityChunk;
-    this.cache = this.cache.map((kv) => ({ key: kv.key.select(rows, drop, this.slots, capacity), value: kv.value.select(rows, drop, this.slots, capacity) }));
+    this.cache = this.cache.map((kv) => ({
+      key: kv.key.select(rows, drop, this.slots, capacity),
+      value: kv.value.select(rows, drop, this.slots, capacity),
+    }));
     this.slots -= drop;
   }
 
@@ -353,7 +394,9 @@ export class DecodeSession {
 
   private async uploadPending(): Promise<void> {
     for (const name of [...this.pendingUploads]) {
-      this.weightFeeds[name] = await must(this.device, 'the device of pending uploads').upload(must(this.weightFeeds[name], `weight feed ${name}`));
+      this.weightFeeds[name] = await must(this.device, 'the device of pending uploads').upload(
+        must(this.weightFeeds[name], `weight feed ${name}`),
+      );
       this.uploaded.add(name);
       this.pendingUploads.delete(name);
     }
@@ -397,7 +440,10 @@ export class DecodeSession {
 
   private async run(inputIds: ort.Tensor, positionIds: ort.Tensor): Promise<DecodeOutput> {
     const missing = this.weightInputs.filter((n) => !this.weightFeeds[n]);
-    if (missing.length > 0) throw new UserError(`set the decode graph's parameter inputs with setWeights() first (missing: ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', ...' : ''})`);
+    if (missing.length > 0)
+      throw new UserError(
+        `set the decode graph's parameter inputs with setWeights() first (missing: ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', ...' : ''})`,
+      );
     if (this.deviceCache) return this.runOnDevice(inputIds, positionIds);
     const B = this.batchSize;
     const S = inputIds.dims[1] as number;
@@ -423,7 +469,10 @@ export class DecodeSession {
     if (this.slots + S > capacity) {
       const grown = this.slots + S + this.capacityChunk;
       const all = [...Array(B).keys()];
-      this.cache = this.cache.map((kv) => ({ key: kv.key.select(all, 0, this.slots, grown), value: kv.value.select(all, 0, this.slots, grown) }));
+      this.cache = this.cache.map((kv) => ({
+        key: kv.key.select(all, 0, this.slots, grown),
+        value: kv.value.select(all, 0, this.slots, grown),
+      }));
     }
     this.cache.forEach((kv, i) => {
       kv.key.write((out[newKeyName(i)] as ort.Tensor).data as Float32Array, this.slots, S);
@@ -446,7 +495,9 @@ const LAST_ON_DEVICE = { logits: 'gpu-buffer', last_hidden: 'gpu-buffer' } as co
 /** A result whose logits and hidden states are on the device only: reading them as host rows is a clear error. */
 function deviceOnly(tensors: LastTensors): DecodeOutput {
   const onDeviceOnly = (): never => {
-    throw new UserError('the last logits and hidden states are on the device (sampling: graph); draw with the session\'s sampler instead of reading them');
+    throw new UserError(
+      "the last logits and hidden states are on the device (sampling: graph); draw with the session's sampler instead of reading them",
+    );
   };
   const result = { tensors } as DecodeOutput;
   Object.defineProperty(result, 'logits', { get: onDeviceOnly, enumerable: true });

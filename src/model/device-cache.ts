@@ -54,7 +54,8 @@ export class DeviceKvCache {
   /** Takes a run's `present` outputs as the cache (the previous buffers are released). */
   update(outputs: Record<string, ort.OnnxValue>): void {
     const next: ort.Tensor[] = [];
-    for (let i = 0; i < this.numLayers; i++) next.push(outputs[presentKeyName(i)] as ort.Tensor, outputs[presentValueName(i)] as ort.Tensor);
+    for (let i = 0; i < this.numLayers; i++)
+      next.push(outputs[presentKeyName(i)] as ort.Tensor, outputs[presentValueName(i)] as ort.Tensor);
     this.dispose();
     this.tensors = next;
   }
@@ -63,7 +64,11 @@ export class DeviceKvCache {
   async keepRows(rows: readonly number[], from: number): Promise<void> {
     const session = await (this.select ??= this.openSelect());
     const feeds: Record<string, ort.Tensor> = {
-      rows: new ort.Tensor('int64', BigInt64Array.from(rows, (r) => BigInt(r)), [rows.length]),
+      rows: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(rows, (r) => BigInt(r)),
+        [rows.length],
+      ),
       from: new ort.Tensor('int64', BigInt64Array.of(BigInt(from)), [1]),
     };
     this.tensors.forEach((t, i) => (feeds[`in${i}`] = t));

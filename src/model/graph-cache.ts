@@ -21,7 +21,14 @@ import { type ModelConfig, readModelConfig } from './config.js';
 import { expectedParameters } from './parameters.js';
 import { buildDecodeGraph, type DecodeGraphOptions } from './graphs/decode-graph.js';
 import { selectParams } from './graphs/params.js';
-import { buildTrainGraph, defaultRecomputeLogits, defaultVocabChunks, type ModelWeights, type TrainGraphKind, type TrainGraphOptions } from './graphs/train-graphs.js';
+import {
+  buildTrainGraph,
+  defaultRecomputeLogits,
+  defaultVocabChunks,
+  type ModelWeights,
+  type TrainGraphKind,
+  type TrainGraphOptions,
+} from './graphs/train-graphs.js';
 
 /** Bump whenever a change to the graph builders changes what an existing cached graph would compute. */
 export const GRAPH_FORMAT_VERSION = 3;
@@ -48,10 +55,18 @@ export function stableHash(value: unknown, length = 24): string {
   const canonical = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(canonical);
     if (v instanceof RegExp) return { regex: v.source, flags: v.flags };
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+      );
     return v;
   };
-  return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex').slice(0, length);
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(value)))
+    .digest('hex')
+    .slice(0, length);
 }
 
 /** A hash of the model's config.json as read (what the graph builders' ModelConfig comes from). */
@@ -98,7 +113,13 @@ function resolvedSpec(config: ModelConfig, spec: GraphSpec): unknown {
   const names = expectedParameters(config).map((p) => p.name);
   if (spec.kind === 'decode') {
     const o = spec.options ?? {};
-    return { kind: 'decode', paramInputs: selectParams(names, o.paramInputs ?? 'none'), lastLogitsOnly: o.lastLogitsOnly === true, cacheOutputs: o.cacheOutputs ?? 'full', entropyOutput: o.entropyOutput === true };
+    return {
+      kind: 'decode',
+      paramInputs: selectParams(names, o.paramInputs ?? 'none'),
+      lastLogitsOnly: o.lastLogitsOnly === true,
+      cacheOutputs: o.cacheOutputs ?? 'full',
+      entropyOutput: o.entropyOutput === true,
+    };
   }
   const o = spec.options ?? {};
   return {
@@ -116,7 +137,11 @@ function resolvedSpec(config: ModelConfig, spec: GraphSpec): unknown {
 /** The parameters a graph stores as initializers (the rest are its inputs). */
 export function storedParams(config: ModelConfig, spec: GraphSpec): Set<string> {
   const names = expectedParameters(config).map((p) => p.name);
-  const inputs = new Set(spec.kind === 'decode' ? selectParams(names, spec.options?.paramInputs ?? 'none') : selectParams(names, spec.options?.trainable ?? 'all'));
+  const inputs = new Set(
+    spec.kind === 'decode'
+      ? selectParams(names, spec.options?.paramInputs ?? 'none')
+      : selectParams(names, spec.options?.trainable ?? 'all'),
+  );
   return new Set(names.filter((n) => !inputs.has(n)));
 }
 
@@ -159,7 +184,11 @@ function weightsIdFor(source: GraphSource, spec: GraphSpec): string {
  * saving it first on a miss. Load it with `createSession(path)`: external weight data, when the
  * weights needed it, lies beside it.
  */
-export function cachedGraphPath(source: GraphSource, spec: GraphSpec, opts: { cacheDir?: string; externalDataMinBytes?: number } = {}): { path: string; hit: boolean } {
+export function cachedGraphPath(
+  source: GraphSource,
+  spec: GraphSpec,
+  opts: { cacheDir?: string; externalDataMinBytes?: number } = {},
+): { path: string; hit: boolean } {
   const weightsId = weightsIdFor(source, spec);
   const key = graphKey(source.config, weightsId, spec);
   const root = opts.cacheDir ?? graphCacheDir();

@@ -34,9 +34,16 @@ export class GraphSampler {
   ) {}
 
   /** @param precision default float64 on CPU, float32 on other providers */
-  static async open(dims: { vocabSize: number; hiddenSize: number }, executionProvider: string, device: DeviceTransfer | null, precision?: SamplerPrecision): Promise<GraphSampler> {
+  static async open(
+    dims: { vocabSize: number; hiddenSize: number },
+    executionProvider: string,
+    device: DeviceTransfer | null,
+    precision?: SamplerPrecision,
+  ): Promise<GraphSampler> {
     const p = precision ?? (executionProvider === 'cpu' ? 'float64' : 'float32');
-    const session = await createSession(buildSamplerGraph({ ...dims, precision: p }), { executionProviders: executionProvider === 'cpu' ? ['cpu'] : [executionProvider, 'cpu'] });
+    const session = await createSession(buildSamplerGraph({ ...dims, precision: p }), {
+      executionProviders: executionProvider === 'cpu' ? ['cpu'] : [executionProvider, 'cpu'],
+    });
     return new GraphSampler(session, device, p);
   }
 
@@ -45,22 +52,41 @@ export class GraphSampler {
    * caller) with the uniforms `uniforms` (one per row in [0, 1), from the rows' own streams; a
    * float32 graph reads each rounded down, so it stays below 1).
    */
-  async sample(last: LastTensors, rows: readonly number[], temperatures: ArrayLike<number>, uniforms: Float64Array, opts: { hidden?: boolean } = {}): Promise<SampledRows> {
+  async sample(
+    last: LastTensors,
+    rows: readonly number[],
+    temperatures: ArrayLike<number>,
+    uniforms: Float64Array,
+    opts: { hidden?: boolean } = {},
+  ): Promise<SampledRows> {
     const N = rows.length;
     const fetches: string[] = [SAMPLER.token, SAMPLER.logprob, ...(opts.hidden ? [SAMPLER.hiddenRows] : [])];
     const out = await this.session.run(
       {
         [SAMPLER.logits]: last.logits,
         [SAMPLER.hidden]: last.hidden,
-        [SAMPLER.rows]: new ort.Tensor('int64', BigInt64Array.from(rows, (r) => BigInt(r)), [N]),
+        [SAMPLER.rows]: new ort.Tensor(
+          'int64',
+          BigInt64Array.from(rows, (r) => BigInt(r)),
+          [N],
+        ),
         ...(this.precision === 'float64'
-          ? { [SAMPLER.temperature]: new ort.Tensor('float64', Float64Array.from(temperatures), [N]), [SAMPLER.uniform]: new ort.Tensor('float64', uniforms, [N]) }
-          : { [SAMPLER.temperature]: new ort.Tensor('float32', Float32Array.from(temperatures), [N]), [SAMPLER.uniform]: new ort.Tensor('float32', floorToFloat32(uniforms), [N]) }),
+          ? {
+              [SAMPLER.temperature]: new ort.Tensor('float64', Float64Array.from(temperatures), [N]),
+              [SAMPLER.uniform]: new ort.Tensor('float64', uniforms, [N]),
+            }
+          : {
+              [SAMPLER.temperature]: new ort.Tensor('float32', Float32Array.from(temperatures), [N]),
+              [SAMPLER.uniform]: new ort.Tensor('float32', floorToFloat32(uniforms), [N]),
+            }),
       },
       fetches,
     );
     this.device?.countReturned(out);
-    const result: SampledRows = { tokens: outputTensor(out, SAMPLER.token).data as Int32Array, logprobs: outputTensor(out, SAMPLER.logprob).data as Float32Array | Float64Array };
+    const result: SampledRows = {
+      tokens: outputTensor(out, SAMPLER.token).data as Int32Array,
+      logprobs: outputTensor(out, SAMPLER.logprob).data as Float32Array | Float64Array,
+    };
     return opts.hidden ? { ...result, hidden: floatOutput(out, SAMPLER.hiddenRows) } : result;
   }
 

@@ -55,7 +55,8 @@ export async function resolveModelDir(nameOrPath: string, opts: ResolveOptions =
   }
   // `org/name@revision` pins a branch, tag or commit wherever a model is named.
   const [id = '', pinned] = nameOrPath.split(/@(?=[^@/]+$)/);
-  if (!HUB_ID.test(id)) throw new UserError(`model folder ${nameOrPath} does not exist (and it is not a Hub id like org/name or org/name@revision)`);
+  if (!HUB_ID.test(id))
+    throw new UserError(`model folder ${nameOrPath} does not exist (and it is not a Hub id like org/name or org/name@revision)`);
   const revision = opts.revision ?? pinned ?? 'main';
   const repoDir = join(hubCacheDir(opts.cacheDir), getRepoFolderName({ name: id, type: 'model' }));
   const cached = cachedSnapshot(repoDir, revision);
@@ -105,7 +106,8 @@ export async function resolveModelDir(nameOrPath: string, opts: ResolveOptions =
     const candidates = ['config.json', ...OPTIONAL_FILES, WEIGHTS_INDEX_FILE, SINGLE_WEIGHTS_FILE];
     const listed = await pathsInfo({ ...hub, repo, revision: commit, paths: candidates });
     const available = new Set(listed.filter((p) => p.type === 'file').map((p) => p.path));
-    if (!available.has('config.json')) throw new UserError(`${id}@${revision} on ${hub.hubUrl} has no config.json; is it a transformers model?`);
+    if (!available.has('config.json'))
+      throw new UserError(`${id}@${revision} on ${hub.hubUrl} has no config.json; is it a transformers model?`);
     for (const file of OPTIONAL_FILES) if (available.has(file)) await get(file);
     if (available.has(WEIGHTS_INDEX_FILE)) {
       const indexPath = await get(WEIGHTS_INDEX_FILE);
@@ -168,7 +170,11 @@ function hubError(error: unknown, id: string, hubUrl: string): Error {
   }
   // fetch wraps the socket's error (ECONNREFUSED, ECONNRESET) in causes: report the innermost code.
   let reason = error instanceof Error ? error.message : String(error);
-  for (let e = (error instanceof Error ? error : undefined) as { cause?: unknown; code?: string; message?: string } | undefined; e; e = e.cause as typeof e) {
+  for (
+    let e = (error instanceof Error ? error : undefined) as { cause?: unknown; code?: string; message?: string } | undefined;
+    e;
+    e = e.cause as typeof e
+  ) {
     if (typeof e.code === 'string') reason = e.code;
     else if (typeof e.message === 'string' && e.message) reason = e.message;
   }

@@ -28,18 +28,40 @@ export function newModelConfigJson(spec: NewModelSpec): Record<string, unknown> 
   const ids = { bos_token_id: spec.bosTokenId, eos_token_id: spec.eosTokenId, pad_token_id: spec.padTokenId };
   if (spec.arch === 'gpt2') {
     return {
-      model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], vocab_size: spec.vocabSize, n_embd: spec.hiddenSize,
-      n_layer: spec.layers, n_head: spec.heads, n_inner: spec.intermediateSize, n_positions: spec.maxPositions,
-      activation_function: 'gelu_new', layer_norm_epsilon: 1e-5, tie_word_embeddings: true, ...ids,
+      model_type: 'gpt2',
+      architectures: ['GPT2LMHeadModel'],
+      vocab_size: spec.vocabSize,
+      n_embd: spec.hiddenSize,
+      n_layer: spec.layers,
+      n_head: spec.heads,
+      n_inner: spec.intermediateSize,
+      n_positions: spec.maxPositions,
+      activation_function: 'gelu_new',
+      layer_norm_epsilon: 1e-5,
+      tie_word_embeddings: true,
+      ...ids,
     };
   }
   const classes = { qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM', llama: 'LlamaForCausalLM' } as const;
   return {
-    model_type: spec.arch, architectures: [classes[spec.arch]], vocab_size: spec.vocabSize, hidden_size: spec.hiddenSize,
-    intermediate_size: spec.intermediateSize, num_hidden_layers: spec.layers, num_attention_heads: spec.heads,
-    num_key_value_heads: spec.kvHeads, head_dim: spec.hiddenSize / spec.heads, max_position_embeddings: spec.maxPositions,
-    rms_norm_eps: 1e-6, rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: true, attention_bias: false,
-    use_sliding_window: false, torch_dtype: 'float32', ...ids,
+    model_type: spec.arch,
+    architectures: [classes[spec.arch]],
+    vocab_size: spec.vocabSize,
+    hidden_size: spec.hiddenSize,
+    intermediate_size: spec.intermediateSize,
+    num_hidden_layers: spec.layers,
+    num_attention_heads: spec.heads,
+    num_key_value_heads: spec.kvHeads,
+    head_dim: spec.hiddenSize / spec.heads,
+    max_position_embeddings: spec.maxPositions,
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000,
+    hidden_act: 'silu',
+    tie_word_embeddings: true,
+    attention_bias: false,
+    use_sliding_window: false,
+    torch_dtype: 'float32',
+    ...ids,
   };
 }
 

@@ -143,7 +143,9 @@ export class ModelTokenizer {
   /** {@link encode} of each text; many texts share one time-bounded call, so a batch costs no more. */
   encodeMany(texts: readonly string[], opts: { addSpecialTokens?: boolean } = {}): number[][] {
     const encode = (text: string): number[] => this.tokenizer.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true }).ids;
-    return this.ownRegex.encode ? this.bounded(texts, encode, 'encode', (text) => `a text of ${text.length} characters`) : texts.map(encode);
+    return this.ownRegex.encode
+      ? this.bounded(texts, encode, 'encode', (text) => `a text of ${text.length} characters`)
+      : texts.map(encode);
   }
 
   /**
@@ -165,10 +167,16 @@ export class ModelTokenizer {
 
   /** `items.map(fn)` with each item given {@link timeoutMs}; one that takes longer is a one-line error. */
   private bounded<T, R>(items: readonly T[], fn: (item: T) => R, verb: string, what: (item: T) => string): R[] {
-    return mapWithin(items, this.timeoutMs, fn, (item) => new UserError(
-      `tokenizer ${this.source} took longer than ${this.timeoutMs} ms (model.tokenizerTimeoutMs) to ${verb} ${what(item)}: ` +
-        'a regex of its own (a Split or Replace "Regex" pattern) backtracks too much; it is not used',
-    ));
+    return mapWithin(
+      items,
+      this.timeoutMs,
+      fn,
+      (item) =>
+        new UserError(
+          `tokenizer ${this.source} took longer than ${this.timeoutMs} ms (model.tokenizerTimeoutMs) to ${verb} ${what(item)}: ` +
+            'a regex of its own (a Split or Replace "Regex" pattern) backtracks too much; it is not used',
+        ),
+    );
   }
 
   /** Renders the chat template with the variables transformers provides (messages, special tokens, flags). */

@@ -29,7 +29,9 @@ export class WeightFiles {
     if (existsSync(indexPath)) return WeightFiles.openSharded(dir, indexPath);
     const single = join(dir, SINGLE_WEIGHTS_FILE);
     if (!existsSync(single)) {
-      throw new UserError(`${dir} has neither ${SINGLE_WEIGHTS_FILE} nor ${WEIGHTS_INDEX_FILE} (only safetensors checkpoints are supported)`);
+      throw new UserError(
+        `${dir} has neither ${SINGLE_WEIGHTS_FILE} nor ${WEIGHTS_INDEX_FILE} (only safetensors checkpoints are supported)`,
+      );
     }
     const file = SafetensorsFile.open(single);
     return new WeightFiles(dir, [file], new Map([...file.tensors.keys()].map((name) => [name, file])));

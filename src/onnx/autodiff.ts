@@ -50,7 +50,9 @@ export function grad(graph: Graph, loss: string, wrt: readonly string[], opts: G
     if (!needs.some(Boolean)) continue;
     const rule = gradientRules[node.op];
     if (!rule) {
-      throw new Error(`grad(): no gradient rule for op '${node.op}' (node '${node.name}', output '${node.outputs[0]?.name}'); add one in src/onnx/gradients.ts or keep it off the differentiated path with stopGradient`);
+      throw new Error(
+        `grad(): no gradient rule for op '${node.op}' (node '${node.name}', output '${node.outputs[0]?.name}'); add one in src/onnx/gradients.ts or keep it off the differentiated path with stopGradient`,
+      );
     }
     const ctx: GradientContext = {
       g,
@@ -71,7 +73,8 @@ export function grad(graph: Graph, loss: string, wrt: readonly string[], opts: G
   g.output(lossValue, 'loss');
   wrtValues.forEach((v, i) => g.output(grads.get(v) ?? g.zerosLike(v), `grad.${wrt[i]}`));
   for (const name of opts.keepOutputs ?? []) {
-    if (!graph.outputs.some((o) => o.name === name)) throw new Error(`grad(): keepOutputs names '${name}', which is not an output of '${graph.name}'`);
+    if (!graph.outputs.some((o) => o.name === name))
+      throw new Error(`grad(): keepOutputs names '${name}', which is not an output of '${graph.name}'`);
     g.output(g.value(name), name);
   }
   return g.build();

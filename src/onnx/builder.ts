@@ -48,38 +48,98 @@ export type SplitOptions = { axis?: number; split: IntsOperand } | { axis?: numb
 export class GraphBuilder extends GraphCore {
   // ---- elementwise -------------------------------------------------------------------------
 
-  add(a: Operand, b: Operand): Value { return this.binary('Add', a, b); }
-  sub(a: Operand, b: Operand): Value { return this.binary('Sub', a, b); }
-  mul(a: Operand, b: Operand): Value { return this.binary('Mul', a, b); }
-  div(a: Operand, b: Operand): Value { return this.binary('Div', a, b); }
-  pow(a: Operand, b: Operand): Value { return this.binary('Pow', a, b); }
+  add(a: Operand, b: Operand): Value {
+    return this.binary('Add', a, b);
+  }
+  sub(a: Operand, b: Operand): Value {
+    return this.binary('Sub', a, b);
+  }
+  mul(a: Operand, b: Operand): Value {
+    return this.binary('Mul', a, b);
+  }
+  div(a: Operand, b: Operand): Value {
+    return this.binary('Div', a, b);
+  }
+  pow(a: Operand, b: Operand): Value {
+    return this.binary('Pow', a, b);
+  }
   /** Elementwise maximum of two tensors (broadcasting). */
-  max(a: Operand, b: Operand): Value { return this.binary('Max', a, b); }
+  max(a: Operand, b: Operand): Value {
+    return this.binary('Max', a, b);
+  }
   /** Elementwise minimum of two tensors (broadcasting). */
-  min(a: Operand, b: Operand): Value { return this.binary('Min', a, b); }
-  equal(a: Operand, b: Operand): Value { return this.binary('Equal', a, b); }
-  less(a: Operand, b: Operand): Value { return this.binary('Less', a, b); }
-  greater(a: Operand, b: Operand): Value { return this.binary('Greater', a, b); }
-  lessOrEqual(a: Operand, b: Operand): Value { return this.binary('LessOrEqual', a, b); }
-  greaterOrEqual(a: Operand, b: Operand): Value { return this.binary('GreaterOrEqual', a, b); }
-  and(a: Value, b: Value): Value { return this.binary('And', a, b); }
-  or(a: Value, b: Value): Value { return this.binary('Or', a, b); }
-  not(x: Value): Value { return this.unary('Not', x); }
-  neg(x: Value): Value { return this.unary('Neg', x); }
-  sqrt(x: Value): Value { return this.unary('Sqrt', x); }
-  reciprocal(x: Value): Value { return this.unary('Reciprocal', x); }
-  exp(x: Value): Value { return this.unary('Exp', x); }
-  log(x: Value): Value { return this.unary('Log', x); }
-  tanh(x: Value): Value { return this.unary('Tanh', x); }
-  sigmoid(x: Value): Value { return this.unary('Sigmoid', x); }
-  erf(x: Value): Value { return this.unary('Erf', x); }
-  relu(x: Value): Value { return this.unary('Relu', x); }
-  sin(x: Value): Value { return this.unary('Sin', x); }
-  cos(x: Value): Value { return this.unary('Cos', x); }
-  abs(x: Value): Value { return this.unary('Abs', x); }
-  sign(x: Value): Value { return this.unary('Sign', x); }
-  floor(x: Value): Value { return this.unary('Floor', x); }
-  identity(x: Value): Value { return this.unary('Identity', x); }
+  min(a: Operand, b: Operand): Value {
+    return this.binary('Min', a, b);
+  }
+  equal(a: Operand, b: Operand): Value {
+    return this.binary('Equal', a, b);
+  }
+  less(a: Operand, b: Operand): Value {
+    return this.binary('Less', a, b);
+  }
+  greater(a: Operand, b: Operand): Value {
+    return this.binary('Greater', a, b);
+  }
+  lessOrEqual(a: Operand, b: Operand): Value {
+    return this.binary('LessOrEqual', a, b);
+  }
+  greaterOrEqual(a: Operand, b: Operand): Value {
+    return this.binary('GreaterOrEqual', a, b);
+  }
+  and(a: Value, b: Value): Value {
+    return this.binary('And', a, b);
+  }
+  or(a: Value, b: Value): Value {
+    return this.binary('Or', a, b);
+  }
+  not(x: Value): Value {
+    return this.unary('Not', x);
+  }
+  neg(x: Value): Value {
+    return this.unary('Neg', x);
+  }
+  sqrt(x: Value): Value {
+    return this.unary('Sqrt', x);
+  }
+  reciprocal(x: Value): Value {
+    return this.unary('Reciprocal', x);
+  }
+  exp(x: Value): Value {
+    return this.unary('Exp', x);
+  }
+  log(x: Value): Value {
+    return this.unary('Log', x);
+  }
+  tanh(x: Value): Value {
+    return this.unary('Tanh', x);
+  }
+  sigmoid(x: Value): Value {
+    return this.unary('Sigmoid', x);
+  }
+  erf(x: Value): Value {
+    return this.unary('Erf', x);
+  }
+  relu(x: Value): Value {
+    return this.unary('Relu', x);
+  }
+  sin(x: Value): Value {
+    return this.unary('Sin', x);
+  }
+  cos(x: Value): Value {
+    return this.unary('Cos', x);
+  }
+  abs(x: Value): Value {
+    return this.unary('Abs', x);
+  }
+  sign(x: Value): Value {
+    return this.unary('Sign', x);
+  }
+  floor(x: Value): Value {
+    return this.unary('Floor', x);
+  }
+  identity(x: Value): Value {
+    return this.unary('Identity', x);
+  }
 
   /** `cond ? a : b`, broadcasting. */
   where(cond: Value, a: Operand, b: Operand): Value {
@@ -103,7 +163,9 @@ export class GraphBuilder extends GraphCore {
   // ---- linear algebra --------------------------------------------------------------------
 
   /** numpy matmul: batched and broadcast over leading axes; 1-D operands are vectors. */
-  matmul(a: Value, b: Value): Value { return this.node('MatMul', [a, b])[0] as Value; }
+  matmul(a: Value, b: Value): Value {
+    return this.node('MatMul', [a, b])[0] as Value;
+  }
 
   /** `alpha * op(a) @ op(b) + beta * c` for 2-D `a`, `b`; `op` transposes when `transA`/`transB`. */
   gemm(a: Value, b: Value, c?: Value | null, opts: GemmOptions = {}): Value {
@@ -123,11 +185,21 @@ export class GraphBuilder extends GraphCore {
   logSoftmax(x: Value, opts: { axis?: number } = {}): Value {
     return this.node('LogSoftmax', [x], { axis: attr.int(opts.axis ?? -1) })[0] as Value;
   }
-  reduceSum(x: Value, opts: ReduceOptions = {}): Value { return this.reduce('ReduceSum', x, opts); }
-  reduceMean(x: Value, opts: ReduceOptions = {}): Value { return this.reduce('ReduceMean', x, opts); }
-  reduceMax(x: Value, opts: ReduceOptions = {}): Value { return this.reduce('ReduceMax', x, opts); }
-  reduceMin(x: Value, opts: ReduceOptions = {}): Value { return this.reduce('ReduceMin', x, opts); }
-  reduceProd(x: Value, opts: ReduceOptions = {}): Value { return this.reduce('ReduceProd', x, opts); }
+  reduceSum(x: Value, opts: ReduceOptions = {}): Value {
+    return this.reduce('ReduceSum', x, opts);
+  }
+  reduceMean(x: Value, opts: ReduceOptions = {}): Value {
+    return this.reduce('ReduceMean', x, opts);
+  }
+  reduceMax(x: Value, opts: ReduceOptions = {}): Value {
+    return this.reduce('ReduceMax', x, opts);
+  }
+  reduceMin(x: Value, opts: ReduceOptions = {}): Value {
+    return this.reduce('ReduceMin', x, opts);
+  }
+  reduceProd(x: Value, opts: ReduceOptions = {}): Value {
+    return this.reduce('ReduceProd', x, opts);
+  }
 
   /**
    * A reduction with runtime axes (int64 1-D tensor). `noopWithEmptyAxes` makes an empty axes
@@ -251,13 +323,17 @@ export class GraphBuilder extends GraphCore {
     if (perm.every((p, i) => p === i)) return x;
     return this.node('Transpose', [x], { perm: attr.ints(perm) })[0] as Value;
   }
-  unsqueeze(x: Value, opts: { axes: readonly number[] }): Value { return this.node('Unsqueeze', [x, this.ints(opts.axes)])[0] as Value; }
+  unsqueeze(x: Value, opts: { axes: readonly number[] }): Value {
+    return this.node('Unsqueeze', [x, this.ints(opts.axes)])[0] as Value;
+  }
   /** Removes the given size-1 axes (all size-1 axes when omitted). */
   squeeze(x: Value, opts: { axes?: readonly number[] } = {}): Value {
     return this.node('Squeeze', opts.axes ? [x, this.ints(opts.axes)] : [x])[0] as Value;
   }
   /** Broadcasts to `shape` (numpy broadcasting rules; the result may be larger than `shape`). */
-  expand(x: Value, shape: IntsOperand): Value { return this.node('Expand', [x, this.ints(shape)])[0] as Value; }
+  expand(x: Value, shape: IntsOperand): Value {
+    return this.node('Expand', [x, this.ints(shape)])[0] as Value;
+  }
   /** The runtime shape as an int64 1-D tensor (folded to a constant when static). */
   shape(x: Value, opts: { start?: number; end?: number } = {}): Value {
     const attrs: Record<string, Attr> = {};
@@ -266,7 +342,9 @@ export class GraphBuilder extends GraphCore {
     return this.node('Shape', [x], attrs)[0] as Value;
   }
   /** Number of elements, an int64 scalar. */
-  size(x: Value): Value { return this.node('Size', [x])[0] as Value; }
+  size(x: Value): Value {
+    return this.node('Size', [x])[0] as Value;
+  }
   /** `[start, start+delta, ...)` below `limit`; all three share a dtype (numbers take the Value's, else int64). */
   range(start: Operand, limit: Operand, delta: Operand = 1): Value {
     const dtype = [start, limit, delta].find((o): o is Value => typeof o !== 'number')?.dtype ?? 'int64';
@@ -291,7 +369,9 @@ export class GraphBuilder extends GraphCore {
   // ---- composites ------------------------------------------------------------------------
 
   /** `x * sigmoid(x)` (SiLU / swish). */
-  silu(x: Value): Value { return this.mul(x, this.sigmoid(x)); }
+  silu(x: Value): Value {
+    return this.mul(x, this.sigmoid(x));
+  }
   /** `log(1 + exp(x))`, written as `relu(x) + log(1 + exp(-|x|))` so it never overflows. */
   softplus(x: Value): Value {
     return this.add(this.relu(x), this.log(this.add(this.exp(this.neg(this.abs(x))), 1)));
@@ -336,5 +416,4 @@ export class GraphBuilder extends GraphCore {
     if (axesAsInput(op)) return this.node(op, [x, this.constant([...axes], 'int64')], attrs)[0] as Value;
     return this.node(op, [x], { ...attrs, axes: attr.ints(axes) })[0] as Value;
   }
-
 }

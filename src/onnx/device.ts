@@ -110,7 +110,11 @@ export class DeviceTransfer {
     return new ort.Tensor(t.type as 'float32', y!.data as Float32Array, t.dims);
   }
 
-  private session(cache: Map<DType, Promise<ort.InferenceSession>>, dtype: DType, location: 'gpu-buffer' | 'cpu'): Promise<ort.InferenceSession> {
+  private session(
+    cache: Map<DType, Promise<ort.InferenceSession>>,
+    dtype: DType,
+    location: 'gpu-buffer' | 'cpu',
+  ): Promise<ort.InferenceSession> {
     let s = cache.get(dtype);
     if (!s) {
       s = ort.InferenceSession.create(identityGraph(dtype), {

@@ -201,7 +201,12 @@ function symbolic(op: string, inputs: readonly (Value | null)[], attrs: Record<s
  * Folds one node if possible: a constant for each output, or symbolic size values.
  * Returns undefined when nothing is known.
  */
-export function foldNode(op: string, inputs: readonly (Value | null)[], attrs: Record<string, Attr>, infos: ValueInfo[]): Folded[] | undefined {
+export function foldNode(
+  op: string,
+  inputs: readonly (Value | null)[],
+  attrs: Record<string, Attr>,
+  infos: ValueInfo[],
+): Folded[] | undefined {
   if (infos.length !== 1 || op === 'Constant') return undefined;
   const out = infos[0] as ValueInfo;
   if (isStatic(out.shape) && numel(out.shape) <= MAX_FOLD_ELEMENTS) {

@@ -46,10 +46,14 @@ export function dimOf(g: GraphBuilder, x: Value, axis: number): Size {
 }
 
 const asValue = (g: GraphBuilder, s: Size): Value => (typeof s === 'number' ? g.constant(s, 'int64') : s);
-export const iadd = (g: GraphBuilder, a: Size, b: Size): Size => (typeof a === 'number' && typeof b === 'number' ? a + b : g.add(asValue(g, a), asValue(g, b)));
-export const isub = (g: GraphBuilder, a: Size, b: Size): Size => (typeof a === 'number' && typeof b === 'number' ? a - b : g.sub(asValue(g, a), asValue(g, b)));
-export const imin = (g: GraphBuilder, a: Size, b: Size): Size => (typeof a === 'number' && typeof b === 'number' ? Math.min(a, b) : g.min(asValue(g, a), asValue(g, b)));
-export const imax = (g: GraphBuilder, a: Size, b: Size): Size => (typeof a === 'number' && typeof b === 'number' ? Math.max(a, b) : g.max(asValue(g, a), asValue(g, b)));
+export const iadd = (g: GraphBuilder, a: Size, b: Size): Size =>
+  typeof a === 'number' && typeof b === 'number' ? a + b : g.add(asValue(g, a), asValue(g, b));
+export const isub = (g: GraphBuilder, a: Size, b: Size): Size =>
+  typeof a === 'number' && typeof b === 'number' ? a - b : g.sub(asValue(g, a), asValue(g, b));
+export const imin = (g: GraphBuilder, a: Size, b: Size): Size =>
+  typeof a === 'number' && typeof b === 'number' ? Math.min(a, b) : g.min(asValue(g, a), asValue(g, b));
+export const imax = (g: GraphBuilder, a: Size, b: Size): Size =>
+  typeof a === 'number' && typeof b === 'number' ? Math.max(a, b) : g.max(asValue(g, a), asValue(g, b));
 
 /** A 1-D int64 tensor from sizes (a constant when all are static). */
 export function sizesToTensor(g: GraphBuilder, sizes: readonly Size[]): Value {

@@ -94,8 +94,16 @@ function gemmGrad(c: GradientContext): (Value | null)[] {
   const alpha = alphaAttr?.type === 'float' ? alphaAttr.value : 1;
   const beta = betaAttr?.type === 'float' ? betaAttr.value : 1;
   // y = alpha * op(A) op(B) + beta * C, with op(M) = M^T when transposed.
-  const ga = !c.needs[0] ? null : tA ? g.gemm(b, gy, null, { transA: tB, transB: true, alpha }) : g.gemm(gy, b, null, { transB: !tB, alpha });
-  const gb = !c.needs[1] ? null : tB ? g.gemm(gy, a, null, { transA: true, transB: tA, alpha }) : g.gemm(a, gy, null, { transA: !tA, alpha });
+  const ga = !c.needs[0]
+    ? null
+    : tA
+      ? g.gemm(b, gy, null, { transA: tB, transB: true, alpha })
+      : g.gemm(gy, b, null, { transB: !tB, alpha });
+  const gb = !c.needs[1]
+    ? null
+    : tB
+      ? g.gemm(gy, a, null, { transA: true, transB: tA, alpha })
+      : g.gemm(a, gy, null, { transA: !tA, alpha });
   const cIn = c.inputs[2];
   const gc = cIn && c.needs[2] ? unbroadcast(g, beta === 1 ? gy : g.mul(gy, beta), cIn) : null;
   return [ga, gb, gc];
@@ -122,7 +130,10 @@ function gatherGrad(c: GradientContext): (Value | null)[] {
   const rest = restDims.every((d) => typeof d === 'number') ? (restDims as number[]).reduce((a, b) => a * b, 1) : undefined;
   const Gt = g.transpose(G, { perm: permG });
   // Static sizes where the weight's are static (an embedding table), so the graph keeps its shapes.
-  const updates = rest !== undefined ? g.reshape(Gt, [-1, rest]) : g.reshape(Gt, g.concat([g.reshape(g.size(I), [1]), g.constant([-1], 'int64')], { axis: 0 })); // [n, rest]
+  const updates =
+    rest !== undefined
+      ? g.reshape(Gt, [-1, rest])
+      : g.reshape(Gt, g.concat([g.reshape(g.size(I), [1]), g.constant([-1], 'int64')], { axis: 0 })); // [n, rest]
   const rows = g.expand(g.reshape(I, [-1, 1]), g.shape(updates)); // [n, rest]
   const zerosShape =
     rest !== undefined && typeof x.shape[axis] === 'number'
@@ -173,7 +184,11 @@ function minMaxGrad(sign: 1 | -1): GradientRule {
     // Share of the gradient that goes to `a`: 1 where it wins, 1/2 on ties, 0 where it loses.
     const share = (): Value => g.mul(g.add(g.sign(sign === 1 ? g.sub(x0(c), x1(c)) : g.sub(x1(c), x0(c))), 1), 0.5);
     const ga = g.mul(gy, share());
-    return binary(c, () => ga, () => g.sub(gy, ga));
+    return binary(
+      c,
+      () => ga,
+      () => g.sub(gy, ga),
+    );
   };
 }
 
@@ -199,7 +214,9 @@ function reduceMeanGrad(c: GradientContext): (Value | null)[] {
   const x = x0(c);
   const axes = reducedAxes(c.node);
   const reduced = axes?.map((a) => x.shape[a]);
-  const count = reduced?.every((d) => typeof d === 'number') ? (reduced as number[]).reduce((a, b) => a * b, 1) : g.div(g.cast(g.size(x), { to: x.dtype }), g.cast(g.size(y0(c)), { to: x.dtype }));
+  const count = reduced?.every((d) => typeof d === 'number')
+    ? (reduced as number[]).reduce((a, b) => a * b, 1)
+    : g.div(g.cast(g.size(x), { to: x.dtype }), g.cast(g.size(y0(c)), { to: x.dtype }));
   return [g.expand(g.div(keptGrad(c), count), g.shape(x)), null];
 }
 
@@ -217,8 +234,14 @@ function concatGrad(c: GradientContext): (Value | null)[] {
   const { g } = c;
   const xs = c.inputs as Value[];
   const axis = normAxis(attrInt(c.node.attrs, 'axis', 0), xs[0]?.shape.length ?? 1);
-  const sizes = sizesToTensor(g, xs.map((x) => dimOf(g, x, axis)));
-  return g.split(c.gy, { axis, split: xs.every((x) => typeof x.shape[axis] === 'number') ? xs.map((x) => x.shape[axis] as number) : sizes });
+  const sizes = sizesToTensor(
+    g,
+    xs.map((x) => dimOf(g, x, axis)),
+  );
+  return g.split(c.gy, {
+    axis,
+    split: xs.every((x) => typeof x.shape[axis] === 'number') ? xs.map((x) => x.shape[axis] as number) : sizes,
+  });
 }
 
 function splitGrad(c: GradientContext): (Value | null)[] {
@@ -241,7 +264,11 @@ function padGrad(c: GradientContext): (Value | null)[] {
   const axes = c.inputs[3] ? (intsOf(c.inputs[3]) as number[]).map((a) => normAxis(a, r)) : [...Array(r).keys()];
   const n = axes.length;
   // The gradient of the input is the middle of the output gradient.
-  const gx = g.slice(gy, { starts: axes.map((_, i) => pads[i] as number), ends: axes.map((_, i) => (pads[i + n] ? -(pads[i + n] as number) : 2 ** 62)), axes });
+  const gx = g.slice(gy, {
+    starts: axes.map((_, i) => pads[i] as number),
+    ends: axes.map((_, i) => (pads[i + n] ? -(pads[i + n] as number) : 2 ** 62)),
+    axes,
+  });
   // The padding value went to every padded element.
   const gv = c.inputs[2] && c.needs[2] ? g.sub(g.reduceSum(gy, { keepdims: false }), g.reduceSum(gx, { keepdims: false })) : null;
   return [c.needs[0] ? gx : null, null, gv, null];
@@ -250,17 +277,37 @@ function padGrad(c: GradientContext): (Value | null)[] {
 /** The gradient table. Ops missing here make grad() throw when they lie on a differentiated path. */
 export const gradientRules: Record<string, GradientRule> = {
   Identity: (c) => [c.gy],
-  Add: (c) => binary(c, () => c.gy, () => c.gy),
-  Sub: (c) => binary(c, () => c.gy, () => c.g.neg(c.gy)),
-  Mul: (c) => binary(c, () => c.g.mul(c.gy, x1(c)), () => c.g.mul(c.gy, x0(c))),
+  Add: (c) =>
+    binary(
+      c,
+      () => c.gy,
+      () => c.gy,
+    ),
+  Sub: (c) =>
+    binary(
+      c,
+      () => c.gy,
+      () => c.g.neg(c.gy),
+    ),
+  Mul: (c) =>
+    binary(
+      c,
+      () => c.g.mul(c.gy, x1(c)),
+      () => c.g.mul(c.gy, x0(c)),
+    ),
   Div: (c) => {
     const t = c.g.div(c.gy, x1(c)); // d(a/b)/da = 1/b, d(a/b)/db = -(a/b)/b
-    return binary(c, () => t, () => c.g.neg(c.g.mul(t, y0(c))));
+    return binary(
+      c,
+      () => t,
+      () => c.g.neg(c.g.mul(t, y0(c))),
+    );
   },
   Pow: (c) => {
     const { g, gy } = c;
     const e = x1(c).constant?.data.length === 1 ? Number(x1(c).constant?.data[0]) : undefined;
-    const da = (): Value => (e === 2 ? g.mul(g.mul(gy, x0(c)), 2) : g.mul(gy, g.mul(g.pow(x0(c), e === undefined ? g.sub(x1(c), 1) : e - 1), x1(c))));
+    const da = (): Value =>
+      e === 2 ? g.mul(g.mul(gy, x0(c)), 2) : g.mul(gy, g.mul(g.pow(x0(c), e === undefined ? g.sub(x1(c), 1) : e - 1), x1(c)));
     return binary(c, da, () => g.mul(g.mul(gy, y0(c)), g.log(x0(c))));
   },
   Neg: (c) => [c.g.neg(c.gy)],
@@ -293,7 +340,11 @@ export const gradientRules: Record<string, GradientRule> = {
     // y_i = sum_{j<=i} x_j, so dx_j = sum_{i>=j} gy_i: the cumulative sum in the other direction.
     const reverse = attrInt(c.node.attrs, 'reverse', 0) === 1;
     const exclusive = attrInt(c.node.attrs, 'exclusive', 0) === 1;
-    const attrs = { ...c.node.attrs, reverse: { type: 'int' as const, value: reverse ? 0 : 1 }, exclusive: { type: 'int' as const, value: exclusive ? 1 : 0 } };
+    const attrs = {
+      ...c.node.attrs,
+      reverse: { type: 'int' as const, value: reverse ? 0 : 1 },
+      exclusive: { type: 'int' as const, value: exclusive ? 1 : 0 },
+    };
     return [c.g.node('CumSum', [c.gy, x1(c)], attrs)[0] as Value, null];
   },
   MatMul: matmulGrad,
@@ -301,7 +352,14 @@ export const gradientRules: Record<string, GradientRule> = {
   Max: minMaxGrad(1),
   Min: minMaxGrad(-1),
   Clip: clipGrad,
-  Where: (c) => [null, ...binary({ ...c, inputs: c.inputs.slice(1), needs: c.needs.slice(1) }, () => c.g.where(x0(c), c.gy, 0), () => c.g.where(x0(c), 0, c.gy))],
+  Where: (c) => [
+    null,
+    ...binary(
+      { ...c, inputs: c.inputs.slice(1), needs: c.needs.slice(1) },
+      () => c.g.where(x0(c), c.gy, 0),
+      () => c.g.where(x0(c), 0, c.gy),
+    ),
+  ],
   Gather: gatherGrad,
   GatherElements: (c) => {
     const axis = attrInt(c.node.attrs, 'axis', 0);
@@ -326,6 +384,27 @@ export const gradientRules: Record<string, GradientRule> = {
   Trilu: (c) => [c.g.node('Trilu', [c.gy, ...c.inputs.slice(1)], c.node.attrs)[0] as Value, null],
 };
 // Outputs that are piecewise constant, or not floating point at all: no gradient flows back.
-for (const op of ['Shape', 'Size', 'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'Range', 'ConstantOfShape', 'Sign', 'Floor', 'Ceil', 'Round', 'NonZero', 'ArgMax', 'ArgMin']) {
+for (const op of [
+  'Shape',
+  'Size',
+  'Equal',
+  'Less',
+  'Greater',
+  'LessOrEqual',
+  'GreaterOrEqual',
+  'Not',
+  'And',
+  'Or',
+  'Xor',
+  'Range',
+  'ConstantOfShape',
+  'Sign',
+  'Floor',
+  'Ceil',
+  'Round',
+  'NonZero',
+  'ArgMax',
+  'ArgMin',
+]) {
   gradientRules[op] = noGradient;
 }

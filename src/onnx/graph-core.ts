@@ -3,7 +3,19 @@
  * which applies an op with shape inference, constant folding and common-subexpression sharing.
  * `GraphBuilder` (builder.ts) adds one numpy-like method per op on top.
  */
-import { type Attr, type Dim, type DType, type Graph, type Initializer, type Node, type TensorData, type TypedArray, type Value, numel, tensorFrom } from './ir.js';
+import {
+  type Attr,
+  type Dim,
+  type DType,
+  type Graph,
+  type Initializer,
+  type Node,
+  type TensorData,
+  type TypedArray,
+  type Value,
+  numel,
+  tensorFrom,
+} from './ir.js';
 import { inferNode } from './shape-inference.js';
 import { foldNode } from './fold.js';
 import { eliminateDeadNodes } from './passes.js';
@@ -117,7 +129,12 @@ export class GraphCore {
   }
 
   /** A named weight stored with the model. */
-  initializer(name: string, data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint16Array | Uint8Array, dims: readonly number[], dtype?: DType): Value {
+  initializer(
+    name: string,
+    data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint16Array | Uint8Array,
+    dims: readonly number[],
+    dtype?: DType,
+  ): Value {
     const t: TensorData = { dtype: dtype ?? dtypeOfArray(data), dims: [...dims], data };
     if (numel(t.dims) !== data.length) throw new Error(`initializer '${name}': ${data.length} values do not fill dims [${dims}]`);
     // No `constant` on the value: weights must stay live graph values (folding them would cut
@@ -162,7 +179,8 @@ export class GraphCore {
       this.outputs.push(value);
       return value;
     }
-    const renamable = value.producer !== null && value.name.startsWith(AUTO_PREFIX) && value.producer.op !== 'Constant' && !this.outputs.includes(value);
+    const renamable =
+      value.producer !== null && value.name.startsWith(AUTO_PREFIX) && value.producer.op !== 'Constant' && !this.outputs.includes(value);
     let out = value;
     if (renamable) {
       if (this.names.has(name)) throw new Error(`graph '${this.name}' already has a value named '${name}'`);
@@ -271,8 +289,15 @@ export class GraphCore {
     this.names.set(v.name, v);
   }
 
-  protected emit(op: string, inputs: readonly (Value | null)[], attrs: Record<string, Attr>, numOutputs: number, infos: { dtype: DType; shape: Dim[] }[]): Value[] {
-    for (const v of inputs) if (v && !this.names.has(v.name)) throw new Error(`${op}: input '${v.name}' does not belong to graph '${this.name}'`);
+  protected emit(
+    op: string,
+    inputs: readonly (Value | null)[],
+    attrs: Record<string, Attr>,
+    numOutputs: number,
+    infos: { dtype: DType; shape: Dim[] }[],
+  ): Value[] {
+    for (const v of inputs)
+      if (v && !this.names.has(v.name)) throw new Error(`${op}: input '${v.name}' does not belong to graph '${this.name}'`);
     const id = this.counter++;
     const node: Node = { op, name: `${op}_${id}`, inputs: [...inputs], outputs: [], attrs };
     for (let i = 0; i < numOutputs; i++) {
@@ -288,8 +313,8 @@ export class GraphCore {
   }
 }
 
-
-const constantKey = (t: TensorData): string => `${t.dtype}[${t.dims.join(',')}]${Array.from(t.data as ArrayLike<number | bigint>, String).join(',')}`;
+const constantKey = (t: TensorData): string =>
+  `${t.dtype}[${t.dims.join(',')}]${Array.from(t.data as ArrayLike<number | bigint>, String).join(',')}`;
 
 /** A stable key for attributes (tensor attributes by dtype, dims and values). */
 function attrKey(attrs: Record<string, Attr>): string {
@@ -311,4 +336,3 @@ export function dtypeFromCode(code: number): DType {
   if (!found) throw new Error(`unsupported ONNX data type code ${code}`);
   return found;
 }
-

@@ -11,6 +11,18 @@ export { grad, type GradOptions } from './autodiff.js';
 export { gradientRules, type GradientRule, type GradientContext } from './gradients.js';
 export { toModelBytes, fromModelBytes, saveModel, loadModel, type ModelOptions, type SaveOptions } from './serialize.js';
 export { unbroadcast } from './grad-utils.js';
-export { configureSessions, createSession, floatOutput, outputTensor, scalarOutput, sessionDefaults, toOrtTensor, fromOrtTensor, type SessionDefaults, type SessionOptions, type SessionOutputs } from './session.js';
+export {
+  configureSessions,
+  createSession,
+  floatOutput,
+  outputTensor,
+  scalarOutput,
+  sessionDefaults,
+  toOrtTensor,
+  fromOrtTensor,
+  type SessionDefaults,
+  type SessionOptions,
+  type SessionOutputs,
+} from './session.js';
 export { DeviceTransfer, onDevice, reshapeDevice, tensorBytes, type TransferCounters } from './device.js';
 export { EXECUTION_PROVIDERS, type ExecutionProviderName } from './execution-providers.js';

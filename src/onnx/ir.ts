@@ -159,7 +159,7 @@ export function toHalf(x: number): number {
     return sign | ((m + 0x1000) >> 13);
   }
   const half = sign | (exp << 10) | (mant >> 13);
-  return half + ((mant & 0x1000) && (mant & 0x2fff) ? 1 : 0);
+  return half + (mant & 0x1000 && mant & 0x2fff ? 1 : 0);
 }
 
 /** A number from IEEE-754 half bits. */

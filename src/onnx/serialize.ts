@@ -77,7 +77,11 @@ const valueInfo = (v: Value): Record<string, unknown> => ({
 });
 
 /** The ModelProto object; initializers listed in `external` are referenced, not embedded. */
-function modelObject(graph: Graph, opts: ModelOptions, external?: Map<Value, { location: string; offset: number }>): Record<string, unknown> {
+function modelObject(
+  graph: Graph,
+  opts: ModelOptions,
+  external?: Map<Value, { location: string; offset: number }>,
+): Record<string, unknown> {
   const outputs = new Set(graph.outputs);
   const nodes = graph.nodes.map((n) => ({
     input: n.inputs.map((v) => v?.name ?? ''),
@@ -100,7 +104,14 @@ function modelObject(graph: Graph, opts: ModelOptions, external?: Map<Value, { l
       output: graph.outputs.map(valueInfo),
       // Types of intermediate values: ONNX Runtime otherwise re-derives them and invents a new
       // symbol for every size it cannot name, which made loading a 24-layer training graph 25x slower.
-      ...(opts.valueInfo === false ? {} : { valueInfo: graph.nodes.flatMap((n) => n.outputs).filter((v) => !outputs.has(v)).map(valueInfo) }),
+      ...(opts.valueInfo === false
+        ? {}
+        : {
+            valueInfo: graph.nodes
+              .flatMap((n) => n.outputs)
+              .filter((v) => !outputs.has(v))
+              .map(valueInfo),
+          }),
     },
   };
 }
@@ -110,7 +121,9 @@ const weightBytes = (graph: Graph): number => graph.initializers.reduce((s, i) =
 /** Serialises a graph to ONNX ModelProto bytes (weights embedded; at most 2 GiB). */
 export function toModelBytes(graph: Graph, opts: ModelOptions = {}): Uint8Array {
   if (weightBytes(graph) > MAX_PROTO_BYTES) {
-    throw new Error(`graph '${graph.name}' has ${weightBytes(graph)} bytes of weights, more than one ONNX protobuf can hold; use saveModel(), which writes them as external data`);
+    throw new Error(
+      `graph '${graph.name}' has ${weightBytes(graph)} bytes of weights, more than one ONNX protobuf can hold; use saveModel(), which writes them as external data`,
+    );
   }
   return ModelProto.encode(ModelProto.fromObject(modelObject(graph, opts))).finish();
 }
@@ -182,7 +195,13 @@ function tensorFromProto(t: TensorObject, baseDir?: string): TensorData {
     new Uint8Array(data.buffer).set(raw);
     return { dtype, dims, data };
   }
-  const list = t.floatData?.length ? t.floatData : t.doubleData?.length ? t.doubleData : t.int64Data?.length ? t.int64Data : (t.int32Data ?? []);
+  const list = t.floatData?.length
+    ? t.floatData
+    : t.doubleData?.length
+      ? t.doubleData
+      : t.int64Data?.length
+        ? t.int64Data
+        : (t.int32Data ?? []);
   for (let i = 0; i < n; i++) {
     const v = Number(list[i] ?? 0);
     if (data instanceof BigInt64Array) data[i] = BigInt(v);

@@ -76,7 +76,8 @@ export function toOrtTensor(t: TensorData): ort.Tensor {
 /** TensorData from an ORT tensor (float16 as raw half bits). */
 export function fromOrtTensor(t: ort.Tensor): TensorData {
   const dtype = t.type as TensorData['dtype'];
-  if (!['float32', 'float64', 'float16', 'int64', 'int32', 'bool'].includes(dtype)) throw new Error(`unsupported ORT tensor type ${t.type}`);
+  if (!['float32', 'float64', 'float16', 'int64', 'int32', 'bool'].includes(dtype))
+    throw new Error(`unsupported ORT tensor type ${t.type}`);
   return { dtype, dims: [...t.dims], data: t.data as TypedArray };
 }
 
@@ -86,7 +87,8 @@ export type SessionOutputs = ort.InferenceSession.ReturnType;
 /** Output `name` of a run, or an error naming it when the graph has no such output. */
 export function outputTensor(outputs: SessionOutputs, name: string): ort.Tensor {
   const value = outputs[name];
-  if (value === undefined) throw new Error(`internal: the session returned no output "${name}" (outputs: ${Object.keys(outputs).join(', ')})`);
+  if (value === undefined)
+    throw new Error(`internal: the session returned no output "${name}" (outputs: ${Object.keys(outputs).join(', ')})`);
   return value as ort.Tensor;
 }
 

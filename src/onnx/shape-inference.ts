@@ -81,7 +81,16 @@ function elementwise(outDtype?: DType): ShapeRule {
   return (ctx) => {
     const vs = ctx.inputs.filter((v): v is Value => v !== null);
     const dtype = sameDtypes(ctx, vs);
-    return [{ dtype: outDtype ?? dtype, shape: broadcastShapes(vs.map((v) => v.shape), ctx.fresh, ctx.op) }];
+    return [
+      {
+        dtype: outDtype ?? dtype,
+        shape: broadcastShapes(
+          vs.map((v) => v.shape),
+          ctx.fresh,
+          ctx.op,
+        ),
+      },
+    ];
   };
 }
 
@@ -123,7 +132,8 @@ function matmul(ctx: ShapeContext): ValueInfo[] {
   const as = a.shape.length === 1 ? [1, a.shape[0] as Dim] : a.shape;
   const bs = b.shape.length === 1 ? [b.shape[0] as Dim, 1] : b.shape;
   const [ka, kb] = [as[as.length - 1], bs[bs.length - 2]];
-  if (typeof ka === 'number' && typeof kb === 'number' && ka !== kb) throw new Error(`MatMul: inner sizes differ ([${a.shape}] @ [${b.shape}])`);
+  if (typeof ka === 'number' && typeof kb === 'number' && ka !== kb)
+    throw new Error(`MatMul: inner sizes differ ([${a.shape}] @ [${b.shape}])`);
   const batch = broadcastShapes([as.slice(0, -2), bs.slice(0, -2)], ctx.fresh, ctx.op);
   const shape: Dim[] = [...batch];
   if (a.shape.length > 1) shape.push(as[as.length - 2] as Dim);
@@ -185,7 +195,8 @@ function reshapeDims(inShape: readonly Dim[], target: readonly Dim[] | undefined
   const syms = rest.filter((d) => typeof d === 'string');
   const p = numel(nums);
   if (syms.length === 0) out[hole] = p / known;
-  else if (p === known) out[hole] = syms.join('*'); // e.g. [batch, seq, 64] -> [-1, 64] gives 'batch*seq'
+  else if (p === known)
+    out[hole] = syms.join('*'); // e.g. [batch, seq, 64] -> [-1, 64] gives 'batch*seq'
   else out[hole] = fresh();
   return out;
 }
@@ -244,7 +255,11 @@ const rules: Record<string, ShapeRule> = {
     const x0 = xs[0] as Value;
     const axis = normAxis(attrInt(ctx.attrs, 'axis', 0), x0.shape.length);
     const dtype = sameDtypes(ctx, xs);
-    const shape = broadcastShapes(xs.map((v) => v.shape.map((d, i) => (i === axis ? 1 : d))), ctx.fresh, 'Concat');
+    const shape = broadcastShapes(
+      xs.map((v) => v.shape.map((d, i) => (i === axis ? 1 : d))),
+      ctx.fresh,
+      'Concat',
+    );
     shape[axis] = xs.map((v) => v.shape[axis] as Dim).reduce((a, b) => dimAdd(a, b));
     return [{ dtype, shape }];
   },
@@ -306,7 +321,12 @@ const rules: Record<string, ShapeRule> = {
     const [s, l, d] = [0, 1, 2].map((i) => intsOf(ctx.inputs[i])?.[0] ?? constFloat(ctx.inputs[i]));
     const limit = dimsOf(ctx.inputs[1])?.[0];
     // range(0, n, 1) has n elements, also when n is a symbolic size such as 'seq'.
-    const n = s === 0 && d === 1 && typeof limit === 'string' ? limit : s === undefined || l === undefined || d === undefined ? ctx.fresh() : Math.max(Math.ceil((l - s) / d), 0);
+    const n =
+      s === 0 && d === 1 && typeof limit === 'string'
+        ? limit
+        : s === undefined || l === undefined || d === undefined
+          ? ctx.fresh()
+          : Math.max(Math.ceil((l - s) / d), 0);
     return [{ dtype: input(ctx, 0).dtype, shape: [n] }];
   },
   ConstantOfShape: (ctx) => {
@@ -326,13 +346,39 @@ const rules: Record<string, ShapeRule> = {
     const axis = normAxis(attrInt(ctx.attrs, 'axis', -1), x.shape.length);
     const shape = [...x.shape];
     shape[axis] = intsOf(ctx.inputs[1])?.[0] ?? ctx.fresh();
-    return [{ dtype: x.dtype, shape }, { dtype: 'int64', shape: [...shape] }];
+    return [
+      { dtype: x.dtype, shape },
+      { dtype: 'int64', shape: [...shape] },
+    ];
   },
 };
-for (const op of ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL2', 'ReduceLogSumExp', 'ArgMax', 'ArgMin']) rules[op] = reduce;
+for (const op of ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL2', 'ReduceLogSumExp', 'ArgMax', 'ArgMin'])
+  rules[op] = reduce;
 for (const op of ['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Mod']) rules[op] = elementwise();
 for (const op of ['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor']) rules[op] = elementwise('bool');
-for (const op of ['Neg', 'Sqrt', 'Reciprocal', 'Exp', 'Log', 'Tanh', 'Sigmoid', 'Erf', 'Relu', 'Sin', 'Cos', 'Abs', 'Sign', 'Floor', 'Ceil', 'Round', 'Identity', 'Not', 'Softmax', 'LogSoftmax']) rules[op] = same;
+for (const op of [
+  'Neg',
+  'Sqrt',
+  'Reciprocal',
+  'Exp',
+  'Log',
+  'Tanh',
+  'Sigmoid',
+  'Erf',
+  'Relu',
+  'Sin',
+  'Cos',
+  'Abs',
+  'Sign',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Identity',
+  'Not',
+  'Softmax',
+  'LogSoftmax',
+])
+  rules[op] = same;
 
 function constFloat(v: Value | null | undefined): number | undefined {
   return v?.constant && v.constant.data.length === 1 ? Number(v.constant.data[0]) : undefined;
@@ -346,7 +392,13 @@ function dtypeOfCode(code: number): DType {
 }
 
 /** Output infos of one node; throws for ops without a rule (add one to the table above). */
-export function inferNode(op: string, inputs: readonly (Value | null)[], attrs: Record<string, Attr>, numOutputs: number, fresh: () => string): ValueInfo[] {
+export function inferNode(
+  op: string,
+  inputs: readonly (Value | null)[],
+  attrs: Record<string, Attr>,
+  numOutputs: number,
+  fresh: () => string,
+): ValueInfo[] {
   const rule = rules[op];
   if (!rule) throw new Error(`no shape inference rule for op '${op}' (add one in src/onnx/shape-inference.ts)`);
   const infos = rule({ op, inputs, attrs, numOutputs, fresh });

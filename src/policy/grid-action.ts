@@ -41,6 +41,7 @@ export function sampleGridAction(
   }
   const { token, logprob } = categorical.sample(temperatureLogits, options.greedy ? 0 : 1, rng);
   const temperature = grid[token] ?? NaN; // token < grid.length: the logits have one entry per grid point
-  if (!(temperature > 0 && temperature < Infinity)) throw new RangeError(`grid temperature ${token} is ${temperature}; must be finite and > 0`);
+  if (!(temperature > 0 && temperature < Infinity))
+    throw new RangeError(`grid temperature ${token} is ${temperature}; must be finite and > 0`);
   return { action: token, temperature, logprob, entropy: entropyOf(temperatureLogits) };
 }

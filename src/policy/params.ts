@@ -76,7 +76,6 @@ export function coerceParam(p: ParamSpec, raw: unknown, fromText: boolean): { va
 
 /** One help line for a parameter: `N  number in (0, 1], default 0.8: <description>`. */
 export function describeParam(name: string, p: ParamSpec): string {
-  const type =
-    p.type === 'number' ? `number in ${rangeText(p)}` : p.type === 'choice' ? `one of ${p.choices.join('|')}` : 'true|false';
+  const type = p.type === 'number' ? `number in ${rangeText(p)}` : p.type === 'choice' ? `one of ${p.choices.join('|')}` : 'true|false';
   return `${name}  ${type}, default ${p.default}: ${p.description}`;
 }

@@ -43,8 +43,22 @@ export function trainingCurvesSpec(title: string, panels: { name: string; rows: 
 }
 
 /** Points (a sample of them) with per-bin means ± std on top; x binned by the given bins. */
-export function binnedScatterSpec(opts: { title: string; xLabel: string; yLabel: string; points: [number, number][]; bins: BinStats[] }): TopLevelSpec {
-  const bins = opts.bins.filter((b) => b.count > 0).map((b) => ({ x: b.meanX, y: b.meanY, lo: b.meanY - (Number.isFinite(b.stdY) ? b.stdY : 0), hi: b.meanY + (Number.isFinite(b.stdY) ? b.stdY : 0), n: b.count }));
+export function binnedScatterSpec(opts: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  points: [number, number][];
+  bins: BinStats[];
+}): TopLevelSpec {
+  const bins = opts.bins
+    .filter((b) => b.count > 0)
+    .map((b) => ({
+      x: b.meanX,
+      y: b.meanY,
+      lo: b.meanY - (Number.isFinite(b.stdY) ? b.stdY : 0),
+      hi: b.meanY + (Number.isFinite(b.stdY) ? b.stdY : 0),
+      n: b.count,
+    }));
   return {
     title: opts.title,
     width: 520,
@@ -61,10 +75,17 @@ export function binnedScatterSpec(opts: { title: string; xLabel: string; yLabel:
       {
         data: { values: bins },
         layer: [
-          { mark: { type: 'rule', color: '#e45756' }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
+          {
+            mark: { type: 'rule', color: '#e45756' },
+            encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
+          },
           {
             mark: { type: 'line', point: true, color: '#e45756' },
-            encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, tooltip: [{ field: 'n', title: 'tokens' }] },
+            encoding: {
+              x: { field: 'x', type: 'quantitative' },
+              y: { field: 'y', type: 'quantitative' },
+              tooltip: [{ field: 'n', title: 'tokens' }],
+            },
           },
         ],
       },
@@ -86,7 +107,13 @@ export interface AccuracyRow {
  * faint dot, the mean over seeds with a ± 1 std bar. The data are the per-seed values themselves
  * (Vega-Lite aggregates them), so the spec reads like results.csv.
  */
-export function accuracySpec(opts: { title: string; metric: string; methods: string[]; columns: string[]; rows: AccuracyRow[] }): TopLevelSpec {
+export function accuracySpec(opts: {
+  title: string;
+  metric: string;
+  methods: string[];
+  columns: string[];
+  rows: AccuracyRow[];
+}): TopLevelSpec {
   const y = { field: 'method', type: 'nominal', sort: opts.methods, title: null };
   const x = { field: 'value', type: 'quantitative', title: opts.metric, scale: { zero: false } };
   return {
@@ -121,10 +148,21 @@ export interface DifferenceRow {
  * Paired differences to the reference method with their 95% intervals, one panel per evaluation
  * column, a line at 0, and colour saying whether the interval excludes 0 (and on which side).
  */
-export function differencesSpec(opts: { title: string; metric: string; methods: string[]; columns: string[]; rows: DifferenceRow[] }): TopLevelSpec {
+export function differencesSpec(opts: {
+  title: string;
+  metric: string;
+  methods: string[];
+  columns: string[];
+  rows: DifferenceRow[];
+}): TopLevelSpec {
   const verdict = (r: DifferenceRow) => (r.low > 0 ? 'better' : r.high < 0 ? 'worse' : 'interval covers 0');
   const y = { field: 'method', type: 'nominal', sort: opts.methods, title: null };
-  const color = { field: 'verdict', type: 'nominal', title: null, scale: { domain: ['better', 'interval covers 0', 'worse'], range: ['#54a24b', '#888888', '#e45756'] } };
+  const color = {
+    field: 'verdict',
+    type: 'nominal',
+    title: null,
+    scale: { domain: ['better', 'interval covers 0', 'worse'], range: ['#54a24b', '#888888', '#e45756'] },
+  };
   return {
     title: opts.title,
     data: { values: opts.rows.map((r) => ({ ...r, verdict: verdict(r) })) },
@@ -134,7 +172,10 @@ export function differencesSpec(opts: { title: string; metric: string; methods: 
       height: { step: 22 },
       layer: [
         { mark: { type: 'rule', strokeDash: [4, 3], color: '#555555' }, encoding: { x: { datum: 0, type: 'quantitative' } } },
-        { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y, x: { field: 'low', type: 'quantitative', title: opts.metric }, x2: { field: 'high' }, color } },
+        {
+          mark: { type: 'rule', strokeWidth: 2 },
+          encoding: { y, x: { field: 'low', type: 'quantitative', title: opts.metric }, x2: { field: 'high' }, color },
+        },
         { mark: { type: 'point', filled: true, size: 60 }, encoding: { y, x: { field: 'mean', type: 'quantitative' }, color } },
       ],
     },
@@ -160,9 +201,24 @@ export function bandCurvesSpec(opts: { title: string; yLabel: string; methods: s
     height: 300,
     data: { values: opts.rows },
     layer: [
-      { mark: { type: 'area', opacity: 0.15 }, encoding: { x, y: { field: 'low', type: 'quantitative', title: opts.yLabel, scale: { zero: false } }, y2: { field: 'high' }, color } },
       {
-        transform: [{ window: [{ op: 'mean', field: 'mean', as: 'smoothed' }], frame: [-opts.window, 0], groupby: ['method'], sort: [{ field: 'iteration' }] }],
+        mark: { type: 'area', opacity: 0.15 },
+        encoding: {
+          x,
+          y: { field: 'low', type: 'quantitative', title: opts.yLabel, scale: { zero: false } },
+          y2: { field: 'high' },
+          color,
+        },
+      },
+      {
+        transform: [
+          {
+            window: [{ op: 'mean', field: 'mean', as: 'smoothed' }],
+            frame: [-opts.window, 0],
+            groupby: ['method'],
+            sort: [{ field: 'iteration' }],
+          },
+        ],
         mark: { type: 'line', strokeWidth: 2 },
         encoding: { x, y: { field: 'smoothed', type: 'quantitative' }, color },
       },

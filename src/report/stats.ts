@@ -78,7 +78,6 @@ export function correlate(x: Numbers, y: Numbers, names: { x: string; y: string 
   return { pearson: r, spearman: rho, undefinedBecause: Number.isNaN(r) || Number.isNaN(rho) ? 'non-finite values' : null };
 }
 
-
 /** "0.987", or "undefined (constant temperature)" for a NaN correlation. */
 export function formatCorrelation(value: number, correlation: Correlation, digits = 3): string {
   return Number.isNaN(value) ? `undefined (${correlation.undefinedBecause ?? 'NaN'})` : value.toFixed(digits);

@@ -12,7 +12,8 @@ export const MONO_FAMILY = 'DejaVu Sans Mono, Menlo, Consolas, monospace';
  * A tokenizer can emit them (byte-level BPE pieces); escaping cannot express them, so they become U+FFFD.
  */
 /* eslint-disable no-control-regex -- matching control characters is the point (a block, so it survives reformatting) */
-const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const XML_INVALID =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 /* eslint-enable no-control-regex */
 
 /** Escapes text for XML/HTML content and attribute values (both quote kinds). */

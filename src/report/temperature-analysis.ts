@@ -9,7 +9,10 @@ import { type BinStats, type Correlation, binnedStats, correlate, equalFrequency
 import { at } from '../util/must.js';
 
 /** The fields of a {@link SampleRecord} the analysis reads (the reader drops prompts and logprobs). */
-export type AnalyzedSample = Pick<SampleRecord, 'task' | 'problemId' | 'sample' | 'policy' | 'correct' | 'reward' | 'answer' | 'extracted' | 'tokens' | 'temperatures' | 'entropies'>;
+export type AnalyzedSample = Pick<
+  SampleRecord,
+  'task' | 'problemId' | 'sample' | 'policy' | 'correct' | 'reward' | 'answer' | 'extracted' | 'tokens' | 'temperatures' | 'entropies'
+>;
 
 export interface BinRow {
   /** Bin edges of x (entropy in nats, or token position). */
@@ -81,7 +84,13 @@ export function analyzeTemperatures(samples: readonly AnalyzedSample[], options:
       tokens: temperatures.length,
     },
     policies: [...new Set(samples.map((s) => s.policy))],
-    temperature: { mean: mean(temperatures), std: std(temperatures), min: temperatures.length ? min : NaN, max: temperatures.length ? max : NaN, constant: min === max },
+    temperature: {
+      mean: mean(temperatures),
+      std: std(temperatures),
+      min: temperatures.length ? min : NaN,
+      max: temperatures.length ? max : NaN,
+      constant: min === max,
+    },
     meanTemperatureCorrect: mean(tokensOf(true)),
     meanTemperatureIncorrect: mean(tokensOf(false)),
     correlation: correlate(entropies, temperatures, { x: 'entropy', y: 'temperature' }),
@@ -113,7 +122,8 @@ export function pickSolutions<S extends AnalyzedSample>(samples: readonly S[], c
 }
 
 /** Fixed decimals, no "-0" (a rounded -0.0001 reads 0.000), n/a for a missing value. */
-const fmt = (v: number, digits = 3) => (Number.isFinite(v) ? (Number(v.toFixed(digits)) === 0 ? (0).toFixed(digits) : v.toFixed(digits)) : 'n/a');
+const fmt = (v: number, digits = 3) =>
+  Number.isFinite(v) ? (Number(v.toFixed(digits)) === 0 ? (0).toFixed(digits) : v.toFixed(digits)) : 'n/a';
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 /** A short Markdown summary: the headline numbers, then temperature by entropy bin and by position bin. */
@@ -146,6 +156,8 @@ export function analysisMarkdown(a: TemperatureAnalysis, source: string): string
 
 function binTable(heading: string, xName: string, bins: BinRow[], digits: number): string {
   const header = [heading, '', `| ${xName} | tokens | mean temperature | std |`, '| --- | ---: | ---: | ---: |'];
-  const body = bins.map((b) => `| ${fmt(b.lo, digits)} – ${fmt(b.hi, digits)} | ${b.count} | ${fmt(b.meanTemperature)} | ${fmt(b.stdTemperature)} |`);
+  const body = bins.map(
+    (b) => `| ${fmt(b.lo, digits)} – ${fmt(b.hi, digits)} | ${b.count} | ${fmt(b.meanTemperature)} | ${fmt(b.stdTemperature)} |`,
+  );
   return [...header, ...body].join('\n');
 }

@@ -2,7 +2,16 @@
  * Sampled solutions with every token coloured by the temperature it was sampled at (blue = low, red = high),
  * as a self-contained HTML page (hover a token for its temperature and entropy) and as an SVG picture.
  */
-import { HIGH_COLOR, LOW_COLOR, MID_COLOR, type TemperatureRange, cssColor, temperatureColor, temperatureRange, textColorOn } from './color-scale.js';
+import {
+  HIGH_COLOR,
+  LOW_COLOR,
+  MID_COLOR,
+  type TemperatureRange,
+  cssColor,
+  temperatureColor,
+  temperatureRange,
+  textColorOn,
+} from './color-scale.js';
 import { FONT_FAMILY, MONO_FAMILY, el, escapeXml, svgDocument, text } from './svg.js';
 import { layoutTokens } from './token-layout.js';
 import { at } from '../util/must.js';
@@ -130,6 +139,12 @@ function svgLegend(range: TemperatureRange, x: number, y: number): string {
   const barWidth = 240;
   const stops = [LOW_COLOR, MID_COLOR, HIGH_COLOR].map((c, i) => el('stop', { offset: `${i * 50}%`, 'stop-color': cssColor(c) }));
   const gradient = el('defs', {}, el('linearGradient', { id: 'temperature-scale', x1: '0', x2: '1', y1: '0', y2: '0' }, stops));
-  const labels = legendStops(range).map((s, i) => text(x + (i * barWidth) / 2, y + 30, s.label, { 'font-size': 11, 'text-anchor': ['start', 'middle', 'end'][i] }));
-  return el('g', { class: 'legend' }, [gradient, el('rect', { x, y, width: barWidth, height: 14, fill: 'url(#temperature-scale)', stroke: '#999' }), ...labels]);
+  const labels = legendStops(range).map((s, i) =>
+    text(x + (i * barWidth) / 2, y + 30, s.label, { 'font-size': 11, 'text-anchor': ['start', 'middle', 'end'][i] }),
+  );
+  return el('g', { class: 'legend' }, [
+    gradient,
+    el('rect', { x, y, width: barWidth, height: 14, fill: 'url(#temperature-scale)', stroke: '#999' }),
+    ...labels,
+  ]);
 }

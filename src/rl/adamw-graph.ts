@@ -17,7 +17,16 @@
  *            parameters: a fingerprint of the weights that needs no download)
  */
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder, onDevice, outputTensor, scalarOutput, toModelBytes, type DeviceTransfer, type Graph, type Value } from '../onnx/index.js';
+import {
+  GraphBuilder,
+  onDevice,
+  outputTensor,
+  scalarOutput,
+  toModelBytes,
+  type DeviceTransfer,
+  type Graph,
+  type Value,
+} from '../onnx/index.js';
 import type { FloatTensor } from '../model/safetensors.js';
 import type { AdamWOptions, OptimizerState, StepReport } from './optimizer.js';
 import { must } from '../util/must.js';

@@ -160,7 +160,10 @@ function advantageMetrics(advantages: Float64Array, kept: Uint8Array, groups: Gr
   };
 }
 
-export const advantageEstimators: Complete<AdvantageEstimatorName, AdvantageEstimator> = new Registry<AdvantageEstimatorName, AdvantageEstimator>('advantage estimator')
+export const advantageEstimators: Complete<AdvantageEstimatorName, AdvantageEstimator> = new Registry<
+  AdvantageEstimatorName,
+  AdvantageEstimator
+>('advantage estimator')
   // GRPO: A = (r - mean) / (std + eps). A uniform group (std 0) gives 0 / eps = 0 even when not dropped.
   .register('grpo', (input) => {
     const eps = input.eps ?? DEFAULT_ADVANTAGE_EPS;

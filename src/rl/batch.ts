@@ -51,7 +51,12 @@ export interface TokenBatch {
  *   seq-mean-token-mean: 1/(len * sequences); ...)
  * @param options e.g. the constant length of seq-mean-token-sum-norm (the response-length cap)
  */
-export function tokenBatch(rollouts: readonly Rollout[], advantages: ArrayLike<number>, aggregation: LossAggregation, options?: AggregationOptions): TokenBatch {
+export function tokenBatch(
+  rollouts: readonly Rollout[],
+  advantages: ArrayLike<number>,
+  aggregation: LossAggregation,
+  options?: AggregationOptions,
+): TokenBatch {
   const B = rollouts.length;
   const T = Math.max(...rollouts.map((r) => r.promptIds.length + r.tokens.length));
   const batch: TokenBatch = {
@@ -132,11 +137,16 @@ export function headBatch(
   const L = Math.max(1, ...rollouts.map((r) => r.tokens.length));
   const kept = (r: Rollout, i: number) => i < r.tokens.length && (r.entropies[i] ?? -Infinity) >= threshold;
   const { topEntropyQuantile: _q, ...aggregationOptions } = options;
-  const weights = lossWeights(aggregation, rollouts.map((r) => Array.from({ length: L }, (_, i) => (kept(r, i) ? 1 : 0))), aggregationOptions);
+  const weights = lossWeights(
+    aggregation,
+    rollouts.map((r) => Array.from({ length: L }, (_, i) => (kept(r, i) ? 1 : 0))),
+    aggregationOptions,
+  );
   let n = 0;
   rollouts.forEach((r, b) => {
     const { hidden, actions, actionLogprobs } = r;
-    if (!hidden || !actionLogprobs || !actions) throw new Error('head training needs rollouts recorded with the learned policy and hidden states');
+    if (!hidden || !actionLogprobs || !actions)
+      throw new Error('head training needs rollouts recorded with the learned policy and hidden states');
     batch.hidden.set(hidden, n * hiddenSize);
     const advantage = at(advantages, b, 'advantages');
     r.temperatures.forEach((temperature, i) => {

@@ -38,7 +38,12 @@ export function tokenUpdateIterations(schedule: PhaseScheduleName, phases: reado
  * the fewest iterations that reach the same number of LLM-update iterations. A schedule that never
  * updates the LLM (temperature-only) keeps `iterations`.
  */
-export function matchedIterations(budget: BudgetKind, schedule: PhaseScheduleName, phases: readonly PhaseSpec[], iterations: number): number {
+export function matchedIterations(
+  budget: BudgetKind,
+  schedule: PhaseScheduleName,
+  phases: readonly PhaseSpec[],
+  iterations: number,
+): number {
   if (budget !== 'llm-steps' && budget !== 'llm-steps-exact') return iterations;
   const s = createPhaseSchedule(schedule, { phases: [...phases] });
   const cycle = phases.reduce((n, p) => n + p.iterations, 0);

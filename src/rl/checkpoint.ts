@@ -105,7 +105,11 @@ export function writeTrainingCheckpoint(runDir: string, c: CheckpointContents, o
   ];
   const missing = required.filter((f) => !existsSync(f)).map((f) => f.slice(temp.length + 1));
   if (missing.length > 0) throw new Error(`checkpoint ${name} was written without ${missing.join(', ')}`);
-  const manifest: Manifest = { iteration: c.state.iteration, ...(options.heldOutAvgAtK !== undefined ? { heldOutAvgAtK: options.heldOutAvgAtK } : {}), files: fileSizes(temp) };
+  const manifest: Manifest = {
+    iteration: c.state.iteration,
+    ...(options.heldOutAvgAtK !== undefined ? { heldOutAvgAtK: options.heldOutAvgAtK } : {}),
+    files: fileSizes(temp),
+  };
   writeFileSync(join(temp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   faultPoint('checkpoint.files-written');
   fsyncTree(temp);
@@ -173,7 +177,8 @@ function isComplete(dir: string): boolean {
 function assertFiniteContents(c: CheckpointContents): void {
   const check = (what: string, data: Float32Array) => {
     for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) throw new Error(`checkpoint ${checkpointName(c.state.iteration)}: ${what} holds a non-finite value at index ${i}; not written`);
+      if (!Number.isFinite(data[i]))
+        throw new Error(`checkpoint ${checkpointName(c.state.iteration)}: ${what} holds a non-finite value at index ${i}; not written`);
     }
   };
   for (const [name, t] of c.model.params) if (t.data instanceof Float32Array) check(name, t.data);
@@ -234,7 +239,8 @@ export function latestCheckpoint(runDir: string): string | undefined {
     if (!CHECKPOINT_NAME.test(name)) {
       throw new UserError(`${pointer} does not name a checkpoint folder of this run (expected iter-NNNNNN); fix or delete it`);
     }
-    if (complete.length === 0) throw new UserError(`${pointer} names ${name}, which is not a complete checkpoint, and the run has no other`);
+    if (complete.length === 0)
+      throw new UserError(`${pointer} names ${name}, which is not a complete checkpoint, and the run has no other`);
   }
   return complete.at(-1)?.dir;
 }
@@ -242,7 +248,9 @@ export function latestCheckpoint(runDir: string): string | undefined {
 export function readTrainerState(checkpointDir: string): TrainerState {
   const state = JSON.parse(readFileSync(checkpointFiles.state(checkpointDir), 'utf8')) as TrainerState;
   if (state.version !== TRAINER_STATE_VERSION) {
-    throw new UserError(`${checkpointFiles.state(checkpointDir)}: version ${state.version}, this introspect reads ${TRAINER_STATE_VERSION}`);
+    throw new UserError(
+      `${checkpointFiles.state(checkpointDir)}: version ${state.version}, this introspect reads ${TRAINER_STATE_VERSION}`,
+    );
   }
   return state;
 }

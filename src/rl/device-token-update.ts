@@ -16,7 +16,15 @@ import type { Rollout } from '../rollout/types.js';
 import { GraphAdamW } from './adamw-graph.js';
 import type { AdamW } from './optimizer.js';
 import type { LrSchedule } from './lr-schedule.js';
-import { miniBatchStats, openTrainSession, policyStepFeeds, referenceLogprobsByRollout, type CompletionScorer, type MiniBatchStats, type TokenUpdateOptions } from './token-update.js';
+import {
+  miniBatchStats,
+  openTrainSession,
+  policyStepFeeds,
+  referenceLogprobsByRollout,
+  type CompletionScorer,
+  type MiniBatchStats,
+  type TokenUpdateOptions,
+} from './token-update.js';
 import type { PolicyUpdater } from './updater.js';
 
 export interface DeviceUpdaterHooks {
@@ -63,7 +71,11 @@ export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
   ): Promise<DeviceTokenPolicyUpdater> {
     const ep = device.transfer.executionProvider;
     const gradsOnDevice = Object.fromEntries([...params.keys()].map((n) => [`grad.${n}`, 'gpu-buffer' as const]));
-    const session = await openTrainSession(model, 'policy', graph, { executionProvider: ep, threads: device.threads, preferredOutputLocation: gradsOnDevice });
+    const session = await openTrainSession(model, 'policy', graph, {
+      executionProvider: ep,
+      threads: device.threads,
+      preferredOutputLocation: gradsOnDevice,
+    });
     const adamw = await GraphAdamW.create(params, optimizer.exportState(), optimizer.options, ep, device.transfer);
     return new DeviceTokenPolicyUpdater(session, params, optimizer, adamw, options, lr, hooks);
   }
@@ -100,9 +112,20 @@ export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
   }
 
   /** One gradient step on a mini-batch of rollouts (see {@link TokenPolicyUpdater.step}). */
-  async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number, refLogprobs?: readonly Float32Array[]): Promise<MiniBatchStats> {
+  async step(
+    rollouts: readonly Rollout[],
+    advantages: ArrayLike<number>,
+    lr: number,
+    refLogprobs?: readonly Float32Array[],
+  ): Promise<MiniBatchStats> {
     const paramFeeds = Object.fromEntries(this.device.params);
-    const { batch, feeds, ref } = policyStepFeeds(rollouts, advantages, this.options, paramFeeds, refLogprobs ?? rollouts.map((r) => this.refLogprobs.get(r)));
+    const { batch, feeds, ref } = policyStepFeeds(
+      rollouts,
+      advantages,
+      this.options,
+      paramFeeds,
+      refLogprobs ?? rollouts.map((r) => this.refLogprobs.get(r)),
+    );
     const out = await this.session.run(feeds);
     const grads = new Map<string, ort.Tensor>();
     for (const name of this.params.keys()) grads.set(name, out[`grad.${name}`] as ort.Tensor);

@@ -56,7 +56,8 @@ export class HeadUpdater implements PolicyUpdater<HeadStepStats> {
     readonly lr: LrSchedule,
   ) {
     const shapes = head.paramShapes;
-    for (const [name, data] of head.params) this.paramFeeds[name] = new ort.Tensor('float32', data, must(shapes[name], `shape of head parameter ${name}`));
+    for (const [name, data] of head.params)
+      this.paramFeeds[name] = new ort.Tensor('float32', data, must(shapes[name], `shape of head parameter ${name}`));
   }
 
   static async open(head: TemperatureHead, optimizer: AdamW, options: HeadUpdateOptions, lr: LrSchedule): Promise<HeadUpdater> {

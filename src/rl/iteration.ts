@@ -23,7 +23,8 @@ function samplePrompts(parts: TrainerParts, iteration: number, round: number): {
   const n = parts.trainProblems.length;
   const want = Math.min(parts.job.train.promptsPerIteration, n);
   // Round 0 keeps the stream of runs without dynamic sampling.
-  const rng = round === 0 ? trainerStream(parts.state.seed, 'prompts', iteration) : trainerStream(parts.state.seed, 'prompts', iteration, round);
+  const rng =
+    round === 0 ? trainerStream(parts.state.seed, 'prompts', iteration) : trainerStream(parts.state.seed, 'prompts', iteration, round);
   const chosen = new Set<number>();
   while (chosen.size < want) chosen.add(Math.floor(rng.uniform() * n));
   const ids = [...chosen];
@@ -42,7 +43,10 @@ async function sampleGroups(parts: TrainerParts, iteration: number, round: numbe
   const { job, model, state } = parts;
   const { problems, ids } = samplePrompts(parts, iteration, round);
   const prompt = { plainPrompt: (q: string) => parts.task.prompt(q), ...promptSettings(job), maxNewTokens: job.rollout.maxNewTokens };
-  const prompts = model.encodePrompts(problems.map((p) => p.question), prompt);
+  const prompts = model.encodePrompts(
+    problems.map((p) => p.question),
+    prompt,
+  );
   const rollouts = await generateRollouts(model.decoder, {
     prompts,
     promptIds: ids,
@@ -66,12 +70,23 @@ async function sampleGroups(parts: TrainerParts, iteration: number, round: numbe
   // where a G x prompts batch is graded on every core (src/tasks/verifier/pool.ts).
   const verdicts = parts.task.grade
     ? rollouts.map((r) => taskGrade(r.text, at(problems, r.promptIndex, 'problems')))
-    : (await gradeBatch(rollouts.map((r) => ({ response: r.text, answer: at(problems, r.promptIndex, 'problems').answer })), verify)).verdicts;
+    : (
+        await gradeBatch(
+          rollouts.map((r) => ({ response: r.text, answer: at(problems, r.promptIndex, 'problems').answer })),
+          verify,
+        )
+      ).verdicts;
   const G = job.train.groupSize;
   return problems.map((_, p) => {
     const rs = rollouts.slice(p * G, (p + 1) * G);
     const vs = verdicts.slice(p * G, (p + 1) * G);
-    return { rollouts: rs, verdicts: vs, rewards: rs.map((r, i) => combinedReward(job.train.rewards, { verdict: at(vs, i, 'verdicts'), rollout: r, maxTokens: job.rollout.maxNewTokens })) };
+    return {
+      rollouts: rs,
+      verdicts: vs,
+      rewards: rs.map((r, i) =>
+        combinedReward(job.train.rewards, { verdict: at(vs, i, 'verdicts'), rollout: r, maxTokens: job.rollout.maxNewTokens }),
+      ),
+    };
   });
 }
 
@@ -85,7 +100,11 @@ const informative = (g: Group) => g.rewards.some((r) => r !== g.rewards[0]);
  * most promptsPerIteration), topped up with uniform ones when too few were found, so that a
  * batch keeps its size and every update iteration takes the same number of optimiser steps.
  */
-export async function collectGroups(parts: TrainerParts, iteration: number, recordHidden: boolean): Promise<{ groups: Group[]; rounds: number }> {
+export async function collectGroups(
+  parts: TrainerParts,
+  iteration: number,
+  recordHidden: boolean,
+): Promise<{ groups: Group[]; rounds: number }> {
   const want = parts.job.train.promptsPerIteration;
   const first = await sampleGroups(parts, iteration, 0, recordHidden);
   const maxRounds = parts.job.train.dynamicSampling.maxRounds;
@@ -108,7 +127,11 @@ export async function collectGroups(parts: TrainerParts, iteration: number, reco
  * (the weights are then untouched). `onUpdateStart` is called before the first weight change.
  * `llmStepsLeft` (train.llmStepBudget) caps the LLM's applied optimiser steps in this iteration.
  */
-export async function runIteration(parts: TrainerParts, onUpdateStart: () => void = () => undefined, llmStepsLeft = Infinity): Promise<IterationMetrics | undefined> {
+export async function runIteration(
+  parts: TrainerParts,
+  onUpdateStart: () => void = () => undefined,
+  llmStepsLeft = Infinity,
+): Promise<IterationMetrics | undefined> {
   const { job, state } = parts;
   const iteration = state.iteration;
   const phase = parts.schedule.phaseAt(iteration);
@@ -127,11 +150,15 @@ export async function runIteration(parts: TrainerParts, onUpdateStart: () => voi
     dropUniformGroups: job.train.advantage.dropUniformGroups,
   });
   // Overlong filtering: a completion cut off at the cap stays out of the loss.
-  const kept = rollouts.flatMap((r, i) => (adv.value.kept[i] === 1 && !(job.train.maskTruncated && r.finishReason === 'length') ? [i] : []));
+  const kept = rollouts.flatMap((r, i) =>
+    adv.value.kept[i] === 1 && !(job.train.maskTruncated && r.finishReason === 'length') ? [i] : [],
+  );
   const updateStart = performance.now();
   onUpdateStart();
   const update = <S extends StepStats>(updater: PolicyUpdater<S> | undefined, active: boolean, maxApplied = Infinity): Promise<S[]> =>
-    updater && active && kept.length > 0 && maxApplied > 0 ? updatePolicy(parts, updater, rollouts, adv.value.advantages, kept, iteration, maxApplied) : Promise.resolve([]);
+    updater && active && kept.length > 0 && maxApplied > 0
+      ? updatePolicy(parts, updater, rollouts, adv.value.advantages, kept, iteration, maxApplied)
+      : Promise.resolve([]);
   const tokenSteps = await update(parts.tokenUpdater, phase.updateToken, llmStepsLeft);
   const headSteps = await update(parts.headUpdater, phase.updateTemperature);
   trackNonFinite(state, [...tokenSteps, ...headSteps], job.train.maxNonFiniteSteps, parts.ctx.logger);
@@ -149,7 +176,10 @@ export async function runIteration(parts: TrainerParts, onUpdateStart: () => voi
     rolloutSeconds,
     updateSeconds,
     wallSeconds: (performance.now() - started) / 1000,
-    tokenChecksum: parts.tokenUpdater instanceof DeviceTokenPolicyUpdater ? parts.tokenUpdater.checksum() : weightChecksum(parts.tokenUpdater?.params ?? new Map()),
+    tokenChecksum:
+      parts.tokenUpdater instanceof DeviceTokenPolicyUpdater
+        ? parts.tokenUpdater.checksum()
+        : weightChecksum(parts.tokenUpdater?.params ?? new Map()),
     headChecksum: parts.head ? weightChecksum(new Map([...parts.head.params].map(([k, v]) => [k, { data: v }]))) : 0,
     tokenLr: parts.tokenUpdater ? nextLr(parts.tokenUpdater) : 0,
     headLr: parts.headUpdater ? nextLr(parts.headUpdater) : 0,
@@ -182,7 +212,13 @@ async function updatePolicy<S extends StepStats>(
     }
     for (let start = 0; start < order.length && applied < maxApplied; start += size) {
       const batch = order.slice(start, start + size);
-      const step = await guardedStep(updater.optimizer, () => updater.step(batch.map((i) => at(rollouts, i, 'rollouts')), batch.map((i) => at(advantages, i, 'advantages')), nextLr(updater)));
+      const step = await guardedStep(updater.optimizer, () =>
+        updater.step(
+          batch.map((i) => at(rollouts, i, 'rollouts')),
+          batch.map((i) => at(advantages, i, 'advantages')),
+          nextLr(updater),
+        ),
+      );
       steps.push(step);
       if (step.applied) applied++;
       faultPoint('update.step');

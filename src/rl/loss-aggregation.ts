@@ -46,7 +46,7 @@ function rowTokens(row: ArrayLike<number>): number {
 }
 
 function normLength(mask: TokenMatrix, options?: AggregationOptions): number {
-  const L = options?.normLength ?? (mask[0]?.length ?? 0);
+  const L = options?.normLength ?? mask[0]?.length ?? 0;
   if (!(L > 0)) throw new UserError(`seq-mean-token-sum-norm needs a normalising length > 0, got ${L}`);
   return L;
 }

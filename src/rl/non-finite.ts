@@ -13,7 +13,10 @@ import type { Logger } from '../util/log.js';
 import { at } from '../util/must.js';
 
 /** Runs one optimiser step; if it leaves any parameter non-finite, restores the state before it and reports the step as not applied. */
-export async function guardedStep<S extends { applied: boolean }>(optimizer: AdamW, step: () => Promise<S>): Promise<S & { undone?: boolean }> {
+export async function guardedStep<S extends { applied: boolean }>(
+  optimizer: AdamW,
+  step: () => Promise<S>,
+): Promise<S & { undone?: boolean }> {
   const params = [...optimizer.params.values()];
   const before = params.map((p) => p.slice());
   const moments = optimizer.exportState();
@@ -51,7 +54,9 @@ export function trackNonFinite(
       s.undone ? 'step made the weights non-finite: undone' : 'non-finite loss or gradients: step skipped',
     );
     if (state.nonFiniteStreak >= maxInARow) {
-      throw new UserError(`${state.nonFiniteStreak} non-finite steps in a row (train.maxNonFiniteSteps = ${maxInARow}); lower the learning rate`);
+      throw new UserError(
+        `${state.nonFiniteStreak} non-finite steps in a row (train.maxNonFiniteSteps = ${maxInARow}); lower the learning rate`,
+      );
     }
   }
 }

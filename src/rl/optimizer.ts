@@ -78,14 +78,20 @@ export class AdamW {
   /**
    * @param params the parameters, updated in place by {@link step}; the optimizer keeps these references.
    */
-  constructor(readonly params: ReadonlyMap<string, Float32Array>, readonly options: AdamWOptions) {
+  constructor(
+    readonly params: ReadonlyMap<string, Float32Array>,
+    readonly options: AdamWOptions,
+  ) {
     [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0.01;
     this.decayParameter = options.decayParameter ?? (() => true);
     this.maxGradNorm = options.maxGradNorm ?? Infinity;
     checkLr(options.lr);
-    for (const [name, beta] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
+    for (const [name, beta] of [
+      ['beta1', this.beta1],
+      ['beta2', this.beta2],
+    ] as const) {
       if (!(beta >= 0 && beta < 1)) throw new UserError(`AdamW ${name} must be in [0, 1), got ${beta}`);
     }
     if (!(this.eps > 0)) throw new UserError(`AdamW eps must be > 0, got ${this.eps}`);
@@ -161,7 +167,10 @@ export class AdamW {
     if (state.tensors.size !== expected) {
       throw new UserError(`optimizer state has ${state.tensors.size} tensors, expected ${expected}`);
     }
-    for (const [prefix, moments] of [[FIRST_MOMENT, this.m], [SECOND_MOMENT, this.v]] as const) {
+    for (const [prefix, moments] of [
+      [FIRST_MOMENT, this.m],
+      [SECOND_MOMENT, this.v],
+    ] as const) {
       for (const [name, target] of moments) {
         const saved = state.tensors.get(prefix + name);
         if (!saved) throw new UserError(`optimizer state lacks tensor "${prefix + name}"`);
@@ -178,7 +187,9 @@ export class AdamW {
   private checkGrads(grads: ReadonlyMap<string, Float32Array>): void {
     if (grads.size !== this.params.size) {
       const extra = [...grads.keys()].filter((n) => !this.params.has(n));
-      throw new RangeError(`got ${grads.size} gradients for ${this.params.size} parameters${extra.length ? `; unknown: ${extra.join(', ')}` : ''}`);
+      throw new RangeError(
+        `got ${grads.size} gradients for ${this.params.size} parameters${extra.length ? `; unknown: ${extra.join(', ')}` : ''}`,
+      );
     }
     for (const [name, p] of this.params) {
       const g = grads.get(name);

@@ -99,7 +99,13 @@ export async function periodicEval(parts: TrainerParts, csv: MetricSink): Promis
     seconds: (performance.now() - started) / 1000,
   });
   parts.ctx.logger.info(
-    { iteration: state.iteration, avgAtK: s.avgAtK, passAtK: s.passAtK, greedy: s.greedyAccuracy, ...(gain ? { greedyGain: gain.greedy.mean, greedyGainCi: [gain.greedy.low, gain.greedy.high] } : {}) },
+    {
+      iteration: state.iteration,
+      avgAtK: s.avgAtK,
+      passAtK: s.passAtK,
+      greedy: s.greedyAccuracy,
+      ...(gain ? { greedyGain: gain.greedy.mean, greedyGainCi: [gain.greedy.low, gain.greedy.high] } : {}),
+    },
     'held-out evaluation',
   );
   return { iteration: state.iteration, avgAtK: s.avgAtK, greedyAccuracy: s.greedyAccuracy ?? NaN, ...(gain ? { sinceStart: gain } : {}) };
@@ -109,7 +115,10 @@ export async function periodicEval(parts: TrainerParts, csv: MetricSink): Promis
  * This evaluation paired with the run's first, read back from its files (so a resumed run pairs
  * with the same one); undefined when those files are missing or hold other problems.
  */
-function gainSinceStart(parts: TrainerParts, now: { problemIds: string[]; sampled: ProblemScores; greedy: ProblemScores }): GainSinceStart | undefined {
+function gainSinceStart(
+  parts: TrainerParts,
+  now: { problemIds: string[]; sampled: ProblemScores; greedy: ProblemScores },
+): GainSinceStart | undefined {
   const dir = runFiles.evalIterationDir(parts.ctx.runDir, 0);
   const files = [runFiles.samples(dir), runFiles.greedySamples(dir)];
   if (!files.every(existsSync)) return undefined;
@@ -121,7 +130,10 @@ function gainSinceStart(parts: TrainerParts, now: { problemIds: string[]; sample
   }
   const paired = (a: ProblemScores, b: ProblemScores) => {
     const differences = pairedDifferences(new Map([[0, a]]), new Map([[0, b]]));
-    return { differences: must(differences[0], 'the paired differences'), ci: pairedBootstrap(differences, { seed: parts.job.run.seed, resamples: BOOTSTRAP_RESAMPLES }) };
+    return {
+      differences: must(differences[0], 'the paired differences'),
+      ci: pairedBootstrap(differences, { seed: parts.job.run.seed, resamples: BOOTSTRAP_RESAMPLES }),
+    };
   };
   const g = paired(now.greedy, greedy);
   return {

@@ -56,7 +56,9 @@ function fixed(phase: Phase): PhaseScheduleFactory {
   });
 }
 
-export const phaseSchedules: Complete<PhaseScheduleName, PhaseScheduleFactory> = new Registry<PhaseScheduleName, PhaseScheduleFactory>('phase schedule')
+export const phaseSchedules: Complete<PhaseScheduleName, PhaseScheduleFactory> = new Registry<PhaseScheduleName, PhaseScheduleFactory>(
+  'phase schedule',
+)
   .register('coordinate-ascent', ({ phases }) => {
     if (!phases || phases.length === 0) throw new UserError('coordinate-ascent needs a non-empty list of phases');
     for (const spec of phases) {

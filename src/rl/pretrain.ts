@@ -54,7 +54,8 @@ function alphabetOf(problems: readonly Problem[], prompt: (q: string) => string)
 }
 
 export async function pretrain(job: JobConfig, ctx: RunContext, options: { resume?: boolean } = {}): Promise<PretrainSummary> {
-  if (!PRETRAIN_TASKS.includes(job.task.name)) throw new UserError(`pretrain: task.name must be one of ${PRETRAIN_TASKS.join(', ')} (got ${job.task.name})`);
+  if (!PRETRAIN_TASKS.includes(job.task.name))
+    throw new UserError(`pretrain: task.name must be one of ${PRETRAIN_TASKS.join(', ')} (got ${job.task.name})`);
   const task = getTask(job.task.name);
   const train = await loadJobProblems(job, task.name, 'train');
   const test = await loadJobProblems(job, task.name, 'test', job.train.evalProblems);
@@ -83,13 +84,27 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
     params = saved.params;
   } else {
     config = newModelConfig({
-      arch: p.architecture, vocabSize: Object.keys(vocab).length, hiddenSize: p.hiddenSize, layers: p.layers, heads: p.heads,
-      kvHeads: p.kvHeads, intermediateSize: p.intermediateSize, maxPositions: 512, bosTokenId: bos, eosTokenId: eos, padTokenId: pad,
+      arch: p.architecture,
+      vocabSize: Object.keys(vocab).length,
+      hiddenSize: p.hiddenSize,
+      layers: p.layers,
+      heads: p.heads,
+      kvHeads: p.kvHeads,
+      intermediateSize: p.intermediateSize,
+      maxPositions: 512,
+      bosTokenId: bos,
+      eosTokenId: eos,
+      padTokenId: pad,
     });
     params = initParameters(config, job.run.seed);
   }
   const names = [...params.keys()];
-  const session = await openTrainSession({ config, params }, 'ce', { trainable: 'all' }, { executionProvider: job.model.executionProvider, threads: job.model.threads });
+  const session = await openTrainSession(
+    { config, params },
+    'ce',
+    { trainable: 'all' },
+    { executionProvider: job.model.executionProvider, threads: job.model.threads },
+  );
   const param = (n: string) => must(params.get(n), `parameter ${n}`);
   const optimizer = new AdamW(new Map(names.map((n) => [n, param(n).data])), { lr: p.lr, weightDecay: 0.01, maxGradNorm: 1 });
   let step = 0;
@@ -98,7 +113,12 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
     readOptimizerInto(pretrainCheckpointFiles.optimizer(latest), optimizer);
   }
   // Short runs (--set pretrain.steps=20) keep a schedule: warm-up never takes the whole run.
-  const lr = createLrSchedule('cosine', { baseLr: p.lr, warmupSteps: Math.min(p.warmupSteps, p.steps - 1), totalSteps: p.steps, minLrRatio: 0.1 });
+  const lr = createLrSchedule('cosine', {
+    baseLr: p.lr,
+    warmupSteps: Math.min(p.warmupSteps, p.steps - 1),
+    totalSteps: p.steps,
+    minLrRatio: 0.1,
+  });
   const metrics = new CsvLog<Record<(typeof COLUMNS)[number], number>>(runFiles.metrics(ctx.runDir), COLUMNS);
   const evalCsv = new CsvLog<Record<(typeof EVAL_COLUMNS)[number], number>>(runFiles.evalCsv(ctx.runDir), EVAL_COLUMNS);
   if (resume) {
@@ -133,7 +153,15 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
     rmSync(dir, { recursive: true, force: true });
     save(dir);
     const model = await openPolicyModel({ modelDir: dir, ...jobModelOptions(job.model), ...samplingOf(job) });
-    const common = { model, task, problems: test, k: 1, maxNewTokens: job.rollout.maxNewTokens, batchSize: job.rollout.batchSize, seed: job.run.seed };
+    const common = {
+      model,
+      task,
+      problems: test,
+      k: 1,
+      maxNewTokens: job.rollout.maxNewTokens,
+      batchSize: job.rollout.batchSize,
+      seed: job.run.seed,
+    };
     const greedy = await evaluatePolicy({ ...common, policy: createPolicy('greedy'), policyLabel: 'greedy' });
     const sampled = await evaluatePolicy({ ...common, k: p.evalK, policy: createPolicy('fixed:1.0'), policyLabel: 'fixed:1.0' });
     await model.dispose();

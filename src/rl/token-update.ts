@@ -55,8 +55,16 @@ export interface MiniBatchStats {
 export async function openTrainSession(
   model: ModelWeights & { dir?: string },
   kind: 'ce' | 'policy' | 'score',
-  options: Pick<TrainGraphOptions, 'trainable' | 'klPenalty' | 'entropyBonus' | 'entropyOutput' | 'loss' | 'vocabChunks' | 'recomputeLogits'>,
-  session: { executionProvider: string; threads: number; cache?: boolean | { cacheDir?: string }; preferredOutputLocation?: Record<string, 'gpu-buffer'> },
+  options: Pick<
+    TrainGraphOptions,
+    'trainable' | 'klPenalty' | 'entropyBonus' | 'entropyOutput' | 'loss' | 'vocabChunks' | 'recomputeLogits'
+  >,
+  session: {
+    executionProvider: string;
+    threads: number;
+    cache?: boolean | { cacheDir?: string };
+    preferredOutputLocation?: Record<string, 'gpu-buffer'>;
+  },
 ): Promise<ort.InferenceSession> {
   const providers = session.executionProvider === 'cpu' ? ['cpu'] : [session.executionProvider, 'cpu'];
   const arena = trainSessionArena(model.config);
@@ -158,8 +166,19 @@ export class TokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
    * @param refLogprobs per rollout, the frozen reference model's log-probs of its completion tokens
    *   (KL only; default: those {@link prepare} scored)
    */
-  async step(rollouts: readonly Rollout[], advantages: ArrayLike<number>, lr: number, refLogprobs?: readonly Float32Array[]): Promise<MiniBatchStats> {
-    const { batch, feeds, ref } = policyStepFeeds(rollouts, advantages, this.options, this.paramFeeds, refLogprobs ?? rollouts.map((r) => this.refLogprobs.get(r)));
+  async step(
+    rollouts: readonly Rollout[],
+    advantages: ArrayLike<number>,
+    lr: number,
+    refLogprobs?: readonly Float32Array[],
+  ): Promise<MiniBatchStats> {
+    const { batch, feeds, ref } = policyStepFeeds(
+      rollouts,
+      advantages,
+      this.options,
+      this.paramFeeds,
+      refLogprobs ?? rollouts.map((r) => this.refLogprobs.get(r)),
+    );
     const { out, result } = await gradientStep(this.session, feeds, this.optimizer, lr);
     return miniBatchStats(out, batch, ref, result);
   }
@@ -207,7 +226,12 @@ export function policyStepFeeds(
   paramFeeds: Readonly<Record<string, ort.Tensor>>,
   reference: readonly (Float32Array | undefined)[],
 ): { batch: TokenBatch; feeds: Record<string, ort.Tensor>; ref?: Float32Array } {
-  const batch = tokenBatch(rollouts, advantages, options.aggregation, options.normLength !== undefined ? { normLength: options.normLength } : undefined);
+  const batch = tokenBatch(
+    rollouts,
+    advantages,
+    options.aggregation,
+    options.normLength !== undefined ? { normLength: options.normLength } : undefined,
+  );
   const dims = [batch.rows, batch.length];
   const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
   const feeds: Record<string, ort.Tensor> = {
@@ -221,7 +245,11 @@ export function policyStepFeeds(
   };
   if (options.entropyCoef > 0) feeds.entropy_coef = scalar(options.entropyCoef);
   if (options.klCoef <= 0) return { batch, feeds };
-  const ref = alignCompletion(rollouts, reference.map((r) => r ?? missingReference()), batch.length);
+  const ref = alignCompletion(
+    rollouts,
+    reference.map((r) => r ?? missingReference()),
+    batch.length,
+  );
   feeds.ref_logprobs = new ort.Tensor('float32', ref, dims);
   feeds.kl_coef = scalar(options.klCoef);
   return { batch, feeds, ref };
@@ -247,7 +275,10 @@ export function miniBatchStats(
 }
 
 /** The reference model's completion log-probs, by rollout (scored once per iteration, before its mini-batches). */
-export async function referenceLogprobsByRollout(reference: CompletionScorer, rollouts: readonly Rollout[]): Promise<Map<Rollout, Float32Array>> {
+export async function referenceLogprobsByRollout(
+  reference: CompletionScorer,
+  rollouts: readonly Rollout[],
+): Promise<Map<Rollout, Float32Array>> {
   const scored = await reference.completionLogprobs(rollouts);
   return new Map(rollouts.map((r, i) => [r, at(scored, i, 'reference log-probs')]));
 }
@@ -284,5 +315,5 @@ export function approxKl(batch: TokenBatch, logprobs: Float32Array): number {
 }
 
 export function missingReference(): never {
-  throw new RangeError('no reference log-probs for a rollout: call prepare() with the iteration\'s rollouts first');
+  throw new RangeError("no reference log-probs for a rollout: call prepare() with the iteration's rollouts first");
 }

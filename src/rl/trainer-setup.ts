@@ -14,7 +14,14 @@ import { loadJobProblems } from '../eval/problems.js';
 import { getTask, type Problem, type TaskDefinition } from '../tasks/index.js';
 import type { RunContext } from '../util/run-context.js';
 import { checkpointFiles } from '../util/run-layout.js';
-import { cleanStaleCheckpointFiles, latestCheckpoint, readOptimizerInto, readTrainerState, type TrainerState, TRAINER_STATE_VERSION } from './checkpoint.js';
+import {
+  cleanStaleCheckpointFiles,
+  latestCheckpoint,
+  readOptimizerInto,
+  readTrainerState,
+  type TrainerState,
+  TRAINER_STATE_VERSION,
+} from './checkpoint.js';
 import { HeadUpdater } from './head-update.js';
 import { createLrSchedule } from './lr-schedule.js';
 import { AdamW } from './optimizer.js';
@@ -109,7 +116,13 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
   const loss = job.train.loss;
   // Both policies' updates dispatch through the one loss table by name, with the same aggregation;
   // seq-mean-token-sum-norm divides by the response-length cap (Dr. GRPO's constant).
-  const lossOptions = { loss: loss.type, clipLow: loss.clipLow, clipHigh: loss.clipHigh, aggregation: loss.aggregation, normLength: job.rollout.maxNewTokens };
+  const lossOptions = {
+    loss: loss.type,
+    clipLow: loss.clipLow,
+    clipHigh: loss.clipHigh,
+    aggregation: loss.aggregation,
+    normLength: job.rollout.maxNewTokens,
+  };
   const totalSteps = job.train.iterations * stepsPerUpdate(job);
   if (updatesToken) {
     const graphOptions = { trainable: exact(trainable), klPenalty: loss.klCoef > 0, entropyBonus: loss.entropyCoef > 0, loss: loss.type };
@@ -126,11 +139,23 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
     };
     if (transfer) {
       // GPU path: weights, gradients and AdamW state stay on the device, shared with the decode session.
-      const device = await DeviceTokenPolicyUpdater.open({ config: checkpoint.config, params: llmParams }, graphOptions, trainableParams, optimizer, updateOptions, lr, hooks, { transfer, threads: job.model.threads });
+      const device = await DeviceTokenPolicyUpdater.open(
+        { config: checkpoint.config, params: llmParams },
+        graphOptions,
+        trainableParams,
+        optimizer,
+        updateOptions,
+        lr,
+        hooks,
+        { transfer, threads: job.model.threads },
+      );
       await model.setWeights(device.decodeWeights());
       parts.tokenUpdater = device;
     } else {
-      const session = await openTrainSession({ config: checkpoint.config, params: llmParams }, 'policy', graphOptions, { executionProvider: job.model.executionProvider, threads: job.model.threads });
+      const session = await openTrainSession({ config: checkpoint.config, params: llmParams }, 'policy', graphOptions, {
+        executionProvider: job.model.executionProvider,
+        threads: job.model.threads,
+      });
       parts.tokenUpdater = new TokenPolicyUpdater(session, trainableParams, optimizer, updateOptions, lr, hooks);
     }
   }
@@ -194,7 +219,10 @@ function trainableSelection(job: JobConfig, config: Parameters<typeof trainableN
   const t = job.model.trainable;
   if (t === 'none') return [];
   if (t === 'all') return trainableNames(config, 'all');
-  return trainableNames(config, t.include.map((p) => new RegExp(p)));
+  return trainableNames(
+    config,
+    t.include.map((p) => new RegExp(p)),
+  );
 }
 
 /** Exact-name selection (strings would be compiled as unanchored patterns). */

@@ -55,7 +55,13 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
   // A resumed run keeps the rows up to its checkpoint; the evaluation at a checkpoint's iteration ran
   // before it was written, and at iteration 0 (no checkpoint yet) it is redone.
   const resumeAfter = options.resume ? state.iteration : undefined;
-  const metricsLog = openMetricSinks(job.run.metrics, { dir: ctx.runDir, name: 'metrics', columns: METRIC_FILE_COLUMNS, step: 'iteration', resumeAfter });
+  const metricsLog = openMetricSinks(job.run.metrics, {
+    dir: ctx.runDir,
+    name: 'metrics',
+    columns: METRIC_FILE_COLUMNS,
+    step: 'iteration',
+    resumeAfter,
+  });
   const evalLog = openMetricSinks(job.run.metrics, {
     dir: ctx.runDir,
     name: 'eval',
@@ -66,13 +72,19 @@ export async function train(job: JobConfig, ctx: RunContext, options: TrainOptio
   const evalAccuracy: TrainSummary['evalAccuracy'] = [];
   // Rollout tokens so far, for train.tokenBudget; a resumed run recounts its kept metrics rows.
   // Likewise the LLM's optimiser steps, for train.llmStepBudget.
-  const kept = (column: string) => (options.resume ? readMetricsColumn(runFiles.metrics(ctx.runDir), column).reduce((a, b) => a + b, 0) : 0);
+  const kept = (column: string) =>
+    options.resume ? readMetricsColumn(runFiles.metrics(ctx.runDir), column).reduce((a, b) => a + b, 0) : 0;
   let generated = kept('rollout_tokens');
   let llmSteps = kept(METRIC_NAMES.token_steps);
   const stepBudget = job.train.llmStepBudget ?? Infinity;
   const budgetSpent = () =>
     state.iteration >= job.train.iterations || (job.train.tokenBudget > 0 && generated >= job.train.tokenBudget) || llmSteps >= stepBudget;
-  const progress = new Progress({ label: options.progressLabel ?? 'train', total: job.train.iterations, rateUnit: 'tok', initial: state.iteration });
+  const progress = new Progress({
+    label: options.progressLabel ?? 'train',
+    total: job.train.iterations,
+    rateUnit: 'tok',
+    initial: state.iteration,
+  });
   let lastCheckpoint = '';
   let checkpointed = -1;
   const checkpoint = async () => {

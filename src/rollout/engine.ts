@@ -101,7 +101,8 @@ export async function generateRollouts(decoder: BatchDecoder, request: RolloutRe
 function validateRequest(r: RolloutRequest): void {
   if (!Number.isInteger(r.groupSize) || r.groupSize < 1) throw new RangeError(`groupSize must be a positive integer, got ${r.groupSize}`);
   if (!Number.isInteger(r.batchSize) || r.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${r.batchSize}`);
-  if (!Number.isInteger(r.maxNewTokens) || r.maxNewTokens < 1) throw new RangeError(`maxNewTokens must be a positive integer, got ${r.maxNewTokens}`);
+  if (!Number.isInteger(r.maxNewTokens) || r.maxNewTokens < 1)
+    throw new RangeError(`maxNewTokens must be a positive integer, got ${r.maxNewTokens}`);
   if (r.policy.kind === 'head' && !r.head) throw new Error(`policy "${r.policy.spec.name}" needs the temperature head's session`);
   if (r.policy.kind === 'per-token' && r.policy.needsTrainingProgress && r.trainingStep === undefined) {
     throw new Error(`policy "${r.policy.spec.name}" needs the training step (it only runs during training)`);
@@ -127,7 +128,13 @@ async function decodeChunk(
     promptIndex,
     sampleIndex,
     rng: streamFor(request.seed, ...(request.streamKey ?? []), request.promptIds?.[promptIndex] ?? promptIndex, sampleIndex),
-    actionRng: streamFor(request.seed, ...(request.streamKey ?? []), request.promptIds?.[promptIndex] ?? promptIndex, sampleIndex, ACTION_STREAM),
+    actionRng: streamFor(
+      request.seed,
+      ...(request.streamKey ?? []),
+      request.promptIds?.[promptIndex] ?? promptIndex,
+      sampleIndex,
+      ACTION_STREAM,
+    ),
     tokens: [],
     temperatures: [],
     logprobs: [],
@@ -189,7 +196,17 @@ async function decodeChunk(
       temperatures[i] = temperature;
     });
     const next = new Array<number>(rows.length).fill(0);
-    const drawn = inGraph && tensors ? await drawInGraph(inGraph, tensors, live.map((l) => l.seq), outRows, temperatures, request.recordHidden === true) : null;
+    const drawn =
+      inGraph && tensors
+        ? await drawInGraph(
+            inGraph,
+            tensors,
+            live.map((l) => l.seq),
+            outRows,
+            temperatures,
+            request.recordHidden === true,
+          )
+        : null;
     live.forEach(({ seq, row, at: r }, i) => {
       let token: number;
       let hidden: Float32Array | undefined;
@@ -197,7 +214,8 @@ async function decodeChunk(
         token = at(drawn.tokens, i, 'drawn tokens');
         // log softmax(logits / T)[token], as the trainer's graphs score it (see sampling.ts).
         seq.logprobs.push(at(drawn.logprobs, i, 'drawn log-probs'));
-        if (drawn.hidden) hidden = drawn.hidden.subarray((i * drawn.hidden.length) / live.length, ((i + 1) * drawn.hidden.length) / live.length);
+        if (drawn.hidden)
+          hidden = drawn.hidden.subarray((i * drawn.hidden.length) / live.length, ((i + 1) * drawn.hidden.length) / live.length);
       } else {
         const host = hostRow(r);
         const sampled = sampler.sample(host.logits, at(temperatures, i, 'temperatures'), seq.rng);
@@ -261,7 +279,8 @@ async function prefillChunk(
 ): Promise<{ out: DecodeOutput; outputRow: number[] | null }> {
   const distinct = [...new Set(chunk.map((s) => s.promptIndex))];
   const promptIds = (p: number) => at(request.prompts, p, 'prompts');
-  if (request.sharedPrefill === false || distinct.length === chunk.length) return { out: await decoder.prefill(chunk.map((s) => promptIds(s.promptIndex))), outputRow: null };
+  if (request.sharedPrefill === false || distinct.length === chunk.length)
+    return { out: await decoder.prefill(chunk.map((s) => promptIds(s.promptIndex))), outputRow: null };
   const out = await decoder.prefill(distinct.map(promptIds));
   const outputRow = chunk.map((s) => distinct.indexOf(s.promptIndex));
   decoder.keepRows(outputRow);

@@ -99,8 +99,14 @@ export interface PolicyModel {
 }
 
 /** The options of {@link openPolicyModel} that a job's `model` section sets. */
-export function jobModelOptions(model: JobConfig['model']): Pick<OpenPolicyModelOptions, 'executionProvider' | 'threads' | 'tokenizerTimeoutMs'> {
-  return { executionProvider: model.executionProvider, threads: model.threads, ...(model.tokenizerTimeoutMs !== undefined ? { tokenizerTimeoutMs: model.tokenizerTimeoutMs } : {}) };
+export function jobModelOptions(
+  model: JobConfig['model'],
+): Pick<OpenPolicyModelOptions, 'executionProvider' | 'threads' | 'tokenizerTimeoutMs'> {
+  return {
+    executionProvider: model.executionProvider,
+    threads: model.threads,
+    ...(model.tokenizerTimeoutMs !== undefined ? { tokenizerTimeoutMs: model.tokenizerTimeoutMs } : {}),
+  };
 }
 
 /** Opens a model folder for rollouts (see {@link PolicyModel}). */
@@ -109,7 +115,10 @@ export async function openPolicyModel(options: OpenPolicyModelOptions): Promise<
   if (!existsSync(join(modelDir, 'tokenizer.json'))) {
     throw new UserError(`model folder ${modelDir} has no tokenizer.json; rollouts need a tokenizer to build prompts and read answers`);
   }
-  const tokenizer = ModelTokenizer.load(modelDir, options.tokenizerTimeoutMs !== undefined ? { timeoutMs: options.tokenizerTimeoutMs } : {});
+  const tokenizer = ModelTokenizer.load(
+    modelDir,
+    options.tokenizerTimeoutMs !== undefined ? { timeoutMs: options.tokenizerTimeoutMs } : {},
+  );
   const checkpoint = options.checkpoint ?? loadCheckpoint(modelDir);
   const trainable = options.trainableParams ?? [];
   const unknown = trainable.filter((name) => !checkpoint.params.has(name));
@@ -122,7 +131,8 @@ export async function openPolicyModel(options: OpenPolicyModelOptions): Promise<
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
   };
   // Exact names, anchored: selectParams compiles strings as unanchored regexes.
-  const paramInputs: ParamSelection = trainable.length === 0 || mode === 'bake' ? 'none' : trainable.map((name) => new RegExp(`^${escapeRegExp(name)}$`));
+  const paramInputs: ParamSelection =
+    trainable.length === 0 || mode === 'bake' ? 'none' : trainable.map((name) => new RegExp(`^${escapeRegExp(name)}$`));
   const session = await DecodeSession.load(checkpoint, { paramInputs, cache: true, ...sessionOptions });
   const trainableWeights = new Map(trainable.map((name) => [name, checkpoint.params.get(name)!]));
   if (session.weightInputs.length > 0) session.setWeights(trainableWeights);
@@ -133,7 +143,15 @@ export async function openPolicyModel(options: OpenPolicyModelOptions): Promise<
     for (const [name, t] of weights) params.set(name, t);
     return DecodeSession.load({ config, params }, { paramInputs: 'none', cache: false, ...sessionOptions });
   };
-  return new OpenedModel(modelDir, config, tokenizer, session, eosIdsOf(config, tokenizer), trainableWeights, mode === 'bake' ? rebuild : null);
+  return new OpenedModel(
+    modelDir,
+    config,
+    tokenizer,
+    session,
+    eosIdsOf(config, tokenizer),
+    trainableWeights,
+    mode === 'bake' ? rebuild : null,
+  );
 }
 
 class OpenedModel implements PolicyModel {
@@ -162,7 +180,9 @@ class OpenedModel implements PolicyModel {
   encodePrompts(questions: readonly string[], options: PromptOptions): number[][] {
     const limit = this.config.maxPositionEmbeddings - (options.maxNewTokens ?? 0);
     if (limit < 1) {
-      throw new UserError(`rollout.maxNewTokens ${options.maxNewTokens} leaves no room for a prompt in the model's ${this.config.maxPositionEmbeddings} positions`);
+      throw new UserError(
+        `rollout.maxNewTokens ${options.maxNewTokens} leaves no room for a prompt in the model's ${this.config.maxPositionEmbeddings} positions`,
+      );
     }
     // A question far longer than any prompt could be is refused before it is tokenized (a
     // character can be at most a token or so, plus the template around it).
@@ -183,7 +203,8 @@ class OpenedModel implements PolicyModel {
       for (const ids of encoded) if (this.bosId !== null && ids[0] !== this.bosId) ids.unshift(this.bosId);
     }
     return encoded.map((ids, i) => {
-      if (ids.length === 0) throw new UserError(`the prompt of a question (${at(questions, i, 'questions').length} characters) has no tokens`);
+      if (ids.length === 0)
+        throw new UserError(`the prompt of a question (${at(questions, i, 'questions').length} characters) has no tokens`);
       if (ids.length <= limit) return ids;
       if (!options.truncate) throw this.tooLong(ids.length, 'tokens', options);
       return ids.slice(ids.length - limit);
@@ -215,11 +236,14 @@ class OpenedModel implements PolicyModel {
     const entries = weights instanceof Map ? [...weights] : Object.entries(weights);
     if (entries.some(([, t]) => t instanceof ort.Tensor)) {
       // Device tensors (the GPU path's weights, trainer-setup.ts) are fed as they are: no rebuild, no download.
-      if (this.rebuild) throw new UserError('setWeights: device tensors need a decode session that takes its weights as inputs (weightUpdates: inputs)');
+      if (this.rebuild)
+        throw new UserError('setWeights: device tensors need a decode session that takes its weights as inputs (weightUpdates: inputs)');
       this.session.setWeights(new Map(entries as [string, ort.Tensor][]));
       return;
     }
-    const map = new Map<string, FloatTensor>((entries as [string, FloatTensor][]).map(([name, t]) => [name, { data: t.data, dims: [...t.dims] }]));
+    const map = new Map<string, FloatTensor>(
+      (entries as [string, FloatTensor][]).map(([name, t]) => [name, { data: t.data, dims: [...t.dims] }]),
+    );
     const unknown = [...map.keys()].filter((name) => !this.trainableWeights.has(name));
     if (unknown.length > 0) throw new UserError(`setWeights: not trainable parameters of this model: ${unknown.slice(0, 4).join(', ')}`);
     if (!this.rebuild) {

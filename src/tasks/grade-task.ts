@@ -24,7 +24,8 @@ export function gradeTaskRecords(taskName: string, records: readonly RawRecord[]
     const verdicts = records.map((record, i) => {
       const { [responseField]: response, question } = record;
       if (typeof response !== 'string') throw new UserError(`record ${i + 1}: no string field "${responseField}" to grade`);
-      if (typeof question !== 'string') throw new UserError(`record ${i + 1}: ${taskName} grades the computation and needs the "question" field`);
+      if (typeof question !== 'string')
+        throw new UserError(`record ${i + 1}: ${taskName} grades the computation and needs the "question" field`);
       return grade(response, { id: String(i), task: taskName, question, answer: task.goldAnswer(record) });
     });
     return { verdicts, accuracy: verdicts.length === 0 ? 0 : verdicts.filter((v) => v.correct).length / verdicts.length };

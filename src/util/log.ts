@@ -49,7 +49,9 @@ export function createRunLogger(options: RunLoggerOptions = {}): RunLogger {
       done();
     },
   });
-  const console = !(options.json ?? !isTty) ? pretty({ destination: above, colorize: true, sync: true, singleLine: true, ignore: 'pid,hostname' }) : above;
+  const console = !(options.json ?? !isTty)
+    ? pretty({ destination: above, colorize: true, sync: true, singleLine: true, ignore: 'pid,hostname' })
+    : above;
   const streams: pino.StreamEntry[] = [{ level, stream: console }];
   let file: WriteStream | undefined;
   if (options.runDir) {

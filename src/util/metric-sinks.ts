@@ -33,7 +33,10 @@ export interface MetricSink {
 export const METRIC_SINK_NAMES = ['csv', 'tensorboard'] as const;
 export type MetricSinkName = (typeof METRIC_SINK_NAMES)[number];
 
-export const metricSinks: Complete<MetricSinkName, (stream: MetricStream) => MetricSink> = new Registry<MetricSinkName, (stream: MetricStream) => MetricSink>('metric sink')
+export const metricSinks: Complete<MetricSinkName, (stream: MetricStream) => MetricSink> = new Registry<
+  MetricSinkName,
+  (stream: MetricStream) => MetricSink
+>('metric sink')
   .register('csv', (stream) => {
     const csv = new CsvLog<MetricRow>(join(stream.dir, `${stream.name}.csv`), stream.columns);
     const { resumeAfter } = stream;

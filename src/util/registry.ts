@@ -32,7 +32,9 @@ export class Registry<Name extends string, Entry, Registered extends Name = neve
     const missing = names.filter((n) => !this.entries.has(n));
     const extra = this.names().filter((n) => !names.includes(n));
     if (missing.length > 0 || extra.length > 0) {
-      throw new Error(`internal: ${this.kind} registry is out of step with its names: missing ${missing.join(', ') || 'none'}, extra ${extra.join(', ') || 'none'}`);
+      throw new Error(
+        `internal: ${this.kind} registry is out of step with its names: missing ${missing.join(', ') || 'none'}, extra ${extra.join(', ') || 'none'}`,
+      );
     }
     return this;
   }
@@ -59,7 +61,11 @@ export type Complete<Name extends string, Entry> = Registry<Name, Entry, Name>;
 
 /** Thrown by {@link Registry.get} for a name that is not registered; lists the valid names. */
 export class UnknownNameError extends UserError {
-  constructor(readonly kind: string, readonly requested: string, readonly valid: string[]) {
+  constructor(
+    readonly kind: string,
+    readonly requested: string,
+    readonly valid: string[],
+  ) {
     super(`unknown ${kind} "${requested}"; valid: ${valid.join(', ')}`);
     this.name = 'UnknownNameError';
   }

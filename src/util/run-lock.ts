@@ -75,7 +75,8 @@ export function acquireRunLock(runDir: string): RunLock {
 function readOwner(path: string): LockOwner | undefined {
   try {
     const owner = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockOwner>;
-    if (typeof owner.pid === 'number' && typeof owner.host === 'string') return { pid: owner.pid, host: owner.host, started: String(owner.started) };
+    if (typeof owner.pid === 'number' && typeof owner.host === 'string')
+      return { pid: owner.pid, host: owner.host, started: String(owner.started) };
   } catch {
     // unreadable or half-written: treated as stale
   }

@@ -81,9 +81,13 @@ export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
 /** Inverse standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). @param p in (0, 1) */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`normal quantile needs p in (0, 1), got ${p}`);
-  const [a0, a1, a2, a3, a4, a5] = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239] as const;
+  const [a0, a1, a2, a3, a4, a5] = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+  ] as const;
   const [b0, b1, b2, b3, b4] = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572] as const;
-  const [c0, c1, c2, c3, c4, c5] = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783] as const;
+  const [c0, c1, c2, c3, c4, c5] = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783,
+  ] as const;
   const [d0, d1, d2, d3] = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416] as const;
   const tail = (q: number) => (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1);
   const pLow = 0.02425;
@@ -142,7 +146,7 @@ export function isConstant(v: ArrayLike<number>): boolean {
 export function averageRanks(values: Numbers): Float64Array {
   const sorted = Array.from(values, (value, index) => ({ value, index })).sort((a, b) => a.value - b.value);
   const ranks = new Float64Array(sorted.length);
-  for (let start = 0; start < sorted.length; ) {
+  for (let start = 0; start < sorted.length;) {
     const tied = sorted[start]?.value;
     let end = start + 1;
     while (end < sorted.length && sorted[end]?.value === tied) end++;

@@ -30,7 +30,11 @@ function recordingLogger(onRecord: (r: ProgressLine) => void = () => {}) {
       return true;
     },
   } as unknown as NodeJS.WritableStream;
-  return { logger: createRunLogger({ json: true, destination }).logger, records, progress: () => records.filter((r) => r.cells !== undefined && /^cell \d+\//.test(r.msg)) };
+  return {
+    logger: createRunLogger({ json: true, destination }).logger,
+    records,
+    progress: () => records.filter((r) => r.cells !== undefined && /^cell \d+\//.test(r.msg)),
+  };
 }
 
 interface ProgressLine {
@@ -52,7 +56,12 @@ test('compare baselines: the policy grid, tuning, paired differences and matched
       task: { name: 'synthetic-arith', synthetic: { trainSize: 40, testSize: 10 } },
       rollout: { maxNewTokens: 8, batchSize: 16 },
       train: {
-        iterations: 2, promptsPerIteration: 2, groupSize: 4, miniBatchSize: 8, evalEvery: 0, checkpointEvery: 0,
+        iterations: 2,
+        promptsPerIteration: 2,
+        groupSize: 4,
+        miniBatchSize: 8,
+        evalEvery: 0,
+        checkpointEvery: 0,
         // every group kept, so an update iteration is always one optimiser step: budgets compare exactly
         advantage: { dropUniformGroups: false },
       },
@@ -64,7 +73,13 @@ test('compare baselines: the policy grid, tuning, paired differences and matched
         methods: [
           { name: 'fixed-0.6', policy: 'fixed:0.6', schedule: 'token-only' },
           { name: 'fixed-1.0', policy: 'fixed:1.0', schedule: 'token-only' },
-          { name: 'learned', policy: 'learned', schedule: 'coordinate-ascent', evalPolicies: ['learned', { name: 'learned', greedy: true }], initTemperature: 'best-fixed' },
+          {
+            name: 'learned',
+            policy: 'learned',
+            schedule: 'coordinate-ascent',
+            evalPolicies: ['learned', { name: 'learned', greedy: true }],
+            initTemperature: 'best-fixed',
+          },
         ],
       },
     },
@@ -80,14 +95,30 @@ test('compare baselines: the policy grid, tuning, paired differences and matched
   const started = log1.progress().filter((r) => /: training \d+ iterations/.test(r.msg));
   const finished = log1.progress().filter((r) => /: done in /.test(r.msg));
   const order = ['fixed-0.6 0', 'fixed-1.0 0', 'fixed-0.6 1', 'fixed-1.0 1', 'learned 0', 'learned 1'];
-  assert.deepEqual(started.map((r) => `${r.method} ${r.seed}`), order);
-  assert.deepEqual(started.map((r) => r.cell), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    started.map((r) => `${r.method} ${r.seed}`),
+    order,
+  );
+  assert.deepEqual(
+    started.map((r) => r.cell),
+    [1, 2, 3, 4, 5, 6],
+  );
   assert.ok(started.every((r) => r.cells === 6 && r.msg.startsWith(`cell ${r.cell}/6 ${r.method} seed ${r.seed}: `)));
-  assert.deepEqual(started.map((r) => r.iterations), [2, 2, 2, 2, 4, 4], 'coordinate-ascent cells run twice the iterations');
+  assert.deepEqual(
+    started.map((r) => r.iterations),
+    [2, 2, 2, 2, 4, 4],
+    'coordinate-ascent cells run twice the iterations',
+  );
   assert.equal(started[0]!.etaSeconds, null);
   assert.match(started[0]!.msg, /ETA \?$/);
-  assert.deepEqual(finished.map((r) => r.done), [1, 2, 3, 4, 5, 6]);
-  assert.ok(finished.slice(0, 5).every((r) => typeof r.etaSeconds === 'number' && r.etaSeconds >= 0), JSON.stringify(finished));
+  assert.deepEqual(
+    finished.map((r) => r.done),
+    [1, 2, 3, 4, 5, 6],
+  );
+  assert.ok(
+    finished.slice(0, 5).every((r) => typeof r.etaSeconds === 'number' && r.etaSeconds >= 0),
+    JSON.stringify(finished),
+  );
   assert.equal(finished.at(-1)!.etaSeconds, 0);
   // synthetic-arith has no validation split: tuned on test, and results.md says so.
   assert.equal(first.tuning.split, 'test');
@@ -95,7 +126,10 @@ test('compare baselines: the policy grid, tuning, paired differences and matched
   assert.ok(best === 0.6 || best === 1.0);
   for (const r of first.rows) {
     const columns = r.evaluations.map((e) => `${e.column}/${e.evalPolicy}`).sort();
-    const own = r.method === 'learned' ? ['own/learned', 'own learned:greedy=true/learned:greedy=true'] : [`own/${r.method === 'fixed-0.6' ? 'fixed:0.6' : 'fixed:1.0'}`];
+    const own =
+      r.method === 'learned'
+        ? ['own/learned', 'own learned:greedy=true/learned:greedy=true']
+        : [`own/${r.method === 'fixed-0.6' ? 'fixed:0.6' : 'fixed:1.0'}`];
     assert.deepEqual(columns, [...own, 'greedy/greedy', 'fixed:1.0/fixed:1.0'].sort(), r.method);
     for (const e of r.evaluations) {
       assert.equal(e.correct.length, 5);
@@ -121,26 +155,51 @@ test('compare baselines: the policy grid, tuning, paired differences and matched
   // The plots' data are the tables' numbers: accuracy per (method, column, seed) as in results.csv,
   // paired differences equal to the mean over seeds of the avg@k differences (same problems and
   // samples per seed), reward curves the mean over seeds of the cells' metrics.csv.
-  const csv = (parse(readFileSync(join(runDir, 'results.csv'), 'utf8'), { columns: true }) as Record<string, string>[]).filter((r) => r.split === 'test');
-  const spec = (name: string) => (JSON.parse(readFileSync(join(runDir, `${name}.vl.json`), 'utf8')) as { data: { values: Record<string, number | string>[] } }).data.values;
+  const csv = (parse(readFileSync(join(runDir, 'results.csv'), 'utf8'), { columns: true }) as Record<string, string>[]).filter(
+    (r) => r.split === 'test',
+  );
+  const spec = (name: string) =>
+    (JSON.parse(readFileSync(join(runDir, `${name}.vl.json`), 'utf8')) as { data: { values: Record<string, number | string>[] } }).data
+      .values;
   const key = (r: Record<string, unknown>) => `${r.method}|${r.column}|${r.seed}`;
   assert.deepEqual(
-    spec('accuracy').map((r) => [key(r), r.value]).sort(),
+    spec('accuracy')
+      .map((r) => [key(r), r.value])
+      .sort(),
     csv.map((r) => [key(r), Number(r.avg_at_k)]).sort(),
   );
   const reference = first.tuning.bestBaseline!;
   const avg = (method: string, column: string, seed: number) => Number(csv.find((r) => key(r) === `${method}|${column}|${seed}`)!.avg_at_k);
   const deltas = spec('differences');
-  assert.equal(deltas.length, 3 + 3, 'the other baseline and the learned method, each under own, greedy and fixed:1.0 (the reference has no learned:greedy column)');
+  assert.equal(
+    deltas.length,
+    3 + 3,
+    'the other baseline and the learned method, each under own, greedy and fixed:1.0 (the reference has no learned:greedy column)',
+  );
   for (const d of deltas) {
-    const byHand = (avg(String(d.method), String(d.column), 0) - avg(reference, String(d.column), 0) + avg(String(d.method), String(d.column), 1) - avg(reference, String(d.column), 1)) / 2;
+    const byHand =
+      (avg(String(d.method), String(d.column), 0) -
+        avg(reference, String(d.column), 0) +
+        avg(String(d.method), String(d.column), 1) -
+        avg(reference, String(d.column), 1)) /
+      2;
     assert.ok(Math.abs(Number(d.mean) - byHand) < 1e-12, `${key(d)}: ${d.mean} vs ${byHand}`);
     assert.ok(Number(d.low) <= Number(d.mean) && Number(d.mean) <= Number(d.high));
   }
-  const reward = (seed: number) => (parse(readFileSync(join(runDir, 'cells', 'learned', `seed-${seed}`, 'metrics.csv'), 'utf8'), { columns: true }) as Record<string, string>[]).map((r) => Number(r.reward));
+  const reward = (seed: number) =>
+    (
+      parse(readFileSync(join(runDir, 'cells', 'learned', `seed-${seed}`, 'metrics.csv'), 'utf8'), { columns: true }) as Record<
+        string,
+        string
+      >[]
+    ).map((r) => Number(r.reward));
   const curve = spec('reward-curves').filter((r) => r.method === 'learned');
-  assert.deepEqual(curve.map((r) => r.iteration), [1, 2, 3, 4]);
-  for (const r of curve) assert.ok(Math.abs(Number(r.mean) - (reward(0)[Number(r.iteration) - 1]! + reward(1)[Number(r.iteration) - 1]!) / 2) < 1e-12);
+  assert.deepEqual(
+    curve.map((r) => r.iteration),
+    [1, 2, 3, 4],
+  );
+  for (const r of curve)
+    assert.ok(Math.abs(Number(r.mean) - (reward(0)[Number(r.iteration) - 1]! + reward(1)[Number(r.iteration) - 1]!) / 2) < 1e-12);
   const md = readFileSync(join(runDir, 'results.md'), 'utf8');
   assert.match(md, /## Every method decoded with greedy/);
   assert.match(md, /## Own policy variant learned:greedy=true/);
@@ -157,13 +216,19 @@ test('compare baselines: the policy grid, tuning, paired differences and matched
   assert.equal(statSync(cellResult).mtimeMs, before, 'finished cells are not retrained');
   // Reused cells count as done from the start, and no cell is measured: nothing left, ETA 0.
   assert.ok(log2.records.some((r) => r.msg === '6 cells, 6 finished before'));
-  assert.deepEqual(log2.progress().map((r) => [r.cell, r.msg.includes('reused'), r.etaSeconds]), [1, 2, 3, 4, 5, 6].map((k) => [k, true, 0]));
+  assert.deepEqual(
+    log2.progress().map((r) => [r.cell, r.msg.includes('reused'), r.etaSeconds]),
+    [1, 2, 3, 4, 5, 6].map((k) => [k, true, 0]),
+  );
   // A newer job (another eval.k) would retrain every cell; compareReport tabulates them as they are.
   const newer = validateJob({ ...structuredClone(job), eval: { ...job.eval, k: 3 } }, { source: 'test', baseDir: process.cwd() });
   const remade = await compareReport(newer, { logger: silentLogger, runDir });
   assert.deepEqual(remade.rows, first.rows);
   assert.equal(statSync(cellResult).mtimeMs, before, 'nothing retrained');
-  assert.match(readFileSync(join(runDir, 'results.md'), 'utf8'), /Made by `introspect.*` at commit [0-9a-f]{40}(-dirty)?\.\nTables and plots re-made from its cells by `introspect/);
+  assert.match(
+    readFileSync(join(runDir, 'results.md'), 'utf8'),
+    /Made by `introspect.*` at commit [0-9a-f]{40}(-dirty)?\.\nTables and plots re-made from its cells by `introspect/,
+  );
   assert.ok(remade.files.some((f) => f.endsWith('accuracy.vl.json')));
 
   // Ctrl-C before anything runs: finished cells are still tabulated, nothing is retrained.
@@ -195,7 +260,12 @@ test('compare evaluates every cell with the settings it trained with (prompts, s
   const job = validateJob(
     {
       model: { path: model },
-      task: { name: 'synthetic-arith', synthetic: { trainSize: 20, testSize: 6 }, systemPrompt: 'Be brief.', instruction: 'Answer with a number.' },
+      task: {
+        name: 'synthetic-arith',
+        synthetic: { trainSize: 20, testSize: 6 },
+        systemPrompt: 'Be brief.',
+        instruction: 'Answer with a number.',
+      },
       rollout: { maxNewTokens: 10, batchSize: 16, stop: [' ', '#'], topK: 8, topP: 0.9 },
       head: { grid: [0.5, 1.0, 1.5] },
       train: { iterations: 1, promptsPerIteration: 2, groupSize: 2, miniBatchSize: 4, evalEvery: 0, checkpointEvery: 0 },
@@ -253,12 +323,21 @@ test('compare evaluates every cell with the settings it trained with (prompts, s
       await opened.dispose();
     }
   };
-  for (const [method, spec] of [['fixed', 'fixed:1.0'], ['learned', 'learned']] as const) {
+  for (const [method, spec] of [
+    ['fixed', 'fixed:1.0'],
+    ['learned', 'learned'],
+  ] as const) {
     const row = rows.find((r) => r.method === method)!.evaluations.find((e) => e.column === 'own' && e.split === 'test')!;
     const reference = await byHand(method, spec, 'as trained');
     assert.deepEqual(
       { avgAtK: row.avgAtK, passAtK: row.passAtK[3], majAtK: row.majAtK, meanTemperature: row.meanTemperature, meanLength: row.meanLength },
-      { avgAtK: reference.avgAtK, passAtK: reference.passAtK, majAtK: reference.majAtK, meanTemperature: reference.meanTemperature, meanLength: reference.meanLength },
+      {
+        avgAtK: reference.avgAtK,
+        passAtK: reference.passAtK,
+        majAtK: reference.majAtK,
+        meanTemperature: reference.meanTemperature,
+        meanLength: reference.meanLength,
+      },
       `${method}: evaluated with the training settings`,
     );
     const defaults = await byHand(method, spec, 'defaults');
@@ -271,13 +350,22 @@ test('compare evaluates every cell with the settings it trained with (prompts, s
   const cellDir = join(runDir, 'cells', 'learned', 'seed-0');
   const analysis = await analyzeRun(cellDir, { logger: silentLogger, runDir: mkdtempSync(join(tmpdir(), 'introspect-analyze-cell-')) });
   const own = rows.find((r) => r.method === 'learned')!.evaluations.find((e) => e.column === 'own' && e.split === 'test')!;
-  const samples = readFileSync(analysis.source, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { temperatures: number[]; correct: boolean; policy: string });
+  const samples = readFileSync(analysis.source, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { temperatures: number[]; correct: boolean; policy: string });
   assert.equal(samples.length, 6 * 3);
   const tokens = samples.reduce((n, x) => n + x.temperatures.length, 0);
   const temperatureSum = samples.reduce((t, x) => t + x.temperatures.reduce((a, b) => a + b, 0), 0);
-  assert.ok(Math.abs(temperatureSum / tokens - own.meanTemperature) < 1e-6, `mean temperature ${temperatureSum / tokens} vs ${own.meanTemperature}`);
+  assert.ok(
+    Math.abs(temperatureSum / tokens - own.meanTemperature) < 1e-6,
+    `mean temperature ${temperatureSum / tokens} vs ${own.meanTemperature}`,
+  );
   assert.equal(tokens / samples.length, own.meanLength);
-  assert.equal(samples.filter((x) => x.correct).length, own.correct.reduce((a, b) => a + b, 0));
+  assert.equal(
+    samples.filter((x) => x.correct).length,
+    own.correct.reduce((a, b) => a + b, 0),
+  );
   assert.ok(samples.every((x) => x.policy === 'learned'));
   assert.ok(existsSync(join(dirname(analysis.source), 'analysis.md')));
 });
@@ -289,7 +377,10 @@ test('a finished cell is reused only under the same settings: its fingerprint ig
   const at = (j: typeof job, dir: string, t?: number) => cellFingerprint(cellJobOf(j, method, 0, dir, t));
   assert.equal(at(job, '/a/cells/x'), at(job, '/b/elsewhere'), 'the cell folder is not a setting');
   // the same settings written in another key order
-  const reordered = validateJob({ eval: { k: 8 }, train: { iterations: 6 }, task: { name: 'countdown' }, model: { path: 'models/countdown-tiny' } }, { source: 'test', baseDir: process.cwd() });
+  const reordered = validateJob(
+    { eval: { k: 8 }, train: { iterations: 6 }, task: { name: 'countdown' }, model: { path: 'models/countdown-tiny' } },
+    { source: 'test', baseDir: process.cwd() },
+  );
   assert.equal(at(reordered, '/a'), at(job, '/a'));
   const changed = [
     validateJob({ ...base, train: { iterations: 7 } }, { source: 'test', baseDir: process.cwd() }),

@@ -12,7 +12,10 @@ import { packageRoot } from '../../src/config/index.js';
 import { fixtureDir } from '../helpers/paths.js';
 
 function cli(cacheDir: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [resolve(packageRoot, 'bin', 'run.js'), ...args], { encoding: 'utf8', env: { ...process.env, CI: '1', INTROSPECT_CACHE_DIR: cacheDir } });
+  const r = spawnSync(process.execPath, [resolve(packageRoot, 'bin', 'run.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: '1', INTROSPECT_CACHE_DIR: cacheDir },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -20,7 +23,22 @@ test('bench rollout and bench train --json report tokens/s, peak RSS and graph b
   const cacheDir = mkdtempSync(join(tmpdir(), 'introspect-bench-cache-'));
   try {
     const model = fixtureDir('qwen2-tiny');
-    const rollout = ['bench', 'rollout', model, '--batch', '3', '--prompt-len', '5', '--new-tokens', '7', '--threads', '1', '--repeats', '2', '--json'];
+    const rollout = [
+      'bench',
+      'rollout',
+      model,
+      '--batch',
+      '3',
+      '--prompt-len',
+      '5',
+      '--new-tokens',
+      '7',
+      '--threads',
+      '1',
+      '--repeats',
+      '2',
+      '--json',
+    ];
     const first = cli(cacheDir, ...rollout);
     assert.equal(first.status, 0, first.stderr);
     const r = JSON.parse(first.stdout) as Record<string, number | boolean | number[]>;

@@ -8,12 +8,19 @@ import { packageRoot } from '../../src/config/index.js';
 
 /** Runs the real CLI entry (bin/run.js, compiled commands) as a user would. */
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [resolve(packageRoot, 'bin', 'run.js'), ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  const r = spawnSync(process.execPath, [resolve(packageRoot, 'bin', 'run.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: '1' },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The lines a user sees on stderr, without oclif's blank padding. */
-const shownLines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+const shownLines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 
 test('--help lists every command', () => {
   const { status, stdout } = cli('--help');
@@ -41,7 +48,9 @@ test('train without a job file points at configs/default.yaml; a typo of a comma
   const typo = cli('trian');
   assert.notEqual(typo.status, 0);
   assert.equal(typo.status, 127);
-  assert.deepEqual(shownLines(typo.stderr), ['Error: trian is not an introspect command; did you mean `introspect train`? (`introspect --help` lists them)']);
+  assert.deepEqual(shownLines(typo.stderr), [
+    'Error: trian is not an introspect command; did you mean `introspect train`? (`introspect --help` lists them)',
+  ]);
   assert.match(cli('compare', 'baseline').stderr, /did you mean `introspect compare baselines`/);
 });
 

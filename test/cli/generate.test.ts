@@ -23,10 +23,24 @@ for (const name of fixtureNames) {
     const ref = loadReference(name);
     for (const row of [0, 1]) {
       const prompt = ref.ids[row]!.slice(0, 6);
-      const { status, stdout, stderr } = cli('generate', fixtureDir(name), '--input-ids', prompt.join(','), '--max-new-tokens', '10', '--temperature', '0', '--json');
+      const { status, stdout, stderr } = cli(
+        'generate',
+        fixtureDir(name),
+        '--input-ids',
+        prompt.join(','),
+        '--max-new-tokens',
+        '10',
+        '--temperature',
+        '0',
+        '--json',
+      );
       assert.equal(status, 0, stderr);
       const result = JSON.parse(stdout) as { tokens: { id: number; logprob: number; temperature: number }[] };
-      assert.deepEqual(result.tokens.map((t) => t.id), ref.greedy[row]!.slice(6), `${name} row ${row}`);
+      assert.deepEqual(
+        result.tokens.map((t) => t.id),
+        ref.greedy[row]!.slice(6),
+        `${name} row ${row}`,
+      );
       assert.ok(result.tokens.every((t) => t.temperature === 0 && t.logprob <= 0));
     }
   });

@@ -12,8 +12,16 @@ import { join } from 'node:path';
 import { packageRoot } from '../../src/config/index.js';
 
 const script = join(packageRoot, 'scripts', 'results.mjs');
-const results = (...args: string[]) => spawnSync(process.execPath, [script, ...args], { cwd: packageRoot, encoding: 'utf8', env: { ...process.env, CI: '1' } });
-const partsOf = (stdout: string) => [...new Set(stdout.trim().split('\n').map((l) => l.split(':')[0]!.split('/').at(-1)!))];
+const results = (...args: string[]) =>
+  spawnSync(process.execPath, [script, ...args], { cwd: packageRoot, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+const partsOf = (stdout: string) => [
+  ...new Set(
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(':')[0]!.split('/').at(-1)!),
+  ),
+];
 
 test('results: the default parts are the short ones; --long or a name adds the comparison; an unknown part is one line', () => {
   const plain = results('--dry-run');
@@ -23,7 +31,10 @@ test('results: the default parts are the short ones; --long or a name adds the c
   assert.match(plain.stdout, /^results\/default-run: introspect analyze results\/default-run$/m);
   assert.deepEqual(partsOf(results('--dry-run', '--long').stdout), ['arith-tiny-eval', 'default-run', 'compare-countdown']);
   const one = results('--dry-run', 'compare-countdown');
-  assert.match(one.stdout, /^results\/compare-countdown: introspect compare baselines --config configs\/compare\.yaml --out results\/compare-countdown$/m);
+  assert.match(
+    one.stdout,
+    /^results\/compare-countdown: introspect compare baselines --config configs\/compare\.yaml --out results\/compare-countdown$/m,
+  );
   const bad = results('nope');
   assert.equal(bad.status, 1);
   assert.equal(bad.stderr, 'results: unknown part "nope"; parts: arith-tiny-eval, default-run, compare-countdown\n');
@@ -40,13 +51,20 @@ test('results: a part is made from scratch under --root, with PROVENANCE.json (c
     assert.ok(!existsSync(join(dir, 'stale.txt')), 'the old folder is replaced');
     for (const file of ['summary.csv', 'report.md', 'samples.jsonl', 'config.yaml']) assert.ok(existsSync(join(dir, file)), file);
     const p = JSON.parse(readFileSync(join(dir, 'PROVENANCE.json'), 'utf8')) as {
-      commit: string; dirty: boolean; quick?: string; steps: { command: string; exitCode: number; seconds: number }[]; machine: { cores: number; node: string };
+      commit: string;
+      dirty: boolean;
+      quick?: string;
+      steps: { command: string; exitCode: number; seconds: number }[];
+      machine: { cores: number; node: string };
     };
     const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: packageRoot, encoding: 'utf8' });
     if (head.status === 0) assert.equal(p.commit, head.stdout.trim());
     assert.equal(typeof p.dirty, 'boolean');
     assert.match(p.quick ?? '', /--quick/, 'a quick folder says so');
-    assert.deepEqual(p.steps.map((s) => [s.command, s.exitCode]), [[`npx introspect eval synthetic-arith --policy greedy --k 1 --out ${dir} --limit 4 --max-new-tokens 16`, 0]]);
+    assert.deepEqual(
+      p.steps.map((s) => [s.command, s.exitCode]),
+      [[`npx introspect eval synthetic-arith --policy greedy --k 1 --out ${dir} --limit 4 --max-new-tokens 16`, 0]],
+    );
     assert.ok(p.steps[0]!.seconds > 0);
     assert.deepEqual([p.machine.cores, p.machine.node], [cpus().length, process.version]);
     // the part's own output says it ran with the limits: 4 problems

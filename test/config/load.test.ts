@@ -4,7 +4,15 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { JobConfigError, loadJobFile, validateJob, writeResolvedConfig, jobSchema, modelDirOf, packageRoot } from '../../src/config/index.js';
+import {
+  JobConfigError,
+  loadJobFile,
+  validateJob,
+  writeResolvedConfig,
+  jobSchema,
+  modelDirOf,
+  packageRoot,
+} from '../../src/config/index.js';
 
 function jobFile(text: string, name = 'job.yaml'): string {
   const dir = mkdtempSync(join(tmpdir(), 'introspect-config-'));
@@ -39,11 +47,14 @@ test('an unknown key is an error naming the file, line and key path', () => {
 
 test('a wrong type is an error naming the file, line and key path', () => {
   const file = jobFile('run:\n  seed: 1\ntrain:\n  groupSize: "eight"\n');
-  assert.throws(() => loadJobFile(file), (e: unknown) => {
-    assert.ok(e instanceof JobConfigError);
-    assert.match(e.message, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: train\\.groupSize: .*number`));
-    return true;
-  });
+  assert.throws(
+    () => loadJobFile(file),
+    (e: unknown) => {
+      assert.ok(e instanceof JobConfigError);
+      assert.match(e.message, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: train\\.groupSize: .*number`));
+      return true;
+    },
+  );
 });
 
 test('out-of-range values and cross-field checks are errors', () => {

@@ -8,7 +8,10 @@ test('rollout.sampler: auto draws in the graph on device providers and on the ho
   assert.deepEqual(samplingOf(job({}, {})), { sampling: 'host' });
   assert.deepEqual(samplingOf(job({ executionProvider: 'webgpu' }, {})), { sampling: 'graph' });
   assert.deepEqual(samplingOf(job({ executionProvider: 'cuda' }, {})), { sampling: 'graph' });
-  assert.deepEqual(samplingOf(job({}, { sampler: 'graph', samplerPrecision: 'float32' })), { sampling: 'graph', samplerPrecision: 'float32' });
+  assert.deepEqual(samplingOf(job({}, { sampler: 'graph', samplerPrecision: 'float32' })), {
+    sampling: 'graph',
+    samplerPrecision: 'float32',
+  });
   assert.deepEqual(samplingOf(job({ executionProvider: 'webgpu' }, { topP: 0.9 })), { sampling: 'host' });
   assert.deepEqual(samplingOf(job({}, { sampler: 'graph', topK: 5 })), { sampling: 'host' });
   assert.throws(() => job({}, { sampler: 'device' }));

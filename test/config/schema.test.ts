@@ -45,10 +45,16 @@ test('the descriptions of free-text names list every registered name', () => {
   for (const name of tasks.names()) assert.ok(at('task.name').description!.includes(name), `task.name: ${name}`);
 });
 
-test('flags that set a job key show that key\'s description as their help', async () => {
+test("flags that set a job key show that key's description as their help", async () => {
   const { describeJobKey } = await import('../../src/config/docs.js');
   const { default: Eval } = await import('../../src/commands/eval.js');
-  const pairs: [flag: string, key: string][] = [['k', 'eval.k'], ['limit', 'eval.limit'], ['policy', 'policy'], ['max-new-tokens', 'rollout.maxNewTokens'], ['data-dir', 'task.dataDir']];
+  const pairs: [flag: string, key: string][] = [
+    ['k', 'eval.k'],
+    ['limit', 'eval.limit'],
+    ['policy', 'policy'],
+    ['max-new-tokens', 'rollout.maxNewTokens'],
+    ['data-dir', 'task.dataDir'],
+  ];
   for (const [flag, key] of pairs) {
     assert.ok(describeJobKey(key).length > 10, key);
     assert.equal((Eval.flags as Record<string, { summary?: string }>)[flag]?.summary, describeJobKey(key), `--${flag}`);

@@ -38,7 +38,10 @@ function job(overrides: Record<string, unknown>): JobConfig {
 }
 
 function readJsonl<T>(path: string): T[] {
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
 }
 
 function readCsv(path: string): Record<string, string>[] {
@@ -75,7 +78,14 @@ test('synthetic-arith, k = 4, 20 problems: summary.csv, samples.jsonl and report
 
   const samples = readJsonl<SampleRecord>(join(runDir, 'samples.jsonl'));
   assert.equal(samples.length, 80);
-  const expectedProblems = generateArithProblems('test', { seed: 0, count: 500, minSteps: 1, maxSteps: 3, maxValue: 20, operations: ['+', '-'] }).slice(0, 20);
+  const expectedProblems = generateArithProblems('test', {
+    seed: 0,
+    count: 500,
+    minSteps: 1,
+    maxSteps: 3,
+    maxValue: 20,
+    operations: ['+', '-'],
+  }).slice(0, 20);
   for (const [i, s] of samples.entries()) {
     const problem = expectedProblems[Math.floor(i / 4)]!;
     assert.equal(s.problemId, problem.id);
@@ -119,12 +129,14 @@ test('synthetic-arith, k = 4, 20 problems: summary.csv, samples.jsonl and report
   assert.ok(Number(row.seconds) > 0 && Number(row.seconds) <= seconds);
 
   const report = readFileSync(join(runDir, 'report.md'), 'utf8');
-  assert.ok(report.includes(result.table), 'the returned table is the report\'s');
+  assert.ok(report.includes(result.table), "the returned table is the report's");
   assert.match(report, new RegExp(`model: \`${modelDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\``));
   assert.match(result.table, /^\| metric \| synthetic-arith \|$/m);
   assert.match(result.table, new RegExp(`^\\| avg@k \\| ${(100 * avg).toFixed(1)}% \\|$`, 'm'));
   const tokens = samples.reduce((n, s) => n + s.tokens.length, 0) + greedy.reduce((n, s) => n + s.tokens.length, 0);
-  console.log(`eval on the tiny model: ${tokens} tokens in ${seconds.toFixed(2)} s (${(tokens / seconds).toFixed(0)} tokens/s incl. loading); avg@4 ${avg}, pass@4 ${pass}`);
+  console.log(
+    `eval on the tiny model: ${tokens} tokens in ${seconds.toFixed(2)} s (${(tokens / seconds).toFixed(0)} tokens/s incl. loading); avg@4 ${avg}, pass@4 ${pass}`,
+  );
 });
 
 test('the learned policy over two tasks (gsm8k from the shared datasets): one column each', async () => {
@@ -138,14 +150,20 @@ test('the learned policy over two tasks (gsm8k from the shared datasets): one co
   });
   const result = await runEvaluation(config, quietContext(runDir));
   const rows = readCsv(join(runDir, 'summary.csv'));
-  assert.deepEqual(rows.map((r) => [r.task, r.problems, r.k, r.policy]), [
-    ['synthetic-arith', '3', '2', 'learned'],
-    ['gsm8k', '3', '2', 'learned'],
-  ]);
+  assert.deepEqual(
+    rows.map((r) => [r.task, r.problems, r.k, r.policy]),
+    [
+      ['synthetic-arith', '3', '2', 'learned'],
+      ['gsm8k', '3', '2', 'learned'],
+    ],
+  );
   assert.equal(rows[0]!.greedy_acc, '', 'no greedy pass unless asked');
   const samples = readJsonl<SampleRecord>(join(runDir, 'samples.jsonl'));
   assert.equal(samples.length, 12);
-  assert.ok(samples.every((s) => s.temperatures.every((t) => [0.5, 1.0, 1.5].includes(t))), 'temperatures from the head\'s grid');
+  assert.ok(
+    samples.every((s) => s.temperatures.every((t) => [0.5, 1.0, 1.5].includes(t))),
+    "temperatures from the head's grid",
+  );
   assert.equal(samples[6]!.problemId, 'gsm8k-test-0');
   assert.equal(samples[6]!.answer, '18');
   for (const row of rows) assert.ok(Number(row.mean_temperature) >= 0.5 && Number(row.mean_temperature) <= 1.5);
@@ -187,9 +205,15 @@ test('an aborted run writes its (empty) report; unknown tasks fail before the mo
   const runDir = mkdtempSync(join(temp, 'run-'));
   const controller = new AbortController();
   controller.abort();
-  const result = await runEvaluation(job({ policy: 'greedy', eval: { tasks: ['synthetic-arith'], limit: 2 } }), { ...quietContext(runDir), signal: controller.signal });
+  const result = await runEvaluation(job({ policy: 'greedy', eval: { tasks: ['synthetic-arith'], limit: 2 } }), {
+    ...quietContext(runDir),
+    signal: controller.signal,
+  });
   assert.match(readFileSync(join(runDir, 'report.md'), 'utf8'), /# Evaluation report/);
   assert.equal(result.results.length, 0);
   await assert.rejects(runEvaluation(job({ eval: { tasks: ['gsm9k'] } }), quietContext(runDir)), /gsm9k.*valid/i);
-  await assert.rejects(runEvaluation(job({ policy: 'schedule', eval: { tasks: ['synthetic-arith'], limit: 1 } }), quietContext(runDir)), /training step/);
+  await assert.rejects(
+    runEvaluation(job({ policy: 'schedule', eval: { tasks: ['synthetic-arith'], limit: 1 } }), quietContext(runDir)),
+    /training step/,
+  );
 });

@@ -21,7 +21,9 @@ function file(name: string, lines: string[]): string {
 }
 
 test('--task gsm8k: every gold solution of the test split grades correct against its own record (>= 99%)', async () => {
-  const rows = readFileSync(join(datasetsDir, 'gsm8k', 'test.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const rows = readFileSync(join(datasetsDir, 'gsm8k', 'test.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   // The model's "response" is the reference solution itself; the record keeps gsm8k's own fields.
   const lines = rows.map((l) => {
     const row = JSON.parse(l) as { question: string; answer: string };
@@ -72,6 +74,9 @@ test('missing files and bad lines are one-line user errors naming the line', asy
   await fails({ input: file('no-answer.jsonl', [ok, ok, JSON.stringify({ response: 'x' })]) }, /no-answer\.jsonl:3: no "answer" field/);
   await fails({ input: file('no-response.jsonl', [JSON.stringify({ answer: '1' })]) }, /no-response\.jsonl:1: no string field "response"/);
   await fails({ input: file('array.jsonl', ['[1, 2]']) }, /array\.jsonl:1: expected a JSON object/);
-  await fails({ input: file('gsm-bad.jsonl', [JSON.stringify({ response: 'x', answer: 'no hashes here' })]), task: 'gsm8k' }, /gsm-bad\.jsonl:1: not a valid gsm8k record/);
+  await fails(
+    { input: file('gsm-bad.jsonl', [JSON.stringify({ response: 'x', answer: 'no hashes here' })]), task: 'gsm8k' },
+    /gsm-bad\.jsonl:1: not a valid gsm8k record/,
+  );
   await assert.rejects(gradeFile({ input: file('t.jsonl', [ok]), task: 'gsm9k' }), /gsm9k/);
 });

@@ -27,7 +27,13 @@ test('mean and std (sample and population) by hand', () => {
 test('avg@k: per-problem accuracy averaged over problems', () => {
   const T = true;
   const F = false;
-  assert.equal(avgAtK([[T, F, T, T], [F, F, F, F]]), 0.375);
+  assert.equal(
+    avgAtK([
+      [T, F, T, T],
+      [F, F, F, F],
+    ]),
+    0.375,
+  );
   close(avgAtK([[T], [F, F, T]]), (1 + 1 / 3) / 2);
   assert.throws(() => avgAtK([[]]), /no samples/);
 });
@@ -63,7 +69,16 @@ test('pass@k stays finite for large n (log-binomial reference) and rejects bad a
   for (let i = 0; i < k; i++) logRatio += Math.log(n - c - i) - Math.log(n - i);
   close(passAtK(n, c, k), 1 - Math.exp(logRatio), 1e-12);
   assert.equal(passAtK(5, 3, 3), 1);
-  close(meanPassAtK([[true, false], [false, false]], 1), 0.25);
+  close(
+    meanPassAtK(
+      [
+        [true, false],
+        [false, false],
+      ],
+      1,
+    ),
+    0.25,
+  );
   assert.throws(() => passAtK(4, 1, 5), /1 <= k <= n/);
   assert.throws(() => passAtK(4, 5, 1), /0 <= c <= n/);
 });
@@ -71,22 +86,49 @@ test('pass@k stays finite for large n (log-binomial reference) and rejects bad a
 test('majority vote: key normaliser, earliest class wins ties, missing answers do not vote', () => {
   const trim = { key: (a: string) => a.trim() };
   const tie = majorityVote(
-    [{ answer: '4', correct: true }, { answer: '5', correct: false }, { answer: ' 4', correct: true }, { answer: '5 ', correct: false }, { answer: null, correct: false }],
+    [
+      { answer: '4', correct: true },
+      { answer: '5', correct: false },
+      { answer: ' 4', correct: true },
+      { answer: '5 ', correct: false },
+      { answer: null, correct: false },
+    ],
     trim,
   );
   assert.deepEqual(tie, { answer: '4', index: 0, votes: 2, correct: true });
-  const later = majorityVote([{ answer: '5', correct: false }, { answer: '4', correct: true }, { answer: '4 ', correct: true }], trim);
+  const later = majorityVote(
+    [
+      { answer: '5', correct: false },
+      { answer: '4', correct: true },
+      { answer: '4 ', correct: true },
+    ],
+    trim,
+  );
   assert.deepEqual(later, { answer: '4', index: 1, votes: 2, correct: true });
   assert.deepEqual(majorityVote([{ answer: null, correct: false }], trim), { answer: null, index: -1, votes: 0, correct: false });
   // a pairwise equivalence (numeric tolerance) instead of a key
   const numeric = { equivalent: (a: number, b: number) => Math.abs(a - b) < 1e-9 };
-  const votes = majorityVote([{ answer: 0.3, correct: false }, { answer: 0.5, correct: true }, { answer: 1 / 2, correct: true }], numeric);
+  const votes = majorityVote(
+    [
+      { answer: 0.3, correct: false },
+      { answer: 0.5, correct: true },
+      { answer: 1 / 2, correct: true },
+    ],
+    numeric,
+  );
   assert.deepEqual(votes, { answer: 0.5, index: 1, votes: 2, correct: true });
   assert.equal(
     majAtK(
       [
-        [{ answer: 'a', correct: true }, { answer: 'a', correct: true }, { answer: 'b', correct: false }],
-        [{ answer: 'b', correct: false }, { answer: 'a', correct: true }],
+        [
+          { answer: 'a', correct: true },
+          { answer: 'a', correct: true },
+          { answer: 'b', correct: false },
+        ],
+        [
+          { answer: 'b', correct: false },
+          { answer: 'a', correct: true },
+        ],
       ],
       { key: (a: string) => a },
     ),
@@ -144,14 +186,29 @@ test('binned means over equal-width bins', () => {
   const x = [0, 0.1, 0.5, 0.9, 1.0];
   const y = [1, 2, 3, 4, 5];
   const two = binnedMeans(x, y, 2);
-  assert.deepEqual(two.map((b) => [b.lo, b.hi, b.count, b.meanY]), [[0, 0.5, 2, 1.5], [0.5, 1, 3, 4]]);
+  assert.deepEqual(
+    two.map((b) => [b.lo, b.hi, b.count, b.meanY]),
+    [
+      [0, 0.5, 2, 1.5],
+      [0.5, 1, 3, 4],
+    ],
+  );
   close(two[1]!.meanX, 0.8);
   const four = binnedMeans(x, y, 4, [0, 2]);
-  assert.deepEqual(four.map((b) => b.count), [2, 2, 1, 0]);
-  assert.deepEqual(four.slice(0, 3).map((b) => b.meanY), [1.5, 3.5, 5]);
+  assert.deepEqual(
+    four.map((b) => b.count),
+    [2, 2, 1, 0],
+  );
+  assert.deepEqual(
+    four.slice(0, 3).map((b) => b.meanY),
+    [1.5, 3.5, 5],
+  );
   assert.ok(Number.isNaN(four[3]!.meanY));
   const inside = binnedMeans(x, y, 1, [0.2, 0.95]);
-  assert.deepEqual(inside.map((b) => [b.count, b.meanY]), [[2, 3.5]]);
+  assert.deepEqual(
+    inside.map((b) => [b.count, b.meanY]),
+    [[2, 3.5]],
+  );
   assert.throws(() => binnedMeans(x, y, 0), /bins must be/);
 });
 

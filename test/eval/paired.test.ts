@@ -21,21 +21,45 @@ test('pass@k: the unbiased estimator 1 - C(n-c,k)/C(n,k) against hand-computed v
 });
 
 test('paired bootstrap: mean difference, interval containing it, narrower with more seeds, deterministic', () => {
-  const method = new Map([[0, { samples: 2, correct: [2, 1, 0, 2] }], [1, { samples: 2, correct: [1, 1, 1, 2] }]]);
-  const reference = new Map([[0, { samples: 2, correct: [1, 1, 0, 1] }], [1, { samples: 2, correct: [1, 0, 1, 2] }]]);
+  const method = new Map([
+    [0, { samples: 2, correct: [2, 1, 0, 2] }],
+    [1, { samples: 2, correct: [1, 1, 1, 2] }],
+  ]);
+  const reference = new Map([
+    [0, { samples: 2, correct: [1, 1, 0, 1] }],
+    [1, { samples: 2, correct: [1, 0, 1, 2] }],
+  ]);
   const d = pairedDifferences(method, reference);
-  assert.deepEqual(d, [[0.5, 0, 0, 0.5], [0, 0.5, 0, 0]]);
+  assert.deepEqual(d, [
+    [0.5, 0, 0, 0.5],
+    [0, 0.5, 0, 0],
+  ]);
   const ci = pairedBootstrap(d, { seed: 1 });
   close(ci.mean, (0.25 + 0.125) / 2);
   assert.ok(ci.low <= ci.mean && ci.mean <= ci.high);
   assert.ok(ci.low >= 0 && ci.high <= 0.5, 'every difference is in [0, 0.5]');
   assert.deepEqual(pairedBootstrap(d, { seed: 1 }), ci);
   // Identical methods: a zero-width interval at 0.
-  const zero = pairedBootstrap([[0, 0, 0], [0, 0, 0]], { seed: 2 });
+  const zero = pairedBootstrap(
+    [
+      [0, 0, 0],
+      [0, 0, 0],
+    ],
+    { seed: 2 },
+  );
   assert.deepEqual([zero.mean, zero.low, zero.high], [0, 0, 0]);
   // A constant shift per seed: seed resampling alone makes the spread; with seeds 0.1 and 0.3 the
   // 95% interval of the two-seed mean lies within [0.1, 0.3] and covers 0.2.
-  const shift = pairedBootstrap([[0.1, 0.1], [0.3, 0.3]], { seed: 3, resamples: 4000 });
+  const shift = pairedBootstrap(
+    [
+      [0.1, 0.1],
+      [0.3, 0.3],
+    ],
+    { seed: 3, resamples: 4000 },
+  );
   assert.ok(shift.low >= 0.1 - 1e-12 && shift.high <= 0.3 + 1e-12 && shift.low < 0.2 && shift.high > 0.2);
-  assert.throws(() => pairedDifferences(new Map([[0, { samples: 1, correct: [1] }]]), new Map([[0, { samples: 1, correct: [1, 0] }]])), /cannot be paired/);
+  assert.throws(
+    () => pairedDifferences(new Map([[0, { samples: 1, correct: [1] }]]), new Map([[0, { samples: 1, correct: [1, 0] }]])),
+    /cannot be paired/,
+  );
 });

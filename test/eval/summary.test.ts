@@ -30,7 +30,7 @@ test('avg@k, pass@k, maj@k, lengths and temperatures of three problems with k = 
   assert.ok(Math.abs(summary.meanTemperature - temperatureSum / 39) < 1e-12);
   assert.equal(summary.tokens, 39 + 12);
   // Normal interval over per-problem accuracies [2/3, 1/3, 0]: mean 1/3, std 1/3, half-width 1.96 * (1/3) / sqrt(3).
-  const half = 1.959963984540054 * (1 / 3) / Math.sqrt(3);
+  const half = (1.959963984540054 * (1 / 3)) / Math.sqrt(3);
   assert.ok(Math.abs(summary.avgCiLow - Math.max(0, 1 / 3 - half)) < 1e-6);
   assert.ok(Math.abs(summary.avgCiHigh - (1 / 3 + half)) < 1e-6);
 });

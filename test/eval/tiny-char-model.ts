@@ -31,7 +31,11 @@ export function writeTinyCharModel(options: TinyModelOptions = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'introspect-tiny-char-'));
   const config = tinyConfig();
   saveCheckpoint(dir, config, tinyParams(config, options.seed ?? 1));
-  writeTokenizerFiles(dir, buildCharTokenizer(CHARS), buildCharTokenizerConfig(options.chatTemplate !== undefined ? { chatTemplate: options.chatTemplate } : {}));
+  writeTokenizerFiles(
+    dir,
+    buildCharTokenizer(CHARS),
+    buildCharTokenizerConfig(options.chatTemplate !== undefined ? { chatTemplate: options.chatTemplate } : {}),
+  );
   return dir;
 }
 

@@ -8,7 +8,10 @@ test('registry: duplicate names throw, lookups list valid names', () => {
   assert.deepEqual(r.names(), ['a', 'b']);
   // @ts-expect-error registering a name twice is a compile error too (a chain knows what it registered)
   assert.throws(() => r.register('a', 3), /thing "a" is already registered/);
-  assert.throws(() => r.get('c'), (e: unknown) => e instanceof UnknownNameError && /valid: a, b/.test(e.message));
+  assert.throws(
+    () => r.get('c'),
+    (e: unknown) => e instanceof UnknownNameError && /valid: a, b/.test(e.message),
+  );
 });
 
 test('registry: a registry declared complete must register every name, and no other (checked by tsc)', () => {

@@ -28,7 +28,10 @@ function cruise(files: Record<string, string>): { status: number | null; output:
 const trainer = { 'src/rl/trainer.ts': 'export const train = (): number => 1;\n' };
 
 test('an upward run-time import fails the layer check, naming the rule', () => {
-  const { status, output } = cruise({ ...trainer, 'src/model/init.ts': "import { train } from '../rl/trainer.js';\nexport const x = train();\n" });
+  const { status, output } = cruise({
+    ...trainer,
+    'src/model/init.ts': "import { train } from '../rl/trainer.js';\nexport const x = train();\n",
+  });
   assert.notEqual(status, 0, output);
   assert.match(output, /layer-model/);
   assert.match(output, /src\/model\/init\.ts → src\/rl\/trainer\.ts/);
@@ -36,9 +39,11 @@ test('an upward run-time import fails the layer check, naming the rule', () => {
 
 test('a downward import and an upward type-only import pass', () => {
   const { status, output } = cruise({
-    'src/util/stats.ts': 'export const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;\nexport interface Row { x: number }\n',
+    'src/util/stats.ts':
+      'export const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;\nexport interface Row { x: number }\n',
     'src/rl/trainer.ts': "import { mean } from '../util/stats.js';\nexport const train = (): number => mean([1, 2]);\n",
-    'src/util/log.ts': "import type { Row } from './stats.js';\nimport type { train } from '../rl/trainer.js';\nexport type T = Row | ReturnType<typeof train>;\n",
+    'src/util/log.ts':
+      "import type { Row } from './stats.js';\nimport type { train } from '../rl/trainer.js';\nexport type T = Row | ReturnType<typeof train>;\n",
   });
   assert.equal(status, 0, output);
 });
@@ -53,7 +58,10 @@ test('an import cycle inside one folder fails', () => {
 });
 
 test('a folder outside the layers fails', () => {
-  const { status, output } = cruise({ ...trainer, 'src/misc/helper.ts': "import { train } from '../rl/trainer.js';\nexport const y = train();\n" });
+  const { status, output } = cruise({
+    ...trainer,
+    'src/misc/helper.ts': "import { train } from '../rl/trainer.js';\nexport const y = train();\n",
+  });
   assert.notEqual(status, 0, output);
   assert.match(output, /only-known-layers/);
 });

@@ -39,7 +39,10 @@ for (const name of fixtureNames) {
   test(`${name}: loads with exactly the parameters of reference.json, in order, with the stored values`, () => {
     const checkpoint = loadCheckpoint(fixtureDir(name));
     assert.deepEqual([...checkpoint.params.keys()], referenceNames(name));
-    assert.deepEqual(expectedParameters(checkpoint.config).map((p) => p.name), referenceNames(name));
+    assert.deepEqual(
+      expectedParameters(checkpoint.config).map((p) => p.name),
+      referenceNames(name),
+    );
     // Values and shapes agree with an independent read of the same file.
     const stored = readSafetensors(join(fixtureDir(name), 'model.safetensors'));
     for (const [param, tensor] of checkpoint.params) {
@@ -70,7 +73,10 @@ test('save -> load round trip keeps config and every parameter exactly (F32) and
   const written = saveCheckpoint(out, source.config, source.params, { tokenizerDir: withTokenizer });
   assert.ok(written.includes('tokenizer.json') && written.includes('tokenizer_config.json'));
   assert.equal(readFileSync(join(out, 'tokenizer.json'), 'utf8'), '{"fake": true}');
-  assert.deepEqual(readdirSync(out).filter((f) => f.includes('.tmp-')), []);
+  assert.deepEqual(
+    readdirSync(out).filter((f) => f.includes('.tmp-')),
+    [],
+  );
 });
 
 test('a BF16 save stores bfloat16 and loads back within bfloat16 precision', () => {
@@ -121,7 +127,10 @@ test('a checkpoint with a missing tensor fails with one line naming it', () => {
   const tensors = readSafetensors(weights);
   tensors.delete('model.layers.1.mlp.up_proj.weight');
   rmSync(weights);
-  writeSafetensors(weights, [...tensors].map(([name, t]) => ({ name, ...t })));
+  writeSafetensors(
+    weights,
+    [...tensors].map(([name, t]) => ({ name, ...t })),
+  );
   const message = assertUserError(() => loadCheckpoint(dir), dir, 'missing model.layers.1.mlp.up_proj.weight');
   assert.ok(!message.includes('unexpected') && !message.includes('wrong shape'));
 });
@@ -190,10 +199,29 @@ test('a sharded checkpoint whose index names a missing shard fails with one line
 
 test('a model built in code (no config.json to start from) saves to a folder that loads back', () => {
   const config: ModelConfig = {
-    arch: 'qwen3', vocabSize: 20, hiddenSize: 8, numLayers: 1, numHeads: 2, numKvHeads: 1, headDim: 4,
-    intermediateSize: 12, norm: 'rms', normEps: 1e-6, ropeTheta: 1e4, maxPositionEmbeddings: 64,
-    tieWordEmbeddings: true, attentionBias: false, attentionOutputBias: false, mlpBias: false, qkNorm: true,
-    gatedMlp: true, activation: 'silu', bosTokenId: 1, eosTokenIds: [2], padTokenId: 0, raw: {},
+    arch: 'qwen3',
+    vocabSize: 20,
+    hiddenSize: 8,
+    numLayers: 1,
+    numHeads: 2,
+    numKvHeads: 1,
+    headDim: 4,
+    intermediateSize: 12,
+    norm: 'rms',
+    normEps: 1e-6,
+    ropeTheta: 1e4,
+    maxPositionEmbeddings: 64,
+    tieWordEmbeddings: true,
+    attentionBias: false,
+    attentionOutputBias: false,
+    mlpBias: false,
+    qkNorm: true,
+    gatedMlp: true,
+    activation: 'silu',
+    bosTokenId: 1,
+    eosTokenIds: [2],
+    padTokenId: 0,
+    raw: {},
   };
   const params: ParamMap = new Map(
     expectedParameters(config).map((p, k) => {
@@ -205,7 +233,11 @@ test('a model built in code (no config.json to start from) saves to a folder tha
   saveCheckpoint(out, config, params);
   const raw = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.deepEqual([raw.model_type, raw.architectures, raw.head_dim, raw.dtype], ['qwen3', ['Qwen3ForCausalLM'], 4, 'float32']);
-  assert.deepEqual(JSON.parse(readFileSync(join(out, 'generation_config.json'), 'utf8')), { bos_token_id: 1, eos_token_id: 2, pad_token_id: 0 });
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'generation_config.json'), 'utf8')), {
+    bos_token_id: 1,
+    eos_token_id: 2,
+    pad_token_id: 0,
+  });
   const back = loadCheckpoint(out);
   assert.deepEqual({ ...back.config, raw: {} }, config);
   assert.deepEqual(back.params, params);

@@ -22,28 +22,100 @@ type Expected = Omit<ModelConfig, 'raw'>;
 // Expected values read off the fixtures' README and config.json files.
 const expected: Record<FixtureName, Expected> = {
   'qwen2-tiny': {
-    arch: 'qwen2', vocabSize: 512, hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16,
-    intermediateSize: 160, norm: 'rms', normEps: 1e-6, ropeTheta: 1e4, maxPositionEmbeddings: 256,
-    tieWordEmbeddings: true, attentionBias: true, attentionOutputBias: false, mlpBias: false, qkNorm: false,
-    gatedMlp: true, activation: 'silu', bosTokenId: null, eosTokenIds: [], padTokenId: null,
+    arch: 'qwen2',
+    vocabSize: 512,
+    hiddenSize: 64,
+    numLayers: 2,
+    numHeads: 4,
+    numKvHeads: 2,
+    headDim: 16,
+    intermediateSize: 160,
+    norm: 'rms',
+    normEps: 1e-6,
+    ropeTheta: 1e4,
+    maxPositionEmbeddings: 256,
+    tieWordEmbeddings: true,
+    attentionBias: true,
+    attentionOutputBias: false,
+    mlpBias: false,
+    qkNorm: false,
+    gatedMlp: true,
+    activation: 'silu',
+    bosTokenId: null,
+    eosTokenIds: [],
+    padTokenId: null,
   },
   'qwen3-tiny': {
-    arch: 'qwen3', vocabSize: 512, hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 32,
-    intermediateSize: 160, norm: 'rms', normEps: 1e-6, ropeTheta: 1e6, maxPositionEmbeddings: 256,
-    tieWordEmbeddings: true, attentionBias: false, attentionOutputBias: false, mlpBias: false, qkNorm: true,
-    gatedMlp: true, activation: 'silu', bosTokenId: null, eosTokenIds: [], padTokenId: null,
+    arch: 'qwen3',
+    vocabSize: 512,
+    hiddenSize: 64,
+    numLayers: 2,
+    numHeads: 4,
+    numKvHeads: 2,
+    headDim: 32,
+    intermediateSize: 160,
+    norm: 'rms',
+    normEps: 1e-6,
+    ropeTheta: 1e6,
+    maxPositionEmbeddings: 256,
+    tieWordEmbeddings: true,
+    attentionBias: false,
+    attentionOutputBias: false,
+    mlpBias: false,
+    qkNorm: true,
+    gatedMlp: true,
+    activation: 'silu',
+    bosTokenId: null,
+    eosTokenIds: [],
+    padTokenId: null,
   },
   'llama-tiny': {
-    arch: 'llama', vocabSize: 512, hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 1, headDim: 16,
-    intermediateSize: 160, norm: 'rms', normEps: 1e-5, ropeTheta: 5e5, maxPositionEmbeddings: 256,
-    tieWordEmbeddings: false, attentionBias: false, attentionOutputBias: false, mlpBias: false, qkNorm: false,
-    gatedMlp: true, activation: 'silu', bosTokenId: 1, eosTokenIds: [2], padTokenId: null,
+    arch: 'llama',
+    vocabSize: 512,
+    hiddenSize: 64,
+    numLayers: 2,
+    numHeads: 4,
+    numKvHeads: 1,
+    headDim: 16,
+    intermediateSize: 160,
+    norm: 'rms',
+    normEps: 1e-5,
+    ropeTheta: 5e5,
+    maxPositionEmbeddings: 256,
+    tieWordEmbeddings: false,
+    attentionBias: false,
+    attentionOutputBias: false,
+    mlpBias: false,
+    qkNorm: false,
+    gatedMlp: true,
+    activation: 'silu',
+    bosTokenId: 1,
+    eosTokenIds: [2],
+    padTokenId: null,
   },
   'gpt2-tiny': {
-    arch: 'gpt2', vocabSize: 512, hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 4, headDim: 16,
-    intermediateSize: 256, norm: 'layer', normEps: 1e-5, ropeTheta: null, maxPositionEmbeddings: 128,
-    tieWordEmbeddings: true, attentionBias: true, attentionOutputBias: true, mlpBias: true, qkNorm: false,
-    gatedMlp: false, activation: 'gelu_tanh', bosTokenId: 50256, eosTokenIds: [50256], padTokenId: null,
+    arch: 'gpt2',
+    vocabSize: 512,
+    hiddenSize: 64,
+    numLayers: 2,
+    numHeads: 4,
+    numKvHeads: 4,
+    headDim: 16,
+    intermediateSize: 256,
+    norm: 'layer',
+    normEps: 1e-5,
+    ropeTheta: null,
+    maxPositionEmbeddings: 128,
+    tieWordEmbeddings: true,
+    attentionBias: true,
+    attentionOutputBias: true,
+    mlpBias: true,
+    qkNorm: false,
+    gatedMlp: false,
+    activation: 'gelu_tanh',
+    bosTokenId: 50256,
+    eosTokenIds: [50256],
+    padTokenId: null,
   },
 };
 
@@ -74,16 +146,31 @@ test('rope scaling types are refused in either format', () => {
   const base = rawConfig('llama-tiny');
   assertUserError(
     () => parseModelConfig({ ...base, rope_parameters: { rope_type: 'llama3', rope_theta: 5e5, factor: 8 } }, 'x/config.json'),
-    'x/config.json', 'rope scaling type "llama3"',
+    'x/config.json',
+    'rope scaling type "llama3"',
   );
-  assertUserError(() => parseModelConfig({ ...base, rope_parameters: null, rope_theta: 1e4, rope_scaling: { type: 'linear', factor: 2 } }), '"linear"');
-  assertUserError(() => parseModelConfig({ ...base, rope_parameters: { rope_type: 'default', rope_theta: 1e4, partial_rotary_factor: 0.5 } }), 'partial_rotary_factor');
+  assertUserError(
+    () => parseModelConfig({ ...base, rope_parameters: null, rope_theta: 1e4, rope_scaling: { type: 'linear', factor: 2 } }),
+    '"linear"',
+  );
+  assertUserError(
+    () => parseModelConfig({ ...base, rope_parameters: { rope_type: 'default', rope_theta: 1e4, partial_rotary_factor: 0.5 } }),
+    'partial_rotary_factor',
+  );
 });
 
 test('unsupported architectures and options fail with one line naming the field', () => {
-  assertUserError(() => parseModelConfig({ ...rawConfig('llama-tiny'), model_type: 'mistral' }, 'm/config.json'), 'm/config.json', 'model_type "mistral"', 'qwen2');
+  assertUserError(
+    () => parseModelConfig({ ...rawConfig('llama-tiny'), model_type: 'mistral' }, 'm/config.json'),
+    'm/config.json',
+    'model_type "mistral"',
+    'qwen2',
+  );
   assertUserError(() => parseModelConfig({ ...rawConfig('qwen2-tiny'), use_sliding_window: true }), 'sliding-window');
-  assertUserError(() => parseModelConfig({ ...rawConfig('qwen3-tiny'), layer_types: ['sliding_attention', 'full_attention'] }), 'layer_types');
+  assertUserError(
+    () => parseModelConfig({ ...rawConfig('qwen3-tiny'), layer_types: ['sliding_attention', 'full_attention'] }),
+    'layer_types',
+  );
   assertUserError(() => parseModelConfig({ ...rawConfig('llama-tiny'), hidden_act: 'gelu' }), 'hidden_act');
   assertUserError(() => parseModelConfig({ ...rawConfig('gpt2-tiny'), activation_function: 'relu' }), 'activation_function', 'gelu_new');
   assertUserError(() => parseModelConfig({ ...rawConfig('llama-tiny'), num_key_value_heads: 3 }), '3 key/value heads');

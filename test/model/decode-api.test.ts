@@ -22,7 +22,10 @@ test('greedy generation from token ids matches transformers, twice (the second f
   const ref = loadReference('gpt2-tiny');
   for (let run = 0; run < 2; run++) {
     const result = await generate({ ...options, modelDir: fixtureDir('gpt2-tiny'), inputIds: ref.ids[1]!.slice(0, 6) });
-    assert.deepEqual(result.tokens.map((t) => t.id), ref.greedy[1]!.slice(6));
+    assert.deepEqual(
+      result.tokens.map((t) => t.id),
+      ref.greedy[1]!.slice(6),
+    );
     assert.ok(result.tokens.every((t) => t.temperature === 0 && t.logprob < 0));
     assert.equal(result.text, ref.greedy[1]!.slice(6).join(' '), 'without a tokenizer the text is the ids');
   }
@@ -30,13 +33,16 @@ test('greedy generation from token ids matches transformers, twice (the second f
   assert.ok(existsSync(join(cacheDir, 'graphs', readdirSync(join(cacheDir, 'graphs'))[0]!, 'model.onnx')));
 });
 
-test('sampled generation under a policy records each token\'s temperature; the same seed repeats it', async () => {
+test("sampled generation under a policy records each token's temperature; the same seed repeats it", async () => {
   const model = { ...options, modelDir: fixtureDir('gpt2-tiny'), inputIds: [1, 2, 3] };
   const a = await generate({ ...model, temperature: 0.7, seed: 4 });
   const b = await generate({ ...model, temperature: 0.7, seed: 4 });
   assert.equal(a.tokens.length, 10);
   assert.ok(a.tokens.every((t) => t.temperature === Math.fround(0.7)));
-  assert.deepEqual(a.tokens.map((t) => t.id), b.tokens.map((t) => t.id));
+  assert.deepEqual(
+    a.tokens.map((t) => t.id),
+    b.tokens.map((t) => t.id),
+  );
   // edt: T = T0 * N^(theta / H) with the defaults T0 = 1, N = 0.8, theta = 1, from each token's own entropy
   const edt = await generate({ ...model, policy: 'edt', seed: 4 });
   for (const t of edt.tokens) assert.ok(Math.abs(t.temperature - 0.8 ** (1 / t.entropy)) < 1e-5);
@@ -45,6 +51,9 @@ test('sampled generation under a policy records each token\'s temperature; the s
 
 test('bad requests are refused with one-line errors', async () => {
   await assert.rejects(generate({ ...options, modelDir: fixtureDir('gpt2-tiny'), prompt: 'hi' }), /no tokenizer\.json/);
-  await assert.rejects(generate({ ...options, modelDir: fixtureDir('gpt2-tiny'), inputIds: [1], policy: 'learned' }), /needs the trained head/);
+  await assert.rejects(
+    generate({ ...options, modelDir: fixtureDir('gpt2-tiny'), inputIds: [1], policy: 'learned' }),
+    /needs the trained head/,
+  );
   await assert.rejects(generate({ ...options, modelDir: fixtureDir('gpt2-tiny'), inputIds: [1], policy: 'fixed:-1' }), /fixed/);
 });

@@ -56,8 +56,16 @@ for (const name of fixtureNames) {
     });
 
     test('greedy continuation equals transformers token for token', async () => {
-      const result = await generateTokens({ model: await sessionP, inputIds: ref.ids.map((row) => row.slice(0, 6)), maxNewTokens: 10, eosTokenIds: [] });
-      assert.deepEqual(result.tokens, ref.greedy.map((row) => row.slice(6)));
+      const result = await generateTokens({
+        model: await sessionP,
+        inputIds: ref.ids.map((row) => row.slice(0, 6)),
+        maxNewTokens: 10,
+        eosTokenIds: [],
+      });
+      assert.deepEqual(
+        result.tokens,
+        ref.greedy.map((row) => row.slice(6)),
+      );
       assert.deepEqual(result.stoppedByEos, [false, false]);
       for (const lps of result.logprobs) {
         assert.equal(lps.length, 10);
@@ -69,7 +77,8 @@ for (const name of fixtureNames) {
       const session = await sessionP;
       const prompts = [ref.ids[0]!.slice(0, 3), ref.ids[1]!.slice(0, 11), ref.ids[0]!.slice(4, 11), ref.ids[1]!.slice(7, 8)];
       const alone: number[][] = [];
-      for (const p of prompts) alone.push((await generateTokens({ model: session, inputIds: [p], maxNewTokens: 8, eosTokenIds: [] })).tokens[0]!);
+      for (const p of prompts)
+        alone.push((await generateTokens({ model: session, inputIds: [p], maxNewTokens: 8, eosTokenIds: [] })).tokens[0]!);
       const batched = await generateTokens({ model: session, inputIds: prompts, maxNewTokens: 8, eosTokenIds: [] });
       assert.deepEqual(batched.tokens, alone);
     });
@@ -94,8 +103,14 @@ describe('DecodeSession', () => {
     };
     const stopped = await generateTokens({ model: session, inputIds: prompts, maxNewTokens: 10, eosTokenIds: eos });
     assert.deepEqual(stopped.tokens, free.tokens.map(cut));
-    assert.deepEqual(stopped.stoppedByEos, free.tokens.map((t) => t.some((tok) => eos.includes(tok))));
-    assert.ok(stopped.tokens.some((t) => t.length < 10), 'at least one row stopped early');
+    assert.deepEqual(
+      stopped.stoppedByEos,
+      free.tokens.map((t) => t.some((tok) => eos.includes(tok))),
+    );
+    assert.ok(
+      stopped.tokens.some((t) => t.length < 10),
+      'at least one row stopped early',
+    );
   });
 
   test('keepRows keeps the chosen rows (reordered) and trims padding no row needs', async () => {
@@ -127,7 +142,12 @@ describe('DecodeSession', () => {
   test('parameters fed as inputs: same logits as stored weights, and setWeights swaps them', async () => {
     const stored = await DecodeSession.load(ref.checkpoint);
     const fed = await DecodeSession.load(ref.checkpoint, { paramInputs: [/^model\.norm\./, /layers\.1\.mlp/] });
-    assert.deepEqual(fed.weightInputs.sort(), ['model.layers.1.mlp.down_proj.weight', 'model.layers.1.mlp.gate_proj.weight', 'model.layers.1.mlp.up_proj.weight', 'model.norm.weight']);
+    assert.deepEqual(fed.weightInputs.sort(), [
+      'model.layers.1.mlp.down_proj.weight',
+      'model.layers.1.mlp.gate_proj.weight',
+      'model.layers.1.mlp.up_proj.weight',
+      'model.norm.weight',
+    ]);
     const prompts = [ref.ids[0]!.slice(0, 5)];
     await assert.rejects(fed.prefill(prompts), /setWeights/);
     fed.setWeights(new Map(fed.weightInputs.map((n) => [n, ref.checkpoint.params.get(n)!])));
@@ -139,8 +159,16 @@ describe('DecodeSession', () => {
     const norm = ref.checkpoint.params.get('model.norm.weight')!;
     fed.setWeights({ 'model.norm.weight': { data: norm.data.map((x) => 2 * x), dims: norm.dims } satisfies FloatTensor });
     const doubled = await fed.prefill(prompts);
-    assert.ok(maxAbsDiff(doubled.logits[0]!, a.logits[0]!.map((x) => 2 * x)) < 1e-4);
-    assert.throws(() => fed.setWeights({ 'model.embed_tokens.weight': ref.checkpoint.params.get('model.embed_tokens.weight')! }), /no parameter input/);
+    assert.ok(
+      maxAbsDiff(
+        doubled.logits[0]!,
+        a.logits[0]!.map((x) => 2 * x),
+      ) < 1e-4,
+    );
+    assert.throws(
+      () => fed.setWeights({ 'model.embed_tokens.weight': ref.checkpoint.params.get('model.embed_tokens.weight')! }),
+      /no parameter input/,
+    );
     assert.throws(() => fed.setWeights({ 'model.norm.weight': { data: new Float32Array(3), dims: [3] } }), /shape/);
   });
 });

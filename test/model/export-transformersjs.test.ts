@@ -46,7 +46,10 @@ for (const name of fixtureNames) {
           do_sample: false,
         })) as Tensor;
         const rows = output.tolist() as bigint[][];
-        assert.deepEqual(rows.map((r) => r.map(Number)), ref.greedy);
+        assert.deepEqual(
+          rows.map((r) => r.map(Number)),
+          ref.greedy,
+        );
       } finally {
         await model.dispose();
       }
@@ -66,14 +69,40 @@ for (const name of fixtureNames) {
  */
 const UNSEEN: Record<string, Record<string, unknown>> = {
   'llama (head_dim 16 != 48/4, biases, 3 layers, old rope_theta)': {
-    model_type: 'llama', architectures: ['LlamaForCausalLM'], vocab_size: 300, hidden_size: 48, intermediate_size: 96, num_hidden_layers: 3,
-    num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16, max_position_embeddings: 256, rms_norm_eps: 1e-5, rope_theta: 10000,
-    hidden_act: 'silu', tie_word_embeddings: false, attention_bias: true, bos_token_id: 1, eos_token_id: 2,
+    model_type: 'llama',
+    architectures: ['LlamaForCausalLM'],
+    vocab_size: 300,
+    hidden_size: 48,
+    intermediate_size: 96,
+    num_hidden_layers: 3,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    head_dim: 16,
+    max_position_embeddings: 256,
+    rms_norm_eps: 1e-5,
+    rope_theta: 10000,
+    hidden_act: 'silu',
+    tie_word_embeddings: false,
+    attention_bias: true,
+    bos_token_id: 1,
+    eos_token_id: 2,
   },
   'qwen2 (1 layer, multi-query)': {
-    model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'], vocab_size: 257, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1,
-    num_attention_heads: 2, num_key_value_heads: 1, max_position_embeddings: 128, rms_norm_eps: 1e-6, rope_theta: 1e6, hidden_act: 'silu',
-    tie_word_embeddings: true, bos_token_id: 0, eos_token_id: 1,
+    model_type: 'qwen2',
+    architectures: ['Qwen2ForCausalLM'],
+    vocab_size: 257,
+    hidden_size: 32,
+    intermediate_size: 64,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    num_key_value_heads: 1,
+    max_position_embeddings: 128,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1e6,
+    hidden_act: 'silu',
+    tie_word_embeddings: true,
+    bos_token_id: 0,
+    eos_token_id: 1,
   },
 };
 
@@ -88,7 +117,10 @@ for (const [name, json] of Object.entries(UNSEEN)) {
       writeFileSync(join(modelDir, 'config.json'), JSON.stringify(json)); // the config as the model brought it
       const out = join(dir, 'export');
       exportModel({ modelDir, outDir: out, trainable: 'none' });
-      const prompt = [[5, 17, 33, 8, 100, 42], [9, 9, 120, 77, 3, 250]];
+      const prompt = [
+        [5, 17, 33, 8, 100, 42],
+        [9, 9, 120, 77, 3, 250],
+      ];
       const steps = 12;
       // min_new_tokens below masks the end token, so the reference never picks it either.
       const eos = [json.eos_token_id].flat() as number[];
@@ -119,7 +151,10 @@ for (const [name, json] of Object.entries(UNSEEN)) {
       try {
         const inputs = new Tensor('int64', BigInt64Array.from(prompt.flat(), BigInt), [2, prompt[0]!.length]);
         const output = (await model.generate({ inputs, max_new_tokens: steps, min_new_tokens: steps, do_sample: false })) as Tensor;
-        assert.deepEqual((output.tolist() as bigint[][]).map((r) => r.map(Number)), reference);
+        assert.deepEqual(
+          (output.tolist() as bigint[][]).map((r) => r.map(Number)),
+          reference,
+        );
         assert.ok(new Set(reference[0]!.slice(6)).size > 2, 'the greedy path is not one repeated token');
       } finally {
         await model.dispose();

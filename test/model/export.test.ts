@@ -32,15 +32,33 @@ test('export writes decode, training and score graphs that ONNX Runtime loads, a
       await session.release();
     }
     const ce = manifest.graphs.train_ce;
-    assert.deepEqual(ce.outputs.map((o) => o.name), ['loss', ...manifest.trainable.map((p) => `grad.${p}`), 'logprobs']);
-    assert.deepEqual(ce.inputs.find((i) => i.name === 'input_ids'), { name: 'input_ids', dtype: 'int64', shape: ['batch_size', 'sequence_length'] });
-    assert.deepEqual(manifest.graphs.decode.inputs.find((i) => i.name === 'past_key_values.1.value')?.shape, ['batch_size', 1, 'past_sequence_length', 16]);
+    assert.deepEqual(
+      ce.outputs.map((o) => o.name),
+      ['loss', ...manifest.trainable.map((p) => `grad.${p}`), 'logprobs'],
+    );
+    assert.deepEqual(
+      ce.inputs.find((i) => i.name === 'input_ids'),
+      { name: 'input_ids', dtype: 'int64', shape: ['batch_size', 'sequence_length'] },
+    );
+    assert.deepEqual(manifest.graphs.decode.inputs.find((i) => i.name === 'past_key_values.1.value')?.shape, [
+      'batch_size',
+      1,
+      'past_sequence_length',
+      16,
+    ]);
 
     // The exported decode graph computes what transformers computes.
     const ref = loadReference('llama-tiny');
     const session = await ort.InferenceSession.create(join(out, 'onnx', 'model.onnx'));
     const empty = new ort.Tensor('float32', new Float32Array(0), [2, 1, 0, 16]);
-    const feeds: Record<string, ort.Tensor> = { input_ids: i64(ref.ids.flat(), [2, 16]), attention_mask: i64(new Array<number>(32).fill(1), [2, 16]), position_ids: i64([...Array(32).keys()].map((i) => i % 16), [2, 16]) };
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: i64(ref.ids.flat(), [2, 16]),
+      attention_mask: i64(new Array<number>(32).fill(1), [2, 16]),
+      position_ids: i64(
+        [...Array(32).keys()].map((i) => i % 16),
+        [2, 16],
+      ),
+    };
     for (let i = 0; i < 2; i++) feeds[`past_key_values.${i}.key`] = feeds[`past_key_values.${i}.value`] = empty;
     assert.ok(maxAbsDiff(data((await runGraph(session, feeds)).logits), ref.logits) < 1e-4);
   } finally {
@@ -48,7 +66,7 @@ test('export writes decode, training and score graphs that ONNX Runtime loads, a
   }
 });
 
-test('export with external weight data writes <file>_data beside the graphs (Optimum\'s name), and they load', async () => {
+test("export with external weight data writes <file>_data beside the graphs (Optimum's name), and they load", async () => {
   const out = tempDir();
   try {
     const { manifest } = exportModel({ modelDir: fixtureDir('gpt2-tiny'), outDir: out, trainable: 'none', externalData: true });
@@ -65,7 +83,7 @@ test('export with external weight data writes <file>_data beside the graphs (Opt
   }
 });
 
-test('the export command\'s library entry writes the files it lists', async () => {
+test("the export command's library entry writes the files it lists", async () => {
   const out = tempDir();
   try {
     const { files } = await exportApi({ modelDir: fixtureDir('qwen3-tiny'), outDir: out, trainable: ['q_norm'] });
@@ -85,7 +103,11 @@ test('graph cache: builds on a miss, reuses on a hit, and keys on options and we
     const spec = { kind: 'ce' as const, options: { trainable: [/model\.norm/] } };
     const first = cachedGraphPath(folderSource(fixtureDir('qwen2-tiny')), spec, { cacheDir });
     assert.equal(first.hit, false);
-    const second = cachedGraphPath(folderSource(fixtureDir('qwen2-tiny')), { kind: 'ce', options: { trainable: ['^model\\.norm\\.weight$'] } }, { cacheDir });
+    const second = cachedGraphPath(
+      folderSource(fixtureDir('qwen2-tiny')),
+      { kind: 'ce', options: { trainable: ['^model\\.norm\\.weight$'] } },
+      { cacheDir },
+    );
     assert.deepEqual(second, { path: first.path, hit: true }, 'equal trainable sets share an entry');
     const loads: string[] = [];
     const counting = { ...folderSource(fixtureDir('qwen2-tiny')), load: () => (loads.push('load'), model) };
@@ -93,20 +115,36 @@ test('graph cache: builds on a miss, reuses on a hit, and keys on options and we
     assert.deepEqual(loads, [], 'a hit reads no weights');
     const inMemory = cachedGraphPath(weightsSource(model), spec, { cacheDir });
     assert.equal(inMemory.hit, false, 'loaded weights are keyed by content, not by the folder they came from');
-    assert.equal(cachedGraphPath(weightsSource({ config: model.config, params: new Map(model.params) }), spec, { cacheDir }).hit, true, 'equal contents share an entry');
+    assert.equal(
+      cachedGraphPath(weightsSource({ config: model.config, params: new Map(model.params) }), spec, { cacheDir }).hit,
+      true,
+      'equal contents share an entry',
+    );
     const id = contentWeightsId(model);
     assert.notEqual(graphKey(model.config, id, spec), graphKey(model.config, id, { kind: 'ce', options: { trainable: 'all' } }));
-    assert.notEqual(graphKey(model.config, id, spec), graphKey(model.config, id, { kind: 'policy', options: { trainable: [/model\.norm/] } }));
-    const decodeKeys = [{}, { lastLogitsOnly: true }, { cacheOutputs: 'new' as const }, { paramInputs: 'all' as const }].map((options) => graphKey(model.config, id, { kind: 'decode', options }));
+    assert.notEqual(
+      graphKey(model.config, id, spec),
+      graphKey(model.config, id, { kind: 'policy', options: { trainable: [/model\.norm/] } }),
+    );
+    const decodeKeys = [{}, { lastLogitsOnly: true }, { cacheOutputs: 'new' as const }, { paramInputs: 'all' as const }].map((options) =>
+      graphKey(model.config, id, { kind: 'decode', options }),
+    );
     assert.equal(new Set(decodeKeys).size, decodeKeys.length, 'every decode option is part of the key');
-    const policyKeys = [{}, { klPenalty: true }, { entropyBonus: true }, { entropyOutput: true }].map((options) => graphKey(model.config, id, { kind: 'policy', options }));
+    const policyKeys = [{}, { klPenalty: true }, { entropyBonus: true }, { entropyOutput: true }].map((options) =>
+      graphKey(model.config, id, { kind: 'policy', options }),
+    );
     assert.equal(new Set(policyKeys).size, policyKeys.length, 'every loss option is part of the key');
     const changed = new Map(model.params);
     const emb = model.params.get('model.embed_tokens.weight')!;
     changed.set('model.embed_tokens.weight', { data: emb.data.map((x) => x + 1), dims: emb.dims });
     assert.notEqual(contentWeightsId({ config: model.config, params: changed }), id, 'other weights, other key');
     // the cached file runs
-    const feeds = { input_ids: i64(ref.ids.flat(), [2, 16]), attention_mask: i64(new Array<number>(32).fill(1), [2, 16]), loss_mask: f32(new Array<number>(32).fill(1), [2, 16]), ...paramFeeds(model, ['model.norm.weight']) };
+    const feeds = {
+      input_ids: i64(ref.ids.flat(), [2, 16]),
+      attention_mask: i64(new Array<number>(32).fill(1), [2, 16]),
+      loss_mask: f32(new Array<number>(32).fill(1), [2, 16]),
+      ...paramFeeds(model, ['model.norm.weight']),
+    };
     const out = await runGraph(await ort.InferenceSession.create(first.path), feeds);
     assert.ok(Math.abs(data(out.loss)[0]! - ref.json.ce_loss) < 1e-4);
   } finally {
@@ -122,7 +160,10 @@ test('graph cache: large weights go to external data, and a graph that stores no
     const spec = { kind: 'decode' as const, options: { lastLogitsOnly: true } };
     const { path } = cachedGraphPath(weightsSource(model), spec, { cacheDir, externalDataMinBytes: 0 });
     assert.ok(existsSync(`${path}.data`), 'weights written beside the graph');
-    assert.ok(readFileSync(path).byteLength < readFileSync(`${path}.data`).byteLength / 4, 'the .onnx file holds the graph without its weights');
+    assert.ok(
+      readFileSync(path).byteLength < readFileSync(`${path}.data`).byteLength / 4,
+      'the .onnx file holds the graph without its weights',
+    );
     const ids = ref.ids.flat();
     const out = await runGraph(await ort.InferenceSession.create(path), {
       input_ids: i64(ids, [2, 16]),
@@ -130,21 +171,31 @@ test('graph cache: large weights go to external data, and a graph that stores no
       position_ids: i64([...Array(16).keys(), ...Array(16).keys()], [2, 16]),
       ...Object.fromEntries([0, 1].flatMap((i) => ['key', 'value'].map((kv) => [`past_key_values.${i}.${kv}`, f32([], [2, 2, 0, 16])]))),
     });
-    const inMemory = await runGraph(await ort.InferenceSession.create(readFileSync(cachedGraphPath(weightsSource(model), spec, { cacheDir: join(cacheDir, 'b') }).path)), {
-      input_ids: i64(ids, [2, 16]),
-      attention_mask: i64(new Array<number>(32).fill(1), [2, 16]),
-      position_ids: i64([...Array(16).keys(), ...Array(16).keys()], [2, 16]),
-      ...Object.fromEntries([0, 1].flatMap((i) => ['key', 'value'].map((kv) => [`past_key_values.${i}.${kv}`, f32([], [2, 2, 0, 16])]))),
-    });
+    const inMemory = await runGraph(
+      await ort.InferenceSession.create(readFileSync(cachedGraphPath(weightsSource(model), spec, { cacheDir: join(cacheDir, 'b') }).path)),
+      {
+        input_ids: i64(ids, [2, 16]),
+        attention_mask: i64(new Array<number>(32).fill(1), [2, 16]),
+        position_ids: i64([...Array(16).keys(), ...Array(16).keys()], [2, 16]),
+        ...Object.fromEntries([0, 1].flatMap((i) => ['key', 'value'].map((kv) => [`past_key_values.${i}.${kv}`, f32([], [2, 2, 0, 16])]))),
+      },
+    );
     assert.ok(maxAbsDiff(data(out.logits), data(inMemory.logits)) === 0, 'same logits as the embedded graph');
     // Every parameter trainable: the graph stores none, so other weights hit the same entry.
     const train = { kind: 'policy' as const, options: { trainable: 'all' as const } };
     const a = cachedGraphPath(weightsSource(model), train, { cacheDir });
     const changed = new Map([...model.params].map(([k, t]) => [k, { data: t.data.map((x) => x * 2), dims: t.dims }]));
-    assert.deepEqual(cachedGraphPath(weightsSource({ config: model.config, params: changed }), train, { cacheDir }), { path: a.path, hit: true });
+    assert.deepEqual(cachedGraphPath(weightsSource({ config: model.config, params: changed }), train, { cacheDir }), {
+      path: a.path,
+      hit: true,
+    });
     const frozenNorm = { kind: 'policy' as const, options: { trainable: [/layers/] } };
     const b = cachedGraphPath(weightsSource(model), frozenNorm, { cacheDir });
-    assert.equal(cachedGraphPath(weightsSource({ config: model.config, params: changed }), frozenNorm, { cacheDir }).path === b.path, false, 'stored weights changed: another entry');
+    assert.equal(
+      cachedGraphPath(weightsSource({ config: model.config, params: changed }), frozenNorm, { cacheDir }).path === b.path,
+      false,
+      'stored weights changed: another entry',
+    );
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }

@@ -26,5 +26,8 @@ test('the decode graph of a 24-layer model has one cache input and output pair p
   const graph = buildDecodeGraph(syntheticQwen2({ num_hidden_layers: 24 }));
   assert.equal(graph.inputs.filter((v) => v.name.startsWith('past_key_values.')).length, 48);
   assert.equal(graph.outputs.filter((v) => v.name.startsWith('present.')).length, 48);
-  assert.deepEqual(graph.outputs.slice(0, 2).map((v) => v.name), ['logits', 'last_hidden']);
+  assert.deepEqual(
+    graph.outputs.slice(0, 2).map((v) => v.name),
+    ['logits', 'last_hidden'],
+  );
 });

@@ -26,12 +26,18 @@ function uniform(n: number, seed: number): number[] {
 }
 
 describe('trainable subsets', () => {
-  test('a regex selecting one layer: only its gradients are outputs, equal to the full graph\'s', async () => {
+  test("a regex selecting one layer: only its gradients are outputs, equal to the full graph's", async () => {
     const full = await runGraph(buildTrainGraph(model, 'ce'), { ...trainFeeds(ref), ...paramFeeds(model) });
     const graph = buildTrainGraph(model, 'ce', { trainable: [String.raw`layers\.1\.`] });
     const layer1 = ref.json.param_names.filter((p) => p.startsWith('model.layers.1.'));
-    assert.deepEqual(graph.inputs.map((v) => v.name).filter((n) => n.startsWith('model.')), layer1);
-    assert.deepEqual(graph.outputs.map((v) => v.name), ['loss', ...layer1.map((p) => `grad.${p}`), 'logprobs']);
+    assert.deepEqual(
+      graph.inputs.map((v) => v.name).filter((n) => n.startsWith('model.')),
+      layer1,
+    );
+    assert.deepEqual(
+      graph.outputs.map((v) => v.name),
+      ['loss', ...layer1.map((p) => `grad.${p}`), 'logprobs'],
+    );
     const sub = await runGraph(graph, { ...trainFeeds(ref), ...paramFeeds(model, layer1) });
     assert.ok(Math.abs(data(sub.loss)[0]! - data(full.loss)[0]!) < 1e-6);
     for (const p of layer1) assert.ok(relL2(data(sub[`grad.${p}`]), data(full[`grad.${p}`])) < 1e-5, p);
@@ -39,7 +45,10 @@ describe('trainable subsets', () => {
 
   test('none: no parameter inputs and no gradients, same loss', async () => {
     const graph = buildTrainGraph(model, 'ce', { trainable: 'none' });
-    assert.deepEqual(graph.outputs.map((v) => v.name), ['loss', 'logprobs']);
+    assert.deepEqual(
+      graph.outputs.map((v) => v.name),
+      ['loss', 'logprobs'],
+    );
     assert.ok(graph.inputs.every((v) => !v.name.startsWith('model.')));
     const out = await runGraph(graph, trainFeeds(ref));
     assert.ok(Math.abs(data(out.loss)[0]! - ref.json.ce_loss) < 1e-4);
@@ -64,7 +73,11 @@ describe('losses', () => {
   });
 
   test('an all-zero mask gives loss 0 and zero gradients, not NaN', async () => {
-    const out = await runGraph(buildTrainGraph(model, 'ce', { trainable: [/model\.norm/] }), { ...trainFeeds(ref), ...paramFeeds(model), loss_mask: f32(new Array<number>(B * T).fill(0), [B, T]) });
+    const out = await runGraph(buildTrainGraph(model, 'ce', { trainable: [/model\.norm/] }), {
+      ...trainFeeds(ref),
+      ...paramFeeds(model),
+      loss_mask: f32(new Array<number>(B * T).fill(0), [B, T]),
+    });
     assert.equal(data(out.loss)[0], 0);
     assert.ok(data(out['grad.model.norm.weight']).every((x) => x === 0));
   });
@@ -114,15 +127,23 @@ describe('losses', () => {
 
   test('policy with KL and entropy: gradients agree with central finite differences', async () => {
     const params = ['model.norm.weight', 'model.layers.1.self_attn.v_proj.bias'];
-    const session = await createSession(buildTrainGraph(model, 'policy', { trainable: params, klPenalty: true, entropyBonus: true, entropyOutput: true }));
+    const session = await createSession(
+      buildTrainGraph(model, 'policy', { trainable: params, klPenalty: true, entropyBonus: true, entropyOutput: true }),
+    );
     const base = trainFeeds(ref);
     const score = await runGraph(buildTrainGraph(model, 'score', { trainable: 'none' }), base);
     const lp = data(score.logprobs);
     const feeds: Record<string, ort.Tensor> = {
       ...base,
       ...paramFeeds(model, params),
-      old_logprobs: f32(Array.from(lp, (x, i) => x + 0.4 * (uniform(B * T, 13)[i]! - 0.5)), [B, T]),
-      ref_logprobs: f32(Array.from(lp, (x, i) => x + 0.5 * (uniform(B * T, 17)[i]! - 0.5)), [B, T]),
+      old_logprobs: f32(
+        Array.from(lp, (x, i) => x + 0.4 * (uniform(B * T, 13)[i]! - 0.5)),
+        [B, T],
+      ),
+      ref_logprobs: f32(
+        Array.from(lp, (x, i) => x + 0.5 * (uniform(B * T, 17)[i]! - 0.5)),
+        [B, T],
+      ),
       advantages: f32([1.1, -0.6], [B]),
       clip_low: scalar(0.2),
       clip_high: scalar(0.28),
@@ -136,11 +157,17 @@ describe('losses', () => {
       const analytic = dir.reduce((s, d, i) => s + d * data(out[`grad.${p}`])[i]!, 0);
       const eps = 1e-2;
       const lossAt = async (sign: number): Promise<number> => {
-        const moved = f32(Array.from(t.data, (x, i) => x + sign * eps * dir[i]!), t.dims);
+        const moved = f32(
+          Array.from(t.data, (x, i) => x + sign * eps * dir[i]!),
+          t.dims,
+        );
         return data((await runGraph(session, { ...feeds, [p]: moved })).loss)[0]!;
       };
       const numeric = ((await lossAt(1)) - (await lossAt(-1))) / (2 * eps);
-      assert.ok(Math.abs(numeric - analytic) <= 0.02 * Math.abs(analytic) + 1e-5, `${p}: finite differences ${numeric} vs gradient ${analytic}`);
+      assert.ok(
+        Math.abs(numeric - analytic) <= 0.02 * Math.abs(analytic) + 1e-5,
+        `${p}: finite differences ${numeric} vs gradient ${analytic}`,
+      );
     }
   });
 });
@@ -153,7 +180,10 @@ describe('padding in training graphs', () => {
     const temps = new Array<number>(B * T).fill(1);
     const padded = await runGraph(session, {
       input_ids: i64([...ref.ids[0]!, ...new Array<number>(pad).fill(0), ...row], [B, T]),
-      attention_mask: i64([...new Array<number>(T).fill(1), ...new Array<number>(pad).fill(0), ...new Array<number>(T - pad).fill(1)], [B, T]),
+      attention_mask: i64(
+        [...new Array<number>(T).fill(1), ...new Array<number>(pad).fill(0), ...new Array<number>(T - pad).fill(1)],
+        [B, T],
+      ),
       temperatures: f32(temps, [B, T]),
     });
     const alone = await runGraph(session, {

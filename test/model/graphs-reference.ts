@@ -70,7 +70,12 @@ export function loadReference(name: FixtureName): Reference {
   }
 }
 
-export const i64 = (values: readonly number[], dims: number[]): ort.Tensor => new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+export const i64 = (values: readonly number[], dims: number[]): ort.Tensor =>
+  new ort.Tensor(
+    'int64',
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    dims,
+  );
 export const f32 = (values: ArrayLike<number>, dims: number[]): ort.Tensor => new ort.Tensor('float32', Float32Array.from(values), dims);
 export const scalar = (v: number): ort.Tensor => new ort.Tensor('float32', new Float32Array([v]), []);
 
@@ -99,13 +104,18 @@ export function paramFeeds(model: ModelWeights, names?: readonly string[]): Reco
 }
 
 /** Runs a graph once with the feeds it takes (extra feeds are dropped). */
-export async function runGraph(graph: Graph | ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+export async function runGraph(
+  graph: Graph | ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+): Promise<Record<string, ort.Tensor>> {
   const session = 'inputNames' in graph ? graph : await createSession(graph);
-  const used = Object.fromEntries(session.inputNames.map((n) => {
-    const f = feeds[n];
-    if (!f) throw new Error(`no feed for graph input ${n}`);
-    return [n, f];
-  }));
+  const used = Object.fromEntries(
+    session.inputNames.map((n) => {
+      const f = feeds[n];
+      if (!f) throw new Error(`no feed for graph input ${n}`);
+      return [n, f];
+    }),
+  );
   return session.run(used);
 }
 

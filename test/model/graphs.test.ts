@@ -26,14 +26,20 @@ for (const name of fixtureNames) {
       const feeds: Record<string, ort.Tensor> = {
         input_ids: i64(ref.ids.flat(), [B, T]),
         attention_mask: i64(new Array<number>(B * T).fill(1), [B, T]),
-        position_ids: i64([...Array(B * T).keys()].map((i) => i % T), [B, T]),
+        position_ids: i64(
+          [...Array(B * T).keys()].map((i) => i % T),
+          [B, T],
+        ),
       };
       const empty = new ort.Tensor('float32', new Float32Array(0), [B, numKvHeads, 0, headDim]);
       for (let i = 0; i < numLayers; i++) feeds[pastKeyName(i)] = feeds[pastValueName(i)] = empty;
       const out = await runGraph(buildDecodeGraph(model), feeds);
       assert.deepEqual(out.logits?.dims, [B, T, V]);
       assert.ok(maxAbsDiff(data(out.logits), ref.logits) < 1e-4, `logits differ by ${maxAbsDiff(data(out.logits), ref.logits)}`);
-      assert.ok(maxAbsDiff(data(out.last_hidden), ref.lastHidden) < 1e-4, `last_hidden differs by ${maxAbsDiff(data(out.last_hidden), ref.lastHidden)}`);
+      assert.ok(
+        maxAbsDiff(data(out.last_hidden), ref.lastHidden) < 1e-4,
+        `last_hidden differs by ${maxAbsDiff(data(out.last_hidden), ref.lastHidden)}`,
+      );
       assert.deepEqual(out['present.0.key']?.dims, [B, numKvHeads, T, headDim]);
     });
 
@@ -42,7 +48,11 @@ for (const name of fixtureNames) {
       const out = await runGraph(graph, { ...trainFeeds(ref), ...paramFeeds(model) });
       assert.ok(Math.abs((data(out.loss)[0] as number) - ref.json.ce_loss) < 1e-4, `ce loss ${data(out.loss)[0]} vs ${ref.json.ce_loss}`);
       const gradOutputs = graph.outputs.map((o) => o.name).filter((n) => n.startsWith('grad.'));
-      assert.deepEqual(gradOutputs, ref.json.param_names.map((p) => `grad.${p}`), 'one gradient per parameter, in checkpoint order');
+      assert.deepEqual(
+        gradOutputs,
+        ref.json.param_names.map((p) => `grad.${p}`),
+        'one gradient per parameter, in checkpoint order',
+      );
       for (const p of ref.json.param_names) {
         const err = relL2(data(out[`grad.${p}`]), ref.tensor(`grad.${p}`));
         assert.ok(err < 1e-3, `grad.${p}: relative L2 error ${err}`);
@@ -59,7 +69,10 @@ for (const name of fixtureNames) {
     });
 
     test('score and policy graphs: temperature log-probs, entropies, and policy gradients at ratio 1', async () => {
-      const [score, policy] = await Promise.all([createSession(buildTrainGraph(model, 'score')), createSession(buildTrainGraph(model, 'policy'))]);
+      const [score, policy] = await Promise.all([
+        createSession(buildTrainGraph(model, 'score')),
+        createSession(buildTrainGraph(model, 'policy')),
+      ]);
       const feeds = { ...trainFeeds(ref), ...paramFeeds(model) };
       const scored = await runGraph(score, feeds);
       const lp = data(scored.logprobs);

@@ -38,7 +38,13 @@ before(async () => {
   const qwen3 = loadCheckpoint(fixtureDir('qwen3-tiny'));
   saveCheckpoint(sharded, qwen3.config, qwen3.params, { maxShardBytes: 200_000 });
   writeFileSync(join(sharded, 'tokenizer.json'), '{"stand-in": true}');
-  repos.set('tiny/qwen2', new Map([['main', fixtureDir('qwen2-tiny')], ['v2', fixtureDir('llama-tiny')]]));
+  repos.set(
+    'tiny/qwen2',
+    new Map([
+      ['main', fixtureDir('qwen2-tiny')],
+      ['v2', fixtureDir('llama-tiny')],
+    ]),
+  );
   repos.set('tiny/qwen3-sharded', new Map([['main', sharded]]));
   repos.set('tiny/gated', new Map([['main', fixtureDir('llama-tiny')]]));
 
@@ -55,11 +61,19 @@ before(async () => {
       const rev = api?.[3] ?? resolveMatch?.[2] ?? '';
       const dir = revisions?.get(rev) ?? [...(revisions?.entries() ?? [])].find(([r]) => commitOf(id, r) === rev)?.[1];
       if (!dir) return void res.writeHead(404, { 'x-error-code': 'RepoNotFound' }).end('{"error":"not found"}');
-      if (api?.[2] === 'revision') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, sha: COMMIT(id, rev) }));
+      if (api?.[2] === 'revision')
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, sha: COMMIT(id, rev) }));
       if (api?.[2] === 'paths-info') {
         const { paths } = JSON.parse(await body(req)) as { paths: string[] };
         const found = paths.filter((p) => existsSync(join(dir, p)) && statSync(join(dir, p)).isFile());
-        const info = found.map((p) => ({ type: 'file', path: p, size: statSync(join(dir, p)).size, oid: createHash('sha1').update(readFileSync(join(dir, p))).digest('hex') }));
+        const info = found.map((p) => ({
+          type: 'file',
+          path: p,
+          size: statSync(join(dir, p)).size,
+          oid: createHash('sha1')
+            .update(readFileSync(join(dir, p)))
+            .digest('hex'),
+        }));
         return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(info));
       }
       const file = resolveMatch ? join(dir, resolveMatch[3]!) : '';
@@ -70,7 +84,9 @@ before(async () => {
       if (!range) return void res.writeHead(200, { 'content-length': data.length, etag }).end(data);
       const start = Number(range[1]);
       const end = range[2] ? Math.min(Number(range[2]), data.length - 1) : data.length - 1;
-      res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${data.length}`, 'content-length': end - start + 1, etag }).end(data.subarray(start, end + 1));
+      res
+        .writeHead(206, { 'content-range': `bytes ${start}-${end}/${data.length}`, 'content-length': end - start + 1, etag })
+        .end(data.subarray(start, end + 1));
     })();
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -108,7 +124,11 @@ test('a local folder is used as it is, without any request; only org/name is a H
 
 test('a Hub id lands in HF_HOME/hub in the huggingface_hub layout, once, and then loads like the original', async () => {
   const home = join(tmp, 'hf-home');
-  const saved = { HF_HOME: process.env.HF_HOME, HF_HUB_CACHE: process.env.HF_HUB_CACHE, HUGGINGFACE_HUB_CACHE: process.env.HUGGINGFACE_HUB_CACHE };
+  const saved = {
+    HF_HOME: process.env.HF_HOME,
+    HF_HUB_CACHE: process.env.HF_HUB_CACHE,
+    HUGGINGFACE_HUB_CACHE: process.env.HUGGINGFACE_HUB_CACHE,
+  };
   process.env.HF_HOME = home;
   delete process.env.HF_HUB_CACHE;
   delete process.env.HUGGINGFACE_HUB_CACHE;
@@ -125,7 +145,12 @@ test('a Hub id lands in HF_HOME/hub in the huggingface_hub layout, once, and the
     // Again: one request for the branch's commit, no downloads; offline: no request at all.
     let before = requests.length;
     assert.equal(await resolveModelDir('tiny/qwen2', { baseUrl }), dir);
-    assert.deepEqual(requests.slice(before).map((r) => r.split(' ')[1]), ['/api/models/tiny/qwen2/revision/main'].map((u) => `${u}?expand=pipeline_tag&expand=private&expand=gated&expand=downloads&expand=likes&expand=lastModified&expand=sha`));
+    assert.deepEqual(
+      requests.slice(before).map((r) => r.split(' ')[1]),
+      ['/api/models/tiny/qwen2/revision/main'].map(
+        (u) => `${u}?expand=pipeline_tag&expand=private&expand=gated&expand=downloads&expand=likes&expand=lastModified&expand=sha`,
+      ),
+    );
     before = requests.length;
     assert.equal(await resolveModelDir('tiny/qwen2', { baseUrl: 'http://127.0.0.1:9', offline: true }), dir);
     process.env.HF_HUB_OFFLINE = '1';
@@ -145,7 +170,9 @@ test('a Hub id lands in HF_HOME/hub in the huggingface_hub layout, once, and the
     assert.equal(await resolveModelDir(`tiny/qwen2@${commitOf('tiny/qwen2', 'v2')}`, { baseUrl }), v2);
     assert.equal(requests.length, before);
   } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
     delete process.env.HF_HUB_OFFLINE;
   }
 });
@@ -191,11 +218,23 @@ test('unreachable, unknown and gated models fail with one clear line', async () 
   await new Promise((done) => closed.close(done));
   await assertRejectsUserError(
     resolveModelDir('tiny/qwen2', { baseUrl: `http://127.0.0.1:${port}`, cacheDir: join(tmp, 'cache-offline') }),
-    'cannot download tiny/qwen2', 'offline',
+    'cannot download tiny/qwen2',
+    'offline',
   );
-  await assertRejectsUserError(resolveModelDir('tiny/qwen2', { baseUrl, cacheDir: join(tmp, 'cache-off'), offline: true }), 'not in the Hub cache');
-  await assertRejectsUserError(resolveModelDir('tiny/absent', { baseUrl, cacheDir: join(tmp, 'cache-absent') }), 'HTTP 404', 'no such model');
-  await assertRejectsUserError(resolveModelDir('tiny/gated', { baseUrl, cacheDir: join(tmp, 'cache-gated'), token: 'hf_wrong' }), 'HTTP 401', 'HF_TOKEN');
+  await assertRejectsUserError(
+    resolveModelDir('tiny/qwen2', { baseUrl, cacheDir: join(tmp, 'cache-off'), offline: true }),
+    'not in the Hub cache',
+  );
+  await assertRejectsUserError(
+    resolveModelDir('tiny/absent', { baseUrl, cacheDir: join(tmp, 'cache-absent') }),
+    'HTTP 404',
+    'no such model',
+  );
+  await assertRejectsUserError(
+    resolveModelDir('tiny/gated', { baseUrl, cacheDir: join(tmp, 'cache-gated'), token: 'hf_wrong' }),
+    'HTTP 401',
+    'HF_TOKEN',
+  );
   const dir = await resolveModelDir('tiny/gated', { baseUrl, cacheDir: join(tmp, 'cache-gated'), token: 'hf_secret' });
   assert.equal(loadCheckpoint(dir).config.arch, 'llama');
 });

@@ -122,7 +122,10 @@ test('write then read returns the same tensors (F32 exact, BF16/F16 within their
   // The data section starts 8-byte aligned, as the Python writer pads it.
   assert.equal(Number(readFileSync(path).readBigUInt64LE(0)) % 8, 0);
 
-  for (const [dtype, relTol] of [['BF16', 2 ** -8], ['F16', 2 ** -11]] as const) {
+  for (const [dtype, relTol] of [
+    ['BF16', 2 ** -8],
+    ['F16', 2 ** -11],
+  ] as const) {
     const halfPath = join(tmp, `roundtrip-${dtype}.safetensors`);
     writeSafetensors(halfPath, [a], { dtype });
     const file16 = SafetensorsFile.open(halfPath);
@@ -152,8 +155,18 @@ test('damaged files fail with one line naming the file and the problem', () => {
 
   const f32 = (n: number) => new Uint8Array(4 * n);
   const cases: [string, object, Uint8Array, string][] = [
-    ['past-end', { w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, v: { dtype: 'F32', shape: [4], data_offsets: [16, 32] } }, f32(4), 'tensor "v" ends at data byte 32'],
-    ['overlap', { w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, v: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, f32(4), 'overlaps'],
+    [
+      'past-end',
+      { w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, v: { dtype: 'F32', shape: [4], data_offsets: [16, 32] } },
+      f32(4),
+      'tensor "v" ends at data byte 32',
+    ],
+    [
+      'overlap',
+      { w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, v: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } },
+      f32(4),
+      'overlaps',
+    ],
     ['misordered', { w: { dtype: 'F32', shape: [0], data_offsets: [16, 0] } }, f32(4), 'end before they begin'],
     ['wrong-size', { w: { dtype: 'F32', shape: [3], data_offsets: [0, 16] } }, f32(4), 'needs 12 bytes'],
     ['bad-dtype', { w: { dtype: 'F31', shape: [4], data_offsets: [0, 16] } }, f32(4), 'unknown dtype "F31"'],

@@ -22,7 +22,10 @@ const chatml =
 test('character tokenizer: ids are the specials then the characters in order, and decode inverts encode', () => {
   const tokenizer = new ModelTokenizer(buildCharTokenizer(arithmetic), buildCharTokenizerConfig());
   assert.equal(tokenizer.vocabSize, 4 + arithmetic.length);
-  assert.deepEqual(['<pad>', '<bos>', '<eos>', '<unk>'].map((t) => tokenizer.tokenToId(t)), [0, 1, 2, 3]);
+  assert.deepEqual(
+    ['<pad>', '<bos>', '<eos>', '<unk>'].map((t) => tokenizer.tokenToId(t)),
+    [0, 1, 2, 3],
+  );
   // '1' is character 1 -> id 5; '+' is character 10 -> id 14; ' ' -> 4 + 17 = 21; '\n' -> 22.
   assert.deepEqual(tokenizer.encode('12 + 3\n'), [5, 6, 21, 14, 21, 7, 22]);
   for (const text of ['12+34=46', '(7 - 2) * 3 = 15\n', ' 1  2 ', '0', '8 / 2 = 4 ', '\n\n']) {
@@ -37,7 +40,10 @@ test('character tokenizer: ids are the specials then the characters in order, an
   assert.deepEqual(tokenizer.encode('1x2'), [5, 3, 6]);
   assert.equal(tokenizer.decode([5, 1000, 6]), '12');
   assert.equal(tokenizer.decode([]), '');
-  assert.deepEqual([tokenizer.specialTokenId('bos_token'), tokenizer.specialTokenId('eos_token'), tokenizer.specialTokenId('pad_token')], [1, 2, 0]);
+  assert.deepEqual(
+    [tokenizer.specialTokenId('bos_token'), tokenizer.specialTokenId('eos_token'), tokenizer.specialTokenId('pad_token')],
+    [1, 2, 0],
+  );
 });
 
 test('character tokenizer rejects multi-character and duplicate entries', () => {
@@ -65,7 +71,15 @@ test('ChatML template renders as transformers does, and chat_template.jinja take
   const specials = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
   const tokenizerJson = buildCharTokenizer([...'abcdefghijklmnopqrstuvwxyz \n']);
   tokenizerJson.added_tokens.push(
-    ...specials.map((content, i) => ({ id: 32 + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    ...specials.map((content, i) => ({
+      id: 32 + i,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
   );
   specials.forEach((content, i) => (tokenizerJson.model.vocab[content] = 32 + i));
   const dir = join(tmp, 'chatml');
@@ -77,7 +91,8 @@ test('ChatML template renders as transformers does, and chat_template.jinja take
     { role: 'assistant', content: 'yo' },
     { role: 'user', content: 'add' },
   ];
-  const expected = '<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nyo<|im_end|>\n<|im_start|>user\nadd<|im_end|>\n<|im_start|>assistant\n';
+  const expected =
+    '<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nyo<|im_end|>\n<|im_start|>user\nadd<|im_end|>\n<|im_start|>assistant\n';
   assert.equal(tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true }), expected);
   assert.equal(tokenizer.specialTokenId('eos_token'), 34);
   const ids = tokenizer.encodeChat(messages.slice(0, 1));
@@ -105,16 +120,25 @@ test('addSpecialTokens runs the post-processor; encodeChat does not add BOS twic
       special_tokens: { '<bos>': { id: '<bos>', ids: [1], tokens: ['<bos>'] } },
     },
   };
-  const tokenizer = new ModelTokenizer(tokenizerJson, { ...buildCharTokenizerConfig(), chat_template: '{{ bos_token }}{{ messages[0].content }}' });
+  const tokenizer = new ModelTokenizer(tokenizerJson, {
+    ...buildCharTokenizerConfig(),
+    chat_template: '{{ bos_token }}{{ messages[0].content }}',
+  });
   assert.deepEqual(tokenizer.encode('ab'), [1, 4, 5]);
   assert.deepEqual(tokenizer.encode('ab', { addSpecialTokens: false }), [4, 5]);
   assert.deepEqual(tokenizer.encodeChat([{ role: 'user', content: 'ba' }]), [1, 5, 4]);
 });
 
 test('missing files and templates fail with one-line user errors', () => {
-  assert.throws(() => ModelTokenizer.load(join(tmp, 'nowhere')), (e: unknown) => e instanceof UserError && /has no tokenizer\.json/.test(e.message));
+  assert.throws(
+    () => ModelTokenizer.load(join(tmp, 'nowhere')),
+    (e: unknown) => e instanceof UserError && /has no tokenizer\.json/.test(e.message),
+  );
   const tokenizer = new ModelTokenizer(buildCharTokenizer(['a']), buildCharTokenizerConfig());
-  assert.throws(() => tokenizer.applyChatTemplate([{ role: 'user', content: 'a' }]), (e: unknown) => e instanceof UserError && /no chat template/.test(e.message));
+  assert.throws(
+    () => tokenizer.applyChatTemplate([{ role: 'user', content: 'a' }]),
+    (e: unknown) => e instanceof UserError && /no chat template/.test(e.message),
+  );
   assert.throws(
     () => new ModelTokenizer({ ...buildCharTokenizer(['a']), model: { type: 'Nope' } }, {}),
     (e: unknown) => e instanceof UserError && /cannot load tokenizer/.test(e.message),
@@ -128,18 +152,36 @@ test('a tokenizer with a Regex pattern of its own encodes and decodes as without
   const split = { type: 'Split', pattern: { Regex: '\\d+' }, behavior: 'Isolated', invert: false };
   const replace = { type: 'Replace', pattern: { Regex: 'x+' }, content: '' };
   const plain = new ModelTokenizer(base, buildCharTokenizerConfig());
-  const bounded = new ModelTokenizer({ ...base, pre_tokenizer: split, decoder: { type: 'Sequence', decoders: [replace, { type: 'Fuse' }] } }, buildCharTokenizerConfig(), { timeoutMs: 1000 });
+  const bounded = new ModelTokenizer(
+    { ...base, pre_tokenizer: split, decoder: { type: 'Sequence', decoders: [replace, { type: 'Fuse' }] } },
+    buildCharTokenizerConfig(),
+    { timeoutMs: 1000 },
+  );
   const texts = ['12 + 3\n', '(7 - 2) * 3 = 15\n', ' 1  2 ', '', '<bos>1=1<eos>', '9'.repeat(5000)];
   assert.deepEqual(bounded.encode('12 + 3\n'), [5, 6, 21, 14, 21, 7, 22]);
-  assert.deepEqual(bounded.encodeMany(texts), texts.map((t) => plain.encode(t)));
-  assert.deepEqual(bounded.encodeMany(texts, { addSpecialTokens: false }), texts.map((t) => plain.encode(t, { addSpecialTokens: false })));
+  assert.deepEqual(
+    bounded.encodeMany(texts),
+    texts.map((t) => plain.encode(t)),
+  );
+  assert.deepEqual(
+    bounded.encodeMany(texts, { addSpecialTokens: false }),
+    texts.map((t) => plain.encode(t, { addSpecialTokens: false })),
+  );
   for (const t of texts) assert.equal(bounded.decode(bounded.encode(t)), plain.decode(plain.encode(t)));
 });
 
 test('a decoder regex that backtracks catastrophically is stopped at the limit with one line', () => {
   // The Replace decoder runs within each token, so the long text is one token: an added token.
   const base = buildCharTokenizer([...'abc#']);
-  const added = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
+  const added = (id: number, content: string) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: false,
+  });
   const json = {
     ...base,
     added_tokens: [...base.added_tokens, added(8, 'ab#'), added(9, 'a'.repeat(40))],
@@ -149,7 +191,12 @@ test('a decoder regex that backtracks catastrophically is stopped at the limit w
   assert.equal(tokenizer.decode([8, 6]), 'c', 'the Replace decoder runs (on ab#, a match)');
   const t0 = Date.now();
   // On 40 characters without '#' the pattern tries 2^40 ways.
-  assert.throws(() => tokenizer.decode([9]), (e: unknown) => e instanceof UserError && /^tokenizer model\/tokenizer\.json took longer than 300 ms \(model\.tokenizerTimeoutMs\) to decode 1 tokens: /.test(e.message));
+  assert.throws(
+    () => tokenizer.decode([9]),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /^tokenizer model\/tokenizer\.json took longer than 300 ms \(model\.tokenizerTimeoutMs\) to decode 1 tokens: /.test(e.message),
+  );
   assert.ok(Date.now() - t0 < 5000, `stopped after ${Date.now() - t0} ms`);
 });
 

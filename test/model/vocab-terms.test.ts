@@ -27,13 +27,31 @@ function feedsFor(model: ModelWeights, B: number, T: number, seed: number): Reco
   const mask = Array.from({ length: B * T }, (_, i) => (B > 1 && i >= T && i < T + 2 ? 0 : 1));
   return {
     ...paramFeeds(model),
-    input_ids: i64(u(1).map((x) => Math.floor(x * V)), [B, T]),
+    input_ids: i64(
+      u(1).map((x) => Math.floor(x * V)),
+      [B, T],
+    ),
     attention_mask: i64(mask, [B, T]),
-    temperatures: f32(u(2).map((x) => 0.5 + x), [B, T]),
-    loss_mask: f32(u(3).map((x, i) => (mask[i] === 0 || x < 0.2 ? 0 : x)), [B, T]),
-    old_logprobs: f32(u(4).map((x) => -6 + x), [B, T]),
-    ref_logprobs: f32(u(5).map((x) => -6 + 2 * x), [B, T]),
-    advantages: f32(uniform(B, seed + 6).map((x) => 2 * x - 1), [B]),
+    temperatures: f32(
+      u(2).map((x) => 0.5 + x),
+      [B, T],
+    ),
+    loss_mask: f32(
+      u(3).map((x, i) => (mask[i] === 0 || x < 0.2 ? 0 : x)),
+      [B, T],
+    ),
+    old_logprobs: f32(
+      u(4).map((x) => -6 + x),
+      [B, T],
+    ),
+    ref_logprobs: f32(
+      u(5).map((x) => -6 + 2 * x),
+      [B, T],
+    ),
+    advantages: f32(
+      uniform(B, seed + 6).map((x) => 2 * x - 1),
+      [B],
+    ),
     clip_low: scalar(0.2),
     clip_high: scalar(0.28),
     kl_coef: scalar(0.1),
@@ -41,7 +59,14 @@ function feedsFor(model: ModelWeights, B: number, T: number, seed: number): Reco
   };
 }
 
-async function compare(model: ModelWeights, kind: TrainGraphKind, options: TrainGraphOptions, B: number, T: number, fused: Partial<TrainGraphOptions>): Promise<void> {
+async function compare(
+  model: ModelWeights,
+  kind: TrainGraphKind,
+  options: TrainGraphOptions,
+  B: number,
+  T: number,
+  fused: Partial<TrainGraphOptions>,
+): Promise<void> {
   const feeds = feedsFor(model, B, T, 31);
   const plain = await runGraph(buildTrainGraph(model, kind, { ...options, vocabChunks: 0 }), feeds);
   const graph = buildTrainGraph(model, kind, { ...options, ...fused });
@@ -84,7 +109,10 @@ describe('fused vocabulary terms equal the plain log-softmax graph', () => {
   });
 
   test('a trainable subset without the output layer', async () => {
-    await compare(untied, 'policy', { ...policy, trainable: [/layers\.1\./, /model\.norm/] }, 2, 6, { vocabChunks: 2, recomputeLogits: true });
+    await compare(untied, 'policy', { ...policy, trainable: [/layers\.1\./, /model\.norm/] }, 2, 6, {
+      vocabChunks: 2,
+      recomputeLogits: true,
+    });
   });
 
   test('at a vocabulary large enough for the default slicing', async () => {

@@ -13,7 +13,10 @@ test('grad() through an op with no rule throws at build time, naming the op', ()
   const x = g.input('x', 'float64', [2, 3]);
   const [values] = g.topK(x, 2);
   g.output(g.reduceSum(values, { keepdims: false }), 'loss');
-  assert.throws(() => grad(g.build(), 'loss', ['x']), (e: Error) => /no gradient rule for op 'TopK'/.test(e.message));
+  assert.throws(
+    () => grad(g.build(), 'loss', ['x']),
+    (e: Error) => /no gradient rule for op 'TopK'/.test(e.message),
+  );
 });
 
 test('an op with no rule is fine off the differentiated path', async () => {
@@ -22,8 +25,14 @@ test('an op with no rule is fine off the differentiated path', async () => {
   const z = g.input('z', 'float64', [2, 3]);
   const [side] = g.topK(z, 3); // depends on z only
   g.output(g.reduceSum(g.add(g.mul(x, x), side), { keepdims: false }), 'loss');
-  const out = await runSession(await createSession(grad(g.build(), 'loss', ['x'])), { x: tensor('float64', X, [2, 3]), z: tensor('float64', X, [2, 3]) });
-  assert.deepEqual(out['grad.x']?.values, X.map((v) => 2 * v));
+  const out = await runSession(await createSession(grad(g.build(), 'loss', ['x'])), {
+    x: tensor('float64', X, [2, 3]),
+    z: tensor('float64', X, [2, 3]),
+  });
+  assert.deepEqual(
+    out['grad.x']?.values,
+    X.map((v) => 2 * v),
+  );
 });
 
 test('stopGradient blocks the gradient: d/dx [x * stop(x)] = x, not 2x', async () => {
@@ -68,8 +77,14 @@ test('grad() leaves the forward graph untouched and checks its arguments', () =>
   const forward = g.build();
   const before = JSON.stringify(forward.nodes.map((n) => [n.op, n.name, n.inputs.map((v) => v?.name), n.outputs.map((v) => v.name)]));
   const training = grad(forward, 'loss', ['x', 'w'], { keepOutputs: ['best'] });
-  assert.equal(JSON.stringify(forward.nodes.map((n) => [n.op, n.name, n.inputs.map((v) => v?.name), n.outputs.map((v) => v.name)])), before);
-  assert.deepEqual(training.outputs.map((v) => v.name), ['loss', 'grad.x', 'grad.w', 'best']);
+  assert.equal(
+    JSON.stringify(forward.nodes.map((n) => [n.op, n.name, n.inputs.map((v) => v?.name), n.outputs.map((v) => v.name)])),
+    before,
+  );
+  assert.deepEqual(
+    training.outputs.map((v) => v.name),
+    ['loss', 'grad.x', 'grad.w', 'best'],
+  );
   assert.throws(() => grad(forward, 'loss', ['nope']), /no value named 'nope'/);
   assert.throws(() => grad(forward, 'loss', ['x'], { keepOutputs: ['missing'] }), /not an output/);
   assert.throws(() => grad(forward, 'best', ['x']), /must be floating point/);

@@ -12,10 +12,28 @@ test('inferred shapes of a decoder training graph match the shapes ORT computes'
   const g = new GraphBuilder('dec');
   const io = decoderInputs(g);
   const w = new Map<string, Value>();
-  for (const [n, s] of Object.entries(weightShapes(c))) w.set(n, g.initializer(n, Float32Array.from(normal(rand, s.reduce((a, b) => a * b, 1))), s));
+  for (const [n, s] of Object.entries(weightShapes(c)))
+    w.set(
+      n,
+      g.initializer(
+        n,
+        Float32Array.from(
+          normal(
+            rand,
+            s.reduce((a, b) => a * b, 1),
+          ),
+        ),
+        s,
+      ),
+    );
   g.output(tinyTransformer(g, c, (n) => w.get(n) as Value, io, 'float32').loss, 'loss');
   const training = grad(g.build(), 'loss', [...w.keys()]);
-  const feeds = { ids: tensor('int64', [1, 2, 3, 4, 5, 6], [2, 3]), targets: tensor('int64', [6, 5, 4, 3, 2, 1], [2, 3]), old: tensor('float32', [-2, -2, -2, -2, -2, -2], [2, 3]), adv: tensor('float32', [1, -1], [2, 1]) };
+  const feeds = {
+    ids: tensor('int64', [1, 2, 3, 4, 5, 6], [2, 3]),
+    targets: tensor('int64', [6, 5, 4, 3, 2, 1], [2, 3]),
+    old: tensor('float32', [-2, -2, -2, -2, -2, -2], [2, 3]),
+    adv: tensor('float32', [1, -1], [2, 1]),
+  };
   assert.ok((await checkInferredShapes(training, feeds)) > 100);
 });
 
@@ -34,7 +52,13 @@ test('symbolic sizes get names through slices, concats, reshapes, splits, expand
   assert.deepEqual(tail.shape, ['b', 't-1', 6]);
   assert.deepEqual(joined.shape, ['b', 'p+t', 6]);
   assert.deepEqual(flat.shape, ['b*t', 6]);
-  assert.deepEqual([a!.shape, b2!.shape], [['b', 't', 2], ['b', 't', 4]]);
+  assert.deepEqual(
+    [a!.shape, b2!.shape],
+    [
+      ['b', 't', 2],
+      ['b', 't', 4],
+    ],
+  );
   assert.deepEqual(positions.shape, ['t']);
   assert.deepEqual(grid.shape, ['b', 't']);
   const outs = { shifted, joined, flat, a: a!, b2: b2!, positions, tail, grid };
@@ -95,7 +119,10 @@ test('outputs are named, names stay unique, and build() drops dead nodes but kee
   assert.throws(() => g.output(g.sigmoid(x), 'y'), /already has a value named 'y'/);
   assert.throws(() => g.input('x', 'float32', [1]), /already has a value named 'x'/);
   const graph = g.build();
-  assert.deepEqual(graph.inputs.map((v) => v.name), ['x', 'unused']);
+  assert.deepEqual(
+    graph.inputs.map((v) => v.name),
+    ['x', 'unused'],
+  );
   assert.ok(!graph.nodes.some((n) => n.op === 'Exp' || n.op === 'Sigmoid'));
 });
 
@@ -105,9 +132,11 @@ test('slice gradients behind a transpose run under every optimisation level (ORT
   const t = g.transpose(x, { perm: [0, 2, 1] }); // [2, 4, 3]
   g.output(g.reduceSum(g.mul(g.slice(t, { starts: [1], ends: [3], axes: [1] }), 2), { keepdims: false }), 'loss');
   const training = grad(g.build(), 'loss', ['x']);
-  const expected = Array.from({ length: 24 }, (_, i) => ((i % 4) >= 1 && (i % 4) < 3 ? 2 : 0));
+  const expected = Array.from({ length: 24 }, (_, i) => (i % 4 >= 1 && i % 4 < 3 ? 2 : 0));
   for (const level of ['disabled', 'basic', 'extended', 'all'] as const) {
-    const out = await runSession(await createSession(training, { graphOptimizationLevel: level }), { x: tensor('float32', normal(rng(1), 24), [2, 3, 4]) });
+    const out = await runSession(await createSession(training, { graphOptimizationLevel: level }), {
+      x: tensor('float32', normal(rng(1), 24), [2, 3, 4]),
+    });
     assert.deepEqual(out['grad.x']?.values, expected, level);
   }
 });

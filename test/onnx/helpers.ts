@@ -2,7 +2,19 @@
 // finite-difference gradient check (the independent reference for every gradient rule).
 import type * as ort from 'onnxruntime-node';
 import assert from 'node:assert/strict';
-import { type DType, type Dim, type Graph, type TensorData, type Value, GraphBuilder, UNKNOWN_DIM_PREFIX, allocate, createSession, grad, toOrtTensor } from '../../src/onnx/index.js';
+import {
+  type DType,
+  type Dim,
+  type Graph,
+  type TensorData,
+  type Value,
+  GraphBuilder,
+  UNKNOWN_DIM_PREFIX,
+  allocate,
+  createSession,
+  grad,
+  toOrtTensor,
+} from '../../src/onnx/index.js';
 
 /** mulberry32: small, seeded, deterministic. */
 export function rng(seed: number): () => number {
@@ -32,12 +44,16 @@ export function tensor(dtype: DType, values: readonly number[], dims: number[]):
 export type Feeds = Record<string, TensorData>;
 
 /** Runs a session and returns every output as plain numbers. */
-export async function runSession(session: ort.InferenceSession, feeds: Feeds): Promise<Record<string, { dims: number[]; values: number[] }>> {
+export async function runSession(
+  session: ort.InferenceSession,
+  feeds: Feeds,
+): Promise<Record<string, { dims: number[]; values: number[] }>> {
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [k, t] of Object.entries(feeds)) ortFeeds[k] = toOrtTensor(t);
   const res = await session.run(ortFeeds);
   const out: Record<string, { dims: number[]; values: number[] }> = {};
-  for (const [k, t] of Object.entries(res)) out[k] = { dims: [...t.dims], values: Array.from(t.data as ArrayLike<number | bigint>, Number) };
+  for (const [k, t] of Object.entries(res))
+    out[k] = { dims: [...t.dims], values: Array.from(t.data as ArrayLike<number | bigint>, Number) };
   return out;
 }
 
@@ -85,7 +101,8 @@ function makeValues(spec: InputSpec, rand: () => number): number[] {
 function lossGraph(row: GradRow, staticShapes: boolean, r?: TensorData): { graph: Graph; outShape: Dim[]; outDtype: DType } {
   const g = new GraphBuilder(`${row.op}_${row.case}`.replace(/[^A-Za-z0-9_]/g, '_'));
   const xs: Record<string, Value> = {};
-  for (const [name, spec] of Object.entries(row.inputs)) xs[name] = g.input(name, spec.dtype ?? 'float64', staticShapes ? spec.shape : (spec.declared ?? spec.shape));
+  for (const [name, spec] of Object.entries(row.inputs))
+    xs[name] = g.input(name, spec.dtype ?? 'float64', staticShapes ? spec.shape : (spec.declared ?? spec.shape));
   const out = row.f(g, xs);
   const weighted = r ? g.mul(out, g.constant(r)) : out;
   g.output(g.reduceSum(weighted, { keepdims: false }), 'loss');
@@ -110,15 +127,28 @@ export async function gradCheck(row: GradRow, seed = 1): Promise<GradCheckResult
   const probe = lossGraph(row, true);
   const outShape = probe.outShape as number[];
   const outDtype = probe.outDtype;
-  const r = tensor(outDtype, normal(rand, outShape.reduce((a, b) => a * b, 1)), outShape);
+  const r = tensor(
+    outDtype,
+    normal(
+      rand,
+      outShape.reduce((a, b) => a * b, 1),
+    ),
+    outShape,
+  );
   const { graph } = lossGraph(row, false, r);
-  const wrt = row.wrt ?? Object.entries(row.inputs).filter(([, s]) => (s.dtype ?? 'float64').startsWith('float')).map(([n]) => n);
+  const wrt =
+    row.wrt ??
+    Object.entries(row.inputs)
+      .filter(([, s]) => (s.dtype ?? 'float64').startsWith('float'))
+      .map(([n]) => n);
   const gradGraph = grad(graph, 'loss', wrt);
 
   const forward = await createSession(graph, { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
   const lossAt = async (f: Feeds): Promise<number> => (await runSession(forward, f)).loss?.values[0] as number;
   const analytic = await Promise.all(
-    (['disabled', 'all'] as const).map(async (level) => runSession(await createSession(gradGraph, { graphOptimizationLevel: level, intraOpNumThreads: 1 }), feeds)),
+    (['disabled', 'all'] as const).map(async (level) =>
+      runSession(await createSession(gradGraph, { graphOptimizationLevel: level, intraOpNumThreads: 1 }), feeds),
+    ),
   );
   const errors: Record<string, number> = {};
   for (const name of wrt) {
@@ -142,7 +172,8 @@ export async function gradCheck(row: GradRow, seed = 1): Promise<GradCheckResult
     let worst = 0;
     for (const res of analytic) {
       const got = res[`grad.${name}`];
-      if (!got || got.values.length !== base.data.length) throw new Error(`grad.${name}: got ${got?.values.length} values, expected ${base.data.length}`);
+      if (!got || got.values.length !== base.data.length)
+        throw new Error(`grad.${name}: got ${got?.values.length} values, expected ${base.data.length}`);
       numeric.forEach((n, k) => (worst = Math.max(worst, Math.abs((got.values[checked[k] as number] as number) - n) / scale)));
     }
     errors[name] = worst;
@@ -157,7 +188,9 @@ export async function gradCheck(row: GradRow, seed = 1): Promise<GradCheckResult
 export async function checkInferredShapes(graph: Graph, feeds: Feeds): Promise<number> {
   const g = GraphBuilder.extend(graph);
   const probes = new Map<string, { shape: Value['shape'] }>();
-  graph.nodes.forEach((n, i) => n.outputs.forEach((v, j) => probes.set(g.output(g.value(v.name), `probe.${i}.${j}`).name, { shape: [...v.shape] })));
+  graph.nodes.forEach((n, i) =>
+    n.outputs.forEach((v, j) => probes.set(g.output(g.value(v.name), `probe.${i}.${j}`).name, { shape: [...v.shape] })),
+  );
   const out = await runSession(await createSession(g.build(), { graphOptimizationLevel: 'disabled' }), feeds);
   const binding = new Map<string, number>();
   for (const [name, { shape }] of probes) {

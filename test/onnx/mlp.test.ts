@@ -8,8 +8,10 @@ import { normal, rng, runSession, tensor } from './helpers.js';
 const [N, D, H, C] = [5, 4, 6, 3];
 
 type Mat = number[][];
-const mat = (flat: number[], rows: number, cols: number): Mat => Array.from({ length: rows }, (_, i) => flat.slice(i * cols, (i + 1) * cols));
-const matmul = (a: Mat, b: Mat): Mat => a.map((row) => (b[0] as number[]).map((_, j) => row.reduce((s, v, k) => s + v * ((b[k] as number[])[j] as number), 0)));
+const mat = (flat: number[], rows: number, cols: number): Mat =>
+  Array.from({ length: rows }, (_, i) => flat.slice(i * cols, (i + 1) * cols));
+const matmul = (a: Mat, b: Mat): Mat =>
+  a.map((row) => (b[0] as number[]).map((_, j) => row.reduce((s, v, k) => s + v * ((b[k] as number[])[j] as number), 0)));
 const transpose = (a: Mat): Mat => (a[0] as number[]).map((_, j) => a.map((row) => row[j] as number));
 const colSums = (a: Mat): number[] => (a[0] as number[]).map((_, j) => a.reduce((s, row) => s + (row[j] as number), 0));
 
@@ -40,8 +42,13 @@ test('two-layer MLP with softmax cross-entropy: gradients equal the hand-derived
   const g = new GraphBuilder('mlp');
   const x = g.input('x', 'float64', ['batch', D]);
   const y = g.input('y', 'int64', ['batch']);
-  const hidden = g.tanh(g.add(g.matmul(x, g.initializer('w1', Float64Array.from(w1), [D, H])), g.initializer('b1', Float64Array.from(b1), [H])));
-  const logits = g.add(g.matmul(hidden, g.initializer('w2', Float64Array.from(w2), [H, C])), g.initializer('b2', Float64Array.from(b2), [C]));
+  const hidden = g.tanh(
+    g.add(g.matmul(x, g.initializer('w1', Float64Array.from(w1), [D, H])), g.initializer('b1', Float64Array.from(b1), [H])),
+  );
+  const logits = g.add(
+    g.matmul(hidden, g.initializer('w2', Float64Array.from(w2), [H, C])),
+    g.initializer('b2', Float64Array.from(b2), [C]),
+  );
   const logprobs = g.logSoftmax(logits, { axis: -1 }); // [batch, C]
   const picked = g.gatherElements(logprobs, g.unsqueeze(y, { axes: [1] }), { axis: 1 }); // [batch, 1]
   g.output(g.neg(g.reduceMean(picked, { keepdims: false })), 'loss');

@@ -5,7 +5,17 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Graph, type Value, GraphBuilder, createSession, fromModelBytes, grad, loadModel, saveModel, toModelBytes } from '../../src/onnx/index.js';
+import {
+  type Graph,
+  type Value,
+  GraphBuilder,
+  createSession,
+  fromModelBytes,
+  grad,
+  loadModel,
+  saveModel,
+  toModelBytes,
+} from '../../src/onnx/index.js';
 import { ModelProto } from '../../src/onnx/proto.js';
 import { type Feeds, normal, rng, runSession, tensor } from './helpers.js';
 import { decoderInputs, tinyTransformer, weightShapes } from './tiny-transformer.js';
@@ -18,7 +28,20 @@ function decoderGraphs(): { forward: Graph; training: Graph; feeds: Feeds } {
   const io = decoderInputs(g);
   const w = new Map<string, Value>();
   for (const [name, shape] of Object.entries(weightShapes(c))) {
-    w.set(name, g.initializer(name, Float32Array.from(normal(rand, shape.reduce((a, b) => a * b, 1)), (z) => z * 0.3), shape));
+    w.set(
+      name,
+      g.initializer(
+        name,
+        Float32Array.from(
+          normal(
+            rand,
+            shape.reduce((a, b) => a * b, 1),
+          ),
+          (z) => z * 0.3,
+        ),
+        shape,
+      ),
+    );
   }
   const { loss, logprobs } = tinyTransformer(g, c, (n) => w.get(n) as Value, io, 'float32');
   g.output(loss, 'loss');
@@ -41,8 +64,22 @@ function describe(graph: Graph) {
     name: graph.name,
     inputs: graph.inputs.map(info),
     outputs: graph.outputs.map(info),
-    initializers: graph.initializers.map((i) => ({ name: i.value.name, dtype: i.data.dtype, dims: i.data.dims, data: Array.from(i.data.data as ArrayLike<number>) })),
-    nodes: graph.nodes.map((n) => ({ op: n.op, name: n.name, tag: n.tag, inputs: n.inputs.map((v) => v?.name ?? ''), outputs: n.outputs.map(info), attrs: JSON.stringify(n.attrs, (_, v) => (typeof v === 'bigint' ? String(v) : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>, String) : v)) })),
+    initializers: graph.initializers.map((i) => ({
+      name: i.value.name,
+      dtype: i.data.dtype,
+      dims: i.data.dims,
+      data: Array.from(i.data.data as ArrayLike<number>),
+    })),
+    nodes: graph.nodes.map((n) => ({
+      op: n.op,
+      name: n.name,
+      tag: n.tag,
+      inputs: n.inputs.map((v) => v?.name ?? ''),
+      outputs: n.outputs.map(info),
+      attrs: JSON.stringify(n.attrs, (_, v) =>
+        typeof v === 'bigint' ? String(v) : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>, String) : v,
+      ),
+    })),
   };
 }
 
@@ -50,12 +87,15 @@ test('forward and training graphs load and agree in ORT with graph optimisations
   const { forward, training, feeds } = decoderGraphs();
   for (const graph of [forward, training]) {
     const results = [];
-    for (const level of ['disabled', 'basic', 'extended', 'all'] as const) results.push(await runSession(await createSession(graph, { graphOptimizationLevel: level }), feeds));
+    for (const level of ['disabled', 'basic', 'extended', 'all'] as const)
+      results.push(await runSession(await createSession(graph, { graphOptimizationLevel: level }), feeds));
     const [base, ...rest] = results;
     for (const other of rest) {
       for (const [name, t] of Object.entries(base ?? {})) {
         const o = other[name]?.values ?? [];
-        t.values.forEach((v, i) => assert.ok(Math.abs(v - (o[i] as number)) <= 1e-4 * Math.max(1, Math.abs(v)), `${graph.name}.${name}[${i}]: ${v} vs ${o[i]}`));
+        t.values.forEach((v, i) =>
+          assert.ok(Math.abs(v - (o[i] as number)) <= 1e-4 * Math.max(1, Math.abs(v)), `${graph.name}.${name}[${i}]: ${v} vs ${o[i]}`),
+        );
       }
     }
   }
@@ -90,8 +130,13 @@ test('saveModel writes weights to <file>.data (4 KiB aligned) that ORT and loadM
     const bigBytes = big.reduce((s, i) => s + i.data.data.byteLength, 0);
     assert.ok(statSync(`${path}.data`).size >= bigBytes);
     // Each external tensor costs its location/offset/length entries (well under 100 bytes) instead of its data.
-    assert.ok(statSync(path).size <= toModelBytes(training).byteLength - bigBytes + 100 * big.length, 'the .onnx file no longer holds those weights');
-    const model = ModelProto.toObject(ModelProto.decode(readFileSync(path)), { longs: Number }) as { graph: { initializer: { name: string; externalData?: { key: string; value: string }[] }[] } };
+    assert.ok(
+      statSync(path).size <= toModelBytes(training).byteLength - bigBytes + 100 * big.length,
+      'the .onnx file no longer holds those weights',
+    );
+    const model = ModelProto.toObject(ModelProto.decode(readFileSync(path)), { longs: Number }) as {
+      graph: { initializer: { name: string; externalData?: { key: string; value: string }[] }[] };
+    };
     const external = model.graph.initializer.filter((t) => t.externalData?.length);
     assert.deepEqual(external.map((t) => t.name).sort(), big.map((i) => i.value.name).sort());
     for (const t of external) {

@@ -80,7 +80,10 @@ export function tinyTransformer(
   let h = g.gather(w('embed'), io.ids, { axis: 0 }); // [B, T, D]
   const T = g.gather(g.shape(io.ids), g.constant(1, 'int64')); // scalar
   const pos = g.cast(g.range(0, T, 1), { to: dtype }); // [T]
-  const invFreq = g.constant(Array.from({ length: hd / 2 }, (_, i) => 10000 ** (-(2 * i) / hd)), dtype);
+  const invFreq = g.constant(
+    Array.from({ length: hd / 2 }, (_, i) => 10000 ** (-(2 * i) / hd)),
+    dtype,
+  );
   const half = g.mul(g.unsqueeze(pos, { axes: [1] }), invFreq); // [T, hd/2]
   const angles = g.concat([half, half], { axis: -1 }); // [T, hd]
   const [cos, sin] = [g.cos(angles), g.sin(angles)];

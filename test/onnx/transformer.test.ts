@@ -39,7 +39,9 @@ test('gradient of a 2-layer GQA decoder with a clipped policy loss matches finit
       ...Object.fromEntries(Object.entries(shapes).map(([n, s]) => [n, { shape: s }])),
     },
     wrt: Object.keys(shapes),
-    f: (g, x) => tinyTransformer(g, c, (n) => x[n] as Value, { ids: x.ids!, targets: x.targets!, oldLogprobs: x.old!, advantages: x.adv! }, 'float64').loss,
+    f: (g, x) =>
+      tinyTransformer(g, c, (n) => x[n] as Value, { ids: x.ids!, targets: x.targets!, oldLogprobs: x.old!, advantages: x.adv! }, 'float64')
+        .loss,
     maxEntries: 8,
   });
   for (const [name, err] of Object.entries(errors)) assert.ok(err <= 1e-6, `d loss / d ${name}: relative error ${err.toExponential(2)}`);
@@ -57,7 +59,14 @@ test('differentiating a 24-layer pre-norm decoder takes under 2 s, and ORT runs 
   for (const [name, shape] of Object.entries(weightShapes(c))) {
     const n = shape.reduce((a, b) => a * b, 1);
     const scale = shape.length === 1 ? 0 : 1 / Math.sqrt(shape[0] as number);
-    weights.set(name, g.initializer(name, Float32Array.from(normal(rand, n), (z) => (shape.length === 1 ? 1 : z * scale)), shape));
+    weights.set(
+      name,
+      g.initializer(
+        name,
+        Float32Array.from(normal(rand, n), (z) => (shape.length === 1 ? 1 : z * scale)),
+        shape,
+      ),
+    );
   }
   const { logprobs, loss } = tinyTransformer(g, c, (n) => weights.get(n) as Value, io, 'float32');
   g.output(loss, 'loss');
@@ -75,7 +84,10 @@ test('differentiating a 24-layer pre-norm decoder takes under 2 s, and ORT runs 
     seconds = Math.min(seconds, (used.user + used.system) / 1e6);
   }
   assert.ok(seconds < 2, `grad() took ${seconds.toFixed(2)} s of CPU time for ${forward.nodes.length} forward nodes`);
-  assert.ok(training.nodes.length < 3 * forward.nodes.length, `backward graph is lean: ${training.nodes.length} nodes for ${forward.nodes.length} forward nodes`);
+  assert.ok(
+    training.nodes.length < 3 * forward.nodes.length,
+    `backward graph is lean: ${training.nodes.length} nodes for ${forward.nodes.length} forward nodes`,
+  );
 
   // The training graph computes the same loss and log-probs as the forward graph, and finite gradients.
   const feeds = ioFeeds(c, rand, 'float32');

@@ -47,8 +47,12 @@ test('head actions report the entropy of the distribution they were drawn from',
   const e = Array.from(row, Math.exp);
   const z = e.reduce((a, b) => a + b, 0);
   const expected = -e.reduce((acc, v) => acc + (v / z) * Math.log(v / z), 0);
-  for (const greedy of [false, true]) assert.ok(close(sampleGridAction(row, [0.5, 0.8, 1.1, 1.4], streamFor(3), { greedy }).entropy, expected, 1e-9));
-  assert.ok(close(sampleGridAction(new Float32Array(8), [1, 2, 3, 4, 5, 6, 7, 8], streamFor(0)).entropy, Math.log(8), 1e-9), 'uniform: log K');
+  for (const greedy of [false, true])
+    assert.ok(close(sampleGridAction(row, [0.5, 0.8, 1.1, 1.4], streamFor(3), { greedy }).entropy, expected, 1e-9));
+  assert.ok(
+    close(sampleGridAction(new Float32Array(8), [1, 2, 3, 4, 5, 6, 7, 8], streamFor(0)).entropy, Math.log(8), 1e-9),
+    'uniform: log K',
+  );
   // log-normal: the differential entropy of T, -integral p(T) log p(T) dT (trapezoid in y = log T, dT = e^y dy)
   const mu = 0.2;
   const sigma = 0.3;
@@ -153,7 +157,10 @@ test('learned policy: head-driven, its action space comes from the head config',
   assert.ok(close(drawn.logprob, logNormalLogDensity(drawn.temperature, headRow[0]!, headRow[1]!)));
   assert.throws(() => logNormal.act(Float32Array.of(0, 1, 2), rng), /\(mu, logStd\)/);
 
-  assert.throws(() => createPolicy('learned'), (e: unknown) => e instanceof UserError && /needs a temperature head/.test(e.message));
+  assert.throws(
+    () => createPolicy('learned'),
+    (e: unknown) => e instanceof UserError && /needs a temperature head/.test(e.message),
+  );
   // The head's grid is validated in one place, when the head's config is made (a head's config is
   // what the policy receives): headGridProblem, also behind the `head` section's config check.
   for (const grid of [[0.5, 0], [], [1, 0.5], [0.5, Infinity]]) {

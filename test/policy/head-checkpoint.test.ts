@@ -24,7 +24,15 @@ for (const kind of ['grid', 'lognormal'] as const) {
   test(
     `${kind} head: save then load gives the same config, parameters and outputs`,
     withDir((dir) => {
-      const head = TemperatureHead.create({ kind, inputSize: 10, hiddenSize: 6, grid: [0.3, 0.6, 0.9, 1.2], initTemperature: 0.8, initSpread: 0.25, seed: 12 });
+      const head = TemperatureHead.create({
+        kind,
+        inputSize: 10,
+        hiddenSize: 6,
+        grid: [0.3, 0.6, 0.9, 1.2],
+        initTemperature: 0.8,
+        initSpread: 0.25,
+        seed: 12,
+      });
       // make the parameters differ from a fresh init, as after training
       for (const p of head.params.values()) for (let i = 0; i < p.length; i++) p[i] = (p[i] as number) + 0.01 * i;
       const files = head.save(dir);

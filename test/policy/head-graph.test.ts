@@ -31,7 +31,10 @@ function randomRows(rows: number, width: number, seed: number, scale = 2): Float
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs((actual[i] as number) - (expected[i] as number)) <= tol * (1 + Math.abs(expected[i] as number)), `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+    assert.ok(
+      Math.abs((actual[i] as number) - (expected[i] as number)) <= tol * (1 + Math.abs(expected[i] as number)),
+      `${what}[${i}]: ${actual[i]} vs ${expected[i]}`,
+    );
   }
 }
 
@@ -62,7 +65,10 @@ test('head.logits sees parameter updates without rebuilding its session', async 
   for (let i = 0; i < w2.length; i++) w2[i] = (w2[i] as number) * 2 + 0.1; // an in-place optimiser step
   const after = await head.logits(hidden, ROWS);
   assertClose(after, head.forward(hidden, ROWS), 1e-5, 'after an in-place update');
-  assert.ok(after.some((x, i) => Math.abs(x - (before[i] as number)) > 1e-3), 'the update changed the output');
+  assert.ok(
+    after.some((x, i) => Math.abs(x - (before[i] as number)) > 1e-3),
+    'the update changed the output',
+  );
 
   const replaced = new Map([...head.params].map(([k, v]) => [k, v.map((x) => -x)]));
   head.setParams(replaced);
@@ -99,7 +105,19 @@ async function fusedGradients(useStopGradient: boolean) {
   const p = declareHeadParams(g, head.config, { as: 'initializers', params: head.params }, { prefix: 'temperature_head.' });
   const out = useStopGradient ? appendTemperatureHead(g, hidden, p, head.config) : headLayers(g, hidden, p); // [B, T, K]
   g.output(out, 'temperature_logits');
-  g.output(g.reduceSum(g.mul(g.logSoftmax(out, { axis: -1 }), g.constant(Array.from({ length: 8 }, (_, k) => k - 3), 'float32')), { keepdims: false }), 'loss');
+  g.output(
+    g.reduceSum(
+      g.mul(
+        g.logSoftmax(out, { axis: -1 }),
+        g.constant(
+          Array.from({ length: 8 }, (_, k) => k - 3),
+          'float32',
+        ),
+      ),
+      { keepdims: false },
+    ),
+    'loss',
+  );
   const wrt = ['llm.weight', ...HEAD_PARAM_NAMES.map((n) => `temperature_head.${n}`)];
   const session = await createSession(grad(g.build(), 'loss', wrt, { keepOutputs: ['temperature_logits'] }));
   const xData = randomRows(2 * 4, 3, 8);
@@ -116,18 +134,33 @@ async function fusedGradients(useStopGradient: boolean) {
     }
   }
   const data = (name: string) => r[name]?.data as Float32Array;
-  return { llm: data('grad.llm.weight'), head: HEAD_PARAM_NAMES.map((n) => data(`grad.temperature_head.${n}`)), logits: data('temperature_logits'), expected: head.forward(hiddenRows, 8) };
+  return {
+    llm: data('grad.llm.weight'),
+    head: HEAD_PARAM_NAMES.map((n) => data(`grad.temperature_head.${n}`)),
+    logits: data('temperature_logits'),
+    expected: head.forward(hiddenRows, 8),
+  };
 }
 
 test('appendTemperatureHead: no gradient reaches the upstream graph; the head still trains', async () => {
   const stopped = await fusedGradients(true);
   assertClose(stopped.logits, stopped.expected, 1e-5, 'the stop-gradient does not change the forward values');
-  assert.ok(stopped.llm.every((v) => v === 0), 'grad.llm.weight is all zeros behind the stop-gradient');
-  for (const gHead of stopped.head) assert.ok(gHead.some((v) => Math.abs(v) > 1e-4), 'the head\'s parameters get gradient');
+  assert.ok(
+    stopped.llm.every((v) => v === 0),
+    'grad.llm.weight is all zeros behind the stop-gradient',
+  );
+  for (const gHead of stopped.head)
+    assert.ok(
+      gHead.some((v) => Math.abs(v) > 1e-4),
+      "the head's parameters get gradient",
+    );
 
   // Control: the same graph without the stop-gradient does send gradient into the upstream weight,
   // so the zeros above come from the stop-gradient, not from a loss that ignores it.
   const open = await fusedGradients(false);
-  assert.ok(open.llm.some((v) => Math.abs(v) > 1e-4), 'without the stop-gradient, grad.llm.weight is non-zero');
+  assert.ok(
+    open.llm.some((v) => Math.abs(v) > 1e-4),
+    'without the stop-gradient, grad.llm.weight is non-zero',
+  );
   open.head.forEach((gHead, i) => assertClose(stopped.head[i] as Float32Array, gHead, 1e-5, `head gradient ${HEAD_PARAM_NAMES[i]}`));
 });

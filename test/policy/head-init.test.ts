@@ -48,11 +48,18 @@ const cases: { kind: HeadKind; initTemperature: number; initSpread: number; stdT
 
 for (const c of cases) {
   test(`fresh ${c.kind} head is centred on T0 = ${c.initTemperature} with spread ${c.initSpread}`, () => {
-    const head = TemperatureHead.create({ kind: c.kind, inputSize: H, initTemperature: c.initTemperature, initSpread: c.initSpread, seed: 3 });
+    const head = TemperatureHead.create({
+      kind: c.kind,
+      inputSize: H,
+      initTemperature: c.initTemperature,
+      initSpread: c.initSpread,
+      seed: 3,
+    });
     const moments = temperatureMoments(c.kind, head.config.grid, headForwardReference(head.config, head.params, randomHidden(1), ROWS));
     for (const [n, m] of moments.entries()) {
       assert.ok(Math.abs(m.mean - c.initTemperature) < 0.01, `row ${n}: mean T ${m.mean}, configured ${c.initTemperature}`);
-      if (c.stdTolerance !== null) assert.ok(Math.abs(m.std - c.initSpread) < c.stdTolerance, `row ${n}: std T ${m.std}, configured ${c.initSpread}`);
+      if (c.stdTolerance !== null)
+        assert.ok(Math.abs(m.std - c.initSpread) < c.stdTolerance, `row ${n}: std T ${m.std}, configured ${c.initSpread}`);
       else assert.ok(m.std < c.initSpread && m.std > 0.1, `row ${n}: std T ${m.std}, a cut-off Gaussian of std ${c.initSpread}`);
     }
     // the prior barely depends on the hidden state, but it does depend on it (fc2 is not all zero)
@@ -71,7 +78,7 @@ test('initialisation is deterministic in the seed', () => {
   assert.deepEqual(a.params.get('fc1.bias'), new Float32Array(64), 'first-layer biases start at 0');
 });
 
-test('first-layer weights have variance 1/H (pre-activations keep the hidden state\'s scale)', () => {
+test("first-layer weights have variance 1/H (pre-activations keep the hidden state's scale)", () => {
   const head = TemperatureHead.create({ inputSize: 256, hiddenSize: 128, seed: 9 });
   const w = head.params.get('fc1.weight') as Float32Array;
   const variance = w.reduce((acc, x) => acc + x * x, 0) / w.length;
@@ -87,7 +94,11 @@ test('config validation names the bad field', () => {
     [{ inputSize: 8, initSpread: 0 }, /initSpread must be finite and > 0/],
     [{ inputSize: 8, kind: 'beta' as HeadKind }, /kind must be one of grid, lognormal/],
   ];
-  for (const [options, message] of bad) assert.throws(() => resolveHeadConfig(options), (e: unknown) => e instanceof UserError && message.test(e.message));
+  for (const [options, message] of bad)
+    assert.throws(
+      () => resolveHeadConfig(options),
+      (e: unknown) => e instanceof UserError && message.test(e.message),
+    );
   // a lognormal head ignores the grid, so its T0 may lie outside it
   assert.equal(resolveHeadConfig({ inputSize: 8, kind: 'lognormal', initTemperature: 2 }).initTemperature, 2);
 });

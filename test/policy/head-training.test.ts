@@ -8,7 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { createSession } from '../../src/onnx/index.js';
-import { HEAD_PARAM_NAMES, type HeadKind, TemperatureHead, headForwardReference, temperatureHeadTrainingGraph } from '../../src/policy/head/index.js';
+import {
+  HEAD_PARAM_NAMES,
+  type HeadKind,
+  TemperatureHead,
+  headForwardReference,
+  temperatureHeadTrainingGraph,
+} from '../../src/policy/head/index.js';
 import { clippedSurrogate } from '../../src/model/graphs/policy-losses.js';
 import { entropyOf, logSoftmax } from '../../src/util/softmax.js';
 import { logNormalLogDensity, sampleLogNormal } from '../../src/policy/log-normal.js';
@@ -81,10 +87,16 @@ async function runGraph(session: ort.InferenceSession, b: Batch, params: Map<str
   for (const name of HEAD_PARAM_NAMES) feeds[name] = f64(params.get(name) as Float64Array, b.head.paramShapes[name] as number[]);
   const r = await session.run(feeds);
   const get = (name: string) => r[name]?.data as Float64Array;
-  return { loss: get('loss')[0] as number, logprobs: get('logprobs'), entropy: get('entropy'), grad: (name: string) => get(`grad.${name}`) };
+  return {
+    loss: get('loss')[0] as number,
+    logprobs: get('logprobs'),
+    entropy: get('entropy'),
+    grad: (name: string) => get(`grad.${name}`),
+  };
 }
 
-const params64 = (head: TemperatureHead) => new Map(HEAD_PARAM_NAMES.map((n) => [n as string, Float64Array.from(head.params.get(n) as Float32Array)]));
+const params64 = (head: TemperatureHead) =>
+  new Map(HEAD_PARAM_NAMES.map((n) => [n as string, Float64Array.from(head.params.get(n) as Float32Array)]));
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
 for (const kind of ['grid', 'lognormal'] as const) {
@@ -147,7 +159,11 @@ test('an all-zero mask gives loss 0 and zero gradients (no 0/0)', async () => {
   const session = await createSession(temperatureHeadTrainingGraph(b.head.config, { dtype: 'float64' }));
   const r = await runGraph(session, b, params64(b.head), new Array(N).fill(0));
   assert.equal(r.loss, 0);
-  for (const name of HEAD_PARAM_NAMES) assert.ok(r.grad(name).every((x) => x === 0), `grad.${name} is zero`);
+  for (const name of HEAD_PARAM_NAMES)
+    assert.ok(
+      r.grad(name).every((x) => x === 0),
+      `grad.${name} is zero`,
+    );
   await session.release();
 });
 

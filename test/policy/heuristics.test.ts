@@ -37,16 +37,36 @@ const table: { spec: PolicySpec; context: Partial<StepContext>; expected: number
   { spec: 'schedule', context: { trainingStep: 25, totalTrainingSteps: 100 }, expected: 0.9, why: 'linear quarter: 1 - 0.4 / 4' },
   { spec: 'schedule', context: { trainingStep: 100, totalTrainingSteps: 100 }, expected: 0.6, why: 'linear end = to' },
   { spec: 'schedule', context: { trainingStep: 130, totalTrainingSteps: 100 }, expected: 0.6, why: 'held at `to` past the end' },
-  { spec: 'schedule:from=1.2,to=0.6,shape=cosine', context: { trainingStep: 0, totalTrainingSteps: 100 }, expected: 1.2, why: 'cosine start' },
-  { spec: 'schedule:from=1.2,to=0.6,shape=cosine', context: { trainingStep: 50, totalTrainingSteps: 100 }, expected: 0.9, why: 'cosine mid: average' },
+  {
+    spec: 'schedule:from=1.2,to=0.6,shape=cosine',
+    context: { trainingStep: 0, totalTrainingSteps: 100 },
+    expected: 1.2,
+    why: 'cosine start',
+  },
+  {
+    spec: 'schedule:from=1.2,to=0.6,shape=cosine',
+    context: { trainingStep: 50, totalTrainingSteps: 100 },
+    expected: 0.9,
+    why: 'cosine mid: average',
+  },
   {
     spec: 'schedule:from=1.2,to=0.6,shape=cosine',
     context: { trainingStep: 25, totalTrainingSteps: 100 },
     expected: 0.6 + (0.6 * (1 + Math.SQRT1_2)) / 2,
     why: 'cosine quarter: to + (from - to)(1 + cos(pi/4)) / 2 = 1.11213...',
   },
-  { spec: 'schedule:from=1.2,to=0.6,shape=cosine', context: { trainingStep: 100, totalTrainingSteps: 100 }, expected: 0.6, why: 'cosine end' },
-  { spec: { name: 'schedule', from: 0.5, to: 1.5 }, context: { trainingStep: 3, totalTrainingSteps: 4 }, expected: 1.25, why: 'annealing upwards works too' },
+  {
+    spec: 'schedule:from=1.2,to=0.6,shape=cosine',
+    context: { trainingStep: 100, totalTrainingSteps: 100 },
+    expected: 0.6,
+    why: 'cosine end',
+  },
+  {
+    spec: { name: 'schedule', from: 0.5, to: 1.5 },
+    context: { trainingStep: 3, totalTrainingSteps: 4 },
+    expected: 1.25,
+    why: 'annealing upwards works too',
+  },
 ];
 
 test('heuristic policies: hand-computed temperatures', () => {
@@ -71,7 +91,10 @@ test('schedule: needs training progress, and says so', () => {
   const schedule = perToken('schedule');
   assert.equal(schedule.needsTrainingProgress, true);
   assert.equal(perToken('edt').needsTrainingProgress, false);
-  assert.throws(() => schedule.temperature(ctx({})), (e: unknown) => e instanceof UserError && /trainingStep and totalTrainingSteps/.test(e.message));
+  assert.throws(
+    () => schedule.temperature(ctx({})),
+    (e: unknown) => e instanceof UserError && /trainingStep and totalTrainingSteps/.test(e.message),
+  );
   assert.throws(() => schedule.temperature(ctx({ trainingStep: 3 })), UserError);
   assert.throws(() => schedule.temperature(ctx({ trainingStep: -1, totalTrainingSteps: 10 })), RangeError);
   assert.throws(() => schedule.temperature(ctx({ trainingStep: 1, totalTrainingSteps: 0 })), RangeError);

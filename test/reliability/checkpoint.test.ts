@@ -23,8 +23,15 @@ function job(train: Record<string, unknown>, policy = 'learned'): JobConfig {
       task: { name: 'synthetic-arith', synthetic: { trainSize: 50, testSize: 10 } },
       rollout: { maxNewTokens: 12, batchSize: 8 },
       train: {
-        iterations: 4, promptsPerIteration: 2, groupSize: 4, miniBatchSize: 4, evalEvery: 0, checkpointEvery: 1,
-        schedule: { name: 'joint' }, advantage: { dropUniformGroups: false }, loss: { entropyCoef: 0.05, headEntropyCoef: 0.05 },
+        iterations: 4,
+        promptsPerIteration: 2,
+        groupSize: 4,
+        miniBatchSize: 4,
+        evalEvery: 0,
+        checkpointEvery: 1,
+        schedule: { name: 'joint' },
+        advantage: { dropUniformGroups: false },
+        loss: { entropyCoef: 0.05, headEntropyCoef: 0.05 },
         ...train,
       },
     },
@@ -45,7 +52,11 @@ test('keepCheckpoints keeps the newest N; a crash leftover is cleaned; a newer c
   assert.equal(latestCheckpoint(runDir), join(root, 'iter-000004'));
   const resumed = await train(job({ keepCheckpoints: 2, iterations: 5 }), { logger: silentLogger, runDir }, { resume: true });
   assert.equal(resumed.iterations, 5);
-  assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('.')), [], 'temporary folders are removed at start');
+  assert.deepEqual(
+    readdirSync(root).filter((n) => n.startsWith('.')),
+    [],
+    'temporary folders are removed at start',
+  );
   assert.equal(readFileSync(join(root, 'latest'), 'utf8').trim(), 'iter-000005');
 });
 
@@ -54,7 +65,10 @@ test('an incomplete checkpoint is never resumed; `latest` may not leave the run 
   await train(job({ iterations: 2 }), { logger: silentLogger, runDir });
   const root = join(runDir, 'checkpoints');
   truncateSync(join(root, 'iter-000002', 'model', 'model.safetensors'), 100); // a partial copy, say
-  assert.deepEqual(listCheckpoints(runDir).map((c) => c.name), ['iter-000001']);
+  assert.deepEqual(
+    listCheckpoints(runDir).map((c) => c.name),
+    ['iter-000001'],
+  );
   assert.equal(latestCheckpoint(runDir), join(root, 'iter-000001'));
   for (const bad of ['../../../etc', '/etc', 'iter-000001/../../x']) {
     writeFileSync(join(root, 'latest'), bad);
@@ -65,7 +79,10 @@ test('an incomplete checkpoint is never resumed; `latest` may not leave the run 
 test('steps that make the weights non-finite are undone and counted; no checkpoint holds a NaN or Inf; too many end the run with one line', async () => {
   // A learning rate beyond float32's range: the gradients are finite, the updated weights are not.
   const runDir = newDir();
-  const summary = await train(job({ schedule: { name: 'token-only' }, tokenOptimizer: { lr: 1e39 }, maxNonFiniteSteps: 100, iterations: 2 }, 'fixed:1'), { logger: silentLogger, runDir });
+  const summary = await train(
+    job({ schedule: { name: 'token-only' }, tokenOptimizer: { lr: 1e39 }, maxNonFiniteSteps: 100, iterations: 2 }, 'fixed:1'),
+    { logger: silentLogger, runDir },
+  );
   assert.equal(summary.iterations, 2);
   const initial = loadCheckpoint(model).params;
   for (const c of listCheckpoints(runDir)) {
@@ -77,7 +94,10 @@ test('steps that make the weights non-finite are undone and counted; no checkpoi
     assert.ok(readTrainerState(c.dir).nonFiniteTotal >= 2 * c.iteration, 'each undone step is counted');
   }
   await assert.rejects(
-    train(job({ schedule: { name: 'token-only' }, tokenOptimizer: { lr: 1e39 }, maxNonFiniteSteps: 2 }, 'fixed:1'), { logger: silentLogger, runDir: newDir() }),
+    train(job({ schedule: { name: 'token-only' }, tokenOptimizer: { lr: 1e39 }, maxNonFiniteSteps: 2 }, 'fixed:1'), {
+      logger: silentLogger,
+      runDir: newDir(),
+    }),
     /^UserError: 2 non-finite steps in a row \(train\.maxNonFiniteSteps = 2\); lower the learning rate$/,
   );
 });
@@ -88,22 +108,41 @@ test('an error in an iteration saves nothing for it: the last checkpoint is the 
   const first = await train(job({ iterations: 2, checkpointEvery: 0 }), { logger: silentLogger, runDir });
   assert.equal(first.iterations, 2);
   await assert.rejects(
-    train(job({ iterations: 4, checkpointEvery: 0, schedule: { name: 'token-only' }, tokenOptimizer: { lr: 1e39 }, maxNonFiniteSteps: 1 }), { logger: silentLogger, runDir }, { resume: true }),
+    train(
+      job({ iterations: 4, checkpointEvery: 0, schedule: { name: 'token-only' }, tokenOptimizer: { lr: 1e39 }, maxNonFiniteSteps: 1 }),
+      { logger: silentLogger, runDir },
+      { resume: true },
+    ),
     /non-finite steps in a row/,
   );
-  assert.deepEqual(listCheckpoints(runDir).map((c) => c.name), ['iter-000002'], 'no checkpoint labelled with a half-run iteration');
+  assert.deepEqual(
+    listCheckpoints(runDir).map((c) => c.name),
+    ['iter-000002'],
+    'no checkpoint labelled with a half-run iteration',
+  );
   assert.ok(!existsSync(join(runDir, 'checkpoints', 'iter-000003')));
 });
 
 test('keepCheckpoints also keeps the checkpoint with the best held-out avg@k, the one eval.csv says', async () => {
   const runDir = newDir();
   await train(job({ iterations: 5, keepCheckpoints: 1, evalEvery: 1 }), { logger: silentLogger, runDir });
-  const [header = [], ...rows] = readFileSync(join(runDir, 'eval.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const [header = [], ...rows] = readFileSync(join(runDir, 'eval.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   const [iterationCol, accCol] = [header.indexOf('iteration'), header.indexOf('avg_at_k')];
   const measured = rows.map((r) => ({ iteration: Number(r[iterationCol]), acc: Number(r[accCol]) })).filter((e) => e.iteration >= 1);
-  assert.deepEqual(measured.map((e) => e.iteration), [1, 2, 3, 4, 5], 'an evaluation at every checkpoint');
+  assert.deepEqual(
+    measured.map((e) => e.iteration),
+    [1, 2, 3, 4, 5],
+    'an evaluation at every checkpoint',
+  );
   // The best, the later one on a tie (the newer weights at the same accuracy).
   const best = measured.reduce((a, b) => (b.acc >= a.acc ? b : a));
   const expected = [...new Set([`iter-00000${best.iteration}`, 'iter-000005'])].sort();
-  assert.deepEqual(listCheckpoints(runDir).map((c) => c.name), expected, `held-out avg@k by iteration: ${JSON.stringify(measured)}`);
+  assert.deepEqual(
+    listCheckpoints(runDir).map((c) => c.name),
+    expected,
+    `held-out avg@k by iteration: ${JSON.stringify(measured)}`,
+  );
 });

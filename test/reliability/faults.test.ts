@@ -37,7 +37,11 @@ function assertLikeReference(out: string, what: string): void {
   const final = latestCheckpoint(out)!;
   assert.match(final, /iter-000006$/, what);
   assert.deepEqual(differingFiles(reference, final), [], `${what}: the resumed run's checkpoint differs`);
-  assert.deepEqual(readdirSync(join(out, 'checkpoints')).filter((n) => n.startsWith('.')), [], `${what}: leftovers`);
+  assert.deepEqual(
+    readdirSync(join(out, 'checkpoints')).filter((n) => n.startsWith('.')),
+    [],
+    `${what}: leftovers`,
+  );
 }
 
 test('an uninterrupted reference run', { skip, timeout: 300_000 }, async () => {

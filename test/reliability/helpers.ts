@@ -20,7 +20,10 @@ export interface Finished {
 }
 
 /** Starts the CLI; `done` resolves when it exits. */
-export function startCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<Finished>; stderr: () => string } {
+export function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<Finished>; stderr: () => string } {
   const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, CI: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -12,7 +12,10 @@ import { newDir, runCli, startCli, tinyJobFile, told, waitForStderr } from './he
 test('the run lock: held while a run lives, refused to a second run with its owner named, taken over when stale', () => {
   const dir = newDir();
   const lock = acquireRunLock(dir);
-  assert.throws(() => acquireRunLock(dir), new RegExp(`is in use by another run \\(pid ${process.pid} on ${hostname()}, started .*\\); wait for it to finish`));
+  assert.throws(
+    () => acquireRunLock(dir),
+    new RegExp(`is in use by another run \\(pid ${process.pid} on ${hostname()}, started .*\\); wait for it to finish`),
+  );
   lock.release();
   assert.ok(!existsSync(join(dir, '.lock')));
   // A process that no longer exists (pid beyond the kernel's pid range), and a lock left empty by a crash mid-write.
@@ -24,43 +27,60 @@ test('the run lock: held while a run lives, refused to a second run with its own
   assert.throws(() => acquireRunLock(dir), /on elsewhere.*if that run is gone, delete .*\.lock\)$/);
 });
 
-test('a second train into a running run\'s folder is refused; --out at a finished run without --resume is refused', { timeout: 300_000 }, async () => {
-  const job = tinyJobFile();
-  const out = join(newDir(), 'run');
-  const first = startCli(['train', job, '--out', out], { INTROSPECT_FAULT: 'rollout.done@2:pause' });
-  await waitForStderr(first, /fault: paused at rollout\.done/);
-  const second = await runCli(['train', job, '--resume', out]);
-  first.child.kill('SIGKILL');
-  await first.done;
-  assert.equal(second.code, 1);
-  assert.match(told(second.stderr).join('\n'), new RegExp(`^Error: ${out} is in use by another run \\(pid ${first.child.pid} `));
-  const again = await runCli(['train', job, '--out', out]);
-  assert.equal(again.code, 1);
-  assert.deepEqual(told(again.stderr), [`Error: ${out} is not empty; continue the run there with \`introspect train ... --resume ${out}\`, or choose another folder with --out`]);
-});
-
-for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
-  test(`${signal} finishes the current step, saves the last completed iteration, prints the resume command and exits ${code}`, { timeout: 300_000 }, async () => {
-    const job = tinyJobFile({ checkpointEvery: 0 });
+test(
+  "a second train into a running run's folder is refused; --out at a finished run without --resume is refused",
+  { timeout: 300_000 },
+  async () => {
+    const job = tinyJobFile();
     const out = join(newDir(), 'run');
-    const run = startCli(['train', job, '--out', out]);
-    await waitForStderr(run, /"iteration":2,"phase"/);
-    run.child.kill(signal);
-    const done = await run.done;
-    assert.equal(done.code, code, done.stderr);
-    const checkpoint = latestCheckpoint(out)!;
-    const saved = readTrainerState(checkpoint).iteration;
-    assert.ok(saved >= 2 && saved < 6, `saved iteration ${saved}`);
-    const rows = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n').length - 1;
-    assert.equal(rows, saved, 'the checkpoint is the last completed iteration, the one metrics.csv ends with');
-    const lines = told(done.stderr);
-    assert.ok(lines.some((l) => l.startsWith(`${signal}: finishing the current step`)), done.stderr);
-    const hint = lines.find((l) => l.startsWith('resume with: '));
-    assert.equal(hint, `resume with: introspect train ${join(out, 'config.yaml')} --resume ${out}`);
-    const resumed = await runCli(['train', join(out, 'config.yaml'), '--resume', out]);
-    assert.equal(resumed.code, 0, resumed.stderr);
-    assert.equal(readTrainerState(latestCheckpoint(out)!).iteration, 6);
-  });
+    const first = startCli(['train', job, '--out', out], { INTROSPECT_FAULT: 'rollout.done@2:pause' });
+    await waitForStderr(first, /fault: paused at rollout\.done/);
+    const second = await runCli(['train', job, '--resume', out]);
+    first.child.kill('SIGKILL');
+    await first.done;
+    assert.equal(second.code, 1);
+    assert.match(told(second.stderr).join('\n'), new RegExp(`^Error: ${out} is in use by another run \\(pid ${first.child.pid} `));
+    const again = await runCli(['train', job, '--out', out]);
+    assert.equal(again.code, 1);
+    assert.deepEqual(told(again.stderr), [
+      `Error: ${out} is not empty; continue the run there with \`introspect train ... --resume ${out}\`, or choose another folder with --out`,
+    ]);
+  },
+);
+
+for (const [signal, code] of [
+  ['SIGTERM', 143],
+  ['SIGINT', 130],
+  ['SIGHUP', 129],
+] as const) {
+  test(
+    `${signal} finishes the current step, saves the last completed iteration, prints the resume command and exits ${code}`,
+    { timeout: 300_000 },
+    async () => {
+      const job = tinyJobFile({ checkpointEvery: 0 });
+      const out = join(newDir(), 'run');
+      const run = startCli(['train', job, '--out', out]);
+      await waitForStderr(run, /"iteration":2,"phase"/);
+      run.child.kill(signal);
+      const done = await run.done;
+      assert.equal(done.code, code, done.stderr);
+      const checkpoint = latestCheckpoint(out)!;
+      const saved = readTrainerState(checkpoint).iteration;
+      assert.ok(saved >= 2 && saved < 6, `saved iteration ${saved}`);
+      const rows = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n').length - 1;
+      assert.equal(rows, saved, 'the checkpoint is the last completed iteration, the one metrics.csv ends with');
+      const lines = told(done.stderr);
+      assert.ok(
+        lines.some((l) => l.startsWith(`${signal}: finishing the current step`)),
+        done.stderr,
+      );
+      const hint = lines.find((l) => l.startsWith('resume with: '));
+      assert.equal(hint, `resume with: introspect train ${join(out, 'config.yaml')} --resume ${out}`);
+      const resumed = await runCli(['train', join(out, 'config.yaml'), '--resume', out]);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.equal(readTrainerState(latestCheckpoint(out)!).iteration, 6);
+    },
+  );
 }
 
 test('filesystem errors are one line naming the path; a command that fails before its work leaves no run folder', async () => {
@@ -73,7 +93,11 @@ test('filesystem errors are one line naming the path; a command that fails befor
     [join(file, 'run'), new RegExp(`^Error: cannot create folder ${file}/run: a part of the path is a file, not a folder \\(ENOTDIR\\)$`)],
   ];
   // A folder no one may create in (sysfs: EPERM for root, EACCES for others).
-  if (existsSync('/sys/kernel')) cases.push(['/sys/introspect-run', /^Error: cannot create folder \/sys\/introspect-run: (operation not permitted \(EPERM\)|permission denied \(EACCES\))$/]);
+  if (existsSync('/sys/kernel'))
+    cases.push([
+      '/sys/introspect-run',
+      /^Error: cannot create folder \/sys\/introspect-run: (operation not permitted \(EPERM\)|permission denied \(EACCES\))$/,
+    ]);
   for (const [out, message] of cases) {
     const r = await runCli(['train', job, '--out', out]);
     assert.equal(r.code, 1);
@@ -94,7 +118,8 @@ test('filesystem errors are one line naming the path; a command that fails befor
 });
 
 test('every filesystem error code gets its line, with the path, or the folder it happened in', () => {
-  const error = (code: string, syscall: string, path?: string) => Object.assign(new Error(code), { code, syscall, ...(path ? { path } : {}) });
+  const error = (code: string, syscall: string, path?: string) =>
+    Object.assign(new Error(code), { code, syscall, ...(path ? { path } : {}) });
   const rows: [Error, string][] = [
     [error('EROFS', 'open', '/ro/log.jsonl'), 'cannot open /ro/log.jsonl: the file system is read-only (EROFS)'],
     [error('EACCES', 'mkdir', '/root/x'), 'cannot create folder /root/x: permission denied (EACCES)'],
@@ -109,7 +134,12 @@ test('every filesystem error code gets its line, with the path, or the folder it
 test('a second signal exits at once, with the same code', { timeout: 300_000 }, async () => {
   const out = join(newDir(), 'run');
   // Iterations of 384 rollouts: long enough that the second signal comes before the first is honoured.
-  const run = startCli(['train', tinyJobFile({ iterations: 50, checkpointEvery: 0, promptsPerIteration: 48, groupSize: 8, miniBatchSize: 64 }), '--out', out]);
+  const run = startCli([
+    'train',
+    tinyJobFile({ iterations: 50, checkpointEvery: 0, promptsPerIteration: 48, groupSize: 8, miniBatchSize: 64 }),
+    '--out',
+    out,
+  ]);
   await waitForStderr(run, /"iteration":1,"phase"/);
   run.child.kill('SIGTERM');
   await waitForStderr(run, /SIGTERM: finishing the current step/);

@@ -12,7 +12,23 @@ test('introspect analyze writes its files under <run-dir>/analysis and lists the
   try {
     mkdirSync(join(runDir, 'eval', 'iter-3'), { recursive: true });
     const tokens = ['2', ' +', ' 2', ' =', ' 4'];
-    const record = { task: 't', problemId: '1', sample: 0, policy: 'learned', prompt: 'p', response: tokens.join(''), answer: '4', extracted: '4', correct: true, reward: 1, tokens, temperatures: [0.5, 0.7, 0.9, 1.1, 1.3], entropies: [0, 1, 2, 3, 4], logprobs: [-1, -1, -1, -1, -1], finishReason: 'eos' };
+    const record = {
+      task: 't',
+      problemId: '1',
+      sample: 0,
+      policy: 'learned',
+      prompt: 'p',
+      response: tokens.join(''),
+      answer: '4',
+      extracted: '4',
+      correct: true,
+      reward: 1,
+      tokens,
+      temperatures: [0.5, 0.7, 0.9, 1.1, 1.3],
+      entropies: [0, 1, 2, 3, 4],
+      logprobs: [-1, -1, -1, -1, -1],
+      finishReason: 'eos',
+    };
     writeFileSync(join(runDir, 'eval', 'iter-3', 'samples.jsonl'), `${JSON.stringify(record)}\n`);
     const { stdout, error } = await runCommand(['analyze', runDir, '--json'], { root: packageRoot });
     assert.equal(error, undefined);

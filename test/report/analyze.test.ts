@@ -29,7 +29,7 @@ const EXPECTED_FILES = [
 function syntheticSamples(temperatureOf: (entropy: number) => number, policy: string): SampleRecord[] {
   const records: SampleRecord[] = [];
   let state = 12345;
-  const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let problem = 0; problem < 6; problem++) {
     for (let sample = 0; sample < 2; sample++) {
       const length = 5 + ((problem * 2 + sample) % 12);
@@ -82,7 +82,10 @@ test(
     const records = syntheticSamples((h) => 0.5 + 0.2 * h, 'learned');
     writeSamples(join(runDir, 'samples.jsonl'), records);
     const result = await analyzeRun(runDir, quietContext(outDir));
-    assert.deepEqual(result.files, EXPECTED_FILES.map((f) => join(outDir, f)));
+    assert.deepEqual(
+      result.files,
+      EXPECTED_FILES.map((f) => join(outDir, f)),
+    );
     for (const file of result.files) assert.ok(statSync(file).size > 0, file);
     assert.equal(result.source, join(runDir, 'samples.jsonl'));
 
@@ -94,8 +97,12 @@ test(
     assert.deepEqual(json.counts, { samples: 12, correct: 6, problems: 6, tokens: tokenCount });
     assert.deepEqual(json.policies, ['learned']);
     // a linear map commutes with the bin mean: mean T of a bin = 0.5 + 0.2 * its mean entropy
-    assert.equal(json.byEntropy.reduce((n: number, b: { count: number }) => n + b.count, 0), tokenCount);
-    for (const bin of json.byEntropy.filter((b: { count: number }) => b.count > 0)) assert.ok(Math.abs(bin.meanTemperature - (0.5 + 0.2 * bin.meanX)) < 1e-12);
+    assert.equal(
+      json.byEntropy.reduce((n: number, b: { count: number }) => n + b.count, 0),
+      tokenCount,
+    );
+    for (const bin of json.byEntropy.filter((b: { count: number }) => b.count > 0))
+      assert.ok(Math.abs(bin.meanTemperature - (0.5 + 0.2 * bin.meanX)) < 1e-12);
     // Equal-frequency bins: 10 bins of tokenCount / 10 tokens each, give or take one (distinct entropies).
     assert.equal(json.byEntropy.length, 10);
     for (const bin of json.byEntropy) assert.ok(Math.abs(bin.count - tokenCount / 10) <= 1, `bin of ${bin.count} tokens`);
@@ -131,7 +138,10 @@ test(
 test(
   'analyzeRun: a fixed temperature reports the correlation as undefined (constant temperature)',
   withDirs(async (runDir, outDir) => {
-    writeSamples(join(runDir, 'samples.jsonl'), syntheticSamples(() => 0.6, 'fixed:0.6'));
+    writeSamples(
+      join(runDir, 'samples.jsonl'),
+      syntheticSamples(() => 0.6, 'fixed:0.6'),
+    );
     const result = await analyzeRun(runDir, quietContext(outDir));
     assert.equal(result.files.length, EXPECTED_FILES.length);
     const json = JSON.parse(readFileSync(join(outDir, 'analysis.json'), 'utf8'));
@@ -140,7 +150,10 @@ test(
     assert.equal(json.correlation.undefinedBecause, 'constant temperature');
     assert.equal(json.correlationText.pearson, 'undefined (constant temperature)');
     assert.equal(json.temperature.constant, true);
-    assert.match(readFileSync(join(outDir, 'analysis.md'), 'utf8'), /\| Pearson r \(temperature, entropy\) \| undefined \(constant temperature\) \|/);
+    assert.match(
+      readFileSync(join(outDir, 'analysis.md'), 'utf8'),
+      /\| Pearson r \(temperature, entropy\) \| undefined \(constant temperature\) \|/,
+    );
     const scatter = readFileSync(join(outDir, 'temperature-vs-entropy.svg'), 'utf8');
     assert.deepEqual(xmlProblems(scatter), []);
     assert.match(scatter, /correlation undefined \(constant temperature\)/);
@@ -150,15 +163,27 @@ test(
 test(
   "a training run's newest evaluation is eval/iter-<largest n>/samples.jsonl",
   withDirs(async (runDir) => {
-    for (const [iteration, samples] of [[5, true], [40, true], [100, true], [250, false]] as const) {
+    for (const [iteration, samples] of [
+      [5, true],
+      [40, true],
+      [100, true],
+      [250, false],
+    ] as const) {
       mkdirSync(join(runDir, 'eval', `iter-${iteration}`), { recursive: true });
-      if (samples) writeSamples(join(runDir, 'eval', `iter-${iteration}`, 'samples.jsonl'), syntheticSamples(() => 1, 'learned'));
+      if (samples)
+        writeSamples(
+          join(runDir, 'eval', `iter-${iteration}`, 'samples.jsonl'),
+          syntheticSamples(() => 1, 'learned'),
+        );
     }
     mkdirSync(join(runDir, 'eval', 'iter-999-old'));
     writeSamples(join(runDir, 'eval', 'iter-999-old', 'samples.jsonl'), []);
     assert.equal(findSamplesFile(runDir), join(runDir, 'eval', 'iter-100', 'samples.jsonl'));
     // an eval run's own samples.jsonl wins
-    writeSamples(join(runDir, 'samples.jsonl'), syntheticSamples(() => 1, 'learned'));
+    writeSamples(
+      join(runDir, 'samples.jsonl'),
+      syntheticSamples(() => 1, 'learned'),
+    );
     assert.equal(findSamplesFile(runDir), join(runDir, 'samples.jsonl'));
   }),
 );
@@ -172,7 +197,10 @@ test(
       assert.match(error.message, pattern);
       return true;
     };
-    await assert.rejects(analyzeRun(runDir, quietContext(outDir)), oneLineUserError(/no samples in .*samples\.jsonl.*eval\/iter-\*\/samples\.jsonl/));
+    await assert.rejects(
+      analyzeRun(runDir, quietContext(outDir)),
+      oneLineUserError(/no samples in .*samples\.jsonl.*eval\/iter-\*\/samples\.jsonl/),
+    );
     await assert.rejects(analyzeRun(join(runDir, 'nope'), quietContext(outDir)), oneLineUserError(/run directory not found/));
     writeFileSync(join(runDir, 'samples.jsonl'), '');
     await assert.rejects(analyzeRun(runDir, quietContext(outDir)), oneLineUserError(/the file is empty/));
@@ -181,7 +209,10 @@ test(
     writeFileSync(join(runDir, 'samples.jsonl'), `${JSON.stringify(good)}\n{"task": 1\n`);
     await assert.rejects(analyzeRun(runDir, quietContext(outDir)), oneLineUserError(/samples\.jsonl:2: not JSON/));
     writeFileSync(join(runDir, 'samples.jsonl'), `${JSON.stringify({ ...good, temperatures: good.temperatures.slice(1) })}\n`);
-    await assert.rejects(analyzeRun(runDir, quietContext(outDir)), oneLineUserError(/samples\.jsonl:1: tokens, temperatures and entropies differ in length/));
+    await assert.rejects(
+      analyzeRun(runDir, quietContext(outDir)),
+      oneLineUserError(/samples\.jsonl:1: tokens, temperatures and entropies differ in length/),
+    );
     writeFileSync(join(runDir, 'samples.jsonl'), `${JSON.stringify({ ...good, entropies: 'high' })}\n`);
     await assert.rejects(analyzeRun(runDir, quietContext(outDir)), oneLineUserError(/samples\.jsonl:1: entropies:/));
   }),
@@ -195,11 +226,17 @@ test(
     writeFileSync(join(runDir, 'metrics.csv'), [header, ...rows].join('\n') + '\n');
     writeFileSync(join(runDir, 'eval.csv'), 'iteration,avg_at_k\n0,0.82\n6,0.85\n12,0.87\n');
     const files = await writeTrainingCurves(runDir, outDir);
-    assert.deepEqual(files.map((f) => f.slice(outDir.length + 1)), ['training-curves.vl.json', 'training-curves.svg', 'training-curves.png']);
+    assert.deepEqual(
+      files.map((f) => f.slice(outDir.length + 1)),
+      ['training-curves.vl.json', 'training-curves.svg', 'training-curves.png'],
+    );
     const spec = JSON.parse(readFileSync(files[0]!, 'utf8'));
     assert.equal(spec.vconcat.length, 4);
     const values = spec.data.values as { panel: string; iteration: number; value: number }[];
-    assert.deepEqual(values.filter((v) => v.panel === 'held-out avg@k').map((v) => v.value), [0.82, 0.85, 0.87]);
+    assert.deepEqual(
+      values.filter((v) => v.panel === 'held-out avg@k').map((v) => v.value),
+      [0.82, 0.85, 0.87],
+    );
     assert.equal(values.filter((v) => v.panel === 'reward').length, 12);
     // A 0.80-0.86 reward spread must not be squashed against 0.
     for (const panel of spec.vconcat) assert.deepEqual(panel.layer[0].encoding.y.scale, { zero: false });

@@ -46,7 +46,12 @@ test('layoutTokens: newlines break lines, tokens wrap whole when they fit, long 
 });
 
 const solutions: TokenSolution[] = [
-  { heading: 'gsm8k 1 · correct <ok>', tokens: ['The', ' answer', ' is', '\n', '<b>4</b>', ' & "done"'], temperatures: [0.4, 0.8, 1.2, 0.4, 0, 1.2], entropies: [0.1, 1, 2, 0.5, 0, 2.5] },
+  {
+    heading: 'gsm8k 1 · correct <ok>',
+    tokens: ['The', ' answer', ' is', '\n', '<b>4</b>', ' & "done"'],
+    temperatures: [0.4, 0.8, 1.2, 0.4, 0, 1.2],
+    entropies: [0.1, 1, 2, 0.5, 0, 2.5],
+  },
   { heading: 'gsm8k 2 · incorrect', tokens: ['x\u0001y', '\n\nz'], temperatures: [0.8, 0.8], entropies: [1, 1] },
 ];
 

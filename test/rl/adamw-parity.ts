@@ -11,18 +11,33 @@ import { createLrSchedule } from '../../src/rl/lr-schedule.js';
 import { AdamW, skipOneDimensional } from '../../src/rl/optimizer.js';
 
 export async function checkAdamWGraph(executionProvider: string): Promise<void> {
-  const shapes = new Map<string, number[]>([['w', [6, 5]], ['b', [5]], ['norm', [7]]]);
+  const shapes = new Map<string, number[]>([
+    ['w', [6, 5]],
+    ['b', [5]],
+    ['norm', [7]],
+  ]);
   let state = 7;
-  const rand = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5);
-  const initial = new Map([...shapes].map(([n, dims]) => [n, { data: Float32Array.from({ length: dims.reduce((a, b) => a * b) }, rand), dims }]));
-  const options = { lr: 0.05, betas: [0.9, 0.95] as const, eps: 1e-6, weightDecay: 0.1, maxGradNorm: 0.5, decayParameter: skipOneDimensional(shapes) };
+  const rand = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
+  const initial = new Map(
+    [...shapes].map(([n, dims]) => [n, { data: Float32Array.from({ length: dims.reduce((a, b) => a * b) }, rand), dims }]),
+  );
+  const options = {
+    lr: 0.05,
+    betas: [0.9, 0.95] as const,
+    eps: 1e-6,
+    weightDecay: 0.1,
+    maxGradNorm: 0.5,
+    decayParameter: skipOneDimensional(shapes),
+  };
   const host = new AdamW(new Map([...initial].map(([n, p]) => [n, p.data.slice()])), options);
   const transfer = await DeviceTransfer.open(executionProvider);
   const graph = await GraphAdamW.create(initial, host.exportState(), options, executionProvider, transfer);
   const schedule = createLrSchedule('cosine', { baseLr: options.lr, warmupSteps: 2, totalSteps: 6 });
   try {
     for (let s = 0; s < 5; s++) {
-      const grads = new Map([...shapes].map(([n, dims]) => [n, Float32Array.from({ length: dims.reduce((a, b) => a * b) }, () => 3 * rand())]));
+      const grads = new Map(
+        [...shapes].map(([n, dims]) => [n, Float32Array.from({ length: dims.reduce((a, b) => a * b) }, () => 3 * rand())]),
+      );
       if (s === 2) grads.get('b')![1] = NaN;
       const lr = schedule.lrAt(host.stepCount);
       assert.equal(schedule.lrAt(graph.stepCount), lr);
@@ -37,7 +52,10 @@ export async function checkAdamWGraph(executionProvider: string): Promise<void> 
       assert.equal(got.applied, want.applied, `step ${s} applied`);
       assert.equal(got.step, want.step);
       if (want.applied) {
-        assert.ok(Math.abs(got.gradNorm - want.gradNorm) < 1e-5 * want.gradNorm, `step ${s}: grad norm ${got.gradNorm} vs ${want.gradNorm}`);
+        assert.ok(
+          Math.abs(got.gradNorm - want.gradNorm) < 1e-5 * want.gradNorm,
+          `step ${s}: grad norm ${got.gradNorm} vs ${want.gradNorm}`,
+        );
         assert.ok(want.clipCoef < 1, 'clipping is active');
       }
       if (transfer) for (const t of graph.params.values()) assert.ok(onDevice(t), 'parameters stay on the device');

@@ -36,7 +36,10 @@ test('grpo with dropUniformGroups marks the uniform group and keeps the others',
   const { value, metrics } = computeAdvantages('grpo', { rewards, groupSize: 3, dropUniformGroups: true });
   assertClose(value.advantages, grpoExpected);
   assert.deepEqual([...value.kept], [1, 1, 1, 0, 0, 0, 1, 1, 1]);
-  assert.deepEqual(value.groups.map((g) => g.dropped), [false, true, false]);
+  assert.deepEqual(
+    value.groups.map((g) => g.dropped),
+    [false, true, false],
+  );
   assert.equal(metrics['advantage/dropped_group_fraction'], 1 / 3);
   // mean/std over the six kept advantages only
   const kept = grpoExpected.filter((_, i) => i < 3 || i >= 6);
@@ -71,6 +74,9 @@ test('advantages: bad inputs are rejected, unknown estimators list the valid nam
   assert.throws(() => computeAdvantages('grpo', { rewards: [1, 0, 1], groupSize: 2 }), /do not split into groups of 2/);
   assert.throws(() => computeAdvantages('grpo', { rewards: [1, 0], groupSize: 0 }), /group size/);
   assert.throws(() => computeAdvantages('grpo', { rewards: [1, NaN], groupSize: 2 }), /not finite/);
-  assert.throws(() => computeAdvantages('ppo', { rewards: [1], groupSize: 1 }), (e: unknown) => e instanceof UnknownNameError && /grpo, grpo-no-std/.test(e.message));
+  assert.throws(
+    () => computeAdvantages('ppo', { rewards: [1], groupSize: 1 }),
+    (e: unknown) => e instanceof UnknownNameError && /grpo, grpo-no-std/.test(e.message),
+  );
   assert.deepEqual(advantageEstimators.names(), ['grpo', 'grpo-no-std']);
 });

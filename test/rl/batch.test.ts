@@ -5,7 +5,12 @@ import type { Rollout } from '../../src/rollout/types.js';
 
 function rollout(promptIds: number[], tokens: number[], temperatures: number[], hiddenSize = 2): Rollout {
   return {
-    promptIndex: 0, sampleIndex: 0, promptIds, tokens, text: '', finishReason: 'eos',
+    promptIndex: 0,
+    sampleIndex: 0,
+    promptIds,
+    tokens,
+    text: '',
+    finishReason: 'eos',
     temperatures: Float32Array.from(temperatures),
     logprobs: Float32Array.from(tokens, (_, i) => -(i + 1) / 10),
     entropies: new Float32Array(tokens.length),

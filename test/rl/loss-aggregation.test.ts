@@ -5,8 +5,16 @@ import { aggregateLoss, aggregationWeights, lossAggregations, type AggregationOp
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 
 // Row 0 has 2 response tokens, row 1 has 3, row 2 none (e.g. an empty completion).
-const loss = [[1, 2, 3], [4, 5, 6], [7, 8, 9]];
-const mask = [[1, 1, 0], [1, 1, 1], [0, 0, 0]];
+const loss = [
+  [1, 2, 3],
+  [4, 5, 6],
+  [7, 8, 9],
+];
+const mask = [
+  [1, 1, 0],
+  [1, 1, 1],
+  [0, 0, 0],
+];
 
 const handComputed: [mode: string, options: AggregationOptions | undefined, expected: number][] = [
   ['token-mean', undefined, (1 + 2 + 4 + 5 + 6) / 5],
@@ -23,7 +31,7 @@ test('aggregation modes against hand-computed values', () => {
 /** Small deterministic generator for the randomised agreement test. */
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 test('weighted-sum form: sum(w * l) equals the loop aggregation for every mode', () => {
@@ -58,12 +66,36 @@ test('weighted-sum form: sum(w * l) equals the loop aggregation for every mode',
 });
 
 test('aggregation: empty mask gives 0 and zero weights; bad shapes and lengths are rejected', () => {
-  const none = [[0, 0], [0, 0]];
+  const none = [
+    [0, 0],
+    [0, 0],
+  ];
   for (const mode of lossAggregations.names()) {
-    assert.equal(aggregateLoss(mode, [[1, 2], [3, 4]], none), 0);
+    assert.equal(
+      aggregateLoss(
+        mode,
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        none,
+      ),
+      0,
+    );
     assert.ok(aggregationWeights(mode, none).every((w) => w === 0));
   }
-  assert.throws(() => aggregateLoss('token-mean', [[1, 2], [3]], [[1, 1], [1, 1]]), /length 1, expected 2/);
+  assert.throws(
+    () =>
+      aggregateLoss(
+        'token-mean',
+        [[1, 2], [3]],
+        [
+          [1, 1],
+          [1, 1],
+        ],
+      ),
+    /length 1, expected 2/,
+  );
   assert.throws(() => aggregateLoss('seq-mean-token-sum-norm', loss, mask, { normLength: 0 }), /normalising length/);
   assert.throws(() => aggregateLoss('sum', loss, mask), /valid: token-mean, seq-mean-token-mean/);
 });

@@ -101,7 +101,12 @@ for (const name of policyLosses.names()) {
 
       // The clip fraction: tokens whose gradient the loss clips away, weighted by the aggregation.
       const fromTable = policyObjectiveReference(name, {
-        logp: flat(logp), oldLogp: flat(oldLogp), advantages: flat(logp.map((row, b) => row.map(() => advantages[b]!))), weights, clipLow, clipHigh,
+        logp: flat(logp),
+        oldLogp: flat(oldLogp),
+        advantages: flat(logp.map((row, b) => row.map(() => advantages[b]!))),
+        weights,
+        clipLow,
+        clipHigh,
       });
       const clipFraction = (out.clip_fraction!.data as Float64Array)[0]!;
       assert.ok(Math.abs(clipFraction - fromTable.clipFraction) < 1e-12, `clip fraction ${clipFraction} vs ${fromTable.clipFraction}`);
@@ -109,7 +114,10 @@ for (const name of policyLosses.names()) {
 
       // Gradients by central differences of the reference.
       const eps = 1e-6;
-      for (const [input, base] of [['logprobs', logp], ['entropy', entropy]] as const) {
+      for (const [input, base] of [
+        ['logprobs', logp],
+        ['entropy', entropy],
+      ] as const) {
         const analytic = out[`grad.${input}`]!.data as Float64Array;
         for (let b = 0; b < B; b++) {
           for (let t = 0; t < M; t++) {

@@ -39,17 +39,38 @@ test('temperature log-softmax and entropy against closed forms', () => {
 });
 
 // B = 2, T = 2; ratios [[1.5, 1], [0.5, 1.1]], last token is padding.
-const oldLogp = [[-1, -2], [-0.5, -3]];
+const oldLogp = [
+  [-1, -2],
+  [-0.5, -3],
+];
 const [logp00, logp10, logp11] = [-1 + Math.log(1.5), -0.5 + Math.log(0.5), -3 + Math.log(1.1)];
-const logp = [[logp00, -2], [logp10, logp11]];
-const mask = [[1, 1], [1, 0]];
+const logp = [
+  [logp00, -2],
+  [logp10, logp11],
+];
+const mask = [
+  [1, 1],
+  [1, 0],
+];
 
 test('clipped policy loss: surrogate + klCoef * k3 - entropyCoef * entropy per token', () => {
-  const refLogp = [[logp00 + Math.LN2, -2], [logp10, logp11 - 1]];
-  const entropy = [[0.5, 1], [2, 3]];
+  const refLogp = [
+    [logp00 + Math.LN2, -2],
+    [logp10, logp11 - 1],
+  ];
+  const entropy = [
+    [0.5, 1],
+    [2, 3],
+  ];
   const { perToken: value } = policyObjectiveReference('clipped', {
-    logp: logp.flat(), oldLogp: oldLogp.flat(), advantages: [1, 1, -1, -1], weights: mask.flat(), clipLow: 0.2, clipHigh: 0.2,
-    kl: { refLogp: refLogp.flat(), coef: 0.1 }, entropy: { perToken: entropy.flat(), coef: 0.01 },
+    logp: logp.flat(),
+    oldLogp: oldLogp.flat(),
+    advantages: [1, 1, -1, -1],
+    weights: mask.flat(),
+    clipLow: 0.2,
+    clipHigh: 0.2,
+    kl: { refLogp: refLogp.flat(), coef: 0.1 },
+    entropy: { perToken: entropy.flat(), coef: 0.01 },
   });
   const expected = [
     [-1.2 + 0.1 * (1 - Math.LN2) - 0.005, -1 + 0.1 * 0 - 0.01],
@@ -61,7 +82,8 @@ test('clipped policy loss: surrogate + klCoef * k3 - entropyCoef * entropy per t
 test('clip fraction: weighted and sign-aware (only the side the advantage pushes towards counts)', () => {
   // masked tokens: ratio 1.5 with A = 1 (clipped), 1 with A = 1 (inside), 0.5 with A = -1 (clipped)
   const metrics = (advantages: number[], weights: number[]) =>
-    policyObjectiveReference('clipped', { logp: logp.flat(), oldLogp: oldLogp.flat(), advantages, weights, clipLow: 0.2, clipHigh: 0.2 }).clipFraction;
+    policyObjectiveReference('clipped', { logp: logp.flat(), oldLogp: oldLogp.flat(), advantages, weights, clipLow: 0.2, clipHigh: 0.2 })
+      .clipFraction;
   close(metrics([1, 1, -1, -1], mask.flat()), 2 / 3);
   // the same ratios with the advantages' signs flipped: the unclipped branch is the smaller one everywhere
   close(metrics([-1, -1, 1, 1], mask.flat()), 0);

@@ -8,7 +8,10 @@ test('constant: full rate from step 0 without warmup, linear ramp with warmup', 
   const flat = createLrSchedule('constant', { baseLr: 1e-3 });
   for (const s of [0, 1, 1000]) assert.equal(flat.lrAt(s), 1e-3);
   const warm = createLrSchedule('constant', { baseLr: 2, warmupSteps: 4 });
-  assert.deepEqual([0, 1, 2, 3, 4, 50].map((s) => warm.lrAt(s)), [0.5, 1, 1.5, 2, 2, 2]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 50].map((s) => warm.lrAt(s)),
+    [0.5, 1, 1.5, 2, 2, 2],
+  );
 });
 
 test('cosine: warmup, then half a cosine from baseLr down to minLrRatio * baseLr, then flat', () => {

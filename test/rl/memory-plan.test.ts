@@ -9,14 +9,28 @@ import { trainableNames } from '../../src/model/graphs/train-graphs.js';
 import { planDoesNotFit, planMemory } from '../../src/rl/memory-plan.js';
 
 const qwen05 = parseModelConfig({
-  model_type: 'qwen2', vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24,
-  num_attention_heads: 14, num_key_value_heads: 2, tie_word_embeddings: true, rope_theta: 1000000,
+  model_type: 'qwen2',
+  vocab_size: 151936,
+  hidden_size: 896,
+  intermediate_size: 4864,
+  num_hidden_layers: 24,
+  num_attention_heads: 14,
+  num_key_value_heads: 2,
+  tie_word_embeddings: true,
+  rope_theta: 1000000,
 });
 const P = 494_032_768;
 const GiB = 2 ** 30;
 
 test('memory plan: weights, gradients, AdamW moments and the KV cache of a Qwen2.5-0.5B-shaped job, and the refusal line', () => {
-  const input = { config: qwen05, trainable: trainableNames(qwen05, 'all'), rolloutBatch: 64, sequenceLength: 768, miniBatchSize: 8, klReference: false };
+  const input = {
+    config: qwen05,
+    trainable: trainableNames(qwen05, 'all'),
+    rolloutBatch: 64,
+    sequenceLength: 768,
+    miniBatchSize: 8,
+    klReference: false,
+  };
   const gpu = planMemory({ ...input, onDevice: true });
   const bytes = (name: string) => gpu.items.find((i) => i.name.startsWith(name))!.bytes;
   assert.equal(bytes('weights'), 4 * P, 'all trainable: the graphs share the fed weights');
@@ -30,8 +44,16 @@ test('memory plan: weights, gradients, AdamW moments and the KV cache of a Qwen2
 
   const cpu = planMemory({ ...input, onDevice: false });
   assert.equal(cpu.deviceBytes, 0);
-  assert.equal(cpu.items.find((i) => i.name === 'gradients')!.bytes, 8 * P, 'on the host the gradients exist twice at the end of a run (ORT\'s and their JS copies)');
-  assert.equal(cpu.hostBytes, gpu.deviceBytes - bytes('KV cache') / 2 + 4 * P, 'on CPU the same state, one cache copy, the gradients\' copies, all on the host');
+  assert.equal(
+    cpu.items.find((i) => i.name === 'gradients')!.bytes,
+    8 * P,
+    "on the host the gradients exist twice at the end of a run (ORT's and their JS copies)",
+  );
+  assert.equal(
+    cpu.hostBytes,
+    gpu.deviceBytes - bytes('KV cache') / 2 + 4 * P,
+    "on CPU the same state, one cache copy, the gradients' copies, all on the host",
+  );
 
   // Training only the last two layers: frozen weights are baked into both the decode and the policy graph.
   const top = trainableNames(qwen05, [/layers\.2[23]\./]);

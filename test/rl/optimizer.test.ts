@@ -93,17 +93,36 @@ test('AdamW with global-norm clipping matches the reference and reports the pre-
 });
 
 test('globalGradNorm spans all tensors', () => {
-  const norm = globalGradNorm(new Map([['a', Float32Array.from([3])], ['b', Float32Array.from([0, 4])]]));
+  const norm = globalGradNorm(
+    new Map([
+      ['a', Float32Array.from([3])],
+      ['b', Float32Array.from([0, 4])],
+    ]),
+  );
   assert.equal(norm, 5);
 });
 
 test('decay filter: 1-D parameters skip weight decay', () => {
   const weight = Float32Array.from([1, 2, 3, 4]);
   const bias = Float32Array.from([1, 2]);
-  const shapes = new Map([['weight', [2, 2]], ['bias', [2]]]);
-  const opt = new AdamW(new Map([['weight', weight], ['bias', bias]]), { lr: 0.5, weightDecay: 0.1, decayParameter: skipOneDimensional(shapes) });
+  const shapes = new Map([
+    ['weight', [2, 2]],
+    ['bias', [2]],
+  ]);
+  const opt = new AdamW(
+    new Map([
+      ['weight', weight],
+      ['bias', bias],
+    ]),
+    { lr: 0.5, weightDecay: 0.1, decayParameter: skipOneDimensional(shapes) },
+  );
   // zero gradients: the Adam part is 0 / (0 + eps) = 0, so only decay acts: p * (1 - 0.5 * 0.1)
-  opt.step(new Map([['weight', new Float32Array(4)], ['bias', new Float32Array(2)]]));
+  opt.step(
+    new Map([
+      ['weight', new Float32Array(4)],
+      ['bias', new Float32Array(2)],
+    ]),
+  );
   assert.deepEqual([...weight], [0.95, 1.9, 2.85, 3.8].map(Math.fround));
   assert.deepEqual([...bias], [1, 2]);
 });
@@ -117,7 +136,12 @@ test('non-finite gradients skip the step and leave everything untouched', () => 
     assert.equal(report.step, 0);
     assert.equal(opt.stepCount, 0);
     assert.deepEqual(p, Float32Array.from(p0));
-    assert.ok(opt.exportState().tensors.get('exp_avg.w')!.every((x) => x === 0));
+    assert.ok(
+      opt
+        .exportState()
+        .tensors.get('exp_avg.w')!
+        .every((x) => x === 0),
+    );
     // The next finite step behaves as a first step: bit-identical to a fresh optimizer's.
     const fresh = Float32Array.from(p0);
     new AdamW(new Map([['w', fresh]]), { lr: 0.1 }).step(new Map([['w', Float32Array.from(grads[0])]]));
@@ -128,8 +152,10 @@ test('non-finite gradients skip the step and leave everything untouched', () => 
 
 test('exportState/importState gives a bit-identical continuation', () => {
   const names = ['a', 'b'];
-  const init = (): Map<string, Float32Array> => new Map(names.map((n, k) => [n, Float32Array.from({ length: 5 }, (_, i) => Math.sin(i + k))]));
-  const gradAt = (step: number) => new Map(names.map((n, k) => [n, Float32Array.from({ length: 5 }, (_, i) => Math.cos(step * 7 + i + k) * 0.3)]));
+  const init = (): Map<string, Float32Array> =>
+    new Map(names.map((n, k) => [n, Float32Array.from({ length: 5 }, (_, i) => Math.sin(i + k))]));
+  const gradAt = (step: number) =>
+    new Map(names.map((n, k) => [n, Float32Array.from({ length: 5 }, (_, i) => Math.cos(step * 7 + i + k) * 0.3)]));
   const options: AdamWOptions = { lr: 0.05, weightDecay: 0.1, maxGradNorm: 0.5 };
 
   const straight = init();
@@ -163,7 +189,14 @@ test('AdamW rejects mismatched gradients, state and options', () => {
   assert.throws(() => opt.step(new Map([['w', new Float32Array(2)]])), /2 elements, parameter has 3/);
   assert.throws(() => opt.importState({ step: 1, tensors: new Map([['exp_avg.w', new Float32Array(3)]]) }), /1 tensors, expected 2/);
   assert.throws(
-    () => opt.importState({ step: 1, tensors: new Map([['exp_avg.w', new Float32Array(3)], ['exp_avg_sq.w', new Float32Array(4)]]) }),
+    () =>
+      opt.importState({
+        step: 1,
+        tensors: new Map([
+          ['exp_avg.w', new Float32Array(3)],
+          ['exp_avg_sq.w', new Float32Array(4)],
+        ]),
+      }),
     /has 4 elements, expected 3/,
   );
   assert.throws(() => new AdamW(new Map(), { lr: 0.1, betas: [1, 0.9] }), /beta1/);

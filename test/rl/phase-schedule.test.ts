@@ -16,12 +16,38 @@ function sequence(name: string, n: number, phases?: Parameters<typeof createPhas
 }
 
 test('coordinate ascent cycles through its blocks', () => {
-  assert.equal(sequence('coordinate-ascent', 10, { phases: [{ phase: 'temperature', iterations: 2 }, { phase: 'token', iterations: 2 }] }), 'TTKKTTKKTT');
-  assert.equal(sequence('coordinate-ascent', 9, { phases: [{ phase: 'token', iterations: 1 }, { phase: 'temperature', iterations: 3 }] }), 'KTTTKTTTK');
+  assert.equal(
+    sequence('coordinate-ascent', 10, {
+      phases: [
+        { phase: 'temperature', iterations: 2 },
+        { phase: 'token', iterations: 2 },
+      ],
+    }),
+    'TTKKTTKKTT',
+  );
+  assert.equal(
+    sequence('coordinate-ascent', 9, {
+      phases: [
+        { phase: 'token', iterations: 1 },
+        { phase: 'temperature', iterations: 3 },
+      ],
+    }),
+    'KTTTKTTTK',
+  );
   assert.equal(sequence('coordinate-ascent', 3, { phases: [{ phase: 'token', iterations: 1 }] }), 'KKK');
-  assert.deepEqual(createPhaseSchedule('coordinate-ascent', { phases: [{ phase: 'token', iterations: 3 }, { phase: 'temperature', iterations: 5 }] }).phaseAt(1000003), {
-    updateToken: false, updateTemperature: true, phase: 'temperature', // 1000003 % 8 = 3
-  });
+  assert.deepEqual(
+    createPhaseSchedule('coordinate-ascent', {
+      phases: [
+        { phase: 'token', iterations: 3 },
+        { phase: 'temperature', iterations: 5 },
+      ],
+    }).phaseAt(1000003),
+    {
+      updateToken: false,
+      updateTemperature: true,
+      phase: 'temperature', // 1000003 % 8 = 3
+    },
+  );
 });
 
 test('fixed schedules: joint, token-only (plain GRPO), temperature-only', () => {

@@ -25,9 +25,13 @@ async function tinyTrainSession(): Promise<ort.InferenceSession> {
 
 const values = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 1.3));
 
-test('gradientStep applies AdamW to the graph\'s gradients as a hand-run step does, and returns only the other outputs', async () => {
+test("gradientStep applies AdamW to the graph's gradients as a hand-run step does, and returns only the other outputs", async () => {
   const session = await tinyTrainSession();
-  const fresh = () => new Map([['w', values(12, 1)], ['b', values(3, 2)]]);
+  const fresh = () =>
+    new Map([
+      ['w', values(12, 1)],
+      ['b', values(3, 2)],
+    ]);
   const options = { lr: 0.05, weightDecay: 0.01, maxGradNorm: 0.5 };
   const mine = fresh();
   const theirs = fresh();
@@ -39,8 +43,18 @@ test('gradientStep applies AdamW to the graph\'s gradients as a hand-run step do
     const { out, result } = await gradientStep(session, feeds, stepper, 0.05);
     assert.deepEqual(Object.keys(out).sort(), ['loss', 'residual']);
     assert.equal(result.applied, true);
-    const raw = await session.run({ ...inputs, w: new ort.Tensor('float32', theirs.get('w')!, [3, 4]), b: new ort.Tensor('float32', theirs.get('b')!, [3]) });
-    const expected = reference.step(new Map([['w', raw['grad.w']!.data as Float32Array], ['b', raw['grad.b']!.data as Float32Array]]), 0.05);
+    const raw = await session.run({
+      ...inputs,
+      w: new ort.Tensor('float32', theirs.get('w')!, [3, 4]),
+      b: new ort.Tensor('float32', theirs.get('b')!, [3]),
+    });
+    const expected = reference.step(
+      new Map([
+        ['w', raw['grad.w']!.data as Float32Array],
+        ['b', raw['grad.b']!.data as Float32Array],
+      ]),
+      0.05,
+    );
     assert.equal(result.gradNorm, expected.gradNorm);
     assert.deepEqual(mine, theirs); // bit for bit
   }
@@ -49,12 +63,20 @@ test('gradientStep applies AdamW to the graph\'s gradients as a hand-run step do
 
 test('gradientStep skips the optimiser on a non-finite loss', async () => {
   const session = await tinyTrainSession();
-  const params = new Map([['w', values(12, 1)], ['b', values(3, 2)]]);
+  const params = new Map([
+    ['w', values(12, 1)],
+    ['b', values(3, 2)],
+  ]);
   const before = new Map([...params].map(([k, v]) => [k, v.slice()]));
   const optimizer = new AdamW(params, { lr: 0.1 });
   const x = values(8, 3);
   x[0] = NaN;
-  const feeds = { x: new ort.Tensor('float32', x, [2, 4]), y: new ort.Tensor('float32', values(6, 4), [2, 3]), w: new ort.Tensor('float32', params.get('w')!, [3, 4]), b: new ort.Tensor('float32', params.get('b')!, [3]) };
+  const feeds = {
+    x: new ort.Tensor('float32', x, [2, 4]),
+    y: new ort.Tensor('float32', values(6, 4), [2, 3]),
+    w: new ort.Tensor('float32', params.get('w')!, [3, 4]),
+    b: new ort.Tensor('float32', params.get('b')!, [3]),
+  };
   const { result } = await gradientStep(session, feeds, optimizer, 0.1);
   assert.equal(result.applied, false);
   assert.equal(optimizer.stepCount, 0);
@@ -65,7 +87,19 @@ test('gradientStep skips the optimiser on a non-finite loss', async () => {
 test('training sessions: an explicit arena choice wins; auto turns the arena off from ARENA_OFF_FROM_PARAMETERS on', () => {
   const saved = sessionDefaults();
   const config = (hidden: number, layers: number, vocab: number) =>
-    newModelConfig({ arch: 'qwen2', vocabSize: vocab, hiddenSize: hidden, layers, heads: 8, kvHeads: 4, intermediateSize: 3 * hidden, maxPositions: 256, bosTokenId: 1, eosTokenId: 2, padTokenId: 0 });
+    newModelConfig({
+      arch: 'qwen2',
+      vocabSize: vocab,
+      hiddenSize: hidden,
+      layers,
+      heads: 8,
+      kvHeads: 4,
+      intermediateSize: 3 * hidden,
+      maxPositions: 256,
+      bosTokenId: 1,
+      eosTokenId: 2,
+      padTokenId: 0,
+    });
   const small = config(256, 4, 512); // 3.3M parameters, the bench model
   const large = config(512, 8, 32000); // 41.6M
   try {

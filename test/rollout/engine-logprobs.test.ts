@@ -33,7 +33,10 @@ before(async () => {
   modelDir = writeTinyCharModel({ seed: 5 });
   model = await openPolicyModel({ modelDir, threads: 1 });
   score = await createSession(buildTrainGraph(loadCheckpoint(modelDir), 'score', { trainable: 'none' }));
-  head = openTemperatureHead(jobSchema.parse({ head: { kind: 'grid', grid: [0.3, 0.7, 1.1, 1.5], initSpread: 0.6 } }), model.config.hiddenSize);
+  head = openTemperatureHead(
+    jobSchema.parse({ head: { kind: 'grid', grid: [0.3, 0.7, 1.1, 1.5], initSpread: 0.6 } }),
+    model.config.hiddenSize,
+  );
 });
 after(async () => {
   await Promise.all([model.dispose(), score.release(), head.dispose()]);
@@ -42,7 +45,10 @@ after(async () => {
 });
 
 /** The score graph's per-position log-probs and entropies for one sequence at the given temperatures. */
-async function scoreSequence(ids: readonly number[], temperatures: readonly number[]): Promise<{ logprobs: Float32Array; entropy: Float32Array }> {
+async function scoreSequence(
+  ids: readonly number[],
+  temperatures: readonly number[],
+): Promise<{ logprobs: Float32Array; entropy: Float32Array }> {
   const T = ids.length;
   const out = await score.run({
     input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, T]),
@@ -54,7 +60,9 @@ async function scoreSequence(ids: readonly number[], temperatures: readonly numb
 
 async function rolloutsOf(policy: TemperaturePolicy): Promise<Rollout[]> {
   const task = getTask('synthetic-arith');
-  const prompts = generateArithProblems('test', { count: 3, seed: 11 }).map((p) => model.encodePrompt(p.question, { plainPrompt: task.prompt }));
+  const prompts = generateArithProblems('test', { count: 3, seed: 11 }).map((p) =>
+    model.encodePrompt(p.question, { plainPrompt: task.prompt }),
+  );
   return generateRollouts(model.decoder, {
     prompts,
     groupSize: 2,
@@ -71,7 +79,7 @@ async function rolloutsOf(policy: TemperaturePolicy): Promise<Rollout[]> {
 const policies: [string, () => TemperaturePolicy][] = [
   ['fixed:0.7', () => createPolicy('fixed:0.7')],
   ['edt (a different temperature at every token)', () => createPolicy('edt')],
-  ['learned (the head\'s grid)', () => createPolicy('learned', { head: { kind: 'grid', grid: [0.3, 0.7, 1.1, 1.5] } })],
+  ["learned (the head's grid)", () => createPolicy('learned', { head: { kind: 'grid', grid: [0.3, 0.7, 1.1, 1.5] } })],
 ];
 
 for (const [name, make] of policies) {
@@ -92,7 +100,10 @@ for (const [name, make] of policies) {
     }
     assert.ok(worstLogprob <= 1e-4, `max |logprob difference| ${worstLogprob}`);
     assert.ok(worstEntropy <= 1e-4, `max |entropy difference| ${worstEntropy}`);
-    assert.ok(rollouts.every((r) => r.temperatures.every((t) => t > 0)), 'sampled tokens only (greedy ones are scored at T = 1)');
+    assert.ok(
+      rollouts.every((r) => r.temperatures.every((t) => t > 0)),
+      'sampled tokens only (greedy ones are scored at T = 1)',
+    );
   });
 }
 

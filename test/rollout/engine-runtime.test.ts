@@ -28,11 +28,14 @@ const tinyModel = (options: Parameters<typeof writeTinyCharModel>[0] = {}): stri
   return dir;
 };
 
-test('plain prompts: <bos>, then the task\'s template, character by character; EOS from the model', async () => {
+test("plain prompts: <bos>, then the task's template, character by character; EOS from the model", async () => {
   const model = await openPolicyModel({ modelDir: tinyModel() });
   try {
     const question = 'Sam has 3 apples. How many apples does Sam have?';
-    const ids = model.encodePrompt(question, { plainPrompt: getTask('synthetic-arith').prompt, systemPrompt: 'ignored without a chat template' });
+    const ids = model.encodePrompt(question, {
+      plainPrompt: getTask('synthetic-arith').prompt,
+      systemPrompt: 'ignored without a chat template',
+    });
     assert.equal(ids[0], BOS_ID);
     assert.equal(ids.length, 1 + question.length + 1);
     assert.equal(model.decodeText(ids), `${question}\n`, 'the <bos> is a special token, left out of the text');
@@ -45,9 +48,8 @@ test('plain prompts: <bos>, then the task\'s template, character by character; E
   }
 });
 
-test('chat prompts: the tokenizer\'s template with the job\'s system prompt and instruction', async () => {
-  const template =
-    '{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}';
+test("chat prompts: the tokenizer's template with the job's system prompt and instruction", async () => {
+  const template = '{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}';
   const model = await openPolicyModel({ modelDir: tinyModel({ chatTemplate: template }) });
   try {
     const options = { plainPrompt: (q: string) => `unused ${q}` };
@@ -55,40 +57,51 @@ test('chat prompts: the tokenizer\'s template with the job\'s system prompt and 
     assert.equal(model.decodeText(withSystem), '<system>Be brief.\n<user>What is 2+3?\nAnswer with a number.\n<assistant>');
     assert.notEqual(withSystem[0], BOS_ID, 'the template decides the special tokens');
     const defaults = model.encodePrompt('What is 2+3?', options);
-    assert.equal(model.decodeText(defaults), '<user>What is 2+3?\nPlease reason step by step, and put your final answer within \\boxed{}.\n<assistant>');
+    assert.equal(
+      model.decodeText(defaults),
+      '<user>What is 2+3?\nPlease reason step by step, and put your final answer within \\boxed{}.\n<assistant>',
+    );
   } finally {
     await model.dispose();
   }
 });
 
-for (const weightUpdates of ['bake', 'inputs'] as const) test(`setWeights changes the next rollout's logits (weightUpdates: ${weightUpdates})`, async () => {
-  const dir = tinyModel();
-  const frozen = await openPolicyModel({ modelDir: dir });
-  const live = await openPolicyModel({ modelDir: dir, trainableParams: ['lm_head.weight'], weightUpdates });
-  try {
-    const prompt = [[BOS_ID, 20, 21, 22]];
-    const base = Float32Array.from((await frozen.decoder.prefill(prompt)).logits[0]!);
-    // Baked-in and fed weights run through differently optimised graphs: equal up to float rounding.
-    const close = (x: ArrayLike<number>, y: ArrayLike<number>, scale = 1): boolean => Array.from(y).every((v, i) => Math.abs(x[i]! - scale * v) < 1e-4);
-    assert.ok(close((await live.decoder.prefill(prompt)).logits[0]!, base), 'starts from the checkpoint');
-    const original = live.trainableWeights.get('lm_head.weight')!;
-    // Logits are linear in the output projection: doubling it doubles them.
-    await live.setWeights(new Map([['lm_head.weight', { data: original.data.map((x) => 2 * x), dims: original.dims }]]));
-    const doubled = (await live.decoder.prefill(prompt)).logits[0]!;
-    assert.ok(close(doubled, base, 2));
-    assert.ok(!close(doubled, base), 'the new weights are used');
-    await live.setWeights({ 'lm_head.weight': original });
-    await assert.rejects(live.setWeights({ 'model.norm.weight': original }), /not trainable/);
-    const restored = (await live.decoder.prefill(prompt)).logits[0]!;
-    assert.ok(close(restored, base));
-  } finally {
-    await Promise.all([frozen.dispose(), live.dispose()]);
-  }
-});
+for (const weightUpdates of ['bake', 'inputs'] as const)
+  test(`setWeights changes the next rollout's logits (weightUpdates: ${weightUpdates})`, async () => {
+    const dir = tinyModel();
+    const frozen = await openPolicyModel({ modelDir: dir });
+    const live = await openPolicyModel({ modelDir: dir, trainableParams: ['lm_head.weight'], weightUpdates });
+    try {
+      const prompt = [[BOS_ID, 20, 21, 22]];
+      const base = Float32Array.from((await frozen.decoder.prefill(prompt)).logits[0]!);
+      // Baked-in and fed weights run through differently optimised graphs: equal up to float rounding.
+      const close = (x: ArrayLike<number>, y: ArrayLike<number>, scale = 1): boolean =>
+        Array.from(y).every((v, i) => Math.abs(x[i]! - scale * v) < 1e-4);
+      assert.ok(close((await live.decoder.prefill(prompt)).logits[0]!, base), 'starts from the checkpoint');
+      const original = live.trainableWeights.get('lm_head.weight')!;
+      // Logits are linear in the output projection: doubling it doubles them.
+      await live.setWeights(new Map([['lm_head.weight', { data: original.data.map((x) => 2 * x), dims: original.dims }]]));
+      const doubled = (await live.decoder.prefill(prompt)).logits[0]!;
+      assert.ok(close(doubled, base, 2));
+      assert.ok(!close(doubled, base), 'the new weights are used');
+      await live.setWeights({ 'lm_head.weight': original });
+      await assert.rejects(live.setWeights({ 'model.norm.weight': original }), /not trainable/);
+      const restored = (await live.decoder.prefill(prompt)).logits[0]!;
+      assert.ok(close(restored, base));
+    } finally {
+      await Promise.all([frozen.dispose(), live.dispose()]);
+    }
+  });
 
 test('bad folders and parameter names are one-line user errors', async () => {
-  await assert.rejects(openPolicyModel({ modelDir: fixtureDir('qwen2-tiny') }), (e: Error) => e instanceof UserError && /no tokenizer\.json/.test(e.message));
-  await assert.rejects(openPolicyModel({ modelDir: tinyModel(), trainableParams: ['lm_head.weights'] }), /trainable parameters not in .*lm_head\.weights/);
+  await assert.rejects(
+    openPolicyModel({ modelDir: fixtureDir('qwen2-tiny') }),
+    (e: Error) => e instanceof UserError && /no tokenizer\.json/.test(e.message),
+  );
+  await assert.rejects(
+    openPolicyModel({ modelDir: tinyModel(), trainableParams: ['lm_head.weights'] }),
+    /trainable parameters not in .*lm_head\.weights/,
+  );
 });
 
 test('openTemperatureHead: a fresh head seeded by run.seed, or the saved one at head.path', async () => {

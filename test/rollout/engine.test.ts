@@ -75,7 +75,7 @@ function assertSameRollouts(a: Rollout[], b: Rollout[], what: string): void {
   });
 }
 
-test('greedy rollouts of the qwen2 fixture equal transformers\' greedy continuation', async () => {
+test("greedy rollouts of the qwen2 fixture equal transformers' greedy continuation", async () => {
   const ref = loadReference('qwen2-tiny');
   const session = await DecodeSession.load(fixtureDir('qwen2-tiny'));
   try {
@@ -101,7 +101,8 @@ test('greedy rollouts of the qwen2 fixture equal transformers\' greedy continuat
 
 test('same seed, same rollouts whatever the batch size (mixed prompt lengths)', async () => {
   const single = await generateRollouts(model.decoder, request({ batchSize: 1 }));
-  for (const batchSize of [4, 15]) assertSameRollouts(await generateRollouts(model.decoder, request({ batchSize })), single, `batch ${batchSize}`);
+  for (const batchSize of [4, 15])
+    assertSameRollouts(await generateRollouts(model.decoder, request({ batchSize })), single, `batch ${batchSize}`);
   // The test is not vacuous: the samples of one prompt differ, and another seed gives other tokens.
   assert.notDeepEqual(single[0]!.tokens, single[1]!.tokens);
   const other = await generateRollouts(model.decoder, request({ seed: 8 }));
@@ -169,13 +170,16 @@ test('shared prefills give the same tokens as one prefill per sample, with rows 
   const shared = await generateRollouts(model.decoder, request(opts));
   assertSameRollouts(shared, withoutSharing, 'shared prefill');
   const lengths = new Set(shared.map((r) => r.tokens.length));
-  assert.ok(lengths.size > 2 && shared.some((r) => r.finishReason === 'eos') && shared.some((r) => r.finishReason === 'length'), `rows end at different steps: ${[...lengths]}`);
+  assert.ok(
+    lengths.size > 2 && shared.some((r) => r.finishReason === 'eos') && shared.some((r) => r.finishReason === 'length'),
+    `rows end at different steps: ${[...lengths]}`,
+  );
   // One sequence alone (no batch at all) samples the same tokens too.
   const alone = await generateRollouts(model.decoder, request({ ...opts, prompts: [prompts[2]!], promptIds: [2], batchSize: 1 }));
   alone.forEach((r, i) => assert.deepEqual(r.tokens, shared[2 * 3 + i]!.tokens));
 });
 
-test('entropies computed in the decode graph give the same draws as the JavaScript sampler\'s own', async () => {
+test("entropies computed in the decode graph give the same draws as the JavaScript sampler's own", async () => {
   const inGraph = await DecodeSession.load(modelDir, { entropyOutput: true, intraOpNumThreads: 1 });
   const inJs = await DecodeSession.load(modelDir, { entropyOutput: false, intraOpNumThreads: 1 });
   try {

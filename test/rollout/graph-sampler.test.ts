@@ -106,12 +106,15 @@ for (const name of fixtureNames) {
         try {
           for (const spec of policies) {
             for (const seed of [1, 2]) {
-              await generateRollouts(checkedDecoder(session, sampler, tally, async (last) => last.logits.data as Float32Array), {
-                ...base,
-                policy: createPolicy(spec),
-                eosTokenIds: [ref.greedy[0]![8]!],
-                seed,
-              });
+              await generateRollouts(
+                checkedDecoder(session, sampler, tally, async (last) => last.logits.data as Float32Array),
+                {
+                  ...base,
+                  policy: createPolicy(spec),
+                  eosTokenIds: [ref.greedy[0]![8]!],
+                  seed,
+                },
+              );
             }
           }
         } finally {

@@ -18,7 +18,11 @@ const H = 4;
 /** A decoder whose next-token logits never change: sampling alone decides the tokens. */
 function constantDecoder(): BatchDecoder {
   let rows = 0;
-  const out = (): DecodeOutput => ({ logits: Array.from({ length: rows }, () => LOGITS), hidden: Array.from({ length: rows }, () => new Float32Array(H).fill(0.1)) }) as DecodeOutput;
+  const out = (): DecodeOutput =>
+    ({
+      logits: Array.from({ length: rows }, () => LOGITS),
+      hidden: Array.from({ length: rows }, () => new Float32Array(H).fill(0.1)),
+    }) as DecodeOutput;
   return {
     async prefill(prompts) {
       rows = prompts.length;

@@ -135,8 +135,20 @@ test('sampleToken: truncation over a large vocabulary matches a full sort, ties 
   const fill = streamFor(77);
   const logits = Float32Array.from({ length: V }, () => -6 + 5 * fill.uniform());
   const heads: [number, number][] = [
-    [1499, 6], [17, 5.9], [750, 5.6], [3, 5.6], [1111, 5.3], [320, 5.1], [600, 5],
-    [1250, 4.9], [45, 4.6], [900, 4.6], [1050, 4.4], [388, 4.2], [500, 4], [1350, 3.9],
+    [1499, 6],
+    [17, 5.9],
+    [750, 5.6],
+    [3, 5.6],
+    [1111, 5.3],
+    [320, 5.1],
+    [600, 5],
+    [1250, 4.9],
+    [45, 4.6],
+    [900, 4.6],
+    [1050, 4.4],
+    [388, 4.2],
+    [500, 4],
+    [1350, 3.9],
   ];
   for (const [i, x] of heads) logits[i] = x;
   const temperature = 0.9;
@@ -148,7 +160,10 @@ test('sampleToken: truncation over a large vocabulary matches a full sort, ties 
     const keptMass = kept.reduce((s, i) => s + probs[i]!, 0);
     const n = 4000;
     // Precondition of this test's design: each kept token is expected >= 30 times, so all must appear.
-    assert.ok(kept.every((i) => (n * probs[i]!) / keptMass >= 30), `${label}: design keeps rare tokens`);
+    assert.ok(
+      kept.every((i) => (n * probs[i]!) / keptMass >= 30),
+      `${label}: design keeps rare tokens`,
+    );
     const s = new TokenSampler(options);
     const rng = streamFor(5, kept.length);
     s.sample(small, 1, rng); // scratch buffers start small and must grow
@@ -169,7 +184,10 @@ test('sampleToken: truncation over a large vocabulary matches a full sort, ties 
     const smallKept = truncatedSet(softmax(small), options);
     for (let d = 0; d < 200; d++) assert.ok(smallKept.includes(s.sample(small, 1, rng).token), `${label}: small vocabulary after large`);
   }
-  assert.ok(truncatedSet(probs, { topK: 9 }).includes(45) && !truncatedSet(probs, { topK: 9 }).includes(900), 'tie goes to the lower index');
+  assert.ok(
+    truncatedSet(probs, { topK: 9 }).includes(45) && !truncatedSet(probs, { topK: 9 }).includes(900),
+    'tie goes to the lower index',
+  );
 });
 
 test('sampleToken: greedy at T = 0 is the argmax (lowest index among ties) and uses one uniform', () => {

@@ -81,7 +81,10 @@ test('normalisation and extraction are linear: 1 MB inputs read in well under a 
   };
   const slow: string[] = [];
   for (const [name, text] of Object.entries(inputs)) {
-    for (const [step, run] of [['normalizeAnswer', () => normalizeAnswer(text)], ['extractAnswer', () => extractAnswer(text)]] as const) {
+    for (const [step, run] of [
+      ['normalizeAnswer', () => normalizeAnswer(text)],
+      ['extractAnswer', () => extractAnswer(text)],
+    ] as const) {
       const started = performance.now();
       run();
       const ms = performance.now() - started;

@@ -43,7 +43,9 @@ test('countdown: train, validation and test share no (numbers, target) instance 
     const { numbers, target } = parseCountdownQuestion(q)!;
     return countdownKey(numbers, target);
   };
-  const sets = (['train', 'validation', 'test'] as const).map((s) => new Set(generateCountdownProblems(s, { ...knobs, count: 1000 }).map((p) => keyOf(p.question))));
+  const sets = (['train', 'validation', 'test'] as const).map(
+    (s) => new Set(generateCountdownProblems(s, { ...knobs, count: 1000 }).map((p) => keyOf(p.question))),
+  );
   for (let i = 0; i < 3; i++) for (let j = i + 1; j < 3; j++) for (const k of sets[i]!) assert.ok(!sets[j]!.has(k), `${k} in two splits`);
   // Permuted numbers are the same instance: the key sorts them.
   assert.equal(countdownKey([3, 1, 2], 7), countdownKey([1, 2, 3], 7));
@@ -73,8 +75,14 @@ test('countdown: the task grades through its own verifier everywhere (grader, gr
   const grade = problemGrader(task);
   assert.equal(grade(p!.solution!, p!).correct, true);
   assert.equal(grade(`#### ${p!.answer}`, p!).correct, false, 'stating the target alone is not a solution');
-  const summary = gradeTaskRecords('countdown', [{ question: p!.question, answer: p!.answer, response: p!.solution! }, { question: p!.question, answer: p!.answer, response: `#### ${p!.answer}` }]);
-  assert.deepEqual(summary.verdicts.map((v) => v.correct), [true, false]);
+  const summary = gradeTaskRecords('countdown', [
+    { question: p!.question, answer: p!.answer, response: p!.solution! },
+    { question: p!.question, answer: p!.answer, response: `#### ${p!.answer}` },
+  ]);
+  assert.deepEqual(
+    summary.verdicts.map((v) => v.correct),
+    [true, false],
+  );
   assert.throws(() => gradeTaskRecords('countdown', [{ answer: '3', response: 'x' }]), /needs the "question" field/);
   await assert.rejects(getTask('synthetic-arith').load({ split: 'validation' }), /no validation split/);
 });

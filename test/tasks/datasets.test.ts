@@ -48,7 +48,10 @@ test('gsm8k: answer after ####, solution without calculator annotations', async 
   assert.ok(first);
   assert.equal(first.answer, '18');
   assert.match(first.question, /^Janet’s ducks lay 16 eggs per day/);
-  assert.equal(first.solution, 'Janet sells 16 - 3 - 4 = 9 duck eggs a day.\nShe makes 9 * 2 = $18 every day at the farmer’s market.\n#### 18');
+  assert.equal(
+    first.solution,
+    'Janet sells 16 - 3 - 4 = 9 duck eggs a day.\nShe makes 9 * 2 = $18 every day at the farmer’s market.\n#### 18',
+  );
 });
 
 test('math500: the shipped instruction prefix is stripped from every question', async () => {

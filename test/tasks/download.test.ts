@@ -84,7 +84,10 @@ test('download: a server that never answers times out', async () => {
   await withTempDir(async (dataDir) => {
     await withMirror('hang', async (baseUrl) => {
       const started = Date.now();
-      await assert.rejects(getTask('aime24').load({ dataDir, mirrorBaseUrl: baseUrl, downloadTimeoutMs: 200 }), /downloading .* failed \(.*(timeout|aborted)/i);
+      await assert.rejects(
+        getTask('aime24').load({ dataDir, mirrorBaseUrl: baseUrl, downloadTimeoutMs: 200 }),
+        /downloading .* failed \(.*(timeout|aborted)/i,
+      );
       assert.ok(Date.now() - started < 5000);
     });
   });

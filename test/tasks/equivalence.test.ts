@@ -36,7 +36,12 @@ const CASES: ReadonlyArray<readonly [string, string, boolean, string]> = [
   ['(0,9) \\cup (9,36)', '(9,36)\\cup(0,9)', true, 'union of intervals is unordered'],
   ['(6,3),(9,3),(9,5),(54,5)', '(9,5), (6,3), (54,5), (9,3)', true, 'olympiadbench list of tuples: list unordered, tuples ordered'],
   ['(6,3),(9,3)', '(3,6),(9,3)', false, 'a reversed tuple inside a list'],
-  ['\\begin{pmatrix} -1/3 \\\\ 2/3 \\end{pmatrix}', '\\begin{pmatrix} -\\frac13 \\\\ \\frac23 \\end{pmatrix}', true, 'matrix cells by value'],
+  [
+    '\\begin{pmatrix} -1/3 \\\\ 2/3 \\end{pmatrix}',
+    '\\begin{pmatrix} -\\frac13 \\\\ \\frac23 \\end{pmatrix}',
+    true,
+    'matrix cells by value',
+  ],
   ['\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}', '\\begin{pmatrix} 2 \\\\ 1 \\end{pmatrix}', false, 'matrix cells are ordered'],
   ['\\{5\\}', '5', true, 'a one-element set is its element'],
   // percent policy: `p\%` equals p (unit dropped) and p/100 (its value); p and p/100 differ
@@ -96,7 +101,10 @@ const GOLD_DECIDES = /decimal|exact gold|gold set/;
 
 test('answersEquivalent: symmetric on the table where the gold does not decide', () => {
   const asymmetric = CASES.filter(([g, p, , why]) => !GOLD_DECIDES.test(why) && answersEquivalent(g, p) !== answersEquivalent(p, g));
-  assert.deepEqual(asymmetric.map(([g, p]) => `${g} vs ${p}`), []);
+  assert.deepEqual(
+    asymmetric.map(([g, p]) => `${g} vs ${p}`),
+    [],
+  );
 });
 
 test('answersEquivalent: an exhausted time limit skips the CAS (not equal), cheap paths still work', () => {

@@ -8,7 +8,12 @@ import { toNumber } from '../../src/tasks/verifier/rational.js';
 /** [response, fallback to the last value, expected extraction, why] */
 const EXTRACTIONS: ReadonlyArray<readonly [string, boolean, string | null, string]> = [
   ['so $x = \\boxed{\\frac{1}{2}}$.', false, '\\frac{1}{2}', 'boxed'],
-  ['first \\boxed{1}, finally \\boxed{\\left(3, \\frac{\\pi}{2}\\right)}', false, '\\left(3, \\frac{\\pi}{2}\\right)', 'last boxed wins, nested braces'],
+  [
+    'first \\boxed{1}, finally \\boxed{\\left(3, \\frac{\\pi}{2}\\right)}',
+    false,
+    '\\left(3, \\frac{\\pi}{2}\\right)',
+    'last boxed wins, nested braces',
+  ],
   ['\\boxed{\\{1,2\\}}', false, '\\{1,2\\}', 'escaped braces inside a box'],
   ['$3.4$ hours, or $\\framebox{204}$ minutes', false, '204', '\\framebox'],
   ['answer: \\fbox{7}', false, '7', '\\fbox wins over the answer phrase'],
@@ -28,7 +33,9 @@ const EXTRACTIONS: ReadonlyArray<readonly [string, boolean, string | null, strin
 test('extractAnswer: table of responses', () => {
   const failures = EXTRACTIONS.filter(([r, fallback, expected]) => extractAnswer(r, { fallback: fallback ? 'last' : 'none' }) !== expected);
   assert.deepEqual(
-    failures.map(([r, f, e, why]) => `${why}: got ${JSON.stringify(extractAnswer(r, { fallback: f ? 'last' : 'none' }))}, want ${JSON.stringify(e)}`),
+    failures.map(
+      ([r, f, e, why]) => `${why}: got ${JSON.stringify(extractAnswer(r, { fallback: f ? 'last' : 'none' }))}, want ${JSON.stringify(e)}`,
+    ),
     [],
   );
 });
@@ -56,7 +63,10 @@ const NORMALIZATIONS: ReadonlyArray<readonly [string, string, string]> = [
 
 test('normalizeAnswer: table of rewrites', () => {
   const failures = NORMALIZATIONS.filter(([raw, expected]) => normalizeAnswer(raw) !== expected);
-  assert.deepEqual(failures.map(([r, e, why]) => `${why}: ${JSON.stringify(normalizeAnswer(r))} != ${JSON.stringify(e)}`), []);
+  assert.deepEqual(
+    failures.map(([r, e, why]) => `${why}: ${JSON.stringify(normalizeAnswer(r))} != ${JSON.stringify(e)}`),
+    [],
+  );
 });
 
 test('parseNumber: formats and values', () => {

@@ -50,7 +50,9 @@ function goldRates(name: TaskName, references: string[], answers: string[]): Rat
 }
 
 function check(t: { diagnostic(message: string): void }, name: TaskName, rates: Rates, minOwn: number, what: string): void {
-  t.diagnostic(`${name}: ${what} graded correct ${(rates.own * 100).toFixed(2)}% (need >= ${minOwn * 100}%); against another problem's answer ${(rates.other * 100).toFixed(2)}% (need <= 2%)`);
+  t.diagnostic(
+    `${name}: ${what} graded correct ${(rates.own * 100).toFixed(2)}% (need >= ${minOwn * 100}%); against another problem's answer ${(rates.other * 100).toFixed(2)}% (need <= 2%)`,
+  );
   if (rates.failures.length > 0) t.diagnostic(`${name} misses: ${rates.failures.slice(0, 8).join(' | ')}`);
   assert.ok(rates.own >= minOwn, `${name}: ${rates.own} < ${minOwn}`);
   assert.ok(rates.other <= 0.02, `${name}: ${rates.other} > 0.02`);
@@ -59,21 +61,33 @@ function check(t: { diagnostic(message: string): void }, name: TaskName, rates: 
 test('gold check: gsm8k reference solutions (full test set)', async (t) => {
   const problems = await loadTest('gsm8k');
   assert.equal(problems.length, 1319);
-  const rates = goldRates('gsm8k', problems.map((p) => p.solution ?? ''), problems.map((p) => p.answer));
+  const rates = goldRates(
+    'gsm8k',
+    problems.map((p) => p.solution ?? ''),
+    problems.map((p) => p.answer),
+  );
   check(t, 'gsm8k', rates, 0.99, 'solution');
 });
 
 test('gold check: math500 reference solutions', async (t) => {
   const problems = await loadTest('math500');
   assert.equal(problems.length, 500);
-  const rates = goldRates('math500', problems.map((p) => p.solution ?? ''), problems.map((p) => p.answer));
+  const rates = goldRates(
+    'math500',
+    problems.map((p) => p.solution ?? ''),
+    problems.map((p) => p.answer),
+  );
   check(t, 'math500', rates, 0.97, 'solution');
 });
 
 test('gold check: aime24 reference solutions (last \\boxed or \\framebox)', async (t) => {
   const problems = await loadTest('aime24');
   assert.equal(problems.length, 30);
-  const rates = goldRates('aime24', problems.map((p) => p.solution ?? ''), problems.map((p) => p.answer));
+  const rates = goldRates(
+    'aime24',
+    problems.map((p) => p.solution ?? ''),
+    problems.map((p) => p.answer),
+  );
   check(t, 'aime24', rates, 0.95, 'solution');
 });
 
@@ -82,14 +96,22 @@ test('gold check: amc23 answers against themselves (no reference solutions)', as
   assert.equal(problems.length, 40);
   // The raw field is a JSON number such as 27.0; the response writes it as the file does.
   const raw = rawRows('amc23/test.jsonl').map((r) => Number(r.answer).toFixed(1));
-  const rates = goldRates('amc23', raw.map((a) => `The answer is $\\boxed{${a}}$.`), problems.map((p) => p.answer));
+  const rates = goldRates(
+    'amc23',
+    raw.map((a) => `The answer is $\\boxed{${a}}$.`),
+    problems.map((p) => p.answer),
+  );
   check(t, 'amc23', rates, 0.95, 'answer as \\boxed{27.0}');
 });
 
 test('gold check: minerva_math reference solutions', async (t) => {
   const problems = await loadTest('minerva_math');
   assert.equal(problems.length, 272);
-  const rates = goldRates('minerva_math', problems.map((p) => p.solution ?? ''), problems.map((p) => p.answer));
+  const rates = goldRates(
+    'minerva_math',
+    problems.map((p) => p.solution ?? ''),
+    problems.map((p) => p.answer),
+  );
   check(t, 'minerva_math', rates, 0.95, 'solution');
 });
 
@@ -104,9 +126,15 @@ test('gold check: olympiadbench final answers as stated with their units', async
     const unit = typeof r.unit === 'string' ? ` ${r.unit}` : '';
     return `The final answer is ${(r.final_answer as string[]).join(', ')}${unit}.`;
   });
-  const rates = goldRates('olympiadbench', references, problems.map((p) => p.answer));
+  const rates = goldRates(
+    'olympiadbench',
+    references,
+    problems.map((p) => p.answer),
+  );
   check(t, 'olympiadbench', rates, 0.95, 'final answer with unit');
   // For the record (not asserted): how often the proof text itself yields the answer.
   const fromProofs = problems.filter((p) => gradeResponse(p.solution ?? '', p.answer, { fallback: 'last' }).correct).length;
-  t.diagnostic(`olympiadbench: answer recovered from the proof text itself (last-number fallback) ${((fromProofs / problems.length) * 100).toFixed(1)}%`);
+  t.diagnostic(
+    `olympiadbench: answer recovered from the proof text itself (last-number fallback) ${((fromProofs / problems.length) * 100).toFixed(1)}%`,
+  );
 });

@@ -21,8 +21,14 @@ test('gradeRecords: verdicts in order and accuracy', () => {
     { response: '#### 1,000', answer: '1000' },
     { response: 'nothing here', answer: '1' },
   ]);
-  assert.deepEqual(verdicts.map((v) => v.correct), [true, false, true, false]);
-  assert.deepEqual(verdicts.map((v) => v.extracted), ['\\frac{1}{2}', '3', '1,000', null]);
+  assert.deepEqual(
+    verdicts.map((v) => v.correct),
+    [true, false, true, false],
+  );
+  assert.deepEqual(
+    verdicts.map((v) => v.extracted),
+    ['\\frac{1}{2}', '3', '1,000', null],
+  );
   assert.equal(accuracy, 0.5);
   assert.equal(gradeRecords([]).accuracy, 0);
 });
@@ -49,16 +55,25 @@ test('gradeTaskRecords: the fallback to the last value is the default and can be
   const record = { answer: '#### 18', output: 'She makes 9 * 2 = 18 dollars' };
   assert.equal(gradeTaskRecords('gsm8k', [record], { responseField: 'output' }).accuracy, 1);
   assert.equal(gradeTaskRecords('math500', [{ answer: '18', output: record.output }], { responseField: 'output' }).accuracy, 1);
-  assert.equal(gradeTaskRecords('math500', [{ answer: '18', output: record.output }], { responseField: 'output', fallback: 'none' }).accuracy, 0);
+  assert.equal(
+    gradeTaskRecords('math500', [{ answer: '18', output: record.output }], { responseField: 'output', fallback: 'none' }).accuracy,
+    0,
+  );
   assert.equal(gradeTaskRecords('gsm8k', [record], { responseField: 'output', fallback: 'none' }).accuracy, 0);
 });
 
 test('gradeTaskRecords: bad input is a UserError naming the record', () => {
-  assert.throws(() => gradeTaskRecords('gsm8k', [{ answer: '#### 1', response: 'x' }, { answer: '#### 2' }]), (e: unknown) => {
-    return e instanceof UserError && /record 2: no string field "response"/.test(e.message);
-  });
-  assert.throws(() => gradeTaskRecords('olympiadbench', [{ response: 'x', final_answer: 'not a list' }]), (e: unknown) => {
-    return e instanceof UserError && /record 1: not a valid olympiadbench record \(final_answer/.test(e.message);
-  });
+  assert.throws(
+    () => gradeTaskRecords('gsm8k', [{ answer: '#### 1', response: 'x' }, { answer: '#### 2' }]),
+    (e: unknown) => {
+      return e instanceof UserError && /record 2: no string field "response"/.test(e.message);
+    },
+  );
+  assert.throws(
+    () => gradeTaskRecords('olympiadbench', [{ response: 'x', final_answer: 'not a list' }]),
+    (e: unknown) => {
+      return e instanceof UserError && /record 1: not a valid olympiadbench record \(final_answer/.test(e.message);
+    },
+  );
   assert.throws(() => gradeTaskRecords('gsm9k', []), UnknownNameError);
 });

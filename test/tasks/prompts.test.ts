@@ -22,5 +22,8 @@ test('task prompts: competition tasks append the boxed instruction; synthetic-ar
   for (const name of ['gsm8k', 'math500', 'aime24', 'amc23', 'minerva_math', 'olympiadbench']) {
     assert.equal(getTask(name).prompt('Q?'), `Q?\n${BOXED_INSTRUCTION}`, name);
   }
-  assert.equal(getTask('synthetic-arith').prompt('Tom has 3 apples. How many apples does Tom have?'), 'Tom has 3 apples. How many apples does Tom have?\n');
+  assert.equal(
+    getTask('synthetic-arith').prompt('Tom has 3 apples. How many apples does Tom have?'),
+    'Tom has 3 apples. How many apples does Tom have?\n',
+  );
 });

@@ -54,7 +54,10 @@ test('synthetic-arith: the same seed gives the same problems, another seed other
   const b = generateArithProblems('train', { seed: 7, count: 200 });
   const c = generateArithProblems('train', { seed: 8, count: 200 });
   assert.deepEqual(a, b);
-  assert.notDeepEqual(a.map((p) => p.question), c.map((p) => p.question));
+  assert.notDeepEqual(
+    a.map((p) => p.question),
+    c.map((p) => p.question),
+  );
 });
 
 test('synthetic-arith: train and test share no question and no computation', () => {
@@ -105,9 +108,12 @@ test('synthetic-arith: prompt is the question and a newline; task load, split an
 test('synthetic-arith: impossible or invalid knobs are UserErrors', () => {
   // With only `*` and values up to 3 there are two computations (1*2, 1*3), told with 8 names and
   // 8 items: at most 128 distinct questions.
-  assert.throws(() => generateArithProblems('train', { count: 200, maxValue: 3, maxSteps: 1, operations: ['*'] }), (e: unknown) => {
-    return e instanceof UserError && /only \d+ distinct train problems/.test(e.message);
-  });
+  assert.throws(
+    () => generateArithProblems('train', { count: 200, maxValue: 3, maxSteps: 1, operations: ['*'] }),
+    (e: unknown) => {
+      return e instanceof UserError && /only \d+ distinct train problems/.test(e.message);
+    },
+  );
   assert.throws(() => generateArithProblems('train', { minSteps: 3, maxSteps: 2 }), /maxSteps must be an integer >= 3/);
   assert.throws(() => generateArithProblems('train', { operations: [] }), /operations must be a non-empty subset/);
   assert.throws(() => generateArithProblems('train', { testFraction: 1 }), /testFraction/);

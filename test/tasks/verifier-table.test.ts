@@ -85,10 +85,30 @@ const TABLES: Record<string, readonly Row[]> = {
     ['\\{2, 5\\}', '\\boxed{\\{2, 5, 7\\}}', false, 'an extra element'],
   ],
   matrices: [
-    ['\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}', '\\boxed{\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}}', true, 'bracket style'],
-    ['\\begin{pmatrix} 4 & 6 \\end{pmatrix}', '\\boxed{\\begin{pmatrix} 1 & 2 \\end{pmatrix} + \\begin{pmatrix} 3 & 4 \\end{pmatrix}}', true, 'a sum of literals'],
-    ['\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}', '\\boxed{2\\begin{pmatrix} 1 & 0 \\\\ 0 & 1 \\end{pmatrix}}', true, 'a scalar multiple'],
-    ['\\begin{pmatrix} 11 \\end{pmatrix}', '\\boxed{\\begin{pmatrix} 1 & 2 \\end{pmatrix}\\begin{pmatrix} 3 \\\\ 4 \\end{pmatrix}}', true, 'a product'],
+    [
+      '\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}',
+      '\\boxed{\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}}',
+      true,
+      'bracket style',
+    ],
+    [
+      '\\begin{pmatrix} 4 & 6 \\end{pmatrix}',
+      '\\boxed{\\begin{pmatrix} 1 & 2 \\end{pmatrix} + \\begin{pmatrix} 3 & 4 \\end{pmatrix}}',
+      true,
+      'a sum of literals',
+    ],
+    [
+      '\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}',
+      '\\boxed{2\\begin{pmatrix} 1 & 0 \\\\ 0 & 1 \\end{pmatrix}}',
+      true,
+      'a scalar multiple',
+    ],
+    [
+      '\\begin{pmatrix} 11 \\end{pmatrix}',
+      '\\boxed{\\begin{pmatrix} 1 & 2 \\end{pmatrix}\\begin{pmatrix} 3 \\\\ 4 \\end{pmatrix}}',
+      true,
+      'a product',
+    ],
     ['\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}', '\\boxed{\\begin{pmatrix} 1 & 3 \\\\ 2 & 4 \\end{pmatrix}}', false, 'transposed'],
   ],
   units: [
@@ -129,7 +149,10 @@ for (const [category, rows] of Object.entries(TABLES)) {
   test(`grading rules: ${category}`, () => {
     const wrong = rows.filter(([gold, response, expected]) => gradeResponse(response, gold).correct !== expected);
     assert.deepEqual(
-      wrong.map(([g, r, e, why]) => `${why}: gold ${g} response ${JSON.stringify(r)} should be ${e} (extracted ${JSON.stringify(gradeResponse(r, g).extracted)})`),
+      wrong.map(
+        ([g, r, e, why]) =>
+          `${why}: gold ${g} response ${JSON.stringify(r)} should be ${e} (extracted ${JSON.stringify(gradeResponse(r, g).extracted)})`,
+      ),
       [],
     );
   });

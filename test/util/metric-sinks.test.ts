@@ -39,7 +39,10 @@ test('CSV keeps integers exact and floats round-trip; truncation parses quoted c
     assert.equal(rows[0]!.note, 'a, "quoted" note');
     csv.truncate((row) => Number(row.iteration) <= 2);
     const kept = readCsv(path);
-    assert.deepEqual(kept.map((r) => r.iteration), ['1', '2']);
+    assert.deepEqual(
+      kept.map((r) => r.iteration),
+      ['1', '2'],
+    );
     assert.equal(kept[1]!.note, 'line\nbreak');
     assert.ok(readFileSync(path, 'utf8').startsWith('iteration,checksum,x,note\n'));
   } finally {
@@ -58,18 +61,36 @@ test('the tensorboard sink writes events TensorBoard reads: file_version first, 
     const evalSink = openMetricSinks(['tensorboard'], { dir, name: 'eval', columns: ['iteration', 'avg_at_k'], step: 'iteration' });
     evalSink.write({ iteration: 2, avg_at_k: 0.5 });
     evalSink.close();
-    const files = readdirSync(dir).filter((f) => f.includes('tfevents')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.includes('tfevents'))
+      .sort();
     assert.equal(files.length, 2);
-    const events = readEventFile(join(dir, files.find((f) => f.endsWith('.metrics'))!));
+    const events = readEventFile(
+      join(
+        dir,
+        files.find((f) => f.endsWith('.metrics'))!,
+      ),
+    );
     assert.equal(events[0]!.fileVersion, 'brain.Event:2');
-    assert.deepEqual(events.slice(1).map((e) => [e.step, e.scalars]), [
-      [1, { reward: 0 }],
-      [2, { reward: Math.fround(0.7), kl: Math.fround(0.0123) }],
-    ]);
+    assert.deepEqual(
+      events.slice(1).map((e) => [e.step, e.scalars]),
+      [
+        [1, { reward: 0 }],
+        [2, { reward: Math.fround(0.7), kl: Math.fround(0.0123) }],
+      ],
+    );
     assert.ok(events.every((e) => e.wallTime! > 1.6e9));
-    const evalEvents = readEventFile(join(dir, files.find((f) => f.endsWith('.eval'))!));
+    const evalEvents = readEventFile(
+      join(
+        dir,
+        files.find((f) => f.endsWith('.eval'))!,
+      ),
+    );
     assert.deepEqual(evalEvents[1]!.scalars, { 'eval/avg_at_k': 0.5 });
-    assert.deepEqual(readCsv(join(dir, 'metrics.csv')).map((r) => r.reward), ['0', '0.7']);
+    assert.deepEqual(
+      readCsv(join(dir, 'metrics.csv')).map((r) => r.reward),
+      ['0', '0.7'],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

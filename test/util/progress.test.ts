@@ -47,7 +47,7 @@ test('a log record lands on its own line above the progress line, which is drawn
   }
 });
 
-test('after a resume, the ETA comes from this run\'s pace, not from the iterations done before', () => {
+test("after a resume, the ETA comes from this run's pace, not from the iterations done before", () => {
   const progress = new Progress({ label: 'train', total: 10, initial: 6, stream: { isTTY: false } as NodeJS.WriteStream });
   progress.tick(1);
   // 1 iteration took 10 s: 3 remain, 30 s.

@@ -16,9 +16,24 @@ test('rng: stream derivation matches a C implementation of splitmix64 (64-bit ar
   // The derivation of rng.ts written in C with native uint64_t (splitmix64 constants from Vigna's splitmix64.c):
   // key = mix(seed + G); key = mix((key ^ id) + G) per id; state = mix(key + G), mix(key + 2G) split into uint32 words.
   const cases: { seed: number; ids: number[]; words: number[]; outputs: number[] }[] = [
-    { seed: 42, ids: [3, 7], words: [117988201, 3332737130, 4193609912, 1338642143], outputs: [2357023984, 3430936556, 6717265, 3240806111] },
-    { seed: 42, ids: [], words: [1695576580, 1474427578, 4273094741, 4104900931], outputs: [1552505907, 4113083374, 3991650357, 132206321] },
-    { seed: -1, ids: [0], words: [1443111386, 4228130569, 1598238887, 1228112994], outputs: [1567510182, 1749628301, 849718794, 4275543292] },
+    {
+      seed: 42,
+      ids: [3, 7],
+      words: [117988201, 3332737130, 4193609912, 1338642143],
+      outputs: [2357023984, 3430936556, 6717265, 3240806111],
+    },
+    {
+      seed: 42,
+      ids: [],
+      words: [1695576580, 1474427578, 4273094741, 4104900931],
+      outputs: [1552505907, 4113083374, 3991650357, 132206321],
+    },
+    {
+      seed: -1,
+      ids: [0],
+      words: [1443111386, 4228130569, 1598238887, 1228112994],
+      outputs: [1567510182, 1749628301, 849718794, 4275543292],
+    },
   ];
   for (const c of cases) {
     const rng = streamFor(c.seed, ...c.ids);
@@ -42,7 +57,10 @@ test('rng: a sequence draws the same numbers whatever batch it is in', () => {
   const batch = [0, 1, 2].flatMap((p) => [0, 1].map((s) => streamFor(5, p, s)));
   const interleaved = batch.map((rng) => ({ rng, drawn: [] as number[] }));
   for (let t = 0; t < 10; t++) for (const { rng, drawn } of interleaved) drawn.push(rng.nextUint32());
-  assert.deepEqual(interleaved.map((s) => s.drawn), alone);
+  assert.deepEqual(
+    interleaved.map((s) => s.drawn),
+    alone,
+  );
 });
 
 test('rng: exported state is plain JSON and resumes the identical sequence', () => {

@@ -67,9 +67,11 @@ export function readEventFile(path: string): ReadEvent[] {
   while (off < data.length) {
     const header = data.subarray(off, off + 8);
     const length = Number(dv(header).getBigUint64(0, true));
-    if (dv(data.subarray(off + 8, off + 12)).getUint32(0, true) !== masked(crc32cBitwise(header))) throw new Error(`bad length CRC at ${off}`);
+    if (dv(data.subarray(off + 8, off + 12)).getUint32(0, true) !== masked(crc32cBitwise(header)))
+      throw new Error(`bad length CRC at ${off}`);
     const body = data.subarray(off + 12, off + 12 + length);
-    if (dv(data.subarray(off + 12 + length, off + 16 + length)).getUint32(0, true) !== masked(crc32cBitwise(body))) throw new Error(`bad data CRC at ${off}`);
+    if (dv(data.subarray(off + 12 + length, off + 16 + length)).getUint32(0, true) !== masked(crc32cBitwise(body)))
+      throw new Error(`bad data CRC at ${off}`);
     off += 16 + length;
     const f = fields(body);
     const event: ReadEvent = { step: Number((f.get(2)?.[0] as bigint | undefined) ?? 0n), scalars: {} };

@@ -5,4 +5,6 @@ import { checkAdamWGraph } from '../rl/adamw-parity.js';
 
 const skip = await webgpuSkipReason();
 
-test('AdamW graph on WebGPU, parameters and moments on the device, matches the TypeScript AdamW', { skip }, () => checkAdamWGraph('webgpu'));
+test('AdamW graph on WebGPU, parameters and moments on the device, matches the TypeScript AdamW', { skip }, () =>
+  checkAdamWGraph('webgpu'),
+);

@@ -19,8 +19,14 @@ const T = 16;
 /** Greedy continuations through the rollout engine, one batch of all prompts (finished rows leave the batch). */
 async function generateTokens(o: { model: DecodeSession; inputIds: number[][]; maxNewTokens: number; eosTokenIds: number[] }) {
   const rollouts = await generateRollouts(o.model, {
-    prompts: o.inputIds, groupSize: 1, policy: createPolicy('greedy'), maxNewTokens: o.maxNewTokens, eosTokenIds: o.eosTokenIds,
-    decodeText: () => '', seed: 0, batchSize: o.inputIds.length,
+    prompts: o.inputIds,
+    groupSize: 1,
+    policy: createPolicy('greedy'),
+    maxNewTokens: o.maxNewTokens,
+    eosTokenIds: o.eosTokenIds,
+    decodeText: () => '',
+    seed: 0,
+    batchSize: o.inputIds.length,
   });
   return { tokens: rollouts.map((r) => r.tokens), logprobs: rollouts.map((r) => Array.from(r.logprobs)) };
 }
@@ -45,8 +51,16 @@ for (const name of fixtureNames) {
         check(await session.prefill(ref.ids.map((row) => row.slice(0, 9))), 8);
         for (let t = 9; t < T; t++) check(await session.step(ref.ids.map((row) => row[t]!)), t);
         assert.ok(worst < 1e-4, `logits differ from transformers by ${worst}`);
-        const greedy = await generateTokens({ model: session, inputIds: ref.ids.map((row) => row.slice(0, 6)), maxNewTokens: 10, eosTokenIds: [] });
-        assert.deepEqual(greedy.tokens, ref.greedy.map((row) => row.slice(6)));
+        const greedy = await generateTokens({
+          model: session,
+          inputIds: ref.ids.map((row) => row.slice(0, 6)),
+          maxNewTokens: 10,
+          eosTokenIds: [],
+        });
+        assert.deepEqual(
+          greedy.tokens,
+          ref.greedy.map((row) => row.slice(6)),
+        );
       } finally {
         await session.release();
       }
@@ -54,7 +68,10 @@ for (const name of fixtureNames) {
 
     test('a left-padded batch whose rows stop at different tokens decodes as on CPU (rows dropped on the device)', async () => {
       const prompts = [ref.ids[0]!.slice(0, 3), ref.ids[1]!.slice(0, 11), ref.ids[0]!.slice(4, 11)];
-      const [cpuSession, gpuSession] = await Promise.all([DecodeSession.load(ref.checkpoint), DecodeSession.load(ref.checkpoint, { executionProvider: 'webgpu' })]);
+      const [cpuSession, gpuSession] = await Promise.all([
+        DecodeSession.load(ref.checkpoint),
+        DecodeSession.load(ref.checkpoint, { executionProvider: 'webgpu' }),
+      ]);
       const cpu = await generateTokens({ model: cpuSession, inputIds: prompts, maxNewTokens: 8, eosTokenIds: [] });
       // Stop rows at tokens they produce mid-way, so rows leave the batch at different steps.
       const eos = [cpu.tokens[1]![2]!, cpu.tokens[0]![5]!];
@@ -62,7 +79,10 @@ for (const name of fixtureNames) {
       const gpu = await generateTokens({ model: gpuSession, inputIds: prompts, maxNewTokens: 8, eosTokenIds: eos });
       await Promise.all([cpuSession.release(), gpuSession.release()]);
       assert.deepEqual(gpu.tokens, cpuStopped.tokens);
-      assert.ok(gpu.tokens.some((t) => t.length < 8), 'a row stopped early');
+      assert.ok(
+        gpu.tokens.some((t) => t.length < 8),
+        'a row stopped early',
+      );
       gpu.logprobs.flat().forEach((lp, i) => assert.ok(Math.abs(lp - cpuStopped.logprobs.flat()[i]!) < 1e-4, `logprob ${i}`));
     });
 
@@ -85,7 +105,10 @@ for (const name of fixtureNames) {
         // What the 4 steps return is each one's last logits, hidden state and entropy: 4 B (V + H + 1) bytes at B = 1.
         assert.equal(returnedBytes - returnedBefore, 4 * 4 * (V + H + 1));
         const at = 8;
-        assert.ok(maxAbsDiff(out!.logits[0]!, ref.logits.subarray(at * V, (at + 1) * V)) < 1e-4, 'fed weights give the stored weights\' logits');
+        assert.ok(
+          maxAbsDiff(out!.logits[0]!, ref.logits.subarray(at * V, (at + 1) * V)) < 1e-4,
+          "fed weights give the stored weights' logits",
+        );
       } finally {
         await session.release();
       }

@@ -27,12 +27,17 @@ for (const name of fixtureNames) {
       const gradsOnDevice = Object.fromEntries(names.map((p) => [`grad.${p}`, 'gpu-buffer' as const]));
       const B = 2;
       for (const kind of ['ce', 'policy'] as const) {
-        const session = await createSession(buildTrainGraph(model, kind), { executionProviders: ['webgpu', 'cpu'], preferredOutputLocation: gradsOnDevice });
+        const session = await createSession(buildTrainGraph(model, kind), {
+          executionProviders: ['webgpu', 'cpu'],
+          preferredOutputLocation: gradsOnDevice,
+        });
         const feeds: Record<string, ort.Tensor> = { ...trainFeeds(ref), ...weights };
         if (kind === 'policy') {
           // old log-probs from a CPU score pass: ratio 1, where the clipped objective's gradient is pg_grad
           const score = await createSession(buildTrainGraph(model, 'score'));
-          const scored = await score.run(Object.fromEntries(score.inputNames.map((n) => [n, { ...trainFeeds(ref), ...paramFeeds(model) }[n]!])));
+          const scored = await score.run(
+            Object.fromEntries(score.inputNames.map((n) => [n, { ...trainFeeds(ref), ...paramFeeds(model) }[n]!])),
+          );
           Object.assign(feeds, {
             old_logprobs: scored.logprobs,
             advantages: f32(ref.adv, [B]),
@@ -43,7 +48,8 @@ for (const name of fixtureNames) {
           });
         }
         const out = await session.run(Object.fromEntries(session.inputNames.map((n) => [n, feeds[n]!])));
-        if (kind === 'ce') assert.ok(Math.abs(data(out.loss)[0]! - ref.json.ce_loss) < 1e-4, `ce loss ${data(out.loss)[0]} vs ${ref.json.ce_loss}`);
+        if (kind === 'ce')
+          assert.ok(Math.abs(data(out.loss)[0]! - ref.json.ce_loss) < 1e-4, `ce loss ${data(out.loss)[0]} vs ${ref.json.ce_loss}`);
         for (const p of names) {
           const g = out[`grad.${p}`]!;
           assert.ok(onDevice(g), `grad.${p} stays on the device`);

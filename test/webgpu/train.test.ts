@@ -56,12 +56,15 @@ test('a short token-policy run on WebGPU tracks the CPU run (rollouts, rewards, 
   const runs = { cpu: mkdtempSync(join(tmpdir(), 'introspect-gpu-cpu-')), webgpu: mkdtempSync(join(tmpdir(), 'introspect-gpu-webgpu-')) };
   await train(job('cpu', model), { logger: silentLogger, runDir: runs.cpu });
   let weightsOn = '';
-  const watcher = pino({ level: 'info' }, {
-    write(line: string) {
-      const record = JSON.parse(line) as { msg: string; weightsOn?: string };
-      if (record.msg === 'trainer ready') weightsOn = record.weightsOn ?? '';
+  const watcher = pino(
+    { level: 'info' },
+    {
+      write(line: string) {
+        const record = JSON.parse(line) as { msg: string; weightsOn?: string };
+        if (record.msg === 'trainer ready') weightsOn = record.weightsOn ?? '';
+      },
     },
-  });
+  );
   await train(job('webgpu', model), { logger: watcher, runDir: runs.webgpu });
   assert.equal(weightsOn, 'webgpu', 'weights and optimiser state on the device');
   const [cpu, gpu] = [metricsRows(runs.cpu), metricsRows(runs.webgpu)];
@@ -74,7 +77,8 @@ test('a short token-policy run on WebGPU tracks the CPU run (rollouts, rewards, 
   };
   cpu.forEach((c, i) => {
     const g = gpu[i]!;
-    for (const col of ['rollout_tokens', 'reward_mean', 'response_length', 'token_steps', 'token_lr'] as const) assert.equal(value(g, col), value(c, col), `iteration ${i + 1}: ${col}`);
+    for (const col of ['rollout_tokens', 'reward_mean', 'response_length', 'token_steps', 'token_lr'] as const)
+      assert.equal(value(g, col), value(c, col), `iteration ${i + 1}: ${col}`);
     for (const col of ['token_loss', 'token_entropy', 'approx_kl'] as const) {
       const [gv, cv] = [Number(value(g, col)), Number(value(c, col))];
       assert.ok(Math.abs(gv - cv) < 1e-4, `iteration ${i + 1}: ${col} ${gv} vs ${cv}`);
@@ -82,7 +86,10 @@ test('a short token-policy run on WebGPU tracks the CPU run (rollouts, rewards, 
     const [gn, cn] = [Number(value(g, 'token_grad_norm')), Number(value(c, 'token_grad_norm'))];
     assert.ok(cn > 0 && Math.abs(gn - cn) < 1e-3 * cn, `iteration ${i + 1}: grad norm ${gn} vs ${cn}`);
   });
-  const [a, b] = [loadCheckpoint(join(latestCheckpoint(runs.cpu)!, 'model')), loadCheckpoint(join(latestCheckpoint(runs.webgpu)!, 'model'))];
+  const [a, b] = [
+    loadCheckpoint(join(latestCheckpoint(runs.cpu)!, 'model')),
+    loadCheckpoint(join(latestCheckpoint(runs.webgpu)!, 'model')),
+  ];
   const base = loadCheckpoint(model);
   let moved = 0;
   for (const [name, p] of a.params) {

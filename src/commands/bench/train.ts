@@ -9,7 +9,7 @@ export default class BenchTrain extends BaseCommand {
     'Takes whole token-policy update steps as the trainer does: the forward and backward pass of the cached ' +
     'policy training graph (every parameter trainable) on --batch random sequences of --seq-len tokens, then ' +
     'gradient clipping and AdamW in float32. Reports the median of --repeats steps after one warm-up step. Run ' +
-    'one benchmark per process: peak RSS is the process\'s.';
+    "one benchmark per process: peak RSS is the process's.";
   static override examples = [
     '<%= config.bin %> bench train models/arith-tiny',
     '<%= config.bin %> bench train Qwen/Qwen2.5-0.5B --batch 4 --seq-len 256 --threads 2 --json',
@@ -23,7 +23,15 @@ export default class BenchTrain extends BaseCommand {
 
   async run(): Promise<BenchResult> {
     const { args, flags } = await this.parse(BenchTrain);
-    const result = await benchTrain({ modelDir: args['model-dir'], batch: flags.batch, seqLen: flags['seq-len'], threads: flags.threads, spinning: flags.spinning, memoryArena: flags['memory-arena'], repeats: flags.repeats });
+    const result = await benchTrain({
+      modelDir: args['model-dir'],
+      batch: flags.batch,
+      seqLen: flags['seq-len'],
+      threads: flags.threads,
+      spinning: flags.spinning,
+      memoryArena: flags['memory-arena'],
+      repeats: flags.repeats,
+    });
     this.log(formatBench(result));
     return result;
   }

@@ -24,8 +24,10 @@ export default class CompareBaselines extends BaseCommand {
     set: setFlag,
     out: outFlag,
     'report-only': Flags.boolean({
-      summary: 'Re-make results.md, results.csv and the plots from the finished cells in --out, training nothing (the job is --out\'s config.yaml).',
-      description: 'For a comparison made by an older version: its cells are tabulated as they are, where a rerun would retrain cells whose settings changed.',
+      summary:
+        "Re-make results.md, results.csv and the plots from the finished cells in --out, training nothing (the job is --out's config.yaml).",
+      description:
+        'For a comparison made by an older version: its cells are tabulated as they are, where a rerun would retrain cells whose settings changed.',
       dependsOn: ['out'],
     }),
   };

@@ -118,7 +118,8 @@ const graph: ArchGraph = {
     const mlp = conv1d(activate(g, conv1d(norm(x1, 'ln_2'), 'mlp.c_fc'), c.activation), 'mlp.c_proj');
     return { x: g.add(x1, mlp), present: attn.present };
   },
-  finalNorm: (ctx, x) => layerNorm(ctx.g, x, ctx.params.get('transformer.ln_f.weight'), ctx.params.get('transformer.ln_f.bias'), ctx.config.normEps),
+  finalNorm: (ctx, x) =>
+    layerNorm(ctx.g, x, ctx.params.get('transformer.ln_f.weight'), ctx.params.get('transformer.ln_f.bias'), ctx.config.normEps),
   lmHeadName: (c) => (c.tieWordEmbeddings ? 'transformer.wte.weight' : 'lm_head.weight'),
 };
 

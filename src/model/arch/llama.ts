@@ -152,15 +152,30 @@ const graph: ArchGraph = {
     const qkvSpecs = ['q_proj', 'k_proj', 'v_proj'].map((n) => ({ weight: `${at}.self_attn.${n}.weight`, bias: bias(n) }));
     const qkv = fusedProjection(g, p, h, qkvSpecs, 'out_in', `${at}.self_attn.qkv_proj`);
     const [q, k, v] = qkv ? [] : qkvSpecs.map((s) => linear(g, h, p.get(s.weight), s.bias === null ? null : p.get(s.bias), 'out_in'));
-    const qkNorm = c.qkNorm ? { q: p.get(`${at}.self_attn.q_norm.weight`), k: p.get(`${at}.self_attn.k_norm.weight`), eps: c.normEps } : null;
+    const qkNorm = c.qkNorm
+      ? { q: p.get(`${at}.self_attn.q_norm.weight`), k: p.get(`${at}.self_attn.k_norm.weight`), eps: c.normEps }
+      : null;
     const attn = attention(g, qkv ? { qkv } : { q: q as Value, k: k as Value, v: v as Value }, ctx.bs, past, ctx.attention, c, qkNorm);
     const oBias = c.attentionOutputBias ? p.get(`${at}.self_attn.o_proj.bias`) : null;
     const x1 = g.add(x, linear(g, attn.out, p.get(`${at}.self_attn.o_proj.weight`), oBias, 'out_in'));
 
     const h2 = norm(x1, 'post_attention_layernorm');
     const mlpBias = (name: string): string | null => (c.mlpBias ? `${at}.mlp.${name}.bias` : null);
-    const [gate, up] = projections(g, p, h2, ['gate_proj', 'up_proj'].map((n) => ({ weight: `${at}.mlp.${n}.weight`, bias: mlpBias(n) })), 'out_in', `${at}.mlp.gate_up_proj`) as [Value, Value];
-    const down = linear(g, g.mul(activate(g, gate, c.activation), up), p.get(`${at}.mlp.down_proj.weight`), c.mlpBias ? p.get(`${at}.mlp.down_proj.bias`) : null, 'out_in');
+    const [gate, up] = projections(
+      g,
+      p,
+      h2,
+      ['gate_proj', 'up_proj'].map((n) => ({ weight: `${at}.mlp.${n}.weight`, bias: mlpBias(n) })),
+      'out_in',
+      `${at}.mlp.gate_up_proj`,
+    ) as [Value, Value];
+    const down = linear(
+      g,
+      g.mul(activate(g, gate, c.activation), up),
+      p.get(`${at}.mlp.down_proj.weight`),
+      c.mlpBias ? p.get(`${at}.mlp.down_proj.bias`) : null,
+      'out_in',
+    );
     return { x: g.add(x1, down), present: attn.present };
   },
   finalNorm: (ctx, x) => rmsNorm(ctx.g, x, ctx.params.get('model.norm.weight'), ctx.config.normEps),

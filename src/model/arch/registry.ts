@@ -51,4 +51,3 @@ export interface ArchGraph {
 }
 
 export const architectures = new Registry<ArchName, Architecture>('model_type');
-

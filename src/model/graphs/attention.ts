@@ -113,7 +113,15 @@ export type AttentionRows = { q: Value; k: Value; v: Value } | { qkv: Value };
  * query head h uses kv head h / rep, so [B, nh, S, hd] reshapes for free to [B, kvh, rep*S, hd]
  * and every score matrix is one product with the shared keys.
  */
-export function attention(g: GraphBuilder, rows: AttentionRows, bs: Value, past: KeyValue | null, shared: AttentionShared, dims: AttentionDims, qkNorm: QkNorm | null): { out: Value; present: KeyValue } {
+export function attention(
+  g: GraphBuilder,
+  rows: AttentionRows,
+  bs: Value,
+  past: KeyValue | null,
+  shared: AttentionShared,
+  dims: AttentionDims,
+  qkNorm: QkNorm | null,
+): { out: Value; present: KeyValue } {
   const { numHeads: nh, numKvHeads: kvh, headDim: hd } = dims;
   const heads = (x: Value, n: number): Value => g.reshape(x, g.concat([bs, g.constant([n, hd], 'int64')], { axis: 0 })); // [B, S, n, hd]
   let q: Value;
@@ -150,7 +158,11 @@ export function attention(g: GraphBuilder, rows: AttentionRows, bs: Value, past:
   const rep = nh / kvh;
   // Reshape targets built from the sizes they name (not -1), so the symbolic shapes of queries,
   // mask and gradients agree and autodiff can sum broadcasts at build time.
-  const sizes = (parts: (Value | number)[]): Value => g.concat(parts.map((p) => (typeof p === 'number' ? g.constant([p], 'int64') : p)), { axis: 0 });
+  const sizes = (parts: (Value | number)[]): Value =>
+    g.concat(
+      parts.map((p) => (typeof p === 'number' ? g.constant([p], 'int64') : p)),
+      { axis: 0 },
+    );
   const dim = (x: Value, axis: number): Value => g.shape(x, { start: axis, end: axis + 1 });
   // The 1/sqrt(hd) score scale is applied to the queries: S*hd values instead of S*T scores,
   // in the forward and the backward pass.

@@ -63,7 +63,10 @@ export function buildDecodeGraph(model: ModelWeights, opts: DecodeGraphOptions =
   for (let i = 0; i < config.numLayers; i++) {
     past.push({ key: g.input(pastKeyName(i), 'float32', kvShape), value: g.input(pastValueName(i), 'float32', kvShape) });
   }
-  const inputParams = selectParams(expectedParameters(config).map((p) => p.name), opts.paramInputs ?? 'none');
+  const inputParams = selectParams(
+    expectedParameters(config).map((p) => p.name),
+    opts.paramInputs ?? 'none',
+  );
   const params = new GraphParams(g, model.params, inputParams);
 
   const appendOnly = opts.cacheOutputs === 'new';

@@ -32,7 +32,14 @@ export interface ProjectionSpec {
  * [N, sum of outs], or null when a weight is a graph input: concatenating inputs would copy every
  * weight on every run (and measured no faster in training graphs), so those keep separate products.
  */
-export function fusedProjection(g: GraphBuilder, params: GraphParams, x: Value, specs: readonly ProjectionSpec[], layout: WeightLayout, fusedName: string): Value | null {
+export function fusedProjection(
+  g: GraphBuilder,
+  params: GraphParams,
+  x: Value,
+  specs: readonly ProjectionSpec[],
+  layout: WeightLayout,
+  fusedName: string,
+): Value | null {
   const constant = specs.every((s) => params.isConstant(s.weight) && (s.bias === null || params.isConstant(s.bias)));
   if (!constant) return null;
   const tensors = specs.map((s) => params.tensor(s.weight));
@@ -53,7 +60,14 @@ export function fusedProjection(g: GraphBuilder, params: GraphParams, x: Value, 
 }
 
 /** The projections of {@link fusedProjection}, one value each (split from the fused product when possible). */
-export function projections(g: GraphBuilder, params: GraphParams, x: Value, specs: readonly ProjectionSpec[], layout: WeightLayout, fusedName: string): Value[] {
+export function projections(
+  g: GraphBuilder,
+  params: GraphParams,
+  x: Value,
+  specs: readonly ProjectionSpec[],
+  layout: WeightLayout,
+  fusedName: string,
+): Value[] {
   const fused = specs.length > 1 ? fusedProjection(g, params, x, specs, layout, fusedName) : null;
   if (!fused) return specs.map((s) => linear(g, x, params.get(s.weight), s.bias === null ? null : params.get(s.bias), layout));
   const outSizes = specs.map((s) => params.tensor(s.weight).dims[layout === 'out_in' ? 0 : 1] as number);

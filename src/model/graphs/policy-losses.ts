@@ -90,7 +90,9 @@ function clippedGraph(g: GraphBuilder, x: LossGraphInputs): { perToken: Value; r
 
 const asFloat = (g: GraphBuilder, condition: Value, like: Value): Value => g.cast(condition, { to: like.dtype });
 
-export const policyLosses: Complete<PolicyLossName, PolicyLossDefinition> = new Registry<PolicyLossName, PolicyLossDefinition>('policy loss')
+export const policyLosses: Complete<PolicyLossName, PolicyLossDefinition> = new Registry<PolicyLossName, PolicyLossDefinition>(
+  'policy loss',
+)
   .register('clipped', {
     summary:
       'PPO/GRPO clipped surrogate with decoupled clip bounds (DAPO clip-higher): the usual choice; tokens whose ratio left the trust region in the direction of the advantage get no gradient.',
@@ -174,7 +176,10 @@ export interface PolicyObjectiveReferenceInput {
 }
 
 /** {@link policyObjective} as a plain float64 loop over tokens: the reference the graphs are tested against. */
-export function policyObjectiveReference(name: string, x: PolicyObjectiveReferenceInput): { loss: number; clipFraction: number; perToken: Float64Array } {
+export function policyObjectiveReference(
+  name: string,
+  x: PolicyObjectiveReferenceInput,
+): { loss: number; clipFraction: number; perToken: Float64Array } {
   const loss = policyLosses.get(name);
   const perToken = new Float64Array(x.logp.length);
   let total = 0;
@@ -182,7 +187,13 @@ export function policyObjectiveReference(name: string, x: PolicyObjectiveReferen
   let weight = 0;
   for (let i = 0; i < x.logp.length; i++) {
     const logp = at(x.logp, i, 'logp');
-    const token = loss.reference({ logp, oldLogp: at(x.oldLogp, i, 'oldLogp'), advantage: at(x.advantages, i, 'advantages'), clipLow: x.clipLow, clipHigh: x.clipHigh });
+    const token = loss.reference({
+      logp,
+      oldLogp: at(x.oldLogp, i, 'oldLogp'),
+      advantage: at(x.advantages, i, 'advantages'),
+      clipLow: x.clipLow,
+      clipHigh: x.clipHigh,
+    });
     let l = token.loss;
     if (x.kl) l += x.kl.coef * k3Kl(logp, at(x.kl.refLogp, i, 'refLogp'));
     if (x.entropy) l -= x.entropy.coef * at(x.entropy.perToken, i, 'entropy');

@@ -77,7 +77,11 @@ export function buildSamplerGraph(dims: { vocabSize: number; hiddenSize: number;
   const total = g.slice(cum, { starts: [V - 1], ends: [V], axes: [1] }); // [N, 1]
   const target = g.mul(g.unsqueeze(uniform, { axes: [1] }), total);
   const below = g.reduceSum(g.cast(g.lessOrEqual(cum, target), { to: 'float32' }), { axes: [1], keepdims: true }); // exact: V < 2^24
-  const index = g.constant(Float32Array.from({ length: V }, (_, i) => i), 'float32', [1, V]);
+  const index = g.constant(
+    Float32Array.from({ length: V }, (_, i) => i),
+    'float32',
+    [1, V],
+  );
   const lastPositive = g.reduceMax(g.where(g.greater(w, c(0)), index, g.constant(-1, 'float32')), { axes: [1], keepdims: true });
   const drawn = g.min(below, lastPositive);
   const argmax = g.cast(g.argMax(rowLogits, { axis: 1, keepdims: true }), { to: 'float32' });

@@ -62,7 +62,10 @@ export interface ModelWeights {
 
 /** Names of the trainable parameters a selection picks, in checkpoint order. */
 export function trainableNames(config: ModelConfig, selection: ParamSelection = 'all'): string[] {
-  return selectParams(expectedParameters(config).map((p) => p.name), selection);
+  return selectParams(
+    expectedParameters(config).map((p) => p.name),
+    selection,
+  );
 }
 
 /** Builds one training graph (see the module comment and README.md for its inputs and outputs). */

@@ -120,7 +120,14 @@ function sliceBounds(g: GraphBuilder, hidden: Value, k: number): { start: Value;
 }
 
 /** Logits, log-probs of the targets and entropies of one slice of rows. */
-function sliceTerms(g: GraphBuilder, h: Value, w: Value, tau: Value | null, targets: Value, withEntropy: boolean): { logits: Value; logprobs: Value; entropy: Value | null } {
+function sliceTerms(
+  g: GraphBuilder,
+  h: Value,
+  w: Value,
+  tau: Value | null,
+  targets: Value,
+  withEntropy: boolean,
+): { logits: Value; logprobs: Value; entropy: Value | null } {
   const logits = g.gemm(h, w, null, { transB: true }); // [C, V]
   const scaled = tau ? g.div(logits, g.unsqueeze(tau, { axes: [1] })) : logits;
   const logSoftmax = g.logSoftmax(scaled, { axis: -1 });
@@ -144,7 +151,12 @@ function dependsOn(graph: Graph, target: string, source: string): boolean {
  * the hand-written chunked backward to autodiff (see the module comment). The result has the
  * same outputs as `grad()`: `loss`, `grad.<name>` per wrt name and the kept outputs.
  */
-export function gradWithVocabTerms(forward: Graph, terms: VocabTerms, wrt: readonly string[], opts: { keepOutputs?: readonly string[] } = {}): Graph {
+export function gradWithVocabTerms(
+  forward: Graph,
+  terms: VocabTerms,
+  wrt: readonly string[],
+  opts: { keepOutputs?: readonly string[] } = {},
+): Graph {
   const keep = opts.keepOutputs ?? [];
   const f = terms.fused;
   if (!f) return grad(forward, 'loss', wrt, { keepOutputs: keep });

@@ -82,7 +82,8 @@ export function loadHeadFiles(dir: string): { config: TemperatureHeadConfig; par
     throw new UserError(`temperature head: ${jsonPath}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
   }
   const j = parsed.data;
-  if (j.version !== HEAD_FORMAT_VERSION) throw new UserError(`temperature head: ${jsonPath} has format version ${j.version}; this build reads version ${HEAD_FORMAT_VERSION}`);
+  if (j.version !== HEAD_FORMAT_VERSION)
+    throw new UserError(`temperature head: ${jsonPath} has format version ${j.version}; this build reads version ${HEAD_FORMAT_VERSION}`);
   const config = resolveHeadConfig({
     kind: j.kind as TemperatureHeadConfig['kind'],
     grid: j.grid,
@@ -93,7 +94,10 @@ export function loadHeadFiles(dir: string): { config: TemperatureHeadConfig; par
     outputInitStd: j.init.outputStd,
     seed: j.init.seed,
   });
-  if (j.outputSize !== headOutputWidth(config)) throw new UserError(`temperature head: ${jsonPath} says outputSize ${j.outputSize} but its kind and grid give ${headOutputWidth(config)}`);
+  if (j.outputSize !== headOutputWidth(config))
+    throw new UserError(
+      `temperature head: ${jsonPath} says outputSize ${j.outputSize} but its kind and grid give ${headOutputWidth(config)}`,
+    );
 
   const tensors = readSafetensors(weightsPath);
   const shapes = headParamShapes(config);
@@ -102,7 +106,9 @@ export function loadHeadFiles(dir: string): { config: TemperatureHeadConfig; par
     const t = tensors.get(name);
     if (!t) throw new UserError(`temperature head: ${weightsPath} has no tensor "${name}"`);
     if (t.dims.join(',') !== shapes[name].join(',')) {
-      throw new UserError(`temperature head: ${weightsPath}: "${name}" has shape [${t.dims.join(', ')}], expected [${shapes[name].join(', ')}] from ${HEAD_CONFIG_FILE}`);
+      throw new UserError(
+        `temperature head: ${weightsPath}: "${name}" has shape [${t.dims.join(', ')}], expected [${shapes[name].join(', ')}] from ${HEAD_CONFIG_FILE}`,
+      );
     }
     params.set(name, t.data);
   }

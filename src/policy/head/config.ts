@@ -74,7 +74,8 @@ export function resolveHeadConfig(options: TemperatureHeadOptions): TemperatureH
   for (const field of ['initTemperature', 'initSpread'] as const) {
     if (!(config[field] > 0 && config[field] < Infinity)) fail(field, `must be finite and > 0, got ${config[field]}`);
   }
-  if (!(config.outputInitStd >= 0 && config.outputInitStd < Infinity)) fail('outputInitStd', `must be finite and >= 0, got ${config.outputInitStd}`);
+  if (!(config.outputInitStd >= 0 && config.outputInitStd < Infinity))
+    fail('outputInitStd', `must be finite and >= 0, got ${config.outputInitStd}`);
   if (!Number.isSafeInteger(config.seed)) fail('seed', `must be a safe integer, got ${config.seed}`);
   const grid = headGridProblem(config);
   if (grid !== undefined) fail(grid.field, grid.message);

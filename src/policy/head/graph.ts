@@ -34,7 +34,12 @@ export type HeadParamSource = { readonly as: 'initializers'; readonly params: He
  * Declares the head's parameters in `g`, named `<prefix><name>` (`fc1.weight`, ...).
  * @param dtype element type of the declared values; float32 values are widened for float64 graphs
  */
-export function declareHeadParams(g: GraphBuilder, config: TemperatureHeadConfig, source: HeadParamSource, opts: { dtype?: HeadDType; prefix?: string } = {}): HeadParamValues {
+export function declareHeadParams(
+  g: GraphBuilder,
+  config: TemperatureHeadConfig,
+  source: HeadParamSource,
+  opts: { dtype?: HeadDType; prefix?: string } = {},
+): HeadParamValues {
   const dtype = opts.dtype ?? 'float32';
   const prefix = opts.prefix ?? '';
   const shapes = headParamShapes(config);
@@ -77,7 +82,8 @@ export interface HeadGraphOptions {
 export function temperatureHeadGraph(config: TemperatureHeadConfig, opts: HeadGraphOptions = {}): Graph {
   const dtype = opts.dtype ?? 'float32';
   const g = new GraphBuilder('temperature_head');
-  const source: HeadParamSource = opts.paramsAs === 'inputs' ? { as: 'inputs' } : { as: 'initializers', params: requireParams(opts.params) };
+  const source: HeadParamSource =
+    opts.paramsAs === 'inputs' ? { as: 'inputs' } : { as: 'initializers', params: requireParams(opts.params) };
   const p = declareHeadParams(g, config, source, { dtype });
   const hidden = g.input('hidden', dtype, ['N', config.inputSize]);
   const out = headLayers(g, hidden, p);
@@ -110,8 +116,10 @@ export function temperatureHeadRowsGraph(config: TemperatureHeadConfig): Graph {
  */
 export function appendTemperatureHead(g: GraphBuilder, hidden: Value, params: HeadParamValues, config: TemperatureHeadConfig): Value {
   const last = hidden.shape[hidden.shape.length - 1];
-  if (last !== config.inputSize) throw new RangeError(`temperature head expects hidden size ${config.inputSize}, got a value of shape [${hidden.shape.join(', ')}]`);
-  if (hidden.dtype !== params['fc1.weight'].dtype) throw new RangeError(`temperature head parameters are ${params['fc1.weight'].dtype} but the hidden state is ${hidden.dtype}`);
+  if (last !== config.inputSize)
+    throw new RangeError(`temperature head expects hidden size ${config.inputSize}, got a value of shape [${hidden.shape.join(', ')}]`);
+  if (hidden.dtype !== params['fc1.weight'].dtype)
+    throw new RangeError(`temperature head parameters are ${params['fc1.weight'].dtype} but the hidden state is ${hidden.dtype}`);
   if (headOutputWidth(config) !== params['fc2.bias'].shape[0]) throw new RangeError('temperature head parameters do not match the config');
   return headLayers(g, g.stopGradient(hidden), params);
 }

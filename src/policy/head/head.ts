@@ -43,7 +43,11 @@ export class TemperatureHead implements TemperatureHeadSession {
   }
 
   /** A head from config and parameters (copied). */
-  static fromParams(options: TemperatureHeadOptions, params: ReadonlyMap<string, ArrayLike<number>>, sessionOptions?: SessionOptions): TemperatureHead {
+  static fromParams(
+    options: TemperatureHeadOptions,
+    params: ReadonlyMap<string, ArrayLike<number>>,
+    sessionOptions?: SessionOptions,
+  ): TemperatureHead {
     return new TemperatureHead(resolveHeadConfig(options), new Map([...params].map(([k, v]) => [k, Float32Array.from(v)])), sessionOptions);
   }
 
@@ -133,7 +137,8 @@ export class TemperatureHead implements TemperatureHeadSession {
    */
   async logits(hidden: Float32Array, rows: number): Promise<Float32Array> {
     const H = this.config.inputSize;
-    if (hidden.length !== rows * H) throw new RangeError(`temperature head: hidden has ${hidden.length} values, expected rows ${rows} x H ${H}`);
+    if (hidden.length !== rows * H)
+      throw new RangeError(`temperature head: hidden has ${hidden.length} values, expected rows ${rows} x H ${H}`);
     this.session ??= createSession(this.forwardGraph({ paramsAs: 'inputs' }), this.sessionOptions).catch((error: unknown) => {
       this.session = null; // let a later call try again instead of replaying the failure
       throw error;
@@ -157,7 +162,11 @@ export class TemperatureHead implements TemperatureHeadSession {
     const result = await session.run({
       ...(await this.paramFeeds()),
       last_hidden: lastHidden,
-      rows: new ort.Tensor('int64', BigInt64Array.from(rows, (r) => BigInt(r)), [rows.length]),
+      rows: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(rows, (r) => BigInt(r)),
+        [rows.length],
+      ),
     });
     (await DeviceTransfer.open(this.executionProvider))?.countReturned(result);
     return floatOutput(result, headOutputName(this.config));

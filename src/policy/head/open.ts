@@ -24,17 +24,22 @@ export function openTemperatureHead(job: Pick<JobConfig, 'head' | 'run' | 'model
   if (job.head.path !== undefined) {
     const head = TemperatureHead.load(job.head.path, options);
     if (head.config.inputSize !== hiddenSize) {
-      throw new UserError(`temperature head ${job.head.path} reads hidden states of width ${head.config.inputSize}, but the model's are ${hiddenSize}`);
+      throw new UserError(
+        `temperature head ${job.head.path} reads hidden states of width ${head.config.inputSize}, but the model's are ${hiddenSize}`,
+      );
     }
     return head;
   }
-  return TemperatureHead.create({
-    kind: job.head.kind,
-    grid: job.head.grid,
-    hiddenSize: job.head.hiddenSize,
-    initTemperature: job.head.initTemperature,
-    initSpread: job.head.initSpread,
-    inputSize: hiddenSize,
-    seed: job.run.seed,
-  }, options);
+  return TemperatureHead.create(
+    {
+      kind: job.head.kind,
+      grid: job.head.grid,
+      hiddenSize: job.head.hiddenSize,
+      initTemperature: job.head.initTemperature,
+      initSpread: job.head.initSpread,
+      inputSize: hiddenSize,
+      seed: job.run.seed,
+    },
+    options,
+  );
 }

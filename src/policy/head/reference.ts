@@ -10,7 +10,12 @@ import type { HeadParams } from './parameters.js';
  * @param hidden final hidden states, [rows, H] row-major
  * @returns the head's output, [rows, K] row-major: grid logits, or (mu, logStd) for `lognormal`
  */
-export function headForwardReference(config: TemperatureHeadConfig, params: HeadParams, hidden: ArrayLike<number>, rows: number): Float64Array {
+export function headForwardReference(
+  config: TemperatureHeadConfig,
+  params: HeadParams,
+  hidden: ArrayLike<number>,
+  rows: number,
+): Float64Array {
   const [H, D, K] = [config.inputSize, config.hiddenSize, headOutputWidth(config)];
   if (hidden.length !== rows * H) throw new RangeError(`hidden has ${hidden.length} values, expected rows ${rows} x H ${H}`);
   const w1 = param(params, 'fc1.weight');

@@ -51,7 +51,9 @@ export function resolveArithOptions(options: Partial<SyntheticArithOptions> = {}
   requireInteger('maxSteps', o.maxSteps, o.minSteps);
   requireInteger('maxValue', o.maxValue, 2);
   if (o.operations.length === 0 || o.operations.some((op) => !ARITHMETIC_OPERATIONS.includes(op))) {
-    throw new UserError(`synthetic-arith: operations must be a non-empty subset of ${ARITHMETIC_OPERATIONS.join(' ')} (got ${o.operations.join(' ')})`);
+    throw new UserError(
+      `synthetic-arith: operations must be a non-empty subset of ${ARITHMETIC_OPERATIONS.join(' ')} (got ${o.operations.join(' ')})`,
+    );
   }
   if (!(o.testFraction > 0 && o.testFraction < 1)) {
     throw new UserError(`synthetic-arith: testFraction must lie strictly between 0 and 1 (got ${o.testFraction})`);

@@ -47,11 +47,14 @@ export function resolveCountdownOptions(options: Partial<CountdownOptions> = {})
   requireInteger('maxNumber', o.maxNumber, 2);
   requireInteger('maxValue', o.maxValue, o.maxNumber);
   if (o.operations.length === 0 || o.operations.some((op) => !ARITHMETIC_OPERATIONS.includes(op))) {
-    throw new UserError(`countdown: operations must be a non-empty subset of ${ARITHMETIC_OPERATIONS.join(' ')} (got ${o.operations.join(' ')})`);
+    throw new UserError(
+      `countdown: operations must be a non-empty subset of ${ARITHMETIC_OPERATIONS.join(' ')} (got ${o.operations.join(' ')})`,
+    );
   }
   if (!(o.testFraction > 0 && o.validationFraction > 0 && o.testFraction + o.validationFraction < 1)) {
-    throw new UserError(`countdown: testFraction and validationFraction must be positive with a sum below 1 (got ${o.testFraction}, ${o.validationFraction})`);
+    throw new UserError(
+      `countdown: testFraction and validationFraction must be positive with a sum below 1 (got ${o.testFraction}, ${o.validationFraction})`,
+    );
   }
   return { ...o, operations: [...new Set(o.operations)] };
 }
-

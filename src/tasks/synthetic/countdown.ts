@@ -140,7 +140,11 @@ export function gradeCountdown(response: string, question: string, formatPenalty
   if (at < 0) return { extracted: null, correct: false, reward: 0 - formatPenalty };
   const stated = (response.slice(at + 4).split('\n', 1)[0] ?? '').trim();
   if (stated === '') return { extracted: null, correct: false, reward: 0 - formatPenalty };
-  const equations = response.slice(0, at).trim().split(/\s+/).filter((e) => e !== '');
+  const equations = response
+    .slice(0, at)
+    .trim()
+    .split(/\s+/)
+    .filter((e) => e !== '');
   const extracted = `${equations.join(' ')} #### ${stated}`;
   const wrong = { extracted, correct: false, reward: 0 };
   const pool = [...instance.numbers];

@@ -105,7 +105,7 @@ function samplePoint(variables: string[], index: number): Record<string, number>
   variables.forEach((name, k) => {
     // A fixed low-discrepancy sequence (golden-ratio steps) rather than a seeded RNG: the same
     // points every run, spread over the interval, different for each variable.
-    const u = (((index + 1) * 0.6180339887 + (k + 1) * 0.4142135623) % 1 + 1) % 1;
+    const u = ((((index + 1) * 0.6180339887 + (k + 1) * 0.4142135623) % 1) + 1) % 1;
     point[name] = 0.6 + 1.8 * u;
   });
   return point;

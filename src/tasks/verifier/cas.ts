@@ -62,7 +62,13 @@ const MEMO_LIMIT = 10_000;
 
 function run(request: CasRequest): CasResult | 'timeout' {
   const { deadline, ...settings } = request.options;
-  const key = JSON.stringify([request.kind, 'a' in request ? request.a : '', 'b' in request ? request.b : '', 'positive' in request ? request.positive : '', settings]);
+  const key = JSON.stringify([
+    request.kind,
+    'a' in request ? request.a : '',
+    'b' in request ? request.b : '',
+    'positive' in request ? request.positive : '',
+    settings,
+  ]);
   const known = memo.get(key);
   if (known !== undefined) return known;
   const result = compare(request, deadline);

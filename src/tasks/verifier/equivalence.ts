@@ -36,7 +36,11 @@ interface Context extends EquivalenceOptions {
  * decimal gold sets the precision. `deadline` (Date.now() units) overrides `timeLimitMs`, so one
  * response's comparisons share one budget.
  */
-export function answersEquivalent(gold: string, predicted: string, options: Partial<EquivalenceOptions> & { deadline?: number } = {}): boolean {
+export function answersEquivalent(
+  gold: string,
+  predicted: string,
+  options: Partial<EquivalenceOptions> & { deadline?: number } = {},
+): boolean {
   const opts = { ...defaultEquivalenceOptions, ...options };
   if (gold.length > MAX_ANSWER_CHARS || predicted.length > MAX_ANSWER_CHARS) return false;
   const g = normalizeAnswer(gold);
@@ -232,11 +236,18 @@ function intervalOf(r: Relation): Tuple | null {
   const [part0, part1, part2] = rel.parts;
   if (op0 === undefined || part0 === undefined || part1 === undefined) return null;
   if (op1 !== undefined && part2 !== undefined && rel.ops.length === 2 && isNamingLhs(part1)) {
-    return { kind: 'tuple', open: bracket(op0, true) as '(' | '[', close: bracket(op1, false) as ')' | ']', items: [scalar(part0), scalar(part2)] };
+    return {
+      kind: 'tuple',
+      open: bracket(op0, true) as '(' | '[',
+      close: bracket(op1, false) as ')' | ']',
+      items: [scalar(part0), scalar(part2)],
+    };
   }
   if (rel.ops.length !== 1) return null;
-  if (isNamingLhs(part0)) return { kind: 'tuple', open: '(', close: bracket(op0, false) as ')' | ']', items: [scalar('-\\infty'), scalar(part1)] };
-  if (isNamingLhs(part1)) return { kind: 'tuple', open: bracket(op0, true) as '(' | '[', close: ')', items: [scalar(part0), scalar('\\infty')] };
+  if (isNamingLhs(part0))
+    return { kind: 'tuple', open: '(', close: bracket(op0, false) as ')' | ']', items: [scalar('-\\infty'), scalar(part1)] };
+  if (isNamingLhs(part1))
+    return { kind: 'tuple', open: bracket(op0, true) as '(' | '[', close: ')', items: [scalar(part0), scalar('\\infty')] };
   return null;
 }
 

@@ -59,7 +59,8 @@ export function allBoxed(text: string): Boxed[] {
  * `\quad`, `\text{ and }`, math delimiters, the next part's name `y_2 =`); `\boxed{1} no no \boxed{2}` or `... so the pair is ...` is
  * two statements, not one answer.
  */
-const JOINER = /^(?:\s|\$|\\[()[\]]|\\q?quad|\\text\s*\{\s*(?:and|or)\s*\}|\band\b|\bor\b|[,;.]|\\[,;!]|[a-zA-Z](?:_\{?[a-zA-Z0-9]+\}?)?\s*=)*$/;
+const JOINER =
+  /^(?:\s|\$|\\[()[\]]|\\q?quad|\\text\s*\{\s*(?:and|or)\s*\}|\band\b|\bor\b|[,;.]|\\[,;!]|[a-zA-Z](?:_\{?[a-zA-Z0-9]+\}?)?\s*=)*$/;
 
 /**
  * The last boxes of a text that state one answer together: consecutive boxes separated only by a
@@ -130,7 +131,10 @@ function statesValue(answer: string): boolean {
 function statementAt(text: string, from: number): string {
   const rest = text.slice(from, from + 4000);
   const lead = rest.length - rest.trimStart().length;
-  for (const [open, close] of [['\\[', '\\]'], ['$$', '$$']] as const) {
+  for (const [open, close] of [
+    ['\\[', '\\]'],
+    ['$$', '$$'],
+  ] as const) {
     if (rest.startsWith(open, lead)) {
       const end = rest.indexOf(close, lead + open.length);
       return end < 0 ? '' : rest.slice(lead + open.length, end);
@@ -175,7 +179,8 @@ function mathSpansAt(text: string): Array<{ content: string; end: number }> {
 }
 
 /** Words that may stand beside a value without making it prose. */
-const FILLER = /^(?:and|or|the|a|an|is|are|cm|m|km|mm|units?|square|cubic|degrees?|dollars?|cents?|inches|feet|meters?|hours?|minutes?|seconds?|days?|years?|percent|pct)$/i;
+const FILLER =
+  /^(?:and|or|the|a|an|is|are|cm|m|km|mm|units?|square|cubic|degrees?|dollars?|cents?|inches|feet|meters?|hours?|minutes?|seconds?|days?|years?|percent|pct)$/i;
 
 /** Text that reads as a sentence rather than a value: two or more words that are not fillers. */
 export function isProse(text: string): boolean {
@@ -267,14 +272,19 @@ export function extractWithBoxes(response: string, options: Partial<ExtractOptio
   const box = boxes.at(-1) ?? null;
   const contents = box === null ? [] : lastJoinedBoxes(response);
   const phrase = phraseAt(response);
-  const marked = [hashesAt(response), phrase].filter((m) => m !== null && m.answer !== '') as Array<{ at: number; answer: string; statement?: string }>;
+  const marked = [hashesAt(response), phrase].filter((m) => m !== null && m.answer !== '') as Array<{
+    at: number;
+    answer: string;
+    statement?: string;
+  }>;
   const statement = marked.sort((a, b) => b.at - a.at)[0];
   // A later statement revises a boxed answer only when it states a value ("the answer is correct" does not).
   if (box !== null && (statement === undefined || statement.at < box.at || !statesValue(statement.answer))) {
     return { answer: box.content, fromBox: true, boxes: contents };
   }
   if (statement !== undefined) {
-    const whole = statement.statement !== undefined && statement.statement.trim() !== statement.answer ? statement.statement.trim() : undefined;
+    const whole =
+      statement.statement !== undefined && statement.statement.trim() !== statement.answer ? statement.statement.trim() : undefined;
     return { answer: statement.answer, fromBox: false, boxes: contents, ...(whole !== undefined ? { statement: whole } : {}) };
   }
   // A statement was made but states nothing readable ("Answer $\n 9 \n$"): no fallback either.

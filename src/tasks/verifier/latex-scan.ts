@@ -39,7 +39,8 @@ export function matchBraces(text: string): Int32Array {
   const open: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const ch = text.charAt(i);
-    if (ch === '\\') i++; // an escaped brace (`\{`) does not open or close a group
+    if (ch === '\\')
+      i++; // an escaped brace (`\{`) does not open or close a group
     else if (ch === '{') open.push(i);
     else if (ch === '}') {
       const start = open.pop();

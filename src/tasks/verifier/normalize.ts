@@ -41,9 +41,32 @@ export function normalizeAnswer(raw: string): string {
 
 /** Unicode math that models emit in place of LaTeX. */
 const UNICODE: Record<string, string> = {
-  '≤': '\\le ', '⩽': '\\le ', '≥': '\\ge ', '⩾': '\\ge ', '≠': '\\ne ', '×': '\\times ', '·': '\\cdot ', '⋅': '\\cdot ',
-  '−': '-', '–': '-', '√': '\\sqrt', 'π': '\\pi ', '∞': '\\infty ', '°': '', '²': '^2', '³': '^3', '€': '', '£': '', '¥': '',
-  '∪': '\\cup ', '∈': '\\in ', '±': '\\pm ', '≈': '\\approx ', '\u00a0': ' ', '\u2009': ' ', '\u202f': ' ',
+  '≤': '\\le ',
+  '⩽': '\\le ',
+  '≥': '\\ge ',
+  '⩾': '\\ge ',
+  '≠': '\\ne ',
+  '×': '\\times ',
+  '·': '\\cdot ',
+  '⋅': '\\cdot ',
+  '−': '-',
+  '–': '-',
+  '√': '\\sqrt',
+  π: '\\pi ',
+  '∞': '\\infty ',
+  '°': '',
+  '²': '^2',
+  '³': '^3',
+  '€': '',
+  '£': '',
+  '¥': '',
+  '∪': '\\cup ',
+  '∈': '\\in ',
+  '±': '\\pm ',
+  '≈': '\\approx ',
+  '\u00a0': ' ',
+  '\u2009': ' ',
+  '\u202f': ' ',
 };
 const UNICODE_RE = new RegExp(`[${Object.keys(UNICODE).join('')}]`, 'g');
 
@@ -103,7 +126,8 @@ function stripTrailingPunctuation(s: string): string {
 
 /** `\text{Evelyn}` → `Evelyn`, `\textbf{(113) }` → `(113)`; text markup never changes a value. */
 function unwrapTextCommands(s: string): string {
-  const command = /\\(?:text|textbf|textit|textrm|textnormal|textsf|texttt|mathrm|mathbf|mathit|mathsf|mathtt|mbox|rm|bf|operatorname)\s*(?=\{)/g;
+  const command =
+    /\\(?:text|textbf|textit|textrm|textnormal|textsf|texttt|mathrm|mathbf|mathit|mathsf|mathtt|mbox|rm|bf|operatorname)\s*(?=\{)/g;
   let out = s;
   for (let guard = 0; guard < 50; guard++) {
     command.lastIndex = 0;

@@ -92,7 +92,11 @@ let shared: GradingPool | undefined;
  * Grades a batch on the process's shared pool (started on first use, `workers` threads; 1 or
  * fewer grades in this thread). Same verdicts as gradeRecords.
  */
-export async function gradeBatch(records: readonly GradeRecord[], options: Partial<VerifyOptions> = {}, workers = defaultPoolSize()): Promise<GradeSummary> {
+export async function gradeBatch(
+  records: readonly GradeRecord[],
+  options: Partial<VerifyOptions> = {},
+  workers = defaultPoolSize(),
+): Promise<GradeSummary> {
   let verdicts: Verdict[];
   if (workers <= 1 || records.length < 2) verdicts = gradeRecords(records, options).verdicts;
   else {

@@ -36,7 +36,8 @@ export function parseAnswer(latex: string, depth = 0): AnswerNode {
 
   // `x = 1,000` is one number, not the list `x=1` and `000`.
   const thousands = /^([^=]{1,60})=([+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?%?)$/.exec(s);
-  if (thousands !== null && isNamingLhs(group(thousands, 1))) return { kind: 'scalar', latex: joinThousands(group(thousands, 2)), named: s };
+  if (thousands !== null && isNamingLhs(group(thousands, 1)))
+    return { kind: 'scalar', latex: joinThousands(group(thousands, 2)), named: s };
   const named = stripNamingPrefix(s);
 
   const union = splitTopLevel(s, '\\cup');
@@ -49,7 +50,12 @@ export function parseAnswer(latex: string, depth = 0): AnswerNode {
 
   const setBody = s.startsWith('\\{') && s.endsWith('\\}') ? s.slice(2, -2) : bareBraces(s);
   if (setBody !== null) {
-    return { kind: 'set', items: splitTopLevel(setBody, ',').filter((p) => p.trim() !== '').map((p) => parseAnswer(p, depth + 1)) };
+    return {
+      kind: 'set',
+      items: splitTopLevel(setBody, ',')
+        .filter((p) => p.trim() !== '')
+        .map((p) => parseAnswer(p, depth + 1)),
+    };
   }
 
   if (named !== s) {
@@ -121,7 +127,10 @@ export function splitRelation(s: string): AnswerNode | null {
 
 /** Single-letter variables of an expression, commands (`\frac`, `\pi`) left out. */
 export function variablesOf(s: string): Set<string> {
-  const letters = s.replace(/\\[a-zA-Z]+/g, ' ').replace(/_\{[^{}]*\}|_[a-zA-Z0-9]/g, ' ').match(/[a-zA-Z]/g);
+  const letters = s
+    .replace(/\\[a-zA-Z]+/g, ' ')
+    .replace(/_\{[^{}]*\}|_[a-zA-Z0-9]/g, ' ')
+    .match(/[a-zA-Z]/g);
   return new Set(letters ?? []);
 }
 
@@ -196,7 +205,9 @@ function evaluateMatrixExpression(s: string): Rational[][] | null {
   const literal = (text: string): M | null => {
     const m = MATRIX.exec(text.trim());
     if (m === null || /\\(?:begin|end)\{/.test(group(m, 2))) return null;
-    const rows = splitTopLevel(group(m, 2), '\\\\').filter((r) => r.trim() !== '').map((r) => splitTopLevel(r, '&').map((c) => evaluateExact(c.trim())));
+    const rows = splitTopLevel(group(m, 2), '\\\\')
+      .filter((r) => r.trim() !== '')
+      .map((r) => splitTopLevel(r, '&').map((c) => evaluateExact(c.trim())));
     const width = rows[0]?.length;
     if (width === undefined || rows.some((r) => r.length !== width || r.some((c) => c === null))) return null;
     return rows as M;
@@ -213,7 +224,12 @@ function evaluateMatrixExpression(s: string): Rational[][] | null {
   }
   pieces.push(s.slice(last));
   // Between literals only `+`, `-`, `\cdot`, `\times`, juxtaposition and exact scalar factors.
-  const ops = { add: (a: M, b: M, sign: bigint): M | null => (a.length !== b.length || columns(a) !== columns(b) ? null : a.map((r, i) => r.map((c, j) => addR(c, mulR(entry(b, i, j), { num: sign, den: 1n }))))) };
+  const ops = {
+    add: (a: M, b: M, sign: bigint): M | null =>
+      a.length !== b.length || columns(a) !== columns(b)
+        ? null
+        : a.map((r, i) => r.map((c, j) => addR(c, mulR(entry(b, i, j), { num: sign, den: 1n })))),
+  };
   let total: M | null = null;
   let sign = 1n;
   let term: M | null = null;
@@ -263,7 +279,9 @@ function reduce(num: bigint, den: bigint): Rational {
 }
 function matMul(a: Rational[][], b: Rational[][]): Rational[][] | null {
   if (columns(a) !== b.length) return null;
-  return a.map((row) => Array.from({ length: columns(b) }, (_, j) => row.reduce((acc, c, k) => addR(acc, mulR(c, entry(b, k, j))), { num: 0n, den: 1n })));
+  return a.map((row) =>
+    Array.from({ length: columns(b) }, (_, j) => row.reduce((acc, c, k) => addR(acc, mulR(c, entry(b, k, j))), { num: 0n, den: 1n })),
+  );
 }
 /** Columns of a rectangular matrix (0 for no rows). */
 function columns(m: Rational[][]): number {

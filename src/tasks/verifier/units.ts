@@ -34,7 +34,10 @@ const SINGLE_LETTER_UNITS = new Set(['m', 's', 'g', 'h', 'K', 'J', 'W', 'N', 'V'
 
 /** True when a plain-text tail (`km/h`, `square units`, `cm^2`, `m/s`) consists of unit words. */
 function isPlainUnitTail(tail: string): boolean {
-  const words = tail.split(/[\s/]+|\\cdot/).filter((t) => t !== '').map((t) => UNIT_TOKEN.exec(t)?.[1]);
+  const words = tail
+    .split(/[\s/]+|\\cdot/)
+    .filter((t) => t !== '')
+    .map((t) => UNIT_TOKEN.exec(t)?.[1]);
   if (words.length === 0) return false;
   const known = words.every((w) => w !== undefined && (UNIT_WORDS.has(w) || SINGLE_LETTER_UNITS.has(w)));
   return known && (words.length > 1 || UNIT_WORDS.has(words[0] as string));

@@ -146,7 +146,7 @@ export function analysisMarkdown(a: TemperatureAnalysis, source: string): string
     `| Pearson r (temperature, entropy) | ${formatCorrelation(c.pearson, c)} |`,
     `| Spearman ρ (temperature, entropy) | ${formatCorrelation(c.spearman, c)} |`,
     '',
-    binTable('## Temperature by entropy', 'entropy (nats)', a.byEntropy, 2),
+    binTable('## Temperature by entropy', 'entropy (nats)', a.byEntropy, 'significant'),
     '',
     binTable('## Temperature by position in the answer', 'token position', a.byPosition, 0),
     '',
@@ -154,10 +154,22 @@ export function analysisMarkdown(a: TemperatureAnalysis, source: string): string
   return lines.join('\n');
 }
 
-function binTable(heading: string, xName: string, bins: BinRow[], digits: number): string {
+/**
+ * Bin edges: positions are integers (0 digits); entropy bins are equal-frequency, so most of their
+ * edges sit far below 0.01 nats and fixed decimals would print them all as 0.00: they get 2
+ * significant digits instead.
+ */
+export function binEdge(v: number, digits: number | 'significant'): string {
+  if (digits !== 'significant') return fmt(v, digits);
+  if (!Number.isFinite(v)) return 'n/a';
+  if (v === 0) return '0';
+  return Math.abs(v) >= 0.01 ? v.toFixed(2) : v.toExponential(1);
+}
+
+function binTable(heading: string, xName: string, bins: BinRow[], digits: number | 'significant'): string {
   const header = [heading, '', `| ${xName} | tokens | mean temperature | std |`, '| --- | ---: | ---: | ---: |'];
   const body = bins.map(
-    (b) => `| ${fmt(b.lo, digits)} – ${fmt(b.hi, digits)} | ${b.count} | ${fmt(b.meanTemperature)} | ${fmt(b.stdTemperature)} |`,
+    (b) => `| ${binEdge(b.lo, digits)} – ${binEdge(b.hi, digits)} | ${b.count} | ${fmt(b.meanTemperature)} | ${fmt(b.stdTemperature)} |`,
   );
   return [...header, ...body].join('\n');
 }

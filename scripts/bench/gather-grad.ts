@@ -16,6 +16,7 @@ import { invertPerm } from '../../src/onnx/grad-utils.js';
 import { attrInt, normAxis } from '../../src/onnx/shape-inference.js';
 import { openTrainSession } from '../../src/rl/token-update.js';
 import { streamFor } from '../../src/util/rng.js';
+import { syntheticPolicyFeeds } from '../../src/api/bench.js';
 import { median, parseArgs, report } from './common.js';
 
 const args = parseArgs({ batch: 128, seqLen: 56, threads: 0, repeats: 7 });
@@ -31,28 +32,9 @@ gradientRules.Gather = deterministic;
 
 const [B, T] = [args.batch, args.seqLen];
 const rng = streamFor(0, 3);
-const feeds: Record<string, ort.Tensor> = {
-  input_ids: new ort.Tensor(
-    'int64',
-    BigInt64Array.from({ length: B * T }, () => BigInt(3 + Math.floor(rng.uniform() * (vocab - 3)))),
-    [B, T],
-  ),
-  attention_mask: new ort.Tensor('int64', new BigInt64Array(B * T).fill(1n), [B, T]),
-  temperatures: new ort.Tensor(
-    'float32',
-    Float32Array.from({ length: B * T }, () => 0.5 + rng.uniform()),
-    [B, T],
-  ),
-  old_logprobs: new ort.Tensor('float32', new Float32Array(B * T), [B, T]),
-  loss_mask: new ort.Tensor('float32', new Float32Array(B * T).fill(1), [B, T]),
-  advantages: new ort.Tensor(
-    'float32',
-    Float32Array.from({ length: B }, () => rng.normal()),
-    [B],
-  ),
-  clip_low: new ort.Tensor('float32', Float32Array.of(0.2), []),
-  clip_high: new ort.Tensor('float32', Float32Array.of(0.28), []),
-};
+// token ids first, then the rest: the same random stream order as before
+const ids = Array.from({ length: B * T }, () => 3 + Math.floor(rng.uniform() * (vocab - 3)));
+const feeds: Record<string, ort.Tensor> = syntheticPolicyFeeds(ids, B, T, rng);
 for (const [name, p] of model.params) feeds[name] = new ort.Tensor('float32', p.data, p.dims);
 feeds.old_logprobs = new ort.Tensor('float32', (await scatterElements.run(feeds)).logprobs!.data as Float32Array, [B, T]);
 

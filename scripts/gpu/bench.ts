@@ -24,6 +24,7 @@ import { initParameters, newModelConfig } from '../../src/model/init.js';
 import { DeviceTransfer, onDevice } from '../../src/onnx/index.js';
 import { createPolicy } from '../../src/policy/index.js';
 import { GraphAdamW } from '../../src/rl/adamw-graph.js';
+import { syntheticPolicyFeeds } from '../../src/api/bench.js';
 import { openTrainSession } from '../../src/rl/token-update.js';
 import { generateRollouts } from '../../src/rollout/engine.js';
 import { streamFor } from '../../src/util/rng.js';
@@ -136,24 +137,7 @@ if (!skip.has('update')) {
   const options = { lr: 1e-6, maxGradNorm: 1 };
   const adamw = await GraphAdamW.create(model.params, { step: 0, tensors: new Map() }, options, ep, transfer);
   const [B, T] = [Number(args.trainBatch), Number(args.seqLen)];
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(randomIds(B * T), BigInt), [B, T]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(B * T).fill(1n), [B, T]),
-    temperatures: new ort.Tensor(
-      'float32',
-      Float32Array.from({ length: B * T }, () => 0.5 + rng.uniform()),
-      [B, T],
-    ),
-    old_logprobs: new ort.Tensor('float32', new Float32Array(B * T), [B, T]),
-    loss_mask: new ort.Tensor('float32', new Float32Array(B * T).fill(1), [B, T]),
-    advantages: new ort.Tensor(
-      'float32',
-      Float32Array.from({ length: B }, () => rng.normal()),
-      [B],
-    ),
-    clip_low: new ort.Tensor('float32', Float32Array.of(0.2), []),
-    clip_high: new ort.Tensor('float32', Float32Array.of(0.28), []),
-  };
+  const feeds = syntheticPolicyFeeds(randomIds(B * T), B, T, rng);
   const run = async (): Promise<number> => {
     const out = await session.run({ ...feeds, ...Object.fromEntries(adamw.params) });
     const grads = new Map(names.map((n) => [n, out[`grad.${n}`] as ort.Tensor]));

@@ -155,6 +155,38 @@ export async function benchRollout(
  * `scripts/bench/torch_train.py --adamw` does in PyTorch. The warm-up run takes a step too, so the
  * timed ones carry AdamW's moments, as every step after a job's first does.
  */
+/**
+ * The policy-loss training graph's data inputs for a benchmark step on random data: the given token
+ * ids, full masks, temperatures in [0.5, 1.5), zero old log-probs, normal advantages and the default
+ * clip range. One home for the bench command and the scripts in scripts/bench and scripts/gpu;
+ * temperatures are drawn before advantages, so a seed gives the same feeds everywhere.
+ */
+export function syntheticPolicyFeeds(
+  ids: ArrayLike<number>,
+  B: number,
+  T: number,
+  rng: ReturnType<typeof streamFor>,
+): Record<string, ort.Tensor> {
+  return {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids), BigInt), [B, T]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(B * T).fill(1n), [B, T]),
+    temperatures: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: B * T }, () => 0.5 + rng.uniform()),
+      [B, T],
+    ),
+    old_logprobs: new ort.Tensor('float32', new Float32Array(B * T), [B, T]),
+    loss_mask: new ort.Tensor('float32', new Float32Array(B * T).fill(1), [B, T]),
+    advantages: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: B }, () => rng.normal()),
+      [B],
+    ),
+    clip_low: new ort.Tensor('float32', Float32Array.of(0.2), []),
+    clip_high: new ort.Tensor('float32', Float32Array.of(0.28), []),
+  };
+}
+
 export async function benchTrain(o: BenchCommon & { batch: number; seqLen: number }): Promise<BenchResult> {
   o = { ...o, modelDir: await resolveModelDir(o.modelDir) }; // a folder or a Hub id
   check('batch', o.batch, 1);
@@ -173,24 +205,7 @@ export async function benchTrain(o: BenchCommon & { batch: number; seqLen: numbe
   const loadSeconds = (performance.now() - started) / 1000;
   const [B, T] = [o.batch, o.seqLen];
   const rng = streamFor(1, 0x74726169);
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(randomIds(B * T, model.config.vocabSize, 7), BigInt), [B, T]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(B * T).fill(1n), [B, T]),
-    temperatures: new ort.Tensor(
-      'float32',
-      Float32Array.from({ length: B * T }, () => 0.5 + rng.uniform()),
-      [B, T],
-    ),
-    old_logprobs: new ort.Tensor('float32', new Float32Array(B * T), [B, T]),
-    loss_mask: new ort.Tensor('float32', new Float32Array(B * T).fill(1), [B, T]),
-    advantages: new ort.Tensor(
-      'float32',
-      Float32Array.from({ length: B }, () => rng.normal()),
-      [B],
-    ),
-    clip_low: new ort.Tensor('float32', Float32Array.of(0.2), []),
-    clip_high: new ort.Tensor('float32', Float32Array.of(0.28), []),
-  };
+  const feeds = syntheticPolicyFeeds(randomIds(B * T, model.config.vocabSize, 7), B, T, rng);
   // The graph's inputs view the weights the optimiser updates in place: no second copy.
   const trained = new Map<string, Float32Array>();
   for (const [name, p] of model.params) {

@@ -4,9 +4,12 @@
 // PROVENANCE.json (commit, dirty tree or not, the exact commands, the machine, the wall time), so
 // every figure the README quotes can be traced to a command and re-run.
 //
-// Parts: arith-tiny-eval (the embedded arithmetic model's accuracy, about a minute), default-run
-// (configs/default.yaml, then `introspect analyze`), and the long one, compare-countdown
-// (configs/compare.yaml: hours). No part named: every part but the long ones; --long adds them.
+// Parts: arith-tiny-eval (the embedded arithmetic model's accuracy, about a minute),
+// countdown-tiny-eval (the embedded countdown model's card: two minutes), default-run
+// (configs/default.yaml, then `introspect analyze`), and the long ones: benchmarks (every
+// `npm run bench:*` the README quotes, each result file and printout kept: about an hour, needs
+// Debian's python3-torch; run it on a quiet machine) and compare-countdown (configs/compare.yaml:
+// hours). No part named: every part but the long ones; --long adds them.
 //   --root DIR   write the folders under DIR instead of results/ (a scratch copy)
 //   --quick      append each part's small limits (seconds, not hours): checks the script, not results
 //   --resume     keep a reusable part's folder (compare reuses its finished cells) instead of starting over
@@ -14,7 +17,7 @@
 //   --dry-run    print the commands each chosen part would run, and run nothing
 // Samples are kept (the analysis reads them), so an analysis can always be regenerated.
 import { spawnSync } from 'node:child_process';
-import { cpus, totalmem, platform, release } from 'node:os';
+import { cpus, loadavg, totalmem, platform, release } from 'node:os';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,28 +38,101 @@ const QUICK_TRAIN = set(
   'rollout.maxNewTokens=16',
 );
 
+/** A command of a part: `introspect <args>`. */
+const introspect = (...args) => ({ name: args[0], shown: 'introspect', file: bin, args });
 /**
- * Each part: the introspect commands that fill its folder (`out` is the folder), in order; `quick`
- * are the arguments appended to each command under --quick; `long` parts run only when named or
+ * A command of a part: the built benchmark `name` (scripts/bench/<name>.ts). Its result file goes
+ * into the part's folder (INTROSPECT_BENCH_OUT, scripts/bench/common.ts) and its printout beside
+ * it as `<label>.txt`, since some benchmarks report only there.
+ */
+const bench = (name, label, ...args) => ({
+  name,
+  label,
+  shown: `node dist/scripts/bench/${name}.js`,
+  file: join(root, 'dist', 'scripts', 'bench', `${name}.js`),
+  args,
+});
+
+/**
+ * Each part: the commands that fill its folder (`out` is the folder), in order; `quick` are the
+ * arguments appended to a command (by its name) under --quick; `long` parts run only when named or
  * with --long; a `reusable` part's folder may be kept with --resume.
  */
 const parts = {
   // The embedded model's held-out accuracy (models/arith-tiny/README.md).
   'arith-tiny-eval': {
-    commands: (out) => [['eval', 'synthetic-arith', '--policy', 'greedy', '--k', '1', '--out', out]],
+    commands: (out) => [introspect('eval', 'synthetic-arith', '--policy', 'greedy', '--k', '1', '--out', out)],
     quick: () => ['--limit', '4', '--max-new-tokens', '16'],
+  },
+  // The countdown model's card (models/countdown-tiny/README.md, README "The tasks").
+  'countdown-tiny-eval': {
+    commands: (out) => [
+      introspect(
+        'eval',
+        'countdown',
+        '--model',
+        'models/countdown-tiny',
+        '--policy',
+        'fixed:1.0',
+        '--k',
+        '16',
+        '--greedy',
+        '--max-new-tokens',
+        '40',
+        '--out',
+        join(out, 'fixed-1.0'),
+      ),
+      introspect(
+        'eval',
+        'countdown',
+        '--model',
+        'models/countdown-tiny',
+        '--policy',
+        'fixed:0.6',
+        '--k',
+        '16',
+        '--max-new-tokens',
+        '40',
+        '--out',
+        join(out, 'fixed-0.6'),
+      ),
+    ],
+    quick: () => ['--limit', '4'],
   },
   // The default job, then its analysis (README, "The default job").
   'default-run': {
-    commands: (out) => [
-      ['train', 'configs/default.yaml', '--out', out],
-      ['analyze', out],
-    ],
+    commands: (out) => [introspect('train', 'configs/default.yaml', '--out', out), introspect('analyze', out)],
     quick: (command) => (command === 'train' ? QUICK_TRAIN : []),
+  },
+  // The README's performance figures (README, "Performance"); bench:scale also writes its tables
+  // into the README between its markers. The 0.5B-shape row of bench:scale is not part of it (most
+  // of an hour and ~15 GB): `npm run bench:scale -- --models qwen05 --rounds 1 --repeats 1`.
+  benchmarks: {
+    commands: () => [
+      bench('rollout', 'rollout'),
+      bench('train', 'train'),
+      bench('sampling', 'sampling'),
+      bench('gather-grad', 'gather-grad'),
+      bench('grade', 'grade'),
+      bench('tokenize', 'tokenize'),
+      bench('scale', 'scale', '--models', 'bench,h512', '--rounds', '2', '--repeats', '2'),
+      bench('scale', 'scale-busy', '--models', 'bench', '--rounds', '1', '--repeats', '2', '--busy', '1'),
+    ],
+    quick: (command) =>
+      ({
+        rollout: ['--repeats', '1', '--newTokens', '8'],
+        train: ['--repeats', '1'],
+        sampling: ['--repeats', '1', '--newTokens', '2', '--vocab', '4096'],
+        'gather-grad': ['--repeats', '1'],
+        grade: ['--repeats', '1'],
+        tokenize: ['--repeats', '1', '--countdown', '50', '--gsm8k', '20'],
+        scale: ['--rounds', '1', '--repeats', '1', '--readme', '0', '--models', 'bench'],
+      })[command] ?? [],
+    long: true,
   },
   // The committed comparison (README, "Learned vs fixed and heuristic temperatures").
   'compare-countdown': {
-    commands: (out) => [['compare', 'baselines', '--config', 'configs/compare.yaml', '--out', out]],
+    commands: (out) => [introspect('compare', 'baselines', '--config', 'configs/compare.yaml', '--out', out)],
     quick: () => [
       ...QUICK_TRAIN,
       ...set(
@@ -97,9 +173,13 @@ function fail(message) {
 
 const git = (...args) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout.trim();
 
-// The code's state, taken before any folder is replaced: results/ itself does not count.
+// The code's state, taken before any folder is replaced: results/ itself does not count, nor the
+// README (bench:scale writes its tables there). `codeTree` is the git tree of src/: two commits with
+// the same one ran the same product code, so a part made at an older commit still stands for a later
+// one whose src/ is unchanged (`git rev-parse <commit>:src`).
 const commit = git('rev-parse', 'HEAD');
-const dirty = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)results').length > 0;
+const codeTree = git('rev-parse', 'HEAD:src');
+const dirty = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)results', ':(exclude)README.md').length > 0;
 
 if (options.build && !options.dryRun) {
   const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
@@ -112,30 +192,56 @@ for (const name of chosen) {
   // Paths as a reader of PROVENANCE.json would type them from the repository root.
   const inside = relative(root, dir);
   const out = inside.startsWith('..') || isAbsolute(inside) ? dir : inside;
-  const commands = part.commands(out).map((command) => [...command, ...(options.quick ? part.quick(command[0]) : [])]);
+  const commands = part.commands(out).map((command) => ({
+    ...command,
+    args: [...command.args, ...(options.quick ? part.quick(command.name) : [])],
+  }));
   if (options.dryRun) {
-    for (const args of commands) console.log(`${out}: introspect ${args.map(quote).join(' ')}`);
+    for (const c of commands) console.log(`${out}: ${c.shown} ${c.args.map(quote).join(' ')}`);
     continue;
   }
   // From scratch: a folder left by an older version of the code must not mix with this one.
   if (existsSync(dir) && !(options.resume && part.reusable)) rmSync(dir, { recursive: true, force: true });
   const started = new Date();
+  const loadBefore = loadavg()[0];
   const steps = [];
-  for (const args of commands) {
-    const shown = `introspect ${args.map(quote).join(' ')}`;
+  for (const c of commands) {
+    const shown = `${c.shown} ${c.args.map(quote).join(' ')}`;
     const t0 = performance.now();
     console.error(`${out}: ${shown}`);
-    const run = spawnSync(process.execPath, [bin, ...args], { cwd: root, stdio: 'inherit' });
-    steps.push({ command: `npx ${shown}`, exitCode: run.status, seconds: Math.round((performance.now() - t0) / 100) / 10 });
-    if (run.status !== 0) fail(`${out}: \`${shown}\` failed (exit ${run.status})`);
+    let status;
+    if (c.label === undefined) {
+      status = spawnSync(process.execPath, [c.file, ...c.args], { cwd: root, stdio: 'inherit' }).status;
+    } else {
+      mkdirSync(dir, { recursive: true });
+      const run = spawnSync(process.execPath, [c.file, ...c.args], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+        encoding: 'utf8',
+        maxBuffer: 2 ** 28,
+        env: { ...process.env, INTROSPECT_BENCH_OUT: dir },
+      });
+      process.stdout.write(run.stdout ?? '');
+      writeFileSync(join(dir, `${c.label}.txt`), run.stdout ?? '');
+      status = run.status;
+    }
+    steps.push({
+      command: c.label === undefined ? `npx ${shown}` : shown,
+      exitCode: status,
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+    });
+    if (status !== 0) fail(`${out}: \`${shown}\` failed (exit ${status})`);
   }
   mkdirSync(dir, { recursive: true });
   const provenance = {
     commit,
+    codeTree,
     dirty,
     started: started.toISOString(),
     ...(options.quick ? { quick: 'made with --quick: small limits that check the script, not results' } : {}),
     steps,
+    // The 1-minute load average when the part started and ended: what else ran beside it.
+    loadAverage: { start: Math.round(loadBefore * 10) / 10, end: Math.round(loadavg()[0] * 10) / 10 },
     machine: {
       cpu: cpus()[0]?.model ?? 'unknown',
       cores: cpus().length,

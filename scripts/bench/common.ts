@@ -77,11 +77,21 @@ export function runTorchReference(script: string, args: string[]): Record<string
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }
 
-/** Writes the result under runs/bench/ and prints it. */
-export function report(name: string, result: Record<string, unknown>): void {
-  const dir = resolve('runs', 'bench');
+/**
+ * Where results go: runs/bench/ with a timestamp in each name, or, when INTROSPECT_BENCH_OUT names a
+ * folder (`npm run results -- benchmarks` does), that folder with the bare name, so the folder a
+ * results part regenerates holds one file per benchmark and the README can cite it.
+ */
+export function benchResultFile(name: string): string {
+  const chosen = process.env.INTROSPECT_BENCH_OUT;
+  const dir = chosen ? resolve(chosen) : resolve('runs', 'bench');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  return join(dir, chosen ? `${name}.json` : `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+}
+
+/** Writes the result to benchResultFile(name) and prints it. */
+export function report(name: string, result: Record<string, unknown>): void {
+  const file = benchResultFile(name);
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   console.log(JSON.stringify(result, null, 2));
   console.log(`written to ${file}`);

@@ -10,11 +10,11 @@
  * CPU-bound process beside every run)  --readme 1|0
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { packageRoot } from '../../src/config/index.js';
-import { parseArgs, torchPython } from './common.js';
+import { benchResultFile, parseArgs, torchPython } from './common.js';
 
 const args = parseArgs({ models: 'bench,h512,qwen05', rounds: 2, repeats: 2, threads: 2, busy: 0, readme: 1 });
 
@@ -202,8 +202,7 @@ const table = [
 const loadRange = `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`;
 const note = `${String(args.models)}: ${args.rounds} round(s) x ${args.repeats} timed runs, ${args.threads} threads, PyTorch ${String(get((results[0]!.rounds as Json[])[0]!, ['rollout', 'pytorch', 'torch_version']))} eager (static KV cache, OpenBLAS), update = forward + backward + clipping + AdamW on both${args.busy ? ', one busy process beside every run' : ''}, load average ${loadRange}; \`npm run bench:scale -- --models ${String(args.models)} --rounds ${args.rounds} --repeats ${args.repeats}${args.busy ? ' --busy 1' : ''}\`, ${new Date().toISOString().slice(0, 10)}.`;
 console.log(`${table}\n\n${note}`);
-mkdirSync(resolve('runs', 'bench'), { recursive: true });
-const file = resolve('runs', 'bench', `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+const file = benchResultFile(args.busy ? 'scale-busy' : 'scale');
 writeFileSync(file, JSON.stringify({ settings: args, rollout: ROLLOUT, train: TRAIN, results }, null, 2) + '\n');
 console.error(`written to ${file}`);
 if (args.readme) {

@@ -26,10 +26,16 @@ const partsOf = (stdout: string) => [
 test('results: the default parts are the short ones; --long or a name adds the comparison; an unknown part is one line', () => {
   const plain = results('--dry-run');
   assert.equal(plain.status, 0, plain.stderr);
-  assert.deepEqual(partsOf(plain.stdout), ['arith-tiny-eval', 'default-run']);
+  assert.deepEqual(partsOf(plain.stdout), ['arith-tiny-eval', 'countdown-tiny-eval', 'default-run']);
+  assert.match(
+    plain.stdout,
+    /^results\/countdown-tiny-eval: introspect eval countdown --model models\/countdown-tiny --policy fixed:0\.6 --k 16 --max-new-tokens 40 --out results\/countdown-tiny-eval\/fixed-0\.6$/m,
+  );
   assert.match(plain.stdout, /^results\/default-run: introspect train configs\/default\.yaml --out results\/default-run$/m);
   assert.match(plain.stdout, /^results\/default-run: introspect analyze results\/default-run$/m);
-  assert.deepEqual(partsOf(results('--dry-run', '--long').stdout), ['arith-tiny-eval', 'default-run', 'compare-countdown']);
+  const long = results('--dry-run', '--long').stdout;
+  assert.deepEqual(partsOf(long), ['arith-tiny-eval', 'countdown-tiny-eval', 'default-run', 'benchmarks', 'compare-countdown']);
+  assert.match(long, /^results\/benchmarks: node dist\/scripts\/bench\/scale\.js --models bench --rounds 1 --repeats 2 --busy 1$/m);
   const one = results('--dry-run', 'compare-countdown');
   assert.match(
     one.stdout,
@@ -37,7 +43,10 @@ test('results: the default parts are the short ones; --long or a name adds the c
   );
   const bad = results('nope');
   assert.equal(bad.status, 1);
-  assert.equal(bad.stderr, 'results: unknown part "nope"; parts: arith-tiny-eval, default-run, compare-countdown\n');
+  assert.equal(
+    bad.stderr,
+    'results: unknown part "nope"; parts: arith-tiny-eval, countdown-tiny-eval, default-run, benchmarks, compare-countdown\n',
+  );
 });
 
 test('results: a part is made from scratch under --root, with PROVENANCE.json (commit, commands, machine)', () => {
@@ -52,13 +61,18 @@ test('results: a part is made from scratch under --root, with PROVENANCE.json (c
     for (const file of ['summary.csv', 'report.md', 'samples.jsonl', 'config.yaml']) assert.ok(existsSync(join(dir, file)), file);
     const p = JSON.parse(readFileSync(join(dir, 'PROVENANCE.json'), 'utf8')) as {
       commit: string;
+      codeTree: string;
       dirty: boolean;
+      loadAverage: { start: number; end: number };
       quick?: string;
       steps: { command: string; exitCode: number; seconds: number }[];
       machine: { cores: number; node: string };
     };
     const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: packageRoot, encoding: 'utf8' });
     if (head.status === 0) assert.equal(p.commit, head.stdout.trim());
+    const src = spawnSync('git', ['rev-parse', 'HEAD:src'], { cwd: packageRoot, encoding: 'utf8' });
+    if (src.status === 0) assert.equal(p.codeTree, src.stdout.trim(), 'the tree of src/, to match a later commit against');
+    assert.equal(typeof p.loadAverage.start, 'number');
     assert.equal(typeof p.dirty, 'boolean');
     assert.match(p.quick ?? '', /--quick/, 'a quick folder says so');
     assert.deepEqual(
@@ -71,5 +85,26 @@ test('results: a part is made from scratch under --root, with PROVENANCE.json (c
     assert.equal(readFileSync(join(dir, 'samples.jsonl'), 'utf8').trim().split('\n').length, 4);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('results: a benchmark writes its result file under INTROSPECT_BENCH_OUT by its bare name (the benchmarks part)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'introspect-bench-out-'));
+  try {
+    const r = spawnSync(
+      process.execPath,
+      [join(packageRoot, 'dist', 'scripts', 'bench', 'gather-grad.js'), '--repeats', '1', '--batch', '8'],
+      {
+        cwd: packageRoot,
+        encoding: 'utf8',
+        env: { ...process.env, INTROSPECT_BENCH_OUT: dir },
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const written = JSON.parse(readFileSync(join(dir, 'gather-grad.json'), 'utf8')) as Record<string, unknown>;
+    assert.ok(Object.keys(written).length > 0);
+    assert.ok(r.stdout.includes(`written to ${join(dir, 'gather-grad.json')}`), r.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

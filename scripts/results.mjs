@@ -5,10 +5,11 @@
 // every figure the README quotes can be traced to a command and re-run.
 //
 // Parts: arith-tiny-eval (the embedded arithmetic model's accuracy, about a minute),
-// countdown-tiny-eval (the embedded countdown model's card: two minutes), default-run
+// countdown-tiny-eval (the embedded countdown model's card: under a minute), default-run
 // (configs/default.yaml, then `introspect analyze`), and the long ones: benchmarks (every
-// `npm run bench:*` the README quotes, each result file and printout kept: about an hour, needs
-// Debian's python3-torch; run it on a quiet machine) and compare-countdown (configs/compare.yaml:
+// `npm run bench:*` the README quotes, each result file and printout kept: minutes on a quiet machine, needs
+// Debian's python3-torch; run it on a quiet machine), benchmarks-0.5b (bench:scale at the
+// Qwen2.5-0.5B shape, ~15 GB) and compare-countdown (configs/compare.yaml:
 // hours). No part named: every part but the long ones; --long adds them.
 //   --root DIR   write the folders under DIR instead of results/ (a scratch copy)
 //   --quick      append each part's small limits (seconds, not hours): checks the script, not results
@@ -105,8 +106,7 @@ const parts = {
     quick: (command) => (command === 'train' ? QUICK_TRAIN : []),
   },
   // The README's performance figures (README, "Performance"); bench:scale also writes its tables
-  // into the README between its markers. The 0.5B-shape row of bench:scale is not part of it (most
-  // of an hour and ~15 GB): `npm run bench:scale -- --models qwen05 --rounds 1 --repeats 1`.
+  // into the README between its markers (the 0.5B shape is the next part).
   benchmarks: {
     commands: () => [
       bench('rollout', 'rollout'),
@@ -128,6 +128,13 @@ const parts = {
         tokenize: ['--repeats', '1', '--countdown', '50', '--gsm8k', '20'],
         scale: ['--rounds', '1', '--repeats', '1', '--readme', '0', '--models', 'bench'],
       })[command] ?? [],
+    long: true,
+  },
+  // bench:scale's Qwen2.5-0.5B-shape row (README, "At real sizes"): ~15 GB of memory, minutes of
+  // building and an update of about a minute per engine, so it is a part of its own.
+  'benchmarks-0.5b': {
+    commands: () => [bench('scale', 'scale', '--models', 'qwen05', '--rounds', '1', '--repeats', '1')],
+    quick: () => ['--readme', '0', '--models', 'bench'],
     long: true,
   },
   // The committed comparison (README, "Learned vs fixed and heuristic temperatures").

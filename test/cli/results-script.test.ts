@@ -34,7 +34,14 @@ test('results: the default parts are the short ones; --long or a name adds the c
   assert.match(plain.stdout, /^results\/default-run: introspect train configs\/default\.yaml --out results\/default-run$/m);
   assert.match(plain.stdout, /^results\/default-run: introspect analyze results\/default-run$/m);
   const long = results('--dry-run', '--long').stdout;
-  assert.deepEqual(partsOf(long), ['arith-tiny-eval', 'countdown-tiny-eval', 'default-run', 'benchmarks', 'compare-countdown']);
+  assert.deepEqual(partsOf(long), [
+    'arith-tiny-eval',
+    'countdown-tiny-eval',
+    'default-run',
+    'benchmarks',
+    'benchmarks-0.5b',
+    'compare-countdown',
+  ]);
   assert.match(long, /^results\/benchmarks: node dist\/scripts\/bench\/scale\.js --models bench --rounds 1 --repeats 2 --busy 1$/m);
   const one = results('--dry-run', 'compare-countdown');
   assert.match(
@@ -45,7 +52,7 @@ test('results: the default parts are the short ones; --long or a name adds the c
   assert.equal(bad.status, 1);
   assert.equal(
     bad.stderr,
-    'results: unknown part "nope"; parts: arith-tiny-eval, countdown-tiny-eval, default-run, benchmarks, compare-countdown\n',
+    'results: unknown part "nope"; parts: arith-tiny-eval, countdown-tiny-eval, default-run, benchmarks, benchmarks-0.5b, compare-countdown\n',
   );
 });
 

@@ -116,7 +116,7 @@ const parts = {
       bench('grade', 'grade'),
       bench('tokenize', 'tokenize'),
       bench('scale', 'scale', '--models', 'bench,h512', '--rounds', '2', '--repeats', '2'),
-      bench('scale', 'scale-busy', '--models', 'bench', '--rounds', '1', '--repeats', '2', '--busy', '1'),
+      bench('scale', 'scale-busy', '--models', 'bench,h512', '--rounds', '1', '--repeats', '2', '--busy', '1'),
     ],
     quick: (command) =>
       ({

@@ -42,7 +42,7 @@ test('results: the default parts are the short ones; --long or a name adds the c
     'benchmarks-0.5b',
     'compare-countdown',
   ]);
-  assert.match(long, /^results\/benchmarks: node dist\/scripts\/bench\/scale\.js --models bench --rounds 1 --repeats 2 --busy 1$/m);
+  assert.match(long, /^results\/benchmarks: node dist\/scripts\/bench\/scale\.js --models bench,h512 --rounds 1 --repeats 2 --busy 1$/m);
   const one = results('--dry-run', 'compare-countdown');
   assert.match(
     one.stdout,

@@ -54,6 +54,24 @@ const bench = (name, label, ...args) => ({
   args,
 });
 
+/** `introspect eval countdown` of the embedded model at fixed temperature `t`, k = 16, into out/fixed-<t>. */
+const countdownTinyEval = (out, t, ...extra) =>
+  introspect(
+    'eval',
+    'countdown',
+    '--model',
+    'models/countdown-tiny',
+    '--policy',
+    `fixed:${t}`,
+    '--k',
+    '16',
+    ...extra,
+    '--max-new-tokens',
+    '40',
+    '--out',
+    join(out, `fixed-${t}`),
+  );
+
 /**
  * Each part: the commands that fill its folder (`out` is the folder), in order; `quick` are the
  * arguments appended to a command (by its name) under --quick; `long` parts run only when named or
@@ -67,37 +85,7 @@ const parts = {
   },
   // The countdown model's card (models/countdown-tiny/README.md, README "The tasks").
   'countdown-tiny-eval': {
-    commands: (out) => [
-      introspect(
-        'eval',
-        'countdown',
-        '--model',
-        'models/countdown-tiny',
-        '--policy',
-        'fixed:1.0',
-        '--k',
-        '16',
-        '--greedy',
-        '--max-new-tokens',
-        '40',
-        '--out',
-        join(out, 'fixed-1.0'),
-      ),
-      introspect(
-        'eval',
-        'countdown',
-        '--model',
-        'models/countdown-tiny',
-        '--policy',
-        'fixed:0.6',
-        '--k',
-        '16',
-        '--max-new-tokens',
-        '40',
-        '--out',
-        join(out, 'fixed-0.6'),
-      ),
-    ],
+    commands: (out) => [countdownTinyEval(out, '1.0', '--greedy'), countdownTinyEval(out, '0.6')],
     quick: () => ['--limit', '4'],
   },
   // The default job, then its analysis (README, "The default job").

@@ -9,8 +9,9 @@
 // (configs/default.yaml, then `introspect analyze`), and the long ones: benchmarks (every
 // `npm run bench:*` the README quotes, each result file and printout kept: minutes on a quiet machine, needs
 // Debian's python3-torch; run it on a quiet machine), benchmarks-0.5b (bench:scale at the
-// Qwen2.5-0.5B shape, ~15 GB) and compare-countdown (configs/compare.yaml:
-// hours). No part named: every part but the long ones; --long adds them.
+// Qwen2.5-0.5B shape, ~15 GB), profile-train (an update's time by operator in both engines, at
+// hidden 512 and the 0.5B shape) and compare-countdown (configs/compare.yaml: about an hour).
+// No part named: every part but the long ones; --long adds them.
 //   --root DIR   write the folders under DIR instead of results/ (a scratch copy)
 //   --quick      append each part's small limits (seconds, not hours): checks the script, not results
 //   --resume     keep a reusable part's folder (compare reuses its finished cells) instead of starting over
@@ -123,6 +124,15 @@ const parts = {
   'benchmarks-0.5b': {
     commands: () => [bench('scale', 'scale', '--models', 'qwen05', '--rounds', '1', '--repeats', '1')],
     quick: () => ['--readme', '0', '--models', 'bench'],
+    long: true,
+  },
+  // Where an update's time goes, operator by operator, in both engines (README, "At real sizes").
+  'profile-train': {
+    commands: () => [
+      bench('profile-train', 'profile-train-h512', '--model', 'h512'),
+      bench('profile-train', 'profile-train-qwen05', '--model', 'qwen05'),
+    ],
+    quick: () => ['--model', 'bench', '--seqLen', '16'],
     long: true,
   },
   // The committed comparison (README, "Learned vs fixed and heuristic temperatures").

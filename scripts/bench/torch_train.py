@@ -13,6 +13,7 @@ from __future__ import annotations
 import cpu_setup  # noqa: F401  (first: chooses the BLAS kernels before torch loads them)
 
 import argparse
+import contextlib
 import json
 import statistics
 import time
@@ -95,6 +96,8 @@ def main() -> None:
     parser.add_argument("--adamw", action="store_true", help="also clip the gradient norm to 1 and take a torch.optim.AdamW step (a whole update)")
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda (the GPU benchmark, scripts/gpu/)")
     parser.add_argument("--json", action="store_true", help="print one JSON object only")
+    parser.add_argument("--profile", action="store_true",
+                        help="run the last timed step under torch.profiler and add its self CPU seconds by operator (`profile`)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -109,17 +112,23 @@ def main() -> None:
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-6) if args.adamw else None
     times, cpu_times = [], []
-    for i in range(args.warmup + args.repeats):
+    # With --profile one more step runs under the profiler, after the timed ones and not among them
+    # (the profiler's per-operator bookkeeping slows a step of small operators down).
+    steps = args.warmup + args.repeats + (1 if args.profile else 0)
+    for i in range(steps):
         model.zero_grad(set_to_none=True)  # fresh gradient buffers each pass, as a training step would
+        profiled = args.profile and i == steps - 1
+        profiler = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) if profiled else contextlib.nullcontext()
         start, cpu_start = time.perf_counter(), time.process_time()
-        policy_step(model, batch, args.clip_low, args.clip_high)
-        if optimizer is not None:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-        if args.device.startswith("cuda"):
-            torch.cuda.synchronize()
+        with profiler:
+            policy_step(model, batch, args.clip_low, args.clip_high)
+            if optimizer is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+            if args.device.startswith("cuda"):
+                torch.cuda.synchronize()
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-        if i >= args.warmup:
+        if i >= args.warmup and not profiled:
             times.append(elapsed)
             cpu_times.append(cpu)
 
@@ -143,6 +152,10 @@ def main() -> None:
         "arch": model.cfg.arch,
         "parameters": sum(p.numel() for p in model.parameters()),
     }
+    if args.profile:
+        # Self time: an operator's own time, without the operators it calls (aten::linear -> aten::mm).
+        result["profiled_step_seconds"] = elapsed
+        result["profile"] = {e.key: e.self_cpu_time_total / 1e6 for e in profiler.key_averages() if e.self_cpu_time_total > 0}
     if args.json:
         print(json.dumps(result))
     else:

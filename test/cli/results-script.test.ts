@@ -52,7 +52,7 @@ test('results: the default parts are the short ones; --long or a name adds the c
   assert.equal(bad.status, 1);
   assert.equal(
     bad.stderr,
-    'results: unknown part "nope"; parts: arith-tiny-eval, countdown-tiny-eval, default-run, benchmarks, benchmarks-0.5b, compare-countdown\n',
+    'results: unknown part "nope"; parts: arith-tiny-eval, countdown-tiny-eval, default-run, benchmarks, benchmarks-0.5b, profile-train, compare-countdown\n',
   );
 });
 

@@ -22,6 +22,7 @@ import { cachedGraphPath, folderSource } from '../../src/model/graph-cache.js';
 import { AdamW } from '../../src/rl/optimizer.js';
 import { trainSessionArena } from '../../src/rl/token-update.js';
 import { floatOutput } from '../../src/onnx/index.js';
+import { collectGarbage } from '../../src/util/gc.js';
 import { streamFor } from '../../src/util/rng.js';
 import { benchModel, parseArgs, report, torchPython } from './common.js';
 
@@ -67,6 +68,9 @@ const dir = benchModel(shape);
 const scratch = mkdtempSync(join(tmpdir(), 'introspect-profile-'));
 try {
   const introspect = await profileIntrospect(dir, scratch);
+  // Free the weights, moments and gradient copies before PyTorch loads its own (at the 0.5B shape
+  // both sides together would not fit in 24 GB).
+  collectGarbage();
   const pytorch = profilePytorch(dir);
   const categories = [...new Set([...CATEGORIES.map(([name]) => name), 'other'])];
   const rows = categories.map((c) => ({
@@ -137,6 +141,7 @@ async function profileIntrospect(modelDir: string, out: string) {
   let runSeconds = 0;
   let adamwSeconds = 0;
   for (let step = 0; step < 2; step++) {
+    collectGarbage(); // the last step's gradient copies, as gradientStep does for a large model
     const t0 = performance.now();
     const all = await session.run(feeds);
     const t1 = performance.now();

@@ -40,8 +40,10 @@ test('results: the default parts are the short ones; --long or a name adds the c
     'default-run',
     'benchmarks',
     'benchmarks-0.5b',
+    'profile-train',
     'compare-countdown',
   ]);
+  assert.match(long, /^results\/profile-train: node dist\/scripts\/bench\/profile-train\.js --model qwen05$/m);
   assert.match(long, /^results\/benchmarks: node dist\/scripts\/bench\/scale\.js --models bench,h512 --rounds 1 --repeats 2 --busy 1$/m);
   const one = results('--dry-run', 'compare-countdown');
   assert.match(

@@ -10,7 +10,7 @@
 // `npm run bench:*` the README quotes, each result file and printout kept: minutes on a quiet machine, needs
 // Debian's python3-torch; run it on a quiet machine), benchmarks-0.5b (bench:scale at the
 // Qwen2.5-0.5B shape, ~15 GB), profile-train (an update's time by operator in both engines, at
-// hidden 512 and the 0.5B shape) and compare-countdown (configs/compare.yaml: about an hour).
+// hidden 512 and the 0.5B shape, and the optimiser step alone) and compare-countdown (configs/compare.yaml: about an hour).
 // No part named: every part but the long ones; --long adds them.
 //   --root DIR   write the folders under DIR instead of results/ (a scratch copy)
 //   --quick      append each part's small limits (seconds, not hours): checks the script, not results
@@ -126,13 +126,15 @@ const parts = {
     quick: () => ['--readme', '0', '--models', 'bench'],
     long: true,
   },
-  // Where an update's time goes, operator by operator, in both engines (README, "At real sizes").
+  // Where an update's time goes, operator by operator, in both engines, and the optimiser step
+  // alone in TypeScript, as an ONNX graph and in PyTorch (README, "At real sizes").
   'profile-train': {
     commands: () => [
       bench('profile-train', 'profile-train-h512', '--model', 'h512'),
       bench('profile-train', 'profile-train-qwen05', '--model', 'qwen05'),
+      bench('adamw', 'adamw-h512', '--model', 'h512'),
     ],
-    quick: () => ['--model', 'bench', '--seqLen', '16'],
+    quick: (command) => (command === 'adamw' ? ['--model', 'bench', '--repeats', '1'] : ['--model', 'bench', '--seqLen', '16']),
     long: true,
   },
   // The committed comparison (README, "Learned vs fixed and heuristic temperatures").

@@ -31,17 +31,16 @@ export function parseArgs<T extends BenchArgs>(defaults: T): T {
   return out as T;
 }
 
-/** A randomly initialised qwen2 model folder of benchmark size (the same files for both engines). */
-export function benchModel(opts: {
-  hidden: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  intermediate: number;
-  vocab: number;
-}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'introspect-bench-model-'));
-  const config = newModelConfig({
+/** bench:scale's three model shapes (scripts/bench/scale.ts), as {@link benchModel} options. */
+export const BENCH_SHAPES: Record<string, Parameters<typeof benchModel>[0]> = {
+  bench: { hidden: 256, layers: 4, heads: 8, kvHeads: 4, intermediate: 768, vocab: 512 },
+  h512: { hidden: 512, layers: 8, heads: 8, kvHeads: 4, intermediate: 1536, vocab: 32000 },
+  qwen05: { hidden: 896, layers: 24, heads: 14, kvHeads: 2, intermediate: 4864, vocab: 151936 },
+};
+
+/** The qwen2 config of a benchmark shape (no weights). */
+export function benchConfig(opts: Parameters<typeof benchModel>[0]) {
+  return newModelConfig({
     arch: 'qwen2',
     vocabSize: opts.vocab,
     hiddenSize: opts.hidden,
@@ -54,6 +53,19 @@ export function benchModel(opts: {
     eosTokenId: 2,
     padTokenId: 0,
   });
+}
+
+/** A randomly initialised qwen2 model folder of benchmark size (the same files for both engines). */
+export function benchModel(opts: {
+  hidden: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  intermediate: number;
+  vocab: number;
+}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'introspect-bench-model-'));
+  const config = benchConfig(opts);
   saveCheckpoint(dir, config, initParameters(config, 0));
   return dir;
 }

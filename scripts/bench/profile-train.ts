@@ -24,16 +24,9 @@ import { trainSessionArena } from '../../src/rl/token-update.js';
 import { floatOutput } from '../../src/onnx/index.js';
 import { collectGarbage } from '../../src/util/gc.js';
 import { streamFor } from '../../src/util/rng.js';
-import { benchModel, parseArgs, report, torchPython } from './common.js';
+import { BENCH_SHAPES, benchModel, parseArgs, report, torchPython } from './common.js';
 
 const args = parseArgs({ model: 'h512', batch: 4, seqLen: 256, threads: 2 });
-
-/** bench:scale's shapes (scripts/bench/scale.ts), as benchModel options. */
-const SHAPES: Record<string, Parameters<typeof benchModel>[0]> = {
-  bench: { hidden: 256, layers: 4, heads: 8, kvHeads: 4, intermediate: 768, vocab: 512 },
-  h512: { hidden: 512, layers: 8, heads: 8, kvHeads: 4, intermediate: 1536, vocab: 32000 },
-  qwen05: { hidden: 896, layers: 24, heads: 14, kvHeads: 2, intermediate: 4864, vocab: 151936 },
-};
 
 /**
  * Operator categories, matched in order against ONNX op types and PyTorch's `aten::` names: the
@@ -62,8 +55,8 @@ type Json = Record<string, unknown>;
 
 const python = torchPython();
 if (!python) throw new Error("bench:profile-train needs Debian's python3-torch (and libopenblas0-openmp): see scripts/bench/README.md");
-const shape = SHAPES[String(args.model)];
-if (!shape) throw new Error(`unknown --model ${String(args.model)}; choose from ${Object.keys(SHAPES).join(', ')}`);
+const shape = BENCH_SHAPES[String(args.model)];
+if (!shape) throw new Error(`unknown --model ${String(args.model)}; choose from ${Object.keys(BENCH_SHAPES).join(', ')}`);
 const dir = benchModel(shape);
 const scratch = mkdtempSync(join(tmpdir(), 'introspect-profile-'));
 try {

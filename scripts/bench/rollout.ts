@@ -8,21 +8,9 @@ import { DecodeSession } from '../../src/model/decode-session.js';
 import { createPolicy } from '../../src/policy/index.js';
 import { generateRollouts } from '../../src/rollout/engine.js';
 import { streamFor } from '../../src/util/rng.js';
-import { benchModel, median, parseArgs, report, runTorchReference } from './common.js';
+import { BENCH_SHAPES, benchModel, median, parseArgs, report, runTorchReference } from './common.js';
 
-const args = parseArgs({
-  batch: 16,
-  newTokens: 128,
-  promptLen: 16,
-  threads: 2,
-  repeats: 3,
-  hidden: 256,
-  layers: 4,
-  heads: 8,
-  kvHeads: 4,
-  intermediate: 768,
-  vocab: 512,
-});
+const args = parseArgs({ batch: 16, newTokens: 128, promptLen: 16, threads: 2, repeats: 3, ...BENCH_SHAPES.bench! });
 const modelDir = benchModel(args);
 const session = await DecodeSession.load(modelDir, { intraOpNumThreads: args.threads, cache: false });
 const rng = streamFor(0, 1);

@@ -14,24 +14,28 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { packageRoot } from '../../src/config/index.js';
-import { benchResultFile, parseArgs, torchPython } from './common.js';
+import { BENCH_SHAPES, benchResultFile, parseArgs, torchPython } from './common.js';
 
 const args = parseArgs({ models: 'bench,h512,qwen05', rounds: 2, repeats: 2, threads: 2, busy: 0, readme: 1 });
 
-const MODELS: Record<string, { label: string; shape: string[] }> = {
-  bench: {
-    label: 'bench model (hidden 256, 4 layers, vocab 512)',
-    shape: ['--hidden', '256', '--layers', '4', '--heads', '8', '--kv-heads', '4', '--intermediate', '768', '--vocab', '512'],
-  },
-  h512: {
-    label: 'hidden 512, 8 layers, vocab 32,000',
-    shape: ['--hidden', '512', '--layers', '8', '--heads', '8', '--kv-heads', '4', '--intermediate', '1536', '--vocab', '32000'],
-  },
-  qwen05: {
-    label: 'Qwen2.5-0.5B shape (hidden 896, 24 layers, vocab 151,936)',
-    shape: ['--hidden', '896', '--layers', '24', '--heads', '14', '--kv-heads', '2', '--intermediate', '4864', '--vocab', '151936'],
-  },
+const LABELS: Record<string, string> = {
+  bench: 'bench model (hidden 256, 4 layers, vocab 512)',
+  h512: 'hidden 512, 8 layers, vocab 32,000',
+  qwen05: 'Qwen2.5-0.5B shape (hidden 896, 24 layers, vocab 151,936)',
 };
+/** Each model's label and make_bench_model.py flags, from the one table of shapes (common.ts). */
+const MODELS: Record<string, { label: string; shape: string[] }> = Object.fromEntries(
+  Object.entries(BENCH_SHAPES).map(([key, s]) => [
+    key,
+    {
+      label: LABELS[key] ?? key,
+      shape: [
+        ...['--hidden', s.hidden, '--layers', s.layers, '--heads', s.heads, '--kv-heads', s.kvHeads],
+        ...['--intermediate', s.intermediate, '--vocab', s.vocab],
+      ].map(String),
+    },
+  ]),
+);
 const ROLLOUT = { batch: 8, promptLen: 64, newTokens: 64 };
 const TRAIN = { batch: 4, seqLen: 256 };
 
@@ -103,25 +107,13 @@ try {
     const rounds: Json[] = [];
     try {
       for (let round = 0; round < args.rounds; round++) {
-        const rolloutArgs = [
-          'rollout',
-          dir,
-          '--batch',
-          String(ROLLOUT.batch),
-          '--prompt-len',
-          String(ROLLOUT.promptLen),
-          '--new-tokens',
-          String(ROLLOUT.newTokens),
-        ];
+        // The same flag names on both sides.
+        const rolloutShape = ['--batch', ROLLOUT.batch, '--prompt-len', ROLLOUT.promptLen, '--new-tokens', ROLLOUT.newTokens].map(String);
+        const rolloutArgs = ['rollout', dir, ...rolloutShape];
         const torchRollout = [
           '--model',
           dir,
-          '--batch',
-          String(ROLLOUT.batch),
-          '--prompt-len',
-          String(ROLLOUT.promptLen),
-          '--new-tokens',
-          String(ROLLOUT.newTokens),
+          ...rolloutShape,
           '--threads',
           String(args.threads),
           '--repeats',

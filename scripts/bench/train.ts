@@ -7,41 +7,18 @@ import * as ort from 'onnxruntime-node';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { openTrainSession } from '../../src/rl/token-update.js';
 import { streamFor } from '../../src/util/rng.js';
-import { benchModel, median, parseArgs, report, runTorchReference } from './common.js';
+import { syntheticPolicyFeeds } from '../../src/api/bench.js';
+import { BENCH_SHAPES, benchModel, median, parseArgs, report, runTorchReference } from './common.js';
 
-const args = parseArgs({
-  batch: 8,
-  seqLen: 128,
-  threads: 2,
-  repeats: 3,
-  hidden: 256,
-  layers: 4,
-  heads: 8,
-  kvHeads: 4,
-  intermediate: 768,
-  vocab: 512,
-});
+const args = parseArgs({ batch: 8, seqLen: 128, threads: 2, repeats: 3, ...BENCH_SHAPES.bench! });
 const modelDir = benchModel(args);
 const model = loadCheckpoint(modelDir);
 const session = await openTrainSession(model, 'policy', { trainable: 'all' }, { executionProvider: 'cpu', threads: args.threads });
 const [B, T] = [args.batch, args.seqLen];
 const rng = streamFor(0, 2);
-const ids = BigInt64Array.from({ length: B * T }, () => BigInt(3 + Math.floor(rng.uniform() * (args.vocab - 3))));
-const temps = Float32Array.from({ length: B * T }, () => 0.5 + rng.uniform());
-const feeds: Record<string, ort.Tensor> = {
-  input_ids: new ort.Tensor('int64', ids, [B, T]),
-  attention_mask: new ort.Tensor('int64', new BigInt64Array(B * T).fill(1n), [B, T]),
-  temperatures: new ort.Tensor('float32', temps, [B, T]),
-  old_logprobs: new ort.Tensor('float32', new Float32Array(B * T), [B, T]),
-  loss_mask: new ort.Tensor('float32', new Float32Array(B * T).fill(1), [B, T]),
-  advantages: new ort.Tensor(
-    'float32',
-    Float32Array.from({ length: B }, () => rng.normal()),
-    [B],
-  ),
-  clip_low: new ort.Tensor('float32', Float32Array.of(0.2), []),
-  clip_high: new ort.Tensor('float32', Float32Array.of(0.28), []),
-};
+// Token ids first, then (in syntheticPolicyFeeds) temperatures and advantages, from one stream.
+const ids = Array.from({ length: B * T }, () => 3 + Math.floor(rng.uniform() * (args.vocab - 3)));
+const feeds = syntheticPolicyFeeds(ids, B, T, rng);
 for (const [name, p] of model.params) feeds[name] = new ort.Tensor('float32', p.data, p.dims);
 // Ratio 1, as in the reference: old log-probs are the graph's own.
 feeds.old_logprobs = new ort.Tensor('float32', (await session.run(feeds)).logprobs!.data as Float32Array, [B, T]);

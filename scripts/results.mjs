@@ -22,7 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem, platform, release } from 'node:os';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -178,20 +178,21 @@ function fail(message) {
   process.exit(1);
 }
 
-const git = (...args) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout.trim();
-
-// The code's state, taken before any folder is replaced: results/ itself does not count, nor the
-// README (bench:scale writes its tables there). `codeTree` is the git tree of src/: two commits with
-// the same one ran the same product code, so a part made at an older commit still stands for a later
-// one whose src/ is unchanged (`git rev-parse <commit>:src`).
-const commit = git('rev-parse', 'HEAD');
-const codeTree = git('rev-parse', 'HEAD:src');
-const dirty = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)results', ':(exclude)README.md').length > 0;
-
 if (options.build && !options.dryRun) {
   const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
+
+// The code's state, taken before any folder is replaced, by the product's own rule
+// (src/util/provenance.ts: results/ and the README are output, not code), so PROVENANCE.json and a
+// comparison's results.md agree on dirty. `codeTree` is the git tree of src/: two commits with the
+// same one ran the same product code, so a part made at an older commit still stands for a later one
+// whose src/ is unchanged (`git rev-parse <commit>:src`). A dry run needs no build, nor this.
+const provenanceModule = join(root, 'dist', 'src', 'util', 'provenance.js');
+if (!options.dryRun && !existsSync(provenanceModule))
+  fail(`npm run results: ${provenanceModule} is missing; run npm run build (or drop --no-build)`);
+const revision = options.dryRun ? null : (await import(pathToFileURL(provenanceModule).href)).codeRevision(root);
+if (!options.dryRun && !revision) fail(`npm run results: ${root} is not a git work tree; provenance needs one`);
 
 for (const name of chosen) {
   const part = parts[name];
@@ -241,9 +242,9 @@ for (const name of chosen) {
   }
   mkdirSync(dir, { recursive: true });
   const provenance = {
-    commit,
-    codeTree,
-    dirty,
+    commit: revision.commit,
+    codeTree: revision.codeTree,
+    dirty: revision.dirty,
     started: started.toISOString(),
     ...(options.quick ? { quick: 'made with --quick: small limits that check the script, not results' } : {}),
     steps,

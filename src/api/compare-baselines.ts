@@ -15,7 +15,6 @@
  * cell; on Ctrl-C the tables are written from the finished cells (never empty ones). Each cell is
  * logged as "cell k/N" with the ETA of the whole comparison (api/compare-progress.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +46,7 @@ import { UserError } from '../util/errors.js';
 import { CompareProgress, type CellCost, type PlannedCell, type ProgressRecord } from './compare-progress.js';
 import { checkpointFiles, runFiles } from '../util/run-layout.js';
 import { at } from '../util/must.js';
+import { codeRevision, revisionLabel } from '../util/provenance.js';
 
 export type { CellResult, Method };
 
@@ -125,7 +125,7 @@ export async function compareReport(job: JobConfig, ctx: RunContext): Promise<Co
   const made = existsSync(file)
     ? (JSON.parse(readFileSync(file, 'utf8')) as { commit: string; command: string })
     : { commit: 'unknown', command: 'unknown' };
-  const remade = { commit: gitCommit(), command: commandLine() };
+  const remade = { commit: revisionLabel(codeRevision()), command: commandLine() };
   const { markdown, files } = await writeCompareResults(job, ctx.runDir, methods, rows, tuning, {
     commit: made.commit,
     command: made.command,
@@ -144,7 +144,7 @@ export async function compareBaselines(job: JobConfig, ctx: RunContext): Promise
     test: await loadJobProblems(job, job.task.name, job.eval.split, job.eval.limit || undefined),
     tune: await loadJobProblems(job, job.task.name, tuneSplit, job.eval.limit || undefined),
   };
-  const provenance = { commit: gitCommit(), command: commandLine() };
+  const provenance = { commit: revisionLabel(codeRevision()), command: commandLine() };
   writeFileSync(
     join(ctx.runDir, 'provenance.json'),
     JSON.stringify({ ...provenance, started: new Date().toISOString(), node: process.version }, null, 2) + '\n',
@@ -492,21 +492,6 @@ function stableJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
-}
-
-/** The checked-out commit (with `-dirty` when the work tree has changes), or `unknown` outside git. */
-function gitCommit(): string {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty =
-      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim() !== '';
-    return dirty ? `${commit}-dirty` : commit;
-  } catch {
-    return 'unknown';
-  }
 }
 
 /** The command as typed, relative to the CLI: `introspect compare baselines --config ...`. */

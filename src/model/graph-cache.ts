@@ -30,8 +30,12 @@ import {
   type TrainGraphOptions,
 } from './graphs/train-graphs.js';
 
-/** Bump whenever a change to the graph builders changes what an existing cached graph would compute. */
-export const GRAPH_FORMAT_VERSION = 3;
+/**
+ * Bump whenever a change to the graph builders changes what an existing cached graph would compute,
+ * or how (4: gradients seeded instead of surrogate terms, runtime-sized zeros: the same values with
+ * less memory), so that no cache keeps serving the old graph.
+ */
+export const GRAPH_FORMAT_VERSION = 4;
 
 /** Graphs whose stored weights exceed this are cached with their weights in an external data file. */
 export const EXTERNAL_DATA_MIN_BYTES = 64 * 2 ** 20;

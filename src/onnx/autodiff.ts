@@ -10,6 +10,16 @@ import { type GradientContext, gradientRules } from './gradients.js';
 export interface GradOptions {
   /** Outputs of the forward graph to keep in the result (e.g. `logprobs`), under their own names. */
   keepOutputs?: readonly string[];
+  /**
+   * Gradients of the loss that the caller computed itself, by value name: each `{ value, grad }`
+   * adds the value named `grad` to the gradient of `value`, and autodiff carries it from there on
+   * into everything `value` depends on. This is how a hand-written backward joins autodiff
+   * (vocab-terms.ts). A loss term `sum(stopGradient(grad) * value)` would give the same gradients,
+   * but ONNX Runtime would also compute that term's value, keep the ones its gradient is expanded
+   * from as a folded initializer of `value`'s size (545 MB for Qwen2.5-0.5B's embedding), and
+   * multiply by them. A seed on a value the loss cannot reach from `wrt` is ignored.
+   */
+  seeds?: readonly { value: string; grad: string }[];
 }
 
 /**
@@ -17,7 +27,8 @@ export interface GradOptions {
  * (graph inputs, initializers, or any other value of the graph), and the forward outputs named in
  * `keepOutputs`. A non-scalar loss is differentiated as the sum of its elements.
  *
- * Gradients flow only through floating-point values and never through `stopGradient`; a `wrt`
+ * Gradients flow only through floating-point values and never through `stopGradient`, and start
+ * from the loss and from `opts.seeds`; a `wrt`
  * value that `loss` does not depend on gets zeros of its shape. Throws, naming the op, when a
  * node on a differentiated path has no gradient rule. The input graph is not modified.
  */
@@ -41,6 +52,15 @@ export function grad(graph: Graph, loss: string, wrt: readonly string[], opts: G
     grads.set(v, prev ? g.add(prev, gv) : gv);
   };
   if (active.has(lossValue)) accumulate(lossValue, ones(g, lossValue));
+  for (const seed of opts.seeds ?? []) {
+    const v = g.value(seed.value);
+    const gv = g.value(seed.grad);
+    if (gv.dtype !== v.dtype || gv.shape.length !== v.shape.length)
+      throw new Error(
+        `grad(): seed '${seed.grad}' (${gv.dtype}, rank ${gv.shape.length}) does not match '${seed.value}' (${v.dtype}, rank ${v.shape.length})`,
+      );
+    if (active.has(v)) accumulate(v, gv);
+  }
 
   for (let n = nodes.length - 1; n >= 0; n--) {
     const node = nodes[n] as Node;

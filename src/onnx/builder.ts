@@ -351,6 +351,21 @@ export class GraphBuilder extends GraphCore {
     const c = (o: Operand): Value => (typeof o === 'number' ? this.constant(o, dtype) : o);
     return this.node('Range', [c(start), c(limit), c(delta)])[0] as Value;
   }
+  /**
+   * A 1-D int64 tensor holding `sizes`, computed at run time as `sizes + 0 * anchor.shape[0]`, so
+   * that ONNX Runtime cannot fold what is built from it into a constant, while the builder still
+   * knows the values and infers static shapes from them. For large constant-filled tensors
+   * (`constantOfShape(g.runtimeSizes(...))`): ONNX Runtime folds a ConstantOfShape with a constant
+   * shape into an initializer that the session keeps for its whole life and copies at every run.
+   * `anchor` should have a first size known only at run time (a batch); if it has a static one,
+   * ONNX Runtime folds the result after all, which costs memory, not correctness.
+   */
+  runtimeSizes(sizes: readonly number[], anchor: Value): Value {
+    const zero = this.mul(this.shape(anchor, { start: 0, end: 1 }), this.constant([0], 'int64')); // [1]
+    const out = this.add(this.constant([...sizes], 'int64'), zero);
+    out.symbolic ??= [...sizes]; // the builder folded nothing (a symbolic anchor): say what it holds
+    return out;
+  }
   /** A tensor of `shape` filled with `value` (default 0, float32). */
   constantOfShape(shape: IntsOperand, opts: { value?: number; dtype?: DType } = {}): Value {
     const t = tensorFrom(opts.dtype ?? 'float32', [opts.value ?? 0], [1]);

@@ -135,9 +135,12 @@ function gatherGrad(c: GradientContext): (Value | null)[] {
       ? g.reshape(Gt, [-1, rest])
       : g.reshape(Gt, g.concat([g.reshape(g.size(I), [1]), g.constant([-1], 'int64')], { axis: 0 })); // [n, rest]
   const rows = g.expand(g.reshape(I, [-1, 1]), g.shape(updates)); // [n, rest]
+  // A static table's zeros get their sizes at run time, from the gathered rows (batch x sequence
+  // for an embedding): with a constant shape ONNX Runtime would fold them into an initializer that
+  // the session keeps for its whole life (545 MB for Qwen2.5-0.5B's embedding) and copies at every run.
   const zerosShape =
     rest !== undefined && typeof x.shape[axis] === 'number'
-      ? [x.shape[axis] as number, rest]
+      ? g.runtimeSizes([x.shape[axis] as number, rest], updates)
       : g.concat([g.gather(g.shape(x), g.constant([axis], 'int64')), g.shape(updates, { start: 1 })], { axis: 0 });
   const zeros = g.constantOfShape(zerosShape, { dtype: x.dtype }); // [x[axis], rest]
   const summed = g.scatterElements(zeros, rows, updates, { axis: 0, reduction: 'add' });

@@ -89,3 +89,50 @@ test('grad() leaves the forward graph untouched and checks its arguments', () =>
   assert.throws(() => grad(forward, 'loss', ['x'], { keepOutputs: ['missing'] }), /not an output/);
   assert.throws(() => grad(forward, 'best', ['x']), /must be floating point/);
 });
+
+test('seeds: a hand-written gradient at a value flows on through autodiff, as d/dx of loss + sum(G * y) computed by hand', async () => {
+  // y = tanh(x) * w; loss = sum(y^2); seed G at y. Then
+  //   d/dx = (2y + G) * w * (1 - tanh(x)^2),  d/dw = sum over rows of (2y + G) * tanh(x).
+  const g = new GraphBuilder('seeded');
+  const x = g.input('x', 'float64', [2, 3]);
+  const w = g.input('w', 'float64', [3]);
+  const seed = g.input('G', 'float64', [2, 3]);
+  const y = g.mul(g.tanh(x), w);
+  g.output(g.reduceSum(g.mul(y, y), { keepdims: false }), 'loss');
+  g.output(y, 'y');
+  g.output(seed, 'seed');
+  const W = [0.5, -2, 1.5];
+  const G = [1, -0.5, 0.25, 2, 0, -1];
+  const out = await runSession(await createSession(grad(g.build(), 'loss', ['x', 'w'], { seeds: [{ value: 'y', grad: 'seed' }] })), {
+    x: tensor('float64', X, [2, 3]),
+    w: tensor('float64', W, [3]),
+    G: tensor('float64', G, [2, 3]),
+  });
+  const t = X.map(Math.tanh);
+  const up = t.map((ti, i) => 2 * ti * W[i % 3]! + G[i]!); // dL/dy + G
+  const gx = up.map((u, i) => u * W[i % 3]! * (1 - t[i]! ** 2));
+  const gw = [0, 1, 2].map((j) => up[j]! * t[j]! + up[j + 3]! * t[j + 3]!);
+  out['grad.x']!.values.forEach((v, i) => assert.ok(Math.abs(v - gx[i]!) < 1e-12, `grad.x[${i}] ${v} vs ${gx[i]}`));
+  out['grad.w']!.values.forEach((v, i) => assert.ok(Math.abs(v - gw[i]!) < 1e-12, `grad.w[${i}] ${v} vs ${gw[i]}`));
+  // The loss is the loss: a seed adds no term to its value.
+  const loss = t.reduce((s, ti, i) => s + (ti * W[i % 3]!) ** 2, 0);
+  assert.ok(Math.abs(out.loss!.values[0]! - loss) < 1e-12);
+});
+
+test('seeds: one on a value the loss cannot reach from wrt is ignored; a mismatched one is refused', () => {
+  const g = new GraphBuilder('seeds');
+  const x = g.input('x', 'float64', [3]);
+  const z = g.input('z', 'float64', [3]);
+  g.input('G', 'float64', [3]);
+  g.input('G2', 'float64', [2, 3]);
+  g.output(g.reduceSum(g.mul(x, z), { keepdims: false }), 'loss');
+  const graph = g.build();
+  // z is not in wrt and does not depend on x: its seed changes nothing.
+  const plain = grad(graph, 'loss', ['x']);
+  const seeded = grad(graph, 'loss', ['x'], { seeds: [{ value: 'z', grad: 'G' }] });
+  assert.equal(seeded.nodes.length, plain.nodes.length);
+  assert.throws(
+    () => grad(graph, 'loss', ['x'], { seeds: [{ value: 'x', grad: 'G2' }] }),
+    /seed 'G2' \(float64, rank 2\) does not match 'x' \(float64, rank 1\)/,
+  );
+});

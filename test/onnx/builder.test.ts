@@ -154,3 +154,25 @@ test('reshape to a runtime shape holding a literal -1 and a symbolic size loads 
   assert.deepEqual(y!.dims, [12, 2]);
   assert.deepEqual(y!.values, data);
 });
+
+test('runtimeSizes: the builder knows the sizes (static shapes downstream), ONNX Runtime computes them from the anchor', async () => {
+  // 40 x 30 zeros: more than the builder folds itself (1,024 elements), as an embedding table is.
+  const g = new GraphBuilder('sizes');
+  const x = g.input('x', 'float32', ['batch', 2]);
+  const sizes = g.runtimeSizes([40, 30], x);
+  assert.equal(sizes.constant, undefined, 'not a constant of the graph, so ORT cannot fold it');
+  assert.deepEqual(sizes.symbolic, [40, 30]);
+  const zeros = g.constantOfShape(sizes, { dtype: 'float32', value: 0 });
+  assert.deepEqual(zeros.shape, [40, 30]);
+  g.output(zeros, 'zeros');
+  const graph = g.build();
+  assert.ok(graph.nodes.some((n) => n.op === 'Shape' && n.inputs[0]?.name === 'x'));
+  for (const batch of [1, 4]) {
+    const out = await runSession(await createSession(graph), { x: tensor('float32', new Array<number>(batch * 2).fill(1), [batch, 2]) });
+    assert.deepEqual(out.zeros, { dims: [40, 30], values: new Array<number>(1200).fill(0) });
+  }
+  // With a static anchor the sizes fold while building: still the right ones.
+  const s = new GraphBuilder('static');
+  const folded = s.runtimeSizes([40, 30], s.input('y', 'float32', [2, 2]));
+  assert.deepEqual(Array.from(folded.constant?.data ?? [], Number), [40, 30]);
+});

@@ -25,10 +25,11 @@
  * How the hand-written backward joins autodiff ({@link gradWithVocabTerms}): the forward terms are
  * computed from stop-gradient copies of h and W, so the loss reaches the parameters only through
  * them. (1) autodiff gives a and b, the loss's gradients with respect to the [N] terms; (2) the
- * chunked formula turns them into dh and dW; (3) autodiff of `loss + S - stopGradient(S)`, with
- * S = sum(stopGradient(dh) * h) + sum(stopGradient(dW) * W), carries dh through the transformer
- * body and adds dW to the output projection (the embedding too when tied), while its value stays
- * the loss.
+ * chunked formula turns them into dh and dW; (3) autodiff seeded with dh at h and dW at W
+ * (`grad()`'s `seeds`) carries dh through the transformer body and adds dW to the output
+ * projection (the embedding too when tied). Seeds give the gradients that a surrogate loss term
+ * sum(stopGradient(dh) * h) + sum(stopGradient(dW) * W) would, bit for bit (its gradients are
+ * dh * 1 and dW * 1), without computing that term or an all-ones [V, H] tensor.
  */
 import { GraphBuilder, type Graph, type Value, grad } from '../../onnx/index.js';
 
@@ -197,10 +198,14 @@ export function gradWithVocabTerms(
   const dh = g.stopGradient(g.concat(gHidden, { axis: 0 }));
   const dw = g.stopGradient(gWeight as Value);
 
-  // (3) Autodiff carries dh through the body; the surrogate adds nothing to the loss's value.
-  const surrogate = g.add(g.reduceSum(g.mul(dh, h), { keepdims: false }), g.reduceSum(g.mul(dw, w), { keepdims: false }));
-  const total = g.add(loss, g.sub(surrogate, g.stopGradient(surrogate)));
-  g.output(total, 'loss.total');
+  // (3) Autodiff carries dh through the body and adds dW to the output projection.
+  g.output(loss, 'loss.terms');
+  g.output(dh, 'vocab_terms.dh');
+  g.output(dw, 'vocab_terms.dw');
   for (const name of keep) g.output(g.value(name), name);
-  return grad(g.build(), 'loss.total', wrt, { keepOutputs: keep });
+  const seeds = [
+    { value: h.name, grad: dh.name },
+    { value: w.name, grad: dw.name },
+  ];
+  return grad(g.build(), 'loss.terms', wrt, { keepOutputs: keep, seeds });
 }

@@ -15,9 +15,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
+import { BENCH_ADAMW } from '../../src/api/bench.js';
 import { initParameters } from '../../src/model/init.js';
 import { GraphAdamW } from '../../src/rl/adamw-graph.js';
-import { AdamW } from '../../src/rl/optimizer.js';
+import { AdamW, globalGradNorm } from '../../src/rl/optimizer.js';
 import { collectGarbage } from '../../src/util/gc.js';
 import { streamFor } from '../../src/util/rng.js';
 import { BENCH_SHAPES, benchConfig, median, parseArgs, report, runTorchReference } from './common.js';
@@ -35,7 +36,7 @@ for (const [name, p] of params)
     name,
     Float32Array.from({ length: p.data.length }, () => rng.normal() * 1e-3),
   );
-const options = { lr: 1e-6, weightDecay: 0.01, maxGradNorm: 1 };
+const options = BENCH_ADAMW;
 
 // PyTorch first, while this process holds only the weights and gradients.
 const pytorch = runTorchReference('torch_adamw.py', [
@@ -52,12 +53,16 @@ const host = new AdamW(hostParams, options);
 const device = await GraphAdamW.create(params, { step: 0, tensors: new Map() }, options, 'cpu', null);
 const gradTensors = new Map([...params].map(([n, p]) => [n, new ort.Tensor('float32', grads.get(n)!, p.dims)] as const));
 
-const times = { typescript: [] as number[], graph: [] as number[] };
+const times = { typescript: [] as number[], gradNorm: [] as number[], graph: [] as number[] };
 let maxAbsDiff = 0;
 let maxRelDiff = 0;
 for (let round = 0; round < Number(args.repeats); round++) {
   collectGarbage(); // the graph's last outputs
+  // The norm pass alone (it reads every gradient once before the update pass), then the whole step.
   let t0 = performance.now();
+  globalGradNorm(grads);
+  times.gradNorm.push((performance.now() - t0) / 1000);
+  t0 = performance.now();
   host.step(grads, options.lr);
   times.typescript.push((performance.now() - t0) / 1000);
   collectGarbage();
@@ -85,6 +90,7 @@ report(`adamw-${String(args.model)}`, {
     median_s: median(times.typescript),
     repeat_seconds: times.typescript,
     ns_per_parameter: (median(times.typescript) / parameters) * 1e9,
+    grad_norm_median_s: median(times.gradNorm),
   },
   graph_cpu: { median_s: median(times.graph), repeat_seconds: times.graph, ns_per_parameter: (median(times.graph) / parameters) * 1e9 },
   pytorch,

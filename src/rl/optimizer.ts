@@ -203,11 +203,18 @@ function checkLr(lr: number): void {
   if (!(lr >= 0 && Number.isFinite(lr))) throw new UserError(`learning rate must be finite and >= 0, got ${lr}`);
 }
 
-/** L2 norm over all gradient elements together, accumulated in float64. NaN/Inf if any element is. */
+/**
+ * L2 norm over all gradient elements together, accumulated in float64 in index order. NaN/Inf if any
+ * element is. An indexed loop, not `for...of`: V8 runs a typed array's iterator 4-15x slower
+ * (`npm run bench:adamw`: 0.3-1.3 s against 0.06-0.09 s for 41.6M gradients), with the same sum.
+ */
 export function globalGradNorm(grads: ReadonlyMap<string, Float32Array>): number {
   let squares = 0;
   for (const g of grads.values()) {
-    for (const x of g) squares += x * x;
+    for (let i = 0; i < g.length; i++) {
+      const x = g[i]!;
+      squares += x * x;
+    }
   }
   return Math.sqrt(squares);
 }

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { syntheticPolicyFeeds } from '../../src/api/bench.js';
+import { BENCH_ADAMW, feedTrainableWeights, syntheticPolicyFeeds } from '../../src/api/bench.js';
 import { packageRoot } from '../../src/config/index.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { cachedGraphPath, folderSource } from '../../src/model/graph-cache.js';
@@ -124,13 +124,7 @@ async function profileIntrospect(modelDir: string, out: string) {
   const rng = streamFor(1, 0x74726169);
   const ids = Array.from({ length: B * T }, (_, i) => (i * 7919 + 7) % model.config.vocabSize);
   const feeds = syntheticPolicyFeeds(ids, B, T, rng);
-  const trained = new Map<string, Float32Array>();
-  for (const [name, p] of model.params) {
-    if (!session.inputNames.includes(name)) continue;
-    feeds[name] = new ort.Tensor('float32', p.data, p.dims);
-    trained.set(name, p.data);
-  }
-  const optimizer = new AdamW(trained, { lr: 1e-6, weightDecay: 0.01, maxGradNorm: 1 });
+  const optimizer = new AdamW(feedTrainableWeights(model.params, session.inputNames, feeds), BENCH_ADAMW);
   let runSeconds = 0;
   let adamwSeconds = 0;
   for (let step = 0; step < 2; step++) {
@@ -139,8 +133,8 @@ async function profileIntrospect(modelDir: string, out: string) {
     const all = await session.run(feeds);
     const t1 = performance.now();
     const grads = new Map<string, Float32Array>();
-    for (const name of trained.keys()) grads.set(name, floatOutput(all, `grad.${name}`));
-    optimizer.step(grads, 1e-6);
+    for (const name of optimizer.params.keys()) grads.set(name, floatOutput(all, `grad.${name}`));
+    optimizer.step(grads, BENCH_ADAMW.lr);
     [runSeconds, adamwSeconds] = [(t1 - t0) / 1000, (performance.now() - t1) / 1000];
   }
   session.endProfiling();

@@ -15,7 +15,7 @@ import { loadCheckpoint } from '../model/checkpoint.js';
 import { DecodeSession } from '../model/decode-session.js';
 import { cachedGraphPath, folderSource } from '../model/graph-cache.js';
 import { expectedParameters } from '../model/parameters.js';
-import type { ModelConfig } from '../model/types.js';
+import type { ModelConfig, ParamMap } from '../model/types.js';
 import { configureSessions, createSession } from '../onnx/index.js';
 import { createPolicy } from '../policy/index.js';
 import { generateRollouts } from '../rollout/engine.js';
@@ -148,14 +148,6 @@ export async function benchRollout(
 }
 
 /**
- * Update throughput: one whole token-policy update as the trainer takes it (gradientStep: forward +
- * backward of the `policy` graph with every parameter trainable, then gradient clipping to norm 1
- * and AdamW, lr 1e-6, weight decay 0.01, in float32) on B random sequences of T tokens,
- * temperatures in [0.5, 1.5), ratio 1 (old log-probs are the graph's own), as
- * `scripts/bench/torch_train.py --adamw` does in PyTorch. The warm-up run takes a step too, so the
- * timed ones carry AdamW's moments, as every step after a job's first does.
- */
-/**
  * The policy-loss training graph's data inputs for a benchmark step on random data: the given token
  * ids, full masks, temperatures in [0.5, 1.5), zero old log-probs, normal advantages and the default
  * clip range. One home for the bench command and the scripts in scripts/bench and scripts/gpu;
@@ -187,6 +179,40 @@ export function syntheticPolicyFeeds(
   };
 }
 
+/**
+ * The optimiser settings of a benchmark update, as scripts/bench/torch_train.py --adamw and
+ * torch_adamw.py use them: clipping to norm 1, weight decay 0.01, lr 1e-6 (small enough that the
+ * random weights stay where they are across the timed steps).
+ */
+export const BENCH_ADAMW = { lr: 1e-6, weightDecay: 0.01, maxGradNorm: 1 } as const;
+
+/**
+ * Feeds every weight that the training session takes as an input, as tensors that view the model's
+ * own arrays (AdamW updates those in place, so the next run sees the new weights without a second
+ * copy), and returns the same arrays by name: the parameters for AdamW.
+ */
+export function feedTrainableWeights(
+  params: ParamMap,
+  inputNames: readonly string[],
+  feeds: Record<string, ort.Tensor>,
+): Map<string, Float32Array> {
+  const trained = new Map<string, Float32Array>();
+  for (const [name, p] of params) {
+    if (!inputNames.includes(name)) continue;
+    feeds[name] = new ort.Tensor('float32', p.data, p.dims);
+    trained.set(name, p.data);
+  }
+  return trained;
+}
+
+/**
+ * Update throughput: one whole token-policy update as the trainer takes it (gradientStep: forward +
+ * backward of the `policy` graph with every parameter trainable, then gradient clipping to norm 1
+ * and AdamW, lr 1e-6, weight decay 0.01, in float32) on B random sequences of T tokens,
+ * temperatures in [0.5, 1.5), ratio 1 (old log-probs are the graph's own), as
+ * `scripts/bench/torch_train.py --adamw` does in PyTorch. The warm-up run takes a step too, so the
+ * timed ones carry AdamW's moments, as every step after a job's first does.
+ */
 export async function benchTrain(o: BenchCommon & { batch: number; seqLen: number }): Promise<BenchResult> {
   o = { ...o, modelDir: await resolveModelDir(o.modelDir) }; // a folder or a Hub id
   check('batch', o.batch, 1);
@@ -206,22 +232,15 @@ export async function benchTrain(o: BenchCommon & { batch: number; seqLen: numbe
   const [B, T] = [o.batch, o.seqLen];
   const rng = streamFor(1, 0x74726169);
   const feeds = syntheticPolicyFeeds(randomIds(B * T, model.config.vocabSize, 7), B, T, rng);
-  // The graph's inputs view the weights the optimiser updates in place: no second copy.
-  const trained = new Map<string, Float32Array>();
-  for (const [name, p] of model.params) {
-    if (!session.inputNames.includes(name)) continue;
-    feeds[name] = new ort.Tensor('float32', p.data, p.dims);
-    trained.set(name, p.data);
-  }
-  const optimizer = new AdamW(trained, { lr: 1e-6, weightDecay: 0.01, maxGradNorm: 1 });
+  const optimizer = new AdamW(feedTrainableWeights(model.params, session.inputNames, feeds), BENCH_ADAMW);
   try {
     // The warm-up step gives the old log-probs (ratio 1, as the reference's).
-    const { out } = await gradientStep(session, feeds, optimizer, 1e-6);
+    const { out } = await gradientStep(session, feeds, optimizer, BENCH_ADAMW.lr);
     feeds.old_logprobs = new ort.Tensor('float32', out.logprobs!.data as Float32Array, [B, T]);
     const times: number[] = [];
     for (let i = 0; i < o.repeats; i++) {
       const t0 = performance.now();
-      await gradientStep(session, feeds, optimizer, 1e-6);
+      await gradientStep(session, feeds, optimizer, BENCH_ADAMW.lr);
       times.push((performance.now() - t0) / 1000);
     }
     const seconds = median(times);

@@ -10,7 +10,9 @@
 // `npm run bench:*` the README quotes, each result file and printout kept: minutes on a quiet machine, needs
 // Debian's python3-torch; run it on a quiet machine), benchmarks-0.5b (bench:scale at the
 // Qwen2.5-0.5B shape, ~15 GB), profile-train (an update's time by operator in both engines, at
-// hidden 512 and the 0.5B shape, and the optimiser step alone) and compare-countdown (configs/compare.yaml: about an hour).
+// hidden 512 and the 0.5B shape, and the optimiser step alone), memory-train (an update's RSS over
+// time at hidden 512 and the 0.5B shape: a few minutes, ~15 GB) and compare-countdown
+// (configs/compare.yaml: about an hour).
 // No part named: every part but the long ones; --long adds them.
 //   --root DIR   write the folders under DIR instead of results/ (a scratch copy)
 //   --quick      append each part's small limits (seconds, not hours): checks the script, not results
@@ -135,6 +137,13 @@ const parts = {
       bench('adamw', 'adamw-h512', '--model', 'h512'),
     ],
     quick: (command) => (command === 'adamw' ? ['--model', 'bench', '--repeats', '1'] : ['--model', 'bench', '--seqLen', '16']),
+    long: true,
+  },
+  // An update's RSS over time, by phase (README, "Update memory"): memory, not speed, so it may run
+  // beside other work.
+  'memory-train': {
+    commands: () => [bench('memory', 'memory-h512', '--model', 'h512'), bench('memory', 'memory-qwen05', '--model', 'qwen05')],
+    quick: () => ['--model', 'bench', '--seqLen', '16'],
     long: true,
   },
   // The committed comparison (README, "Learned vs fixed and heuristic temperatures").

@@ -41,9 +41,11 @@ test('results: the default parts are the short ones; --long or a name adds the c
     'benchmarks',
     'benchmarks-0.5b',
     'profile-train',
+    'memory-train',
     'compare-countdown',
   ]);
   assert.match(long, /^results\/profile-train: node dist\/scripts\/bench\/profile-train\.js --model qwen05$/m);
+  assert.match(long, /^results\/memory-train: node dist\/scripts\/bench\/memory\.js --model qwen05$/m);
   assert.match(long, /^results\/benchmarks: node dist\/scripts\/bench\/scale\.js --models bench,h512 --rounds 1 --repeats 2 --busy 1$/m);
   const one = results('--dry-run', 'compare-countdown');
   assert.match(
@@ -54,7 +56,7 @@ test('results: the default parts are the short ones; --long or a name adds the c
   assert.equal(bad.status, 1);
   assert.equal(
     bad.stderr,
-    'results: unknown part "nope"; parts: arith-tiny-eval, countdown-tiny-eval, default-run, benchmarks, benchmarks-0.5b, profile-train, compare-countdown\n',
+    'results: unknown part "nope"; parts: arith-tiny-eval, countdown-tiny-eval, default-run, benchmarks, benchmarks-0.5b, profile-train, memory-train, compare-countdown\n',
   );
 });
 

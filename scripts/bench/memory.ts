@@ -1,0 +1,103 @@
+/**
+ * `npm run bench:memory`: where an update's memory goes over time. One training session of a
+ * bench:scale shape (random weights, made on the fly), a warm-up step and a measured one, taken
+ * exactly as `introspect bench train` takes them (gradientStep: forward + backward, clipping, AdamW),
+ * with the process's RSS sampled every --every-ms ms (the main thread is idle while ONNX Runtime
+ * runs, so a timer can sample it) and marks at each phase: weights loaded, session created, and per
+ * step its start (after collecting the last step's gradient copies), the run's return (the gradients
+ * copied to JavaScript) and AdamW's end. Prints each mark's RSS and the peak of each phase, and writes
+ * them with the timeline. RSS is read from the kernel: what the machine has to provide, whoever holds
+ * it (JavaScript buffers, ONNX Runtime, or memory the allocator keeps after a free).
+ *
+ * Options: --model bench|h512|qwen05 (default qwen05)  --batch 4  --seqLen 256  --everyMs 50
+ *   --threads 2
+ */
+import { rmSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { BENCH_ADAMW, feedTrainableWeights, syntheticPolicyFeeds } from '../../src/api/bench.js';
+import { loadCheckpoint } from '../../src/model/checkpoint.js';
+import { cachedGraphPath, folderSource } from '../../src/model/graph-cache.js';
+import { configureSessions, createSession } from '../../src/onnx/index.js';
+import { AdamW } from '../../src/rl/optimizer.js';
+import { gradientStep, trainSessionArena } from '../../src/rl/token-update.js';
+import { streamFor } from '../../src/util/rng.js';
+import { BENCH_SHAPES, benchModel, parseArgs, report } from './common.js';
+
+const args = parseArgs({ model: 'qwen05', batch: 4, seqLen: 256, everyMs: 50, threads: 2 });
+const shape = BENCH_SHAPES[String(args.model)];
+if (!shape) throw new Error(`unknown --model ${String(args.model)}; choose from ${Object.keys(BENCH_SHAPES).join(', ')}`);
+
+const MiB = 2 ** 20;
+const started = performance.now();
+const seconds = () => (performance.now() - started) / 1000;
+const timeline: [number, number][] = [];
+const marks: { mark: string; t_s: number; rss_mib: number }[] = [];
+const sample = () => timeline.push([seconds(), process.memoryUsage.rss() / MiB]);
+const mark = (what: string) => {
+  sample();
+  marks.push({ mark: what, t_s: seconds(), rss_mib: process.memoryUsage.rss() / MiB });
+  console.log(`${seconds().toFixed(1).padStart(6)} s ${(process.memoryUsage.rss() / MiB).toFixed(0).padStart(7)} MiB  ${what}`);
+};
+const timer = setInterval(sample, Number(args.everyMs));
+
+const dir = benchModel(shape);
+try {
+  configureSessions({ intraOpNumThreads: Number(args.threads) });
+  mark('start (model folder written)');
+  const model = loadCheckpoint(dir);
+  mark('weights loaded');
+  const { path } = cachedGraphPath(
+    { ...folderSource(dir), load: () => model },
+    { kind: 'policy' as const, options: { trainable: 'all' as const } },
+  );
+  mark('training graph built or found in the cache');
+  const session = await createSession(path, { cpuMemArena: trainSessionArena(model.config) });
+  mark('session created');
+  const [B, T] = [Number(args.batch), Number(args.seqLen)];
+  const feeds = syntheticPolicyFeeds(
+    Array.from({ length: B * T }, (_, i) => (i * 7919 + 7) % model.config.vocabSize),
+    B,
+    T,
+    streamFor(1, 0x74726169),
+  );
+  const optimizer = new AdamW(feedTrainableWeights(model.params, session.inputNames, feeds), BENCH_ADAMW);
+  // Marks from inside gradientStep: AdamW's step starts when the run has returned its gradients.
+  const step = optimizer.step.bind(optimizer);
+  optimizer.step = (grads, lr) => {
+    mark(`  run returned, gradients copied`);
+    const result = step(grads, lr);
+    mark(`  AdamW done`);
+    return result;
+  };
+  for (const name of ['warm-up step', 'measured step']) {
+    mark(`${name}: start`);
+    await gradientStep(session, feeds, optimizer, BENCH_ADAMW.lr);
+  }
+  clearInterval(timer);
+  await session.release();
+
+  // The peak between consecutive marks: which phase needs the memory.
+  const phases = marks.slice(1).map((end, i) => {
+    const begin = marks[i]!;
+    const inside = timeline.filter(([t]) => t >= begin.t_s && t <= end.t_s).map(([, r]) => r);
+    return { from: begin.mark.trim(), to: end.mark.trim(), seconds: end.t_s - begin.t_s, peak_rss_mib: Math.max(begin.rss_mib, ...inside) };
+  });
+  const peak = Math.max(...timeline.map(([, r]) => r));
+  report(`memory-${String(args.model)}`, {
+    benchmark: 'memory',
+    settings: args,
+    parameters: [...model.params.values()].reduce((n, p) => n + p.data.length, 0),
+    sampled_peak_rss_mib: peak,
+    // getrusage's high-water mark: the true peak, which sampling every few ms can only approach
+    max_rss_mib: (process.resourceUsage().maxRSS * 1024) / MiB,
+    marks,
+    phases,
+    timeline: timeline.map(([t, r]) => [Math.round(t * 100) / 100, Math.round(r)]),
+  });
+  console.log(`\n${String(args.model)}, batch ${B} x ${T}: peak RSS by phase (MiB, sampled every ${String(args.everyMs)} ms)`);
+  console.log('| from | to | seconds | peak RSS |\n| --- | --- | --- | --- |');
+  for (const p of phases) console.log(`| ${p.from} | ${p.to} | ${p.seconds.toFixed(1)} | ${p.peak_rss_mib.toFixed(0)} |`);
+} finally {
+  clearInterval(timer);
+  rmSync(dir, { recursive: true, force: true });
+}

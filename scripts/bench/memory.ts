@@ -2,8 +2,8 @@
  * `npm run bench:memory`: where an update's memory goes over time. One training session of a
  * bench:scale shape (random weights, made on the fly), a warm-up step and a measured one, taken
  * exactly as `introspect bench train` takes them (gradientStep: forward + backward, clipping, AdamW),
- * with the process's RSS sampled every --every-ms ms (the main thread is idle while ONNX Runtime
- * runs, so a timer can sample it) and marks at each phase: weights loaded, session created, and per
+ * with the process's RSS sampled every --everyMs ms by a worker thread (onnxruntime-node runs a
+ * session on the main thread, which a timer there could not interrupt) and marks at each phase: weights loaded, session created, and per
  * step its start (after collecting the last step's gradient copies), the run's return (the gradients
  * copied to JavaScript) and AdamW's end. Prints each mark's RSS and the peak of each phase, and writes
  * them with the timeline. RSS is read from the kernel: what the machine has to provide, whoever holds
@@ -14,6 +14,7 @@
  */
 import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { BENCH_ADAMW, feedTrainableWeights, syntheticPolicyFeeds } from '../../src/api/bench.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { cachedGraphPath, folderSource } from '../../src/model/graph-cache.js';
@@ -28,17 +29,34 @@ const shape = BENCH_SHAPES[String(args.model)];
 if (!shape) throw new Error(`unknown --model ${String(args.model)}; choose from ${Object.keys(BENCH_SHAPES).join(', ')}`);
 
 const MiB = 2 ** 20;
-const started = performance.now();
-const seconds = () => (performance.now() - started) / 1000;
-const timeline: [number, number][] = [];
+/** Milliseconds since the epoch, comparable between threads (each has its own timeOrigin). */
+const now = () => performance.timeOrigin + performance.now();
+const started = now();
 const marks: { mark: string; t_s: number; rss_mib: number }[] = [];
-const sample = () => timeline.push([seconds(), process.memoryUsage.rss() / MiB]);
 const mark = (what: string) => {
-  sample();
-  marks.push({ mark: what, t_s: seconds(), rss_mib: process.memoryUsage.rss() / MiB });
-  console.log(`${seconds().toFixed(1).padStart(6)} s ${(process.memoryUsage.rss() / MiB).toFixed(0).padStart(7)} MiB  ${what}`);
+  const rss = process.memoryUsage.rss() / MiB;
+  marks.push({ mark: what, t_s: (now() - started) / 1000, rss_mib: rss });
+  console.log(`${((now() - started) / 1000).toFixed(1).padStart(6)} s ${rss.toFixed(0).padStart(7)} MiB  ${what}`);
 };
-const timer = setInterval(sample, Number(args.everyMs));
+
+// The sampler: a worker that writes (time, RSS) pairs into shared memory, 2^16 of them at most.
+const CAPACITY = 2 ** 16;
+const samples = new Float64Array(new SharedArrayBuffer(2 * CAPACITY * 8));
+const count = new Int32Array(new SharedArrayBuffer(4));
+const sampler = new Worker(
+  `const { workerData: { samples, count, everyMs, capacity } } = require('node:worker_threads');
+  const { performance } = require('node:perf_hooks');
+  setInterval(() => {
+    const i = Atomics.load(count, 0);
+    if (i >= capacity) return;
+    samples[2 * i] = performance.timeOrigin + performance.now();
+    samples[2 * i + 1] = process.memoryUsage.rss();
+    Atomics.store(count, 0, i + 1);
+  }, everyMs);`,
+  { eval: true, workerData: { samples, count, everyMs: Number(args.everyMs), capacity: CAPACITY } },
+);
+const timelineSoFar = (): [number, number][] =>
+  Array.from({ length: Atomics.load(count, 0) }, (_, i) => [(samples[2 * i]! - started) / 1000, samples[2 * i + 1]! / MiB]);
 
 const dir = benchModel(shape);
 try {
@@ -73,8 +91,8 @@ try {
     mark(`${name}: start`);
     await gradientStep(session, feeds, optimizer, BENCH_ADAMW.lr);
   }
-  clearInterval(timer);
   await session.release();
+  const timeline = [...timelineSoFar(), ...marks.map((m) => [m.t_s, m.rss_mib] as [number, number])].sort((a, b) => a[0] - b[0]);
 
   // The peak between consecutive marks: which phase needs the memory.
   const phases = marks.slice(1).map((end, i) => {
@@ -94,10 +112,12 @@ try {
     phases,
     timeline: timeline.map(([t, r]) => [Math.round(t * 100) / 100, Math.round(r)]),
   });
-  console.log(`\n${String(args.model)}, batch ${B} x ${T}: peak RSS by phase (MiB, sampled every ${String(args.everyMs)} ms)`);
+  console.log(
+    `\n${String(args.model)}, batch ${B} x ${T}: peak RSS by phase (MiB, sampled every ${String(args.everyMs)} ms; high-water mark ${((process.resourceUsage().maxRSS * 1024) / MiB).toFixed(0)} MiB)`,
+  );
   console.log('| from | to | seconds | peak RSS |\n| --- | --- | --- | --- |');
   for (const p of phases) console.log(`| ${p.from} | ${p.to} | ${p.seconds.toFixed(1)} | ${p.peak_rss_mib.toFixed(0)} |`);
 } finally {
-  clearInterval(timer);
+  await sampler.terminate();
   rmSync(dir, { recursive: true, force: true });
 }

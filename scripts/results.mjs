@@ -57,6 +57,17 @@ const bench = (name, label, ...args) => ({
   args,
 });
 
+/**
+ * The same command under glibc's malloc with a fixed 128 KiB mmap threshold (MALLOC_MMAP_THRESHOLD_):
+ * every larger block is its own mapping, returned to the system when freed, instead of the default
+ * threshold that grows with the blocks freed and leaves them in the heap (README, "Update memory").
+ */
+const withMallocMmapThreshold = (command) => ({
+  ...command,
+  env: { MALLOC_MMAP_THRESHOLD_: '131072' },
+  shown: `MALLOC_MMAP_THRESHOLD_=131072 ${command.shown}`,
+});
+
 /** `introspect eval countdown` of the embedded model at fixed temperature `t`, k = 16, into out/fixed-<t>. */
 const countdownTinyEval = (out, t, ...extra) =>
   introspect(
@@ -142,7 +153,12 @@ const parts = {
   // An update's RSS over time, by phase (README, "Update memory"): memory, not speed, so it may run
   // beside other work.
   'memory-train': {
-    commands: () => [bench('memory', 'memory-h512', '--model', 'h512'), bench('memory', 'memory-qwen05', '--model', 'qwen05')],
+    commands: () => [
+      bench('memory', 'memory-h512', '--model', 'h512'),
+      withMallocMmapThreshold(bench('memory', 'memory-h512-mmap128k', '--model', 'h512', '--name', 'mmap128k')),
+      bench('memory', 'memory-qwen05', '--model', 'qwen05'),
+      withMallocMmapThreshold(bench('memory', 'memory-qwen05-mmap128k', '--model', 'qwen05', '--name', 'mmap128k')),
+    ],
     quick: () => ['--model', 'bench', '--seqLen', '16'],
     long: true,
   },
@@ -236,7 +252,7 @@ for (const name of chosen) {
         stdio: ['ignore', 'pipe', 'inherit'],
         encoding: 'utf8',
         maxBuffer: 2 ** 28,
-        env: { ...process.env, INTROSPECT_BENCH_OUT: dir },
+        env: { ...process.env, ...(c.env ?? {}), INTROSPECT_BENCH_OUT: dir },
       });
       process.stdout.write(run.stdout ?? '');
       writeFileSync(join(dir, `${c.label}.txt`), run.stdout ?? '');

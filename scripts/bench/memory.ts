@@ -10,7 +10,8 @@
  * it (JavaScript buffers, ONNX Runtime, or memory the allocator keeps after a free).
  *
  * Options: --model bench|h512|qwen05 (default qwen05)  --batch 4  --seqLen 256  --everyMs 50
- *   --threads 2
+ *   --threads 2  --name X (the result file is memory-<model>-X: a variant, such as a malloc setting
+ *   in the environment; the report records glibc's malloc variables)
  */
 import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -21,10 +22,11 @@ import { cachedGraphPath, folderSource } from '../../src/model/graph-cache.js';
 import { configureSessions, createSession } from '../../src/onnx/index.js';
 import { AdamW } from '../../src/rl/optimizer.js';
 import { gradientStep, trainSessionArena } from '../../src/rl/token-update.js';
+import { collectGarbage } from '../../src/util/gc.js';
 import { streamFor } from '../../src/util/rng.js';
 import { BENCH_SHAPES, benchModel, parseArgs, report } from './common.js';
 
-const args = parseArgs({ model: 'qwen05', batch: 4, seqLen: 256, everyMs: 50, threads: 2 });
+const args = parseArgs({ model: 'qwen05', batch: 4, seqLen: 256, everyMs: 50, threads: 2, name: '' });
 const shape = BENCH_SHAPES[String(args.model)];
 if (!shape) throw new Error(`unknown --model ${String(args.model)}; choose from ${Object.keys(BENCH_SHAPES).join(', ')}`);
 
@@ -88,6 +90,9 @@ try {
     return result;
   };
   for (const name of ['warm-up step', 'measured step']) {
+    // gradientStep collects the last step's gradient copies first (a large model's); do it before the
+    // mark, so the mark shows what the run starts from.
+    collectGarbage();
     mark(`${name}: start`);
     await gradientStep(session, feeds, optimizer, BENCH_ADAMW.lr);
   }
@@ -101,9 +106,10 @@ try {
     return { from: begin.mark.trim(), to: end.mark.trim(), seconds: end.t_s - begin.t_s, peak_rss_mib: Math.max(begin.rss_mib, ...inside) };
   });
   const peak = Math.max(...timeline.map(([, r]) => r));
-  report(`memory-${String(args.model)}`, {
+  report(`memory-${String(args.model)}${args.name ? `-${String(args.name)}` : ''}`, {
     benchmark: 'memory',
     settings: args,
+    malloc_env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_') || k === 'GLIBC_TUNABLES')),
     parameters: [...model.params.values()].reduce((n, p) => n + p.data.length, 0),
     sampled_peak_rss_mib: peak,
     // getrusage's high-water mark: the true peak, which sampling every few ms can only approach

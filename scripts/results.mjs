@@ -11,7 +11,7 @@
 // Debian's python3-torch; run it on a quiet machine), benchmarks-0.5b (bench:scale at the
 // Qwen2.5-0.5B shape, ~15 GB), profile-train (an update's time by operator in both engines, at
 // hidden 512 and the 0.5B shape, and the optimiser step alone), memory-train (an update's RSS over
-// time at hidden 512 and the 0.5B shape: a few minutes, ~15 GB) and compare-countdown
+// time at hidden 512 and the 0.5B shape, default and fixed-threshold malloc: about 8 minutes, ~16 GB) and compare-countdown
 // (configs/compare.yaml: about an hour).
 // No part named: every part but the long ones; --long adds them.
 //   --root DIR   write the folders under DIR instead of results/ (a scratch copy)

@@ -36,9 +36,9 @@ const now = () => performance.timeOrigin + performance.now();
 const started = now();
 const marks: { mark: string; t_s: number; rss_mib: number }[] = [];
 const mark = (what: string) => {
-  const rss = process.memoryUsage.rss() / MiB;
-  marks.push({ mark: what, t_s: (now() - started) / 1000, rss_mib: rss });
-  console.log(`${((now() - started) / 1000).toFixed(1).padStart(6)} s ${rss.toFixed(0).padStart(7)} MiB  ${what}`);
+  const [t, rss] = [(now() - started) / 1000, process.memoryUsage.rss() / MiB];
+  marks.push({ mark: what, t_s: t, rss_mib: rss });
+  console.log(`${t.toFixed(1).padStart(6)} s ${rss.toFixed(0).padStart(7)} MiB  ${what}`);
 };
 
 // The sampler: a worker that writes (time, RSS) pairs into shared memory, 2^16 of them at most.

@@ -17,7 +17,8 @@ export interface GradOptions {
    * (vocab-terms.ts). A loss term `sum(stopGradient(grad) * value)` would give the same gradients,
    * but ONNX Runtime would also compute that term's value, keep the ones its gradient is expanded
    * from as a folded initializer of `value`'s size (545 MB for Qwen2.5-0.5B's embedding), and
-   * multiply by them. A seed on a value the loss cannot reach from `wrt` is ignored.
+   * multiply by them. A seed reaches `wrt` through what its value depends on, whether or not the
+   * loss uses that value; a seed on a value that depends on no `wrt` has nowhere to go and is ignored.
    */
   seeds?: readonly { value: string; grad: string }[];
 }

@@ -119,18 +119,41 @@ test('seeds: a hand-written gradient at a value flows on through autodiff, as d/
   assert.ok(Math.abs(out.loss!.values[0]! - loss) < 1e-12);
 });
 
-test('seeds: one on a value the loss cannot reach from wrt is ignored; a mismatched one is refused', () => {
+test('seeds: one on a value off the loss path still reaches wrt through it; one on a value no wrt reaches is ignored; a mismatched one is refused', async () => {
+  // loss = sum(x * z); side = 3x is not used by the loss. Seeds: G at side, H at z (z is not in wrt
+  // and depends on nothing in it). d/dx = z + 3G.
   const g = new GraphBuilder('seeds');
   const x = g.input('x', 'float64', [3]);
   const z = g.input('z', 'float64', [3]);
   g.input('G', 'float64', [3]);
+  g.input('H', 'float64', [3]);
   g.input('G2', 'float64', [2, 3]);
   g.output(g.reduceSum(g.mul(x, z), { keepdims: false }), 'loss');
+  g.output(g.mul(x, 3), 'side');
   const graph = g.build();
-  // z is not in wrt and does not depend on x: its seed changes nothing.
-  const plain = grad(graph, 'loss', ['x']);
-  const seeded = grad(graph, 'loss', ['x'], { seeds: [{ value: 'z', grad: 'G' }] });
-  assert.equal(seeded.nodes.length, plain.nodes.length);
+  const Z = [0.5, -1, 2];
+  const G = [1, 0.25, -2];
+  const out = await runSession(
+    await createSession(
+      grad(graph, 'loss', ['x'], {
+        seeds: [
+          { value: 'side', grad: 'G' },
+          { value: 'z', grad: 'H' },
+        ],
+      }),
+    ),
+    {
+      x: tensor('float64', [1, 2, 3], [3]),
+      z: tensor('float64', Z, [3]),
+      G: tensor('float64', G, [3]),
+      H: tensor('float64', [100, 100, 100], [3]),
+      G2: tensor('float64', new Array<number>(6).fill(0), [2, 3]),
+    },
+  );
+  assert.deepEqual(
+    out['grad.x']?.values,
+    Z.map((zi, i) => zi + 3 * G[i]!),
+  );
   assert.throws(
     () => grad(graph, 'loss', ['x'], { seeds: [{ value: 'x', grad: 'G2' }] }),
     /seed 'G2' \(float64, rank 2\) does not match 'x' \(float64, rank 1\)/,

@@ -198,7 +198,9 @@ export function gradWithVocabTerms(
   const dh = g.stopGradient(g.concat(gHidden, { axis: 0 }));
   const dw = g.stopGradient(gWeight as Value);
 
-  // (3) Autodiff carries dh through the body and adds dW to the output projection.
+  // (3) Autodiff carries dh through the body and adds dW to the output projection. dh and dW are
+  // outputs here only so that build() keeps them for grad() to find by name; grad()'s graph has
+  // its own outputs.
   g.output(loss, 'loss.terms');
   g.output(dh, 'vocab_terms.dh');
   g.output(dw, 'vocab_terms.dw');

@@ -10,7 +10,7 @@
 // `npm run bench:*` the README quotes, each result file and printout kept: minutes on a quiet machine, needs
 // Debian's python3-torch; run it on a quiet machine), benchmarks-0.5b (bench:scale at the
 // Qwen2.5-0.5B shape, ~15 GB), profile-train (an update's time by operator in both engines, at
-// hidden 512 and the 0.5B shape, and the optimiser step alone), memory-train (an update's RSS over
+// hidden 512 and the 0.5B shape, the optimiser step alone, and the 0.5B shape's matrix products alone), memory-train (an update's RSS over
 // time at hidden 512 and the 0.5B shape, default and fixed-threshold malloc: about 8 minutes, ~16 GB) and compare-countdown
 // (configs/compare.yaml: about an hour).
 // No part named: every part but the long ones; --long adds them.
@@ -146,8 +146,14 @@ const parts = {
       bench('profile-train', 'profile-train-h512', '--model', 'h512'),
       bench('profile-train', 'profile-train-qwen05', '--model', 'qwen05'),
       bench('adamw', 'adamw-h512', '--model', 'h512'),
+      bench('gemm', 'gemm-qwen05', '--model', 'qwen05'),
     ],
-    quick: (command) => (command === 'adamw' ? ['--model', 'bench', '--repeats', '1'] : ['--model', 'bench', '--seqLen', '16']),
+    quick: (command) =>
+      command === 'adamw'
+        ? ['--model', 'bench', '--repeats', '1']
+        : command === 'gemm'
+          ? ['--model', 'bench', '--rounds', '1', '--repeats', '1']
+          : ['--model', 'bench', '--seqLen', '16'],
     long: true,
   },
   // An update's RSS over time, by phase (README, "Update memory"): memory, not speed, so it may run

@@ -3,7 +3,7 @@
  * model, the PyTorch eager reference (system python3 with Debian's python3-torch), and result files.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { saveCheckpoint } from '../../src/model/checkpoint.js';
@@ -107,6 +107,25 @@ export function report(name: string, result: Record<string, unknown>): void {
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   console.log(JSON.stringify(result, null, 2));
   console.log(`written to ${file}`);
+}
+
+/** One event of an ONNX Runtime profile (Chrome trace format; `dur` and `ts` in microseconds). */
+export interface OrtProfileEvent {
+  cat: string;
+  name: string;
+  ts: number;
+  dur: number;
+  args?: { op_name?: string };
+}
+
+/**
+ * The events of the profile a session with `enableProfiling` wrote (after `session.endProfiling()`),
+ * its `profileFilePrefix` being `<dir>/<prefix>`.
+ */
+export function ortProfileEvents(dir: string, prefix: string): OrtProfileEvent[] {
+  const file = readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.json'));
+  if (!file) throw new Error(`ONNX Runtime wrote no profile under ${dir}`);
+  return JSON.parse(readFileSync(join(dir, file), 'utf8')) as OrtProfileEvent[];
 }
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -80,21 +80,19 @@ try {
     T,
     streamFor(1, 0x74726169),
   );
-  const optimizer = new AdamW(feedTrainableWeights(model.params, session.inputNames, feeds), BENCH_ADAMW);
-  // Marks from inside gradientStep: AdamW's step starts when the run has returned its gradients.
-  const step = optimizer.step.bind(optimizer);
-  optimizer.step = (grads, lr) => {
-    mark(`  run returned, gradients copied`);
-    const result = step(grads, lr);
-    mark(`  AdamW done`);
-    return result;
-  };
+  const optimizer = new AdamW(feedTrainableWeights(model.params, session.inputNames, feeds), {
+    ...BENCH_ADAMW,
+    threads: Number(args.threads),
+  });
   for (const name of ['warm-up step', 'measured step']) {
     // gradientStep collects the last step's gradient copies first (a large model's); do it before the
     // mark, so the mark shows what the run starts from.
     collectGarbage();
     mark(`${name}: start`);
-    await gradientStep(session, feeds, optimizer, BENCH_ADAMW.lr);
+    // Marks from inside the step: the run has returned its gradients (copied out), AdamW is done.
+    await gradientStep(session, feeds, optimizer, BENCH_ADAMW.lr, (phase) =>
+      mark(phase === 'run returned' ? '  run returned, gradients copied' : '  AdamW done'),
+    );
   }
   await session.release();
   const timeline = [...timelineSoFar(), ...marks.map((m) => [m.t_s, m.rss_mib] as [number, number])].sort((a, b) => a[0] - b[0]);

@@ -10,7 +10,7 @@
  * Options: --model bench|h512|qwen05 (shapes of bench:scale)  --batch 4  --seqLen 256  --threads 2
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,7 +24,7 @@ import { trainSessionArena } from '../../src/rl/token-update.js';
 import { floatOutput } from '../../src/onnx/index.js';
 import { collectGarbage } from '../../src/util/gc.js';
 import { streamFor } from '../../src/util/rng.js';
-import { BENCH_SHAPES, benchModel, parseArgs, report, torchPython } from './common.js';
+import { BENCH_SHAPES, benchModel, ortProfileEvents, parseArgs, report, torchPython } from './common.js';
 
 const args = parseArgs({ model: 'h512', batch: 4, seqLen: 256, threads: 2 });
 
@@ -124,7 +124,10 @@ async function profileIntrospect(modelDir: string, out: string) {
   const rng = streamFor(1, 0x74726169);
   const ids = Array.from({ length: B * T }, (_, i) => (i * 7919 + 7) % model.config.vocabSize);
   const feeds = syntheticPolicyFeeds(ids, B, T, rng);
-  const optimizer = new AdamW(feedTrainableWeights(model.params, session.inputNames, feeds), BENCH_ADAMW);
+  const optimizer = new AdamW(feedTrainableWeights(model.params, session.inputNames, feeds), {
+    ...BENCH_ADAMW,
+    threads: Number(args.threads),
+  });
   let runSeconds = 0;
   let adamwSeconds = 0;
   for (let step = 0; step < 2; step++) {
@@ -139,15 +142,7 @@ async function profileIntrospect(modelDir: string, out: string) {
   }
   session.endProfiling();
   await session.release();
-  const file = readdirSync(out).find((f) => f.startsWith('ort') && f.endsWith('.json'));
-  if (!file) throw new Error(`ONNX Runtime wrote no profile under ${out}`);
-  const events = JSON.parse(readFileSync(join(out, file), 'utf8')) as {
-    cat: string;
-    name: string;
-    ts: number;
-    dur: number;
-    args?: { op_name?: string };
-  }[];
+  const events = ortProfileEvents(out, 'ort');
   // Only the last run (the first allocates and warms up): the node events inside its model_run span.
   const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');
   const last = runs.at(-1);

@@ -232,7 +232,7 @@ export async function benchTrain(o: BenchCommon & { batch: number; seqLen: numbe
   const [B, T] = [o.batch, o.seqLen];
   const rng = streamFor(1, 0x74726169);
   const feeds = syntheticPolicyFeeds(randomIds(B * T, model.config.vocabSize, 7), B, T, rng);
-  const optimizer = new AdamW(feedTrainableWeights(model.params, session.inputNames, feeds), BENCH_ADAMW);
+  const optimizer = new AdamW(feedTrainableWeights(model.params, session.inputNames, feeds), { ...BENCH_ADAMW, threads: o.threads });
   try {
     // The warm-up step gives the old log-probs (ratio 1, as the reference's).
     const { out } = await gradientStep(session, feeds, optimizer, BENCH_ADAMW.lr);

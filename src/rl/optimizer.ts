@@ -15,13 +15,16 @@
  *   v         = f32(beta2 * v + (1 - beta2) * g * g)
  *   p         = f32(p - (lr / (1 - beta1^step)) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps))
  * where f32 rounds to float32 (each expression is evaluated in float64 from float32 operands, then rounded
- * once). The caller's gradients are never written: clipping is folded into the update as `clipCoef`.
+ * once; the per-element part is adamw-kernel.ts, run on one thread or several by adamw-threads.ts with the
+ * same bits). The caller's gradients are never written: clipping is folded into the update as `clipCoef`.
  *
  * Because params, m and v are float32 and everything else is a pure function of (step, lr, options), saving
  * params + {@link AdamW.exportState} and restoring them gives a bit-identical continuation.
  */
+import { availableParallelism } from 'node:os';
 import { UserError } from '../util/errors.js';
 import { must } from '../util/must.js';
+import { adamwUpdateAll } from './adamw-threads.js';
 
 export interface AdamWOptions {
   /** Default learning rate, used when `step` is not given one. */
@@ -39,7 +42,20 @@ export interface AdamWOptions {
   decayParameter?: (name: string) => boolean;
   /** Clip the global gradient L2 norm to this value. Default: no clipping. */
   maxGradNorm?: number;
+  /**
+   * Threads the element update may use, the calling one included (default 1; 0: one per core, as
+   * `model.threads: 0` means for ONNX Runtime). More than one applies only to optimisers of
+   * {@link PARALLEL_MIN_ELEMENTS} parameters or more, and gives the same bits as one
+   * (adamw-threads.ts).
+   */
+  threads?: number;
 }
+
+/**
+ * Below this many parameters the update stays on the calling thread: a step of the default job's
+ * 400k parameters takes milliseconds, less than handing chunks to another thread saves.
+ */
+export const PARALLEL_MIN_ELEMENTS = 1 << 20;
 
 /** What one call of {@link AdamW.step} did. */
 export interface StepReport {
@@ -73,6 +89,7 @@ export class AdamW {
   private readonly weightDecay: number;
   private readonly decayParameter: (name: string) => boolean;
   private readonly maxGradNorm: number;
+  private readonly threads: number;
   private steps = 0;
 
   /**
@@ -88,6 +105,11 @@ export class AdamW {
     this.decayParameter = options.decayParameter ?? (() => true);
     this.maxGradNorm = options.maxGradNorm ?? Infinity;
     checkLr(options.lr);
+    const threads = options.threads ?? 1;
+    if (!(Number.isInteger(threads) && threads >= 0)) throw new UserError(`AdamW threads must be a whole number >= 0, got ${threads}`);
+    let elements = 0;
+    for (const p of params.values()) elements += p.length;
+    this.threads = elements < PARALLEL_MIN_ELEMENTS ? 1 : threads === 0 ? availableParallelism() : threads;
     for (const [name, beta] of [
       ['beta1', this.beta1],
       ['beta2', this.beta2],
@@ -122,24 +144,22 @@ export class AdamW {
 
     this.steps++;
     const { beta1, beta2, eps } = this;
-    const stepSize = lr / (1 - beta1 ** this.steps);
-    const bias2Sqrt = Math.sqrt(1 - beta2 ** this.steps);
-    for (const [name, p] of this.params) {
-      const g = must(grads.get(name), `gradient of ${name}`);
-      const m = must(this.m.get(name), `first moment of ${name}`);
-      const v = must(this.v.get(name), `second moment of ${name}`);
-      const decay = this.weightDecay > 0 && this.decayParameter(name) ? 1 - lr * this.weightDecay : 1;
-      // Per-element kernel: g, m, v have p's length (checked when they were made), so every index is in range.
-      for (let i = 0; i < p.length; i++) {
-        const gi = Math.fround(g[i]! * clipCoef);
-        const pi = Math.fround(p[i]! * decay);
-        const mi = Math.fround(beta1 * m[i]! + (1 - beta1) * gi);
-        const vi = Math.fround(beta2 * v[i]! + (1 - beta2) * gi * gi);
-        m[i] = mi;
-        v[i] = vi;
-        p[i] = pi - (stepSize * mi) / (Math.sqrt(vi) / bias2Sqrt + eps);
-      }
-    }
+    const constants = {
+      clipCoef,
+      beta1,
+      beta2,
+      eps,
+      stepSize: lr / (1 - beta1 ** this.steps),
+      bias2Sqrt: Math.sqrt(1 - beta2 ** this.steps),
+    };
+    const tensors = [...this.params].map(([name, p]) => ({
+      p,
+      g: must(grads.get(name), `gradient of ${name}`),
+      m: must(this.m.get(name), `first moment of ${name}`),
+      v: must(this.v.get(name), `second moment of ${name}`),
+      decay: this.weightDecay > 0 && this.decayParameter(name) ? 1 - lr * this.weightDecay : 1,
+    }));
+    adamwUpdateAll(tensors, constants, this.threads);
     return { applied: true, gradNorm, clipCoef, step: this.steps, lr };
   }
 

@@ -106,7 +106,12 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
     { executionProvider: job.model.executionProvider, threads: job.model.threads },
   );
   const param = (n: string) => must(params.get(n), `parameter ${n}`);
-  const optimizer = new AdamW(new Map(names.map((n) => [n, param(n).data])), { lr: p.lr, weightDecay: 0.01, maxGradNorm: 1 });
+  const optimizer = new AdamW(new Map(names.map((n) => [n, param(n).data])), {
+    lr: p.lr,
+    weightDecay: 0.01,
+    maxGradNorm: 1,
+    threads: job.model.threads,
+  });
   let step = 0;
   if (resume) {
     step = (JSON.parse(readFileSync(stateFile, 'utf8')) as { step: number }).step;

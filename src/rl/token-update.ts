@@ -194,21 +194,26 @@ export class TokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
  * its own only after all are copied, so the gradients exist twice for a moment (ORT's and the JS
  * copies; pre-allocated outputs do not avoid it, the binding copies those too). AdamW then works
  * in place on the copies, tensor by tensor, without further allocation.
+ * @param onPhase called when the run has returned (its gradients copied out) and when AdamW is done:
+ *   for a benchmark that marks the step's phases (bench:memory)
  */
 export async function gradientStep(
   session: ort.InferenceSession,
   feeds: Record<string, ort.Tensor>,
   optimizer: AdamW,
   lr: number,
+  onPhase?: (phase: 'run returned' | 'optimizer done') => void,
 ): Promise<{ out: Record<string, ort.Tensor>; result: { applied: boolean; gradNorm: number } }> {
   // The last step's gradient copies are garbage by now; collect them before this run allocates its own.
   if (largeModel(optimizer.params)) collectGarbage();
   const all = await session.run(feeds);
+  onPhase?.('run returned');
   const grads = new Map<string, Float32Array>();
   for (const name of optimizer.params.keys()) grads.set(name, floatOutput(all, `grad.${name}`));
   const out = Object.fromEntries(Object.entries(all).filter(([name]) => !name.startsWith('grad.')));
   const loss = scalarOutput(out, 'loss');
   const result = Number.isFinite(loss) ? optimizer.step(grads, lr) : { applied: false, gradNorm: NaN };
+  onPhase?.('optimizer done');
   return { out, result };
 }
 

@@ -127,7 +127,7 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
   if (updatesToken) {
     const graphOptions = { trainable: exact(trainable), klPenalty: loss.klCoef > 0, entropyBonus: loss.entropyCoef > 0, loss: loss.type };
     const o = job.train.tokenOptimizer;
-    const optimizer = adamW(new Map(trainable.map((n) => [n, llmParams.get(n)!.data])), o);
+    const optimizer = adamW(new Map(trainable.map((n) => [n, llmParams.get(n)!.data])), o, job.model.threads);
     if (resumeFrom) readOptimizerInto(checkpointFiles.tokenOptimizer(resumeFrom), optimizer);
     const updateOptions = { ...lossOptions, klCoef: loss.klCoef, entropyCoef: loss.entropyCoef };
     const lr = createLrSchedule(o.decay, { baseLr: o.lr, warmupSteps: o.warmupSteps, totalSteps });
@@ -161,7 +161,7 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
   }
   if (head && job.train.schedule.name !== 'token-only') {
     const o = job.train.temperatureOptimizer;
-    const optimizer = adamW(head.params, o);
+    const optimizer = adamW(head.params, o, job.model.threads);
     if (resumeFrom) readOptimizerInto(checkpointFiles.temperatureOptimizer(resumeFrom), optimizer);
     parts.headUpdater = await HeadUpdater.open(
       head,
@@ -184,8 +184,9 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
   return parts;
 }
 
-function adamW(params: ConstructorParameters<typeof AdamW>[0], o: JobConfig['train']['tokenOptimizer']): AdamW {
-  return new AdamW(params, { lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm });
+/** An optimiser from its config section; its element update uses as many threads as the sessions (`model.threads`). */
+function adamW(params: ConstructorParameters<typeof AdamW>[0], o: JobConfig['train']['tokenOptimizer'], threads: number): AdamW {
+  return new AdamW(params, { lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, threads });
 }
 
 /** Prompt tokens the memory estimate allows for on top of rollout.maxNewTokens (a chat-templated math question). */

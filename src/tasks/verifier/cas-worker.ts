@@ -5,7 +5,7 @@
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { casInline, type CasRequest, type CasResult } from './cas-engine.js';
-import type { ModuleWorkerData } from './worker-module.js';
+import type { ModuleWorkerData } from '../../util/worker-module.js';
 
 export type { CasRequest } from './cas-engine.js';
 

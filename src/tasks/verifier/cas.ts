@@ -1,7 +1,7 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { casInline, type CasOptions, type CasRequest, type CasResult } from './cas-engine.js';
 import type { CasReply, CasWorkerData } from './cas-worker.js';
-import { startModuleWorker, type ModuleWorkerData } from './worker-module.js';
+import { startModuleWorker, type ModuleWorkerData } from '../../util/worker-module.js';
 
 export type { CasOptions } from './cas-engine.js';
 

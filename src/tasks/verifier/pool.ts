@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { gradeRecords, type GradeRecord, type GradeSummary, type Verdict, type VerifyOptions } from './grade.js';
 import type { GradeBatchReply, GradeBatchRequest } from './grade-worker.js';
-import { startModuleWorker } from './worker-module.js';
+import { startModuleWorker } from '../../util/worker-module.js';
 
 /**
  * Grading in parallel: a pool of worker threads, each grading whole responses (extraction,

@@ -34,7 +34,11 @@ export function startModuleWorker(name: string, fromUrl: string, data: object, t
   const moduleUrl = new URL(`./${name}${fromSource ? '.ts' : '.js'}`, fromUrl).href;
   const tsxApi = fromSource ? import.meta.resolve('tsx/esm/api') : undefined;
   const workerData: ModuleWorkerData = { ...data, moduleUrl, tsxApi };
-  const worker = new Worker(BOOTSTRAP, { eval: true, workerData, transferList });
+  // A worker inherits the parent's node flags. `--input-type=module` (a parent run as `node
+  // --input-type=module -e ...`) would make the CommonJS bootstrap a module without `require`,
+  // which fails before it can report anything, so that flag is not passed on.
+  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+  const worker = new Worker(BOOTSTRAP, { eval: true, workerData, transferList, execArgv });
   worker.on('error', () => {}); // a failed or terminated worker is replaced, never fatal
   worker.unref();
   return worker;

@@ -92,7 +92,10 @@ export const modelSchema = z
       .int()
       .min(0)
       .default(0)
-      .describe('ONNX Runtime intra-op threads of every session (LLM and temperature head); 0 lets ONNX Runtime choose (all cores).'),
+      .describe(
+        'ONNX Runtime intra-op threads of every session (LLM and temperature head), and the threads of the host ' +
+          'AdamW update of 1M parameters or more (same bits on any number); 0 lets ONNX Runtime choose (all cores).',
+      ),
     weightUpdates: z
       .enum(['bake', 'inputs'])
       .default('bake')

@@ -40,7 +40,12 @@ test("gradientStep applies AdamW to the graph's gradients as a hand-run step doe
   const inputs = { x: new ort.Tensor('float32', values(8, 3), [2, 4]), y: new ort.Tensor('float32', values(6, 4), [2, 3]) };
   for (let step = 0; step < 3; step++) {
     const feeds = { ...inputs, w: new ort.Tensor('float32', mine.get('w')!, [3, 4]), b: new ort.Tensor('float32', mine.get('b')!, [3]) };
-    const { out, result } = await gradientStep(session, feeds, stepper, 0.05);
+    const phases: string[] = [];
+    const { out, result } = await gradientStep(session, feeds, stepper, 0.05, (phase) =>
+      phases.push(`${phase} at step ${stepper.stepCount}`),
+    );
+    // the run's phase comes before AdamW's step, the optimiser's after it
+    assert.deepEqual(phases, [`run returned at step ${step}`, `optimizer done at step ${step + 1}`]);
     assert.deepEqual(Object.keys(out).sort(), ['loss', 'residual']);
     assert.equal(result.applied, true);
     const raw = await session.run({
@@ -77,8 +82,10 @@ test('gradientStep skips the optimiser on a non-finite loss', async () => {
     w: new ort.Tensor('float32', params.get('w')!, [3, 4]),
     b: new ort.Tensor('float32', params.get('b')!, [3]),
   };
-  const { result } = await gradientStep(session, feeds, optimizer, 0.1);
+  const phases: string[] = [];
+  const { result } = await gradientStep(session, feeds, optimizer, 0.1, (phase) => phases.push(`${phase} at step ${optimizer.stepCount}`));
   assert.equal(result.applied, false);
+  assert.deepEqual(phases, ['run returned at step 0', 'optimizer done at step 0'], 'both phases are marked, a skipped step too');
   assert.equal(optimizer.stepCount, 0);
   assert.deepEqual(params, before);
   await session.release();

@@ -3,7 +3,11 @@ import { Flags } from '@oclif/core';
 import type { BenchResult } from '../api/bench.js';
 
 export const benchFlags = {
-  threads: Flags.integer({ min: 0, default: 0, summary: 'ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (all cores).' }),
+  threads: Flags.integer({
+    min: 0,
+    default: 0,
+    summary: "ONNX Runtime intra-op threads, and bench train's AdamW update's (as model.threads); 0: all cores.",
+  }),
   spinning: Flags.boolean({ default: false, allowNo: true, summary: 'Let idle ONNX Runtime threads spin (as model.spinning in a job).' }),
   'memory-arena': Flags.boolean({
     allowNo: true,

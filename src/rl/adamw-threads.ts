@@ -12,9 +12,8 @@
  * with a busy process beside it). For a helper's chunk the caller copies p, g, m and v into the
  * slot, and copies p, m and v back once the helper has updated them. Copies are needed because
  * onnxruntime-node refuses tensors whose memory is a SharedArrayBuffer, and the parameters are the
- * training session's feeds. With two
- * slots the helper finds its next chunk waiting while the caller copies the last one back. Every
- * element goes through the same function in the same float64 arithmetic, so the result is bit for
+ * training session's feeds. With two slots the helper finds its next chunk waiting while the caller
+ * copies the last one back. Every element goes through the same function in the same float64 arithmetic, so the result is bit for
  * bit that of one thread, whatever the number of helpers or the timing.
  *
  * The caller blocks in Atomics.wait for a helper's slot, so AdamW.step stays synchronous. The

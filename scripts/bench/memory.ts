@@ -21,7 +21,7 @@ import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { cachedGraphPath, folderSource } from '../../src/model/graph-cache.js';
 import { configureSessions, createSession } from '../../src/onnx/index.js';
 import { AdamW } from '../../src/rl/optimizer.js';
-import { gradientStep, trainSessionArena } from '../../src/rl/token-update.js';
+import { gradientStep, trainSessionMemory } from '../../src/rl/token-update.js';
 import { collectGarbage } from '../../src/util/gc.js';
 import { streamFor } from '../../src/util/rng.js';
 import { BENCH_SHAPES, benchModel, parseArgs, report } from './common.js';
@@ -71,7 +71,7 @@ try {
     { kind: 'policy' as const, options: { trainable: 'all' as const } },
   );
   mark('training graph built or found in the cache');
-  const session = await createSession(path, { cpuMemArena: trainSessionArena(model.config) });
+  const session = await createSession(path, trainSessionMemory(model.config));
   mark('session created');
   const [B, T] = [Number(args.batch), Number(args.seqLen)];
   const feeds = syntheticPolicyFeeds(

@@ -20,7 +20,7 @@ import { packageRoot } from '../../src/config/index.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { cachedGraphPath, folderSource } from '../../src/model/graph-cache.js';
 import { AdamW } from '../../src/rl/optimizer.js';
-import { trainSessionArena } from '../../src/rl/token-update.js';
+import { trainSessionMemory } from '../../src/rl/token-update.js';
 import { floatOutput } from '../../src/onnx/index.js';
 import { collectGarbage } from '../../src/util/gc.js';
 import { streamFor } from '../../src/util/rng.js';
@@ -117,8 +117,9 @@ async function profileIntrospect(modelDir: string, out: string) {
     enableProfiling: true,
     profileFilePrefix: join(out, 'ort'),
   };
-  const arena = trainSessionArena(model.config);
-  if (arena !== undefined) options.enableCpuMemArena = arena;
+  const memory = trainSessionMemory(model.config);
+  if (memory.cpuMemArena !== undefined) options.enableCpuMemArena = memory.cpuMemArena;
+  if (memory.enableMemPattern !== undefined) options.enableMemPattern = memory.enableMemPattern;
   const session = await ort.InferenceSession.create(path, options);
   const [B, T] = [Number(args.batch), Number(args.seqLen)];
   const rng = streamFor(1, 0x74726169);

@@ -20,7 +20,7 @@ import { configureSessions, createSession } from '../onnx/index.js';
 import { createPolicy } from '../policy/index.js';
 import { generateRollouts } from '../rollout/engine.js';
 import { AdamW } from '../rl/optimizer.js';
-import { gradientStep, trainSessionArena } from '../rl/token-update.js';
+import { gradientStep, trainSessionArena, trainSessionMemory } from '../rl/token-update.js';
 import { streamFor } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
 import { at } from '../util/must.js';
@@ -227,7 +227,7 @@ export async function benchTrain(o: BenchCommon & { batch: number; seqLen: numbe
   const { path, hit } = cachedGraphPath({ ...source, load: () => model }, spec);
   const buildSeconds = (performance.now() - started) / 1000;
   started = performance.now();
-  const session = await createSession(path, { cpuMemArena: trainSessionArena(model.config) });
+  const session = await createSession(path, trainSessionMemory(model.config));
   const loadSeconds = (performance.now() - started) / 1000;
   const [B, T] = [o.batch, o.seqLen];
   const rng = streamFor(1, 0x74726169);
@@ -255,6 +255,7 @@ export async function benchTrain(o: BenchCommon & { batch: number; seqLen: numbe
         threads: o.threads,
         spinning: o.spinning,
         memory_arena: trainSessionArena(model.config) ?? true,
+        memory_pattern: trainSessionMemory(model.config).enableMemPattern ?? true,
         repeats: o.repeats,
       },
       tokens_per_s: (B * T) / seconds,

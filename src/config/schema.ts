@@ -117,10 +117,22 @@ export const modelSchema = z
       .union([z.boolean(), z.literal('auto')])
       .default('auto')
       .describe(
-        "Keep freed buffers in ONNX Runtime's CPU memory arena for reuse (true), return them (false), or auto: on, " +
+        "Keep freed buffers in ONNX Runtime's CPU memory arena for reuse (true), return them (false; a training " +
+          "session then also runs without ONNX Runtime's memory pattern, whose block holds a run's planned peak " +
+          'until the run ends), or auto: on, ' +
           'except for the training graph of a model of 32M parameters or more. Without the arena an update step of ' +
           'the bench model (3M parameters) ran 25-30% slower; at 41.6M parameters it ran as fast and peaked at 2.1 ' +
           'instead of 3.0 GB, and at the Qwen2.5-0.5B shape the arena holds gigabytes of freed activations.',
+      ),
+    lowMemoryBackward: z
+      .union([z.boolean(), z.literal('auto')])
+      .default('auto')
+      .describe(
+        "The training graph's backward pass holds less: normalisations and the MLP activation are " +
+          "recomputed instead of kept, and a tied embedding's rows are added onto the output projection's " +
+          'gradient in place (the same gradients up to rounding). auto: on for models of 32M parameters or ' +
+          "more. At the Qwen2.5-0.5B shape (B=4, T=256) it lowered the update's peak RSS by about 0.5 GB " +
+          'with the memory pattern already off (npm run bench:memory).',
       ),
     tokenizerTimeoutMs: z
       .number()

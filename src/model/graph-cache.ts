@@ -23,6 +23,7 @@ import { buildDecodeGraph, type DecodeGraphOptions } from './graphs/decode-graph
 import { selectParams } from './graphs/params.js';
 import {
   buildTrainGraph,
+  defaultLowMemoryBackward,
   defaultRecomputeLogits,
   defaultVocabChunks,
   type ModelWeights,
@@ -134,6 +135,7 @@ function resolvedSpec(config: ModelConfig, spec: GraphSpec): unknown {
     entropyOutput: o.entropyOutput === true,
     vocabChunks: o.vocabChunks ?? defaultVocabChunks(config),
     recomputeLogits: o.recomputeLogits ?? defaultRecomputeLogits(config),
+    lowMemoryBackward: o.lowMemoryBackward ?? defaultLowMemoryBackward(config),
     loss: spec.kind === 'policy' ? (o.loss ?? 'clipped') : null,
   };
 }

@@ -21,6 +21,22 @@ export interface GradOptions {
    * loss uses that value; a seed on a value that depends on no `wrt` has nowhere to go and is ignored.
    */
   seeds?: readonly { value: string; grad: string }[];
+  /**
+   * Recompute the outputs of the forward's recompute regions ({@link GraphBuilder.recompute}) in
+   * the backward pass instead of keeping them alive from the forward pass to their backward use:
+   * less memory for a second run of the region's (cheap) nodes. The same kernels run on the same
+   * inputs, so the results are the same bits as without, unless ONNX Runtime's graph optimisations
+   * fuse the forward differently (they may, once the backward no longer reads a region's insides:
+   * a normalisation becomes one fused kernel, which can differ in the last bit). Default false.
+   */
+  recompute?: boolean;
+  /**
+   * Let a rule add its contribution onto the gradient accumulated so far instead of building it
+   * apart and adding the two (the Gather rule: a tied embedding's rows are scattered onto the
+   * output projection's gradient). Saves [V, H] tables at the end of the backward pass; the sum is
+   * taken in another order, so the bits differ from the default. Default false.
+   */
+  accumulateInPlace?: boolean;
 }
 
 /**
@@ -63,6 +79,7 @@ export function grad(graph: Graph, loss: string, wrt: readonly string[], opts: G
     if (active.has(v)) accumulate(v, gv);
   }
 
+  const recomputed = opts.recompute ? recomputer(g, new Set(nodes)) : null;
   for (let n = nodes.length - 1; n >= 0; n--) {
     const node = nodes[n] as Node;
     const outGrads = node.outputs.map((v) => grads.get(v) ?? null);
@@ -75,19 +92,28 @@ export function grad(graph: Graph, loss: string, wrt: readonly string[], opts: G
         `grad(): no gradient rule for op '${node.op}' (node '${node.name}', output '${node.outputs[0]?.name}'); add one in src/onnx/gradients.ts or keep it off the differentiated path with stopGradient`,
       );
     }
+    // The rule reads the forward values it needs; with recompute, those of recompute regions are
+    // computed again, after this node's output gradient (which orders them into the backward pass).
+    const at = outGrads.find((x) => x !== null) as Value;
+    const forwardValue = (v: Value | null): Value | null => (v && recomputed ? recomputed(v, at) : v);
     const ctx: GradientContext = {
       g,
       node,
-      inputs: node.inputs,
-      outputs: node.outputs,
+      inputs: node.inputs.map(forwardValue),
+      outputs: node.outputs.map((v) => forwardValue(v) as Value),
       grads: outGrads,
       gy: outGrads[0] ?? g.zerosLike(node.outputs[0] as Value),
       needs,
+      ...(opts.accumulateInPlace
+        ? { accumulated: node.inputs.map((v) => (v ? (grads.get(v) ?? null) : null)), absorbed: node.inputs.map(() => false) }
+        : {}),
     };
     const inGrads = rule(ctx);
     node.inputs.forEach((v, i) => {
       const gi = inGrads[i];
-      if (v && gi && needs[i]) accumulate(v, gi);
+      if (!v || !gi || !needs[i]) return;
+      if (ctx.absorbed?.[i]) grads.set(v, gi);
+      else accumulate(v, gi);
     });
   }
 
@@ -99,6 +125,64 @@ export function grad(graph: Graph, loss: string, wrt: readonly string[], opts: G
     g.output(g.value(name), name);
   }
   return g.build();
+}
+
+/**
+ * Rematerialisation for grad(): maps a forward value to what the backward pass should read. A
+ * value made by a node of a recompute region is computed again from the region's inputs (once per
+ * value, shared by every rule that reads it); anything else is returned as it is.
+ *
+ * Why the region's inputs pass through a Reshape to their own shape, made to depend on the
+ * gradient at which the region is first needed: without a dependence on the backward pass, the
+ * copies would equal the forward's nodes (this builder's and ONNX Runtime's common-subexpression
+ * elimination would merge them back) and could be scheduled right after the forward's, keeping
+ * their outputs alive just as long. A Reshape shares its input's buffer, and the shape arithmetic
+ * on the gradient's Shape is a few int64 elements. Where that dimension is static the dependence
+ * folds away and ONNX Runtime may merge the copies again: the same values, without the saving.
+ */
+function recomputer(g: GraphBuilder, forward: ReadonlySet<Node>): (v: Value, at: Value) => Value {
+  const copies = new Map<Value, Value>();
+  /** per region, the gradient it is recomputed after */
+  const after = new Map<number, Value>();
+  const ordered = new Map<string, Value>();
+  const orderedInput = (u: Value, region: number, barrier: Value): Value => {
+    if (u.constant || u.producer?.op === 'Constant') return u;
+    const key = `${region}|${u.name}`;
+    const done = ordered.get(key);
+    if (done) return done;
+    const first = g.shape(barrier, { start: 0, end: 1 });
+    const zero = g.sub(first, first); // [1], 0 at run time; not folded while the dimension is symbolic
+    const out = g.reshape(u, g.add(g.shape(u), zero));
+    out.shape = [...u.shape];
+    if (u.symbolic) out.symbolic = [...u.symbolic];
+    ordered.set(key, out);
+    return out;
+  };
+  const copy = (v: Value, at: Value): Value => {
+    const node = v.producer;
+    if (!node || node.recompute === undefined || !forward.has(node)) return v;
+    const done = copies.get(v);
+    if (done) return done;
+    const region = node.recompute;
+    let barrier = after.get(region);
+    if (!barrier) {
+      barrier = at;
+      after.set(region, at);
+    }
+    const inputs = node.inputs.map((u) => {
+      if (!u) return null;
+      return u.producer?.recompute !== undefined && forward.has(u.producer) ? copy(u, at) : orderedInput(u, region, barrier);
+    });
+    const outs = g.node(node.op, inputs, node.attrs, node.outputs.length);
+    node.outputs.forEach((o, i) => {
+      const c = outs[i] as Value;
+      c.shape = [...o.shape];
+      if (o.symbolic) c.symbolic = [...o.symbolic];
+      copies.set(o, c);
+    });
+    return copies.get(v) as Value;
+  };
+  return copy;
 }
 
 /** The copied forward nodes, in the builder (found through the copies of the graph's outputs and values). */

@@ -23,6 +23,13 @@ export interface GradientContext {
   gy: Value;
   /** Which inputs need a gradient (rules may skip the others). */
   needs: boolean[];
+  /**
+   * With grad()'s `accumulateInPlace`: each input's gradient accumulated so far (null: none yet).
+   * A rule that folds it into its own result (a scatter-add onto it instead of onto zeros) sets
+   * `absorbed[i]`, and its result replaces the accumulated gradient instead of being added to it.
+   */
+  accumulated?: (Value | null)[];
+  absorbed?: boolean[];
 }
 export type GradientRule = (ctx: GradientContext) => (Value | null)[];
 
@@ -142,6 +149,13 @@ function gatherGrad(c: GradientContext): (Value | null)[] {
     rest !== undefined && typeof x.shape[axis] === 'number'
       ? g.runtimeSizes([x.shape[axis] as number, rest], updates)
       : g.concat([g.gather(g.shape(x), g.constant([axis], 'int64')), g.shape(updates, { start: 1 })], { axis: 0 });
+  // A tied embedding's gradient already holds the output projection's [V, H] product: adding the
+  // rows onto it, rather than onto a zero table and then the sum, saves two tables of its size.
+  const onto = c.accumulated?.[0] ?? null;
+  if (onto && c.absorbed && axis === 0 && x.shape.length === 2 && rest !== undefined) {
+    c.absorbed[0] = true;
+    return [g.scatterElements(onto, rows, updates, { axis: 0, reduction: 'add' }), null];
+  }
   const zeros = g.constantOfShape(zerosShape, { dtype: x.dtype }); // [x[axis], rest]
   const summed = g.scatterElements(zeros, rows, updates, { axis: 0, reduction: 'add' });
   const scattered = g.reshape(summed, g.gather(g.shape(x), g.constant(permX, 'int64'))); // [x[axis], x[:axis], x[axis+1:]]

@@ -88,8 +88,9 @@ export class GraphCore {
       g.nodes.push(node);
       g.remember(node);
     }
-    // Continue numbering above every existing auto name so node and value names stay unique.
+    // Continue numbering above every existing auto name and recompute region so names and regions stay unique.
     for (const n of graph.nodes) {
+      if (n.recompute !== undefined) g.counter = Math.max(g.counter, n.recompute + 1);
       for (const s of [n.name, ...n.outputs.map((v) => v.name)]) {
         const m = /(\d+)(_\d+)?_*$/.exec(s);
         if (m) g.counter = Math.max(g.counter, Number(m[1]) + 1);
@@ -239,6 +240,21 @@ export class GraphCore {
     if (folded?.[0]?.symbolic) (outs[0] as Value).symbolic = folded[0].symbolic;
     if (key !== undefined) this.cse.set(key, outs);
     return outs;
+  }
+
+  /**
+   * Builds `body` as one recompute region: the nodes it adds (constants aside) are marked, and
+   * grad() with `recompute` computes their outputs again in the backward pass from the region's
+   * inputs instead of keeping them from the forward pass (see autodiff.ts). For cheap elementwise
+   * work whose outputs are large: an MLP's activation, a normalisation.
+   */
+  recompute<T>(body: () => T): T {
+    const from = this.nodes.length;
+    const result = body();
+    // Unique: extend() continues the counter above every copied region.
+    const region = this.counter++;
+    for (const node of this.nodes.slice(from)) if (node.op !== 'Constant') node.recompute = region;
+    return result;
   }
 
   /** Registers a copied node in the constant and CSE tables, so new code reuses it. */

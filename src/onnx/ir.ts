@@ -65,6 +65,12 @@ export interface Node {
   attrs: Record<string, Attr>;
   /** `'stopGradient'` marks an Identity that autodiff must not differentiate through. */
   tag?: 'stopGradient';
+  /**
+   * Recompute region (from {@link GraphBuilder.recompute}): with `recompute`, grad() computes this
+   * node's outputs again in the backward pass instead of keeping the forward's. In memory only:
+   * not serialised (a graph is differentiated where it is built).
+   */
+  recompute?: number;
 }
 
 /** A weight stored with the graph. */

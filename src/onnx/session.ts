@@ -24,6 +24,12 @@ export interface SessionOptions {
   allowSpinning?: boolean;
   /** ORT's CPU memory arena (default on; unset in {@link configureSessions}: each caller's choice): off returns freed buffers, which lowers peak RSS. */
   cpuMemArena?: boolean;
+  /**
+   * ORT's memory pattern (default on): after the first run, one block sized for the run's planned
+   * peak of intermediate tensors is allocated per run and held until it ends. Off allocates each
+   * tensor when it is produced and frees it after its last use.
+   */
+  enableMemPattern?: boolean;
 }
 
 /** Settings every session of the process gets unless its own options say otherwise. */
@@ -60,6 +66,7 @@ export async function createSession(model: Graph | Uint8Array | string, opts: Se
   if (spinning !== undefined) options.extra = { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } };
   const arena = opts.cpuMemArena ?? defaults.cpuMemArena;
   if (arena !== undefined) options.enableCpuMemArena = arena;
+  if (opts.enableMemPattern !== undefined) options.enableMemPattern = opts.enableMemPattern;
   if (opts.preferredOutputLocation) options.preferredOutputLocation = opts.preferredOutputLocation;
   // Which nodes fall back to the CPU is ONNX Runtime's routine for shape ops: not worth a warning per session.
   if (options.executionProviders!.some((ep) => ep !== 'cpu')) options.logSeverityLevel = 3;

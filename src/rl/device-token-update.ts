@@ -61,7 +61,7 @@ export class DeviceTokenPolicyUpdater implements PolicyUpdater<MiniBatchStats> {
    */
   static async open(
     model: ModelWeights & { dir?: string },
-    graph: { trainable: ParamSelection; klPenalty?: boolean; entropyBonus?: boolean; loss?: string },
+    graph: { trainable: ParamSelection; klPenalty?: boolean; entropyBonus?: boolean; loss?: string; lowMemoryBackward?: boolean },
     params: Map<string, FloatTensor>,
     optimizer: AdamW,
     options: TokenUpdateOptions,

@@ -28,7 +28,7 @@ import { UserError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
 import { createLrSchedule } from './lr-schedule.js';
 import { AdamW } from './optimizer.js';
-import { openTrainSession } from './token-update.js';
+import { lowMemoryBackward, openTrainSession } from './token-update.js';
 import { readOptimizerInto, writeOptimizer } from './checkpoint.js';
 import { at, must } from '../util/must.js';
 
@@ -102,7 +102,7 @@ export async function pretrain(job: JobConfig, ctx: RunContext, options: { resum
   const session = await openTrainSession(
     { config, params },
     'ce',
-    { trainable: 'all' },
+    { trainable: 'all', ...lowMemoryBackward(job) },
     { executionProvider: job.model.executionProvider, threads: job.model.threads },
   );
   const param = (n: string) => must(params.get(n), `parameter ${n}`);

@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { createSession, floatOutput, scalarOutput, sessionDefaults, toModelBytes } from '../onnx/index.js';
 import type { ModelConfig } from '../model/config.js';
 import { collectGarbage } from '../util/gc.js';
-import { expectedParameters } from '../model/parameters.js';
+import { LARGE_MODEL_PARAMETERS, parameterCount } from '../model/parameters.js';
 import { buildTrainGraph, type ModelWeights, type TrainGraphOptions } from '../model/graphs/train-graphs.js';
 import { cachedGraphPath, folderSource, weightsSource } from '../model/graph-cache.js';
 import type { Rollout } from '../rollout/types.js';
@@ -46,6 +46,12 @@ export interface MiniBatchStats {
   tokens: number;
 }
 
+/** The job's `model.lowMemoryBackward` as a training-graph option (auto: the graph's default). */
+export function lowMemoryBackward(job: { model: { lowMemoryBackward: boolean | 'auto' } }): { lowMemoryBackward?: boolean } {
+  const chosen = job.model.lowMemoryBackward;
+  return chosen === 'auto' ? {} : { lowMemoryBackward: chosen };
+}
+
 /**
  * Opens a training graph's session from the graph cache (built there on a miss, with its weights as
  * external data when they are large), so a restart does not rebuild and re-differentiate it. The
@@ -57,7 +63,7 @@ export async function openTrainSession(
   kind: 'ce' | 'policy' | 'score',
   options: Pick<
     TrainGraphOptions,
-    'trainable' | 'klPenalty' | 'entropyBonus' | 'entropyOutput' | 'loss' | 'vocabChunks' | 'recomputeLogits'
+    'trainable' | 'klPenalty' | 'entropyBonus' | 'entropyOutput' | 'loss' | 'vocabChunks' | 'recomputeLogits' | 'lowMemoryBackward'
   >,
   session: {
     executionProvider: string;
@@ -67,10 +73,9 @@ export async function openTrainSession(
   },
 ): Promise<ort.InferenceSession> {
   const providers = session.executionProvider === 'cpu' ? ['cpu'] : [session.executionProvider, 'cpu'];
-  const arena = trainSessionArena(model.config);
   const sessionOptions = {
     executionProviders: providers,
-    ...(arena !== undefined ? { cpuMemArena: arena } : {}),
+    ...trainSessionMemory(model.config),
     ...(session.threads > 0 ? { intraOpNumThreads: session.threads } : {}),
     // the GPU path (device-token-update.ts) leaves the gradients on the device
     ...(session.preferredOutputLocation ? { preferredOutputLocation: session.preferredOutputLocation } : {}),
@@ -84,12 +89,11 @@ export async function openTrainSession(
 }
 
 /**
- * Models from this many (trainable) parameters count as large for training: their sessions run
- * without ONNX Runtime's memory arena unless the job says otherwise, and each update collects the
- * last one's gradient copies before it runs (a full GC costs tens of milliseconds, nothing beside
- * a step of seconds).
+ * Models from this many parameters get the large-model defaults ({@link LARGE_MODEL_PARAMETERS});
+ * each of their updates also collects the last one's gradient copies before it runs (a full GC
+ * costs tens of milliseconds, nothing beside a step of seconds).
  */
-export const ARENA_OFF_FROM_PARAMETERS = 32e6;
+export const ARENA_OFF_FROM_PARAMETERS = LARGE_MODEL_PARAMETERS;
 
 /**
  * The memory arena of a training session: the job's (or bench's) explicit choice, else (auto) off
@@ -101,8 +105,19 @@ export const ARENA_OFF_FROM_PARAMETERS = 32e6;
 export function trainSessionArena(config: ModelConfig): boolean | undefined {
   const chosen = sessionDefaults().cpuMemArena;
   if (chosen !== undefined) return chosen;
-  const parameters = expectedParameters(config).reduce((n, p) => n + p.dims.reduce((a, b) => a * b, 1), 0);
-  return parameters >= ARENA_OFF_FROM_PARAMETERS ? false : undefined;
+  return parameterCount(config) >= ARENA_OFF_FROM_PARAMETERS ? false : undefined;
+}
+
+/**
+ * A training session's memory settings: the arena ({@link trainSessionArena}), and without it no
+ * memory pattern either, since the pattern's block holds the run's planned peak for the whole run.
+ * Measured with `npm run bench:memory` (scripts/bench/memory.ts): at the Qwen2.5-0.5B shape the
+ * pattern kept the backward pass from returning any of the forward's activations, and turning it
+ * off lowered the update's peak; see the README's memory section for the figures.
+ */
+export function trainSessionMemory(config: ModelConfig): { cpuMemArena?: boolean; enableMemPattern?: boolean } {
+  const arena = trainSessionArena(config);
+  return arena === undefined ? {} : { cpuMemArena: arena, ...(arena ? {} : { enableMemPattern: false }) };
 }
 
 const largeModel = (params: ReadonlyMap<string, Float32Array>): boolean => {

@@ -27,7 +27,7 @@ import { createLrSchedule } from './lr-schedule.js';
 import { AdamW } from './optimizer.js';
 import { createPhaseSchedule, type PhaseSchedule } from './phase-schedule.js';
 import { ReferenceScorer } from './reference.js';
-import { openTrainSession, TokenPolicyUpdater } from './token-update.js';
+import { lowMemoryBackward, openTrainSession, TokenPolicyUpdater } from './token-update.js';
 import { DeviceTokenPolicyUpdater } from './device-token-update.js';
 import { describePlan, planDoesNotFit, planMemory } from './memory-plan.js';
 import { DeviceTransfer } from '../onnx/index.js';
@@ -125,7 +125,13 @@ export async function openTrainer(job: JobConfig, ctx: RunContext, options: { re
   };
   const totalSteps = job.train.iterations * stepsPerUpdate(job);
   if (updatesToken) {
-    const graphOptions = { trainable: exact(trainable), klPenalty: loss.klCoef > 0, entropyBonus: loss.entropyCoef > 0, loss: loss.type };
+    const graphOptions = {
+      trainable: exact(trainable),
+      klPenalty: loss.klCoef > 0,
+      entropyBonus: loss.entropyCoef > 0,
+      loss: loss.type,
+      ...lowMemoryBackward(job),
+    };
     const o = job.train.tokenOptimizer;
     const optimizer = adamW(new Map(trainable.map((n) => [n, llmParams.get(n)!.data])), o, job.model.threads);
     if (resumeFrom) readOptimizerInto(checkpointFiles.tokenOptimizer(resumeFrom), optimizer);

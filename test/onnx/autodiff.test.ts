@@ -159,3 +159,98 @@ test('seeds: one on a value off the loss path still reaches wrt through it; one 
     /seed 'G2' \(float64, rank 2\) does not match 'x' \(float64, rank 1\)/,
   );
 });
+
+test('recompute: a region is computed again in the backward pass, after the gradient that first needs it, with the same gradients bit for bit', async () => {
+  // loss = sum(W2 silu(W1 x)): silu (Sigmoid, Mul) is the region; the backward reads its outputs
+  // three times (W2's gradient, the Mul rule, the Sigmoid rule).
+  const g = new GraphBuilder('mlp');
+  const x = g.input('x', 'float32', ['n', 3]);
+  const w1 = g.input('w1', 'float32', [3, 4]);
+  const w2 = g.input('w2', 'float32', [4, 2]);
+  const hidden = g.matmul(x, w1);
+  const act = g.recompute(() => g.silu(hidden));
+  g.output(g.reduceSum(g.matmul(act, w2), { keepdims: false }), 'loss');
+  const forward = g.build();
+  const kept = grad(forward, 'loss', ['x', 'w1', 'w2']);
+  const recomputed = grad(forward, 'loss', ['x', 'w1', 'w2'], { recompute: true });
+
+  const sigmoids = (graph: typeof kept) => graph.nodes.filter((n) => n.op === 'Sigmoid');
+  assert.equal(sigmoids(kept).length, 1);
+  assert.equal(sigmoids(recomputed).length, 2, 'the backward has its own Sigmoid');
+  // The copy must wait for the backward pass: its ancestors include a value the forward does not compute.
+  const forwardValues = new Set(forward.nodes.flatMap((n) => n.outputs.map((v) => v.name)));
+  const copy = sigmoids(recomputed).find((n) => !forwardValues.has(n.outputs[0]!.name))!;
+  const ancestors = (node: (typeof kept.nodes)[number], seen = new Set<string>()): Set<string> => {
+    for (const v of node.inputs) {
+      if (!v || seen.has(v.name)) continue;
+      seen.add(v.name);
+      if (v.producer) ancestors(v.producer, seen);
+    }
+    return seen;
+  };
+  // (a float value of the backward pass: the gradient the Reshape's shape is taken from)
+  const backwardFloats = [...ancestors(copy)].filter((name) => {
+    const producer = recomputed.nodes.find((n) => n.outputs.some((o) => o.name === name));
+    const value = producer?.outputs.find((o) => o.name === name);
+    return producer !== undefined && !forwardValues.has(name) && value?.dtype === 'float32';
+  });
+  assert.ok(backwardFloats.length > 0, 'the copy depends on a gradient, not only on forward values');
+
+  const feeds = {
+    x: tensor('float32', [0.5, -1.25, 2, 0.75, -0.5, 1.5], [2, 3]),
+    w1: tensor('float32', [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8, 0.9, 1.0, -1.1, 1.2], [3, 4]),
+    w2: tensor('float32', [0.3, -0.1, 0.2, 0.5, -0.4, 0.6, 0.8, -0.7], [4, 2]),
+  };
+  const a = await runSession(await createSession(kept, { graphOptimizationLevel: 'basic' }), feeds);
+  const b = await runSession(await createSession(recomputed, { graphOptimizationLevel: 'basic' }), feeds);
+  for (const name of ['loss', 'grad.x', 'grad.w1', 'grad.w2']) assert.deepEqual(b[name]?.values, a[name]?.values, name);
+  // and the gradient is the right one: d loss / d w2[i, j] = sum over rows of silu(x w1)[:, i]
+  const silu = (v: number) => v / (1 + Math.exp(-v));
+  const xs = [0.5, -1.25, 2, 0.75, -0.5, 1.5];
+  const w1s = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8, 0.9, 1.0, -1.1, 1.2];
+  for (let i = 0; i < 4; i++) {
+    let want = 0;
+    for (let r = 0; r < 2; r++) want += silu(xs[r * 3]! * w1s[i]! + xs[r * 3 + 1]! * w1s[4 + i]! + xs[r * 3 + 2]! * w1s[8 + i]!);
+    assert.ok(Math.abs(b['grad.w2']!.values[i * 2]! - want) < 1e-6, `grad.w2[${i}, 0]`);
+  }
+});
+
+test('accumulateInPlace: gathered rows are scattered onto the gradient accumulated so far, the same sums in another order', async () => {
+  // A tied table: loss = sum(gather(W, ids) * A) + sum(W * B); d/dW = B plus A's rows added at ids.
+  const g = new GraphBuilder('tied');
+  const w = g.input('w', 'float32', [4, 3]);
+  const ids = g.input('ids', 'int64', [5]);
+  const a = g.input('a', 'float32', [5, 3]);
+  const b = g.input('b', 'float32', [4, 3]);
+  // The rows are read first, as an embedding is, so the backward pass reaches them last.
+  const embedded = g.reduceSum(g.mul(g.gather(w, ids), a), { keepdims: false });
+  g.output(g.add(embedded, g.reduceSum(g.mul(w, b), { keepdims: false })), 'loss');
+  const forward = g.build();
+  const separate = grad(forward, 'loss', ['w']);
+  const inPlace = grad(forward, 'loss', ['w'], { accumulateInPlace: true });
+  const scatterBase = (graph: typeof separate) => graph.nodes.find((n) => n.op === 'ScatterElements')?.inputs[0]?.producer?.op;
+  assert.match(String(scatterBase(separate)), /^Constant/, 'by default the rows are scattered onto zeros');
+  assert.equal(scatterBase(inPlace), 'Mul', "in place they are scattered onto the projection's gradient (B * 1)");
+
+  const A = [0.5, -1, 2, 0.25, 0.75, -0.5, 1.5, 1, -2, 0.125, 3, -0.75, 1, 1, 1];
+  const Bv = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2];
+  const idx = [2, 0, 2, 3, 2];
+  const feeds = {
+    w: tensor(
+      'float32',
+      Bv.map((v) => v * 2),
+      [4, 3],
+    ),
+    ids: tensor('int64', idx, [5]),
+    a: tensor('float32', A, [5, 3]),
+    b: tensor('float32', Bv, [4, 3]),
+  };
+  const want = [...Bv];
+  idx.forEach((row, k) => {
+    for (let j = 0; j < 3; j++) want[row * 3 + j]! += A[k * 3 + j]!;
+  });
+  for (const graph of [separate, inPlace]) {
+    const out = await runSession(await createSession(graph), feeds);
+    out['grad.w']!.values.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-6, `grad.w[${i}] ${v} vs ${want[i]}`));
+  }
+});

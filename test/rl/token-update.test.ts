@@ -8,7 +8,14 @@ import * as ort from 'onnxruntime-node';
 import { GraphBuilder, configureSessions, createSession, grad, sessionDefaults } from '../../src/onnx/index.js';
 import { newModelConfig } from '../../src/model/init.js';
 import { AdamW } from '../../src/rl/optimizer.js';
-import { ARENA_OFF_FROM_PARAMETERS, gradientStep, trainSessionArena } from '../../src/rl/token-update.js';
+import {
+  ARENA_OFF_FROM_PARAMETERS,
+  gradientStep,
+  lowMemoryBackward,
+  trainSessionArena,
+  trainSessionMemory,
+} from '../../src/rl/token-update.js';
+import { defaultLowMemoryBackward } from '../../src/model/graphs/train-graphs.js';
 
 /** loss = sum((x W^T - y)^2) with W [3, 4] and b [3] as inputs: a tiny stand-in for a training graph. */
 async function tinyTrainSession(): Promise<ort.InferenceSession> {
@@ -91,7 +98,7 @@ test('gradientStep skips the optimiser on a non-finite loss', async () => {
   await session.release();
 });
 
-test('training sessions: an explicit arena choice wins; auto turns the arena off from ARENA_OFF_FROM_PARAMETERS on', () => {
+test('training sessions: an explicit arena choice wins; auto turns the arena and the memory pattern off, and the low-memory backward on, from ARENA_OFF_FROM_PARAMETERS on', () => {
   const saved = sessionDefaults();
   const config = (hidden: number, layers: number, vocab: number) =>
     newModelConfig({
@@ -113,11 +120,22 @@ test('training sessions: an explicit arena choice wins; auto turns the arena off
     configureSessions({});
     assert.equal(trainSessionArena(small), undefined); // ONNX Runtime's default: on
     assert.equal(trainSessionArena(large), false);
+    // without the arena, no memory pattern either; small models keep ONNX Runtime's defaults
+    assert.deepEqual(trainSessionMemory(small), {});
+    assert.deepEqual(trainSessionMemory(large), { cpuMemArena: false, enableMemPattern: false });
+    // the training graph's low-memory backward follows the same line
+    assert.equal(defaultLowMemoryBackward(small), false);
+    assert.equal(defaultLowMemoryBackward(large), true);
     configureSessions({ cpuMemArena: true });
     assert.equal(trainSessionArena(large), true);
+    assert.deepEqual(trainSessionMemory(large), { cpuMemArena: true });
     configureSessions({ cpuMemArena: false });
     assert.equal(trainSessionArena(small), false);
+    assert.deepEqual(trainSessionMemory(small), { cpuMemArena: false, enableMemPattern: false });
     assert.ok(ARENA_OFF_FROM_PARAMETERS > 3.3e6 && ARENA_OFF_FROM_PARAMETERS < 41.6e6);
+    // a job's explicit choice reaches the graph; auto leaves the graph's default
+    assert.deepEqual(lowMemoryBackward({ model: { lowMemoryBackward: 'auto' } }), {});
+    assert.deepEqual(lowMemoryBackward({ model: { lowMemoryBackward: false } }), { lowMemoryBackward: false });
   } finally {
     configureSessions(saved);
   }

@@ -115,7 +115,12 @@ const graph: ArchGraph = {
     // c_attn is q, k and v side by side along its output axis.
     const attn = attention(g, { qkv: conv1d(norm(x, 'ln_1'), 'attn.c_attn') }, ctx.bs, past, ctx.attention, c, null);
     const x1 = g.add(x, conv1d(attn.out, 'attn.c_proj'));
-    const mlp = conv1d(activate(g, conv1d(norm(x1, 'ln_2'), 'mlp.c_fc'), c.activation), 'mlp.c_proj');
+    const fc = conv1d(norm(x1, 'ln_2'), 'mlp.c_fc');
+    // The activation is a recompute region: of its [N, 4H] tensors only its input is kept for the backward pass.
+    const mlp = conv1d(
+      g.recompute(() => activate(g, fc, c.activation)),
+      'mlp.c_proj',
+    );
     return { x: g.add(x1, mlp), present: attn.present };
   },
   finalNorm: (ctx, x) =>

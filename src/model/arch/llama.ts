@@ -171,7 +171,8 @@ const graph: ArchGraph = {
     ) as [Value, Value];
     const down = linear(
       g,
-      g.mul(activate(g, gate, c.activation), up),
+      // A recompute region: of the MLP's [N, I] tensors only gate and up are kept for the backward pass.
+      g.recompute(() => g.mul(activate(g, gate, c.activation), up)),
       p.get(`${at}.mlp.down_proj.weight`),
       c.mlpBias ? p.get(`${at}.mlp.down_proj.bias`) : null,
       'out_in',

@@ -107,8 +107,11 @@ function concatOut(tensors: readonly FloatTensor[], layout: WeightLayout): Float
  * the pattern ONNX Runtime fuses into one SimplifiedLayerNormalization kernel for inference.
  */
 export function rmsNorm(g: GraphBuilder, x: Value, weight: Value, eps: number): Value {
-  const meanSquare = g.reduceMean(g.pow(x, 2), { axes: [-1], keepdims: true });
-  return g.mul(g.div(x, g.sqrt(g.add(meanSquare, eps))), weight);
+  // A recompute region: its [N, H] intermediates are recomputed in the backward pass rather than kept.
+  return g.recompute(() => {
+    const meanSquare = g.reduceMean(g.pow(x, 2), { axes: [-1], keepdims: true });
+    return g.mul(g.div(x, g.sqrt(g.add(meanSquare, eps))), weight);
+  });
 }
 
 /**
@@ -116,9 +119,12 @@ export function rmsNorm(g: GraphBuilder, x: Value, weight: Value, eps: number): 
  * torch computes it (ONNX Runtime fuses this pattern into LayerNormalization).
  */
 export function layerNorm(g: GraphBuilder, x: Value, weight: Value, bias: Value, eps: number): Value {
-  const centered = g.sub(x, g.reduceMean(x, { axes: [-1], keepdims: true }));
-  const variance = g.reduceMean(g.pow(centered, 2), { axes: [-1], keepdims: true });
-  return g.add(g.mul(g.div(centered, g.sqrt(g.add(variance, eps))), weight), bias);
+  // A recompute region, as rmsNorm.
+  return g.recompute(() => {
+    const centered = g.sub(x, g.reduceMean(x, { axes: [-1], keepdims: true }));
+    const variance = g.reduceMean(g.pow(centered, 2), { axes: [-1], keepdims: true });
+    return g.add(g.mul(g.div(centered, g.sqrt(g.add(variance, eps))), weight), bias);
+  });
 }
 
 /** The MLP activations of the supported architectures. */

@@ -9,7 +9,7 @@
 import { GraphBuilder, type Graph, type Value } from '../../onnx/index.js';
 import type { ModelConfig } from '../config.js';
 import type { ParamMap } from '../checkpoint.js';
-import { expectedParameters } from '../parameters.js';
+import { LARGE_MODEL_PARAMETERS, expectedParameters, parameterCount } from '../parameters.js';
 import { crossEntropyLoss } from './losses.js';
 import { policyObjective } from './policy-losses.js';
 import { GraphParams, type ParamSelection, selectParams } from './params.js';
@@ -39,6 +39,16 @@ export interface TrainGraphOptions {
   vocabChunks?: number;
   /** fused terms: recompute the logits in the backward pass instead of keeping them (default: at vocabularies >= 65,536) */
   recomputeLogits?: boolean;
+  /**
+   * A backward pass that holds less (autodiff's `recompute` and `accumulateInPlace`): the
+   * normalisations' and the MLP activation's intermediates are recomputed instead of kept from the
+   * forward pass, and a tied embedding's rows are added onto the output projection's gradient
+   * instead of into a table of their own. The same gradients up to rounding: the recomputed
+   * values are the same bits, the tied embedding's sum is taken in another order, and ONNX
+   * Runtime may fuse the forward's normalisations once the backward no longer reads their insides.
+   * Default {@link defaultLowMemoryBackward}.
+   */
+  lowMemoryBackward?: boolean;
 }
 
 /**
@@ -52,6 +62,15 @@ export function defaultVocabChunks(config: ModelConfig): number {
 /** Default of {@link TrainGraphOptions.recomputeLogits}: keep one [N, V] logits tensor unless the vocabulary is large. */
 export function defaultRecomputeLogits(config: ModelConfig): boolean {
   return config.vocabSize >= 65536;
+}
+
+/**
+ * Default of {@link TrainGraphOptions.lowMemoryBackward}: on for large models
+ * ({@link LARGE_MODEL_PARAMETERS}), where activations and [V, H] tables are gigabytes. Off below,
+ * so the graphs of small models, and the results committed from them, stay as they were.
+ */
+export function defaultLowMemoryBackward(config: ModelConfig): boolean {
+  return parameterCount(config) >= LARGE_MODEL_PARAMETERS;
 }
 
 /** The model a graph is built from. */
@@ -134,5 +153,8 @@ export function buildTrainGraph(model: ModelWeights, kind: TrainGraphKind, opts:
     keep.push('clip_fraction');
   }
   g.output(loss, 'loss');
-  return gradWithVocabTerms(g.build(), terms, trainable, { keepOutputs: keep });
+  return gradWithVocabTerms(g.build(), terms, trainable, {
+    keepOutputs: keep,
+    lowMemory: opts.lowMemoryBackward ?? defaultLowMemoryBackward(config),
+  });
 }

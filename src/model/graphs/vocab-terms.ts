@@ -156,11 +156,13 @@ export function gradWithVocabTerms(
   forward: Graph,
   terms: VocabTerms,
   wrt: readonly string[],
-  opts: { keepOutputs?: readonly string[] } = {},
+  opts: { keepOutputs?: readonly string[]; lowMemory?: boolean } = {},
 ): Graph {
   const keep = opts.keepOutputs ?? [];
+  // grad()'s memory savings (TrainGraphOptions.lowMemoryBackward)
+  const lean = opts.lowMemory ? { recompute: true, accumulateInPlace: true } : {};
   const f = terms.fused;
-  if (!f) return grad(forward, 'loss', wrt, { keepOutputs: keep });
+  if (!f) return grad(forward, 'loss', wrt, { keepOutputs: keep, ...lean });
 
   // (1) The loss's gradients with respect to the terms it uses.
   const termNames = [f.logprobs, ...(f.entropy && dependsOn(forward, 'loss', f.entropy) ? [f.entropy] : [])];
@@ -209,5 +211,5 @@ export function gradWithVocabTerms(
     { value: h.name, grad: dh.name },
     { value: w.name, grad: dw.name },
   ];
-  return grad(g.build(), 'loss.terms', wrt, { keepOutputs: keep, seeds });
+  return grad(g.build(), 'loss.terms', wrt, { keepOutputs: keep, seeds, ...lean });
 }

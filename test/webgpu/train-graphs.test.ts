@@ -1,7 +1,8 @@
 /**
  * The training graphs on WebGPU against transformers on the four Hugging Face fixtures: the
  * cross-entropy and policy-gradient losses and every parameter's gradient (1e-3 relative), with
- * the weights fed from device buffers and the gradients left there, as the GPU trainer runs them.
+ * the weights fed from device buffers and the gradients left there, as the GPU trainer runs them;
+ * the cross-entropy graph also with the low-memory backward.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,8 +27,10 @@ for (const name of fixtureNames) {
       for (const [n, t] of Object.entries(paramFeeds(model, names))) weights[n] = await transfer.upload(t);
       const gradsOnDevice = Object.fromEntries(names.map((p) => [`grad.${p}`, 'gpu-buffer' as const]));
       const B = 2;
-      for (const kind of ['ce', 'policy'] as const) {
-        const session = await createSession(buildTrainGraph(model, kind), {
+      // and the low-memory backward (recomputed regions, the tied embedding scattered in place), as large models train
+      const variants = [{ kind: 'ce' }, { kind: 'policy' }, { kind: 'ce', lowMemoryBackward: true }] as const;
+      for (const { kind, ...options } of variants) {
+        const session = await createSession(buildTrainGraph(model, kind, options), {
           executionProviders: ['webgpu', 'cpu'],
           preferredOutputLocation: gradsOnDevice,
         });
@@ -55,7 +58,7 @@ for (const name of fixtureNames) {
           assert.ok(onDevice(g), `grad.${p} stays on the device`);
           const err = relL2((await transfer.download(g)).data as Float32Array, ref.tensor(`${kind === 'ce' ? 'grad' : 'pg_grad'}.${p}`));
           g.dispose();
-          assert.ok(err < 1e-3, `${kind} grad.${p}: relative L2 error ${err}`);
+          assert.ok(err < 1e-3, `${kind}${'lowMemoryBackward' in options ? ' (low-memory)' : ''} grad.${p}: relative L2 error ${err}`);
         }
         await session.release();
       }

@@ -125,51 +125,65 @@ describe('losses', () => {
     assert.ok(maxAbsDiff(data(out.logprobs), lp) < 1e-6);
   });
 
-  test('policy with KL and entropy: gradients agree with central finite differences', async () => {
-    const params = ['model.norm.weight', 'model.layers.1.self_attn.v_proj.bias'];
-    const session = await createSession(
-      buildTrainGraph(model, 'policy', { trainable: params, klPenalty: true, entropyBonus: true, entropyOutput: true }),
-    );
-    const base = trainFeeds(ref);
-    const score = await runGraph(buildTrainGraph(model, 'score', { trainable: 'none' }), base);
-    const lp = data(score.logprobs);
-    const feeds: Record<string, ort.Tensor> = {
-      ...base,
-      ...paramFeeds(model, params),
-      old_logprobs: f32(
-        Array.from(lp, (x, i) => x + 0.4 * (uniform(B * T, 13)[i]! - 0.5)),
-        [B, T],
-      ),
-      ref_logprobs: f32(
-        Array.from(lp, (x, i) => x + 0.5 * (uniform(B * T, 17)[i]! - 0.5)),
-        [B, T],
-      ),
-      advantages: f32([1.1, -0.6], [B]),
-      clip_low: scalar(0.2),
-      clip_high: scalar(0.28),
-      kl_coef: scalar(0.3),
-      entropy_coef: scalar(0.2),
-    };
-    const out = await runGraph(session, feeds);
-    for (const p of params) {
-      const t = model.params.get(p)!;
-      const dir = uniform(t.data.length, 19).map((u) => u - 0.5);
-      const analytic = dir.reduce((s, d, i) => s + d * data(out[`grad.${p}`])[i]!, 0);
-      const eps = 1e-2;
-      const lossAt = async (sign: number): Promise<number> => {
-        const moved = f32(
-          Array.from(t.data, (x, i) => x + sign * eps * dir[i]!),
-          t.dims,
-        );
-        return data((await runGraph(session, { ...feeds, [p]: moved })).loss)[0]!;
-      };
-      const numeric = ((await lossAt(1)) - (await lossAt(-1))) / (2 * eps);
-      assert.ok(
-        Math.abs(numeric - analytic) <= 0.02 * Math.abs(analytic) + 1e-5,
-        `${p}: finite differences ${numeric} vs gradient ${analytic}`,
+  // Also with the low-memory backward: the final norm is a recomputed region there, and the tied
+  // embedding's rows are scattered onto the output projection's gradient.
+  for (const lowMemoryBackward of [false, true])
+    test(`policy with KL and entropy${lowMemoryBackward ? ', low-memory backward' : ''}: gradients agree with central finite differences`, async () => {
+      const params = [
+        'model.norm.weight',
+        'model.layers.1.self_attn.v_proj.bias',
+        'model.layers.0.mlp.up_proj.weight',
+        'model.embed_tokens.weight',
+      ];
+      const session = await createSession(
+        buildTrainGraph(model, 'policy', {
+          trainable: params,
+          klPenalty: true,
+          entropyBonus: true,
+          entropyOutput: true,
+          lowMemoryBackward,
+        }),
       );
-    }
-  });
+      const base = trainFeeds(ref);
+      const score = await runGraph(buildTrainGraph(model, 'score', { trainable: 'none' }), base);
+      const lp = data(score.logprobs);
+      const feeds: Record<string, ort.Tensor> = {
+        ...base,
+        ...paramFeeds(model, params),
+        old_logprobs: f32(
+          Array.from(lp, (x, i) => x + 0.4 * (uniform(B * T, 13)[i]! - 0.5)),
+          [B, T],
+        ),
+        ref_logprobs: f32(
+          Array.from(lp, (x, i) => x + 0.5 * (uniform(B * T, 17)[i]! - 0.5)),
+          [B, T],
+        ),
+        advantages: f32([1.1, -0.6], [B]),
+        clip_low: scalar(0.2),
+        clip_high: scalar(0.28),
+        kl_coef: scalar(0.3),
+        entropy_coef: scalar(0.2),
+      };
+      const out = await runGraph(session, feeds);
+      for (const p of params) {
+        const t = model.params.get(p)!;
+        const dir = uniform(t.data.length, 19).map((u) => u - 0.5);
+        const analytic = dir.reduce((s, d, i) => s + d * data(out[`grad.${p}`])[i]!, 0);
+        const eps = 1e-2;
+        const lossAt = async (sign: number): Promise<number> => {
+          const moved = f32(
+            Array.from(t.data, (x, i) => x + sign * eps * dir[i]!),
+            t.dims,
+          );
+          return data((await runGraph(session, { ...feeds, [p]: moved })).loss)[0]!;
+        };
+        const numeric = ((await lossAt(1)) - (await lossAt(-1))) / (2 * eps);
+        assert.ok(
+          Math.abs(numeric - analytic) <= 0.02 * Math.abs(analytic) + 1e-5,
+          `${p}: finite differences ${numeric} vs gradient ${analytic}`,
+        );
+      }
+    });
 });
 
 describe('padding in training graphs', () => {

@@ -119,7 +119,7 @@ async function profileIntrospect(modelDir: string, out: string) {
   };
   const memory = trainSessionMemory(model.config);
   if (memory.cpuMemArena !== undefined) options.enableCpuMemArena = memory.cpuMemArena;
-  if (memory.enableMemPattern !== undefined) options.enableMemPattern = memory.enableMemPattern;
+  options.enableMemPattern = memory.enableMemPattern;
   const session = await ort.InferenceSession.create(path, options);
   const [B, T] = [Number(args.batch), Number(args.seqLen)];
   const rng = streamFor(1, 0x74726169);

@@ -255,7 +255,7 @@ export async function benchTrain(o: BenchCommon & { batch: number; seqLen: numbe
         threads: o.threads,
         spinning: o.spinning,
         memory_arena: trainSessionArena(model.config) ?? true,
-        memory_pattern: trainSessionMemory(model.config).enableMemPattern ?? true,
+        memory_pattern: trainSessionMemory(model.config).enableMemPattern,
         repeats: o.repeats,
       },
       tokens_per_s: (B * T) / seconds,

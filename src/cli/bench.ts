@@ -12,7 +12,7 @@ export const benchFlags = {
   'memory-arena': Flags.boolean({
     allowNo: true,
     summary:
-      "ONNX Runtime's CPU memory arena (as model.memoryArena in a job; unset: auto, off for the training graph of a model of 32M parameters or more, which then also runs without the memory pattern); --no-memory-arena lowers peak RSS.",
+      "ONNX Runtime's CPU memory arena (as model.memoryArena in a job; unset: auto, off for the training graph of a model of 32M parameters or more; training sessions never use the memory pattern); --no-memory-arena lowers peak RSS.",
   }),
   repeats: Flags.integer({ min: 1, default: 3, summary: 'Timed runs after one warm-up; the median is reported.' }),
 };

@@ -117,12 +117,12 @@ export const modelSchema = z
       .union([z.boolean(), z.literal('auto')])
       .default('auto')
       .describe(
-        "Keep freed buffers in ONNX Runtime's CPU memory arena for reuse (true), return them (false; a training " +
-          "session then also runs without ONNX Runtime's memory pattern, whose block holds a run's planned peak " +
-          'until the run ends), or auto: on, ' +
+        "Keep freed buffers in ONNX Runtime's CPU memory arena for reuse (true), return them (false), or auto: on, " +
           'except for the training graph of a model of 32M parameters or more. Without the arena an update step of ' +
           'the bench model (3M parameters) ran 25-30% slower; at 41.6M parameters it ran as fast and peaked at 2.1 ' +
-          'instead of 3.0 GB, and at the Qwen2.5-0.5B shape the arena holds gigabytes of freed activations.',
+          'instead of 3.0 GB, and at the Qwen2.5-0.5B shape the arena holds gigabytes of freed activations. ' +
+          "Training sessions never use ONNX Runtime's memory pattern (a block for a run's planned peak, held until " +
+          'the run ends), with or without the arena.',
       ),
     lowMemoryBackward: z
       .union([z.boolean(), z.literal('auto')])

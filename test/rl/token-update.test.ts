@@ -98,7 +98,7 @@ test('gradientStep skips the optimiser on a non-finite loss', async () => {
   await session.release();
 });
 
-test('training sessions: an explicit arena choice wins; auto turns the arena and the memory pattern off, and the low-memory backward on, from ARENA_OFF_FROM_PARAMETERS on', () => {
+test('training sessions: an explicit arena choice wins; auto turns the arena off and the low-memory backward on from ARENA_OFF_FROM_PARAMETERS on; no memory pattern', () => {
   const saved = sessionDefaults();
   const config = (hidden: number, layers: number, vocab: number) =>
     newModelConfig({
@@ -120,15 +120,15 @@ test('training sessions: an explicit arena choice wins; auto turns the arena and
     configureSessions({});
     assert.equal(trainSessionArena(small), undefined); // ONNX Runtime's default: on
     assert.equal(trainSessionArena(large), false);
-    // without the arena, no memory pattern either; small models keep ONNX Runtime's defaults
-    assert.deepEqual(trainSessionMemory(small), {});
+    // never the memory pattern; the arena as chosen
+    assert.deepEqual(trainSessionMemory(small), { enableMemPattern: false });
     assert.deepEqual(trainSessionMemory(large), { cpuMemArena: false, enableMemPattern: false });
     // the training graph's low-memory backward follows the same line
     assert.equal(defaultLowMemoryBackward(small), false);
     assert.equal(defaultLowMemoryBackward(large), true);
     configureSessions({ cpuMemArena: true });
     assert.equal(trainSessionArena(large), true);
-    assert.deepEqual(trainSessionMemory(large), { cpuMemArena: true });
+    assert.deepEqual(trainSessionMemory(large), { cpuMemArena: true, enableMemPattern: false });
     configureSessions({ cpuMemArena: false });
     assert.equal(trainSessionArena(small), false);
     assert.deepEqual(trainSessionMemory(small), { cpuMemArena: false, enableMemPattern: false });

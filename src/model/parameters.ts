@@ -19,9 +19,9 @@ export function parameterCount(config: ModelConfig): number {
 }
 
 /**
- * Models from this many parameters count as large for training: their training graphs recompute
- * activations (train-graphs.ts) and their sessions run without ONNX Runtime's arena and memory
- * pattern unless the job says otherwise (rl/token-update.ts). Measured: at 3M parameters the arena
- * made an update 25-30% faster; at 41.6M off ran as fast with a lower peak.
+ * Models from this many parameters count as large for training: their training graphs get the
+ * low-memory backward (train-graphs.ts) and their sessions run without ONNX Runtime's arena
+ * (rl/token-update.ts), unless the job says otherwise. Measured: at 3M parameters the arena made an
+ * update 25-30% faster; at 41.6M off ran as fast with a lower peak.
  */
 export const LARGE_MODEL_PARAMETERS = 32e6;

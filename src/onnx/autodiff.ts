@@ -158,21 +158,17 @@ function recomputer(g: GraphBuilder, forward: ReadonlySet<Node>): (v: Value, at:
     ordered.set(key, out);
     return out;
   };
+  /** the recompute region of the forward node that makes `v`, if any */
+  const regionOf = (v: Value): number | undefined => (v.producer && forward.has(v.producer) ? v.producer.recompute : undefined);
   const copy = (v: Value, at: Value): Value => {
-    const node = v.producer;
-    if (!node || node.recompute === undefined || !forward.has(node)) return v;
+    const region = regionOf(v);
+    if (region === undefined) return v;
     const done = copies.get(v);
     if (done) return done;
-    const region = node.recompute;
-    let barrier = after.get(region);
-    if (!barrier) {
-      barrier = at;
-      after.set(region, at);
-    }
-    const inputs = node.inputs.map((u) => {
-      if (!u) return null;
-      return u.producer?.recompute !== undefined && forward.has(u.producer) ? copy(u, at) : orderedInput(u, region, barrier);
-    });
+    const node = v.producer as Node;
+    const barrier = after.get(region) ?? at;
+    after.set(region, barrier);
+    const inputs = node.inputs.map((u) => (u === null ? null : regionOf(u) !== undefined ? copy(u, at) : orderedInput(u, region, barrier)));
     const outs = g.node(node.op, inputs, node.attrs, node.outputs.length);
     node.outputs.forEach((o, i) => {
       const c = outs[i] as Value;

@@ -89,15 +89,8 @@ export async function openTrainSession(
 }
 
 /**
- * Models from this many parameters get the large-model defaults ({@link LARGE_MODEL_PARAMETERS});
- * each of their updates also collects the last one's gradient copies before it runs (a full GC
- * costs tens of milliseconds, nothing beside a step of seconds).
- */
-export const ARENA_OFF_FROM_PARAMETERS = LARGE_MODEL_PARAMETERS;
-
-/**
  * The memory arena of a training session: the job's (or bench's) explicit choice, else (auto) off
- * for models of {@link ARENA_OFF_FROM_PARAMETERS} or more. Measured: at 3M parameters the arena
+ * for models of {@link LARGE_MODEL_PARAMETERS} or more. Measured: at 3M parameters the arena
  * made an update 25-30% faster (many small buffers); at 41.6M off ran as fast and peaked at 2.1
  * instead of 3.0 GB; at the Qwen2.5-0.5B shape the activations alone are 4.5 GB, which the arena
  * would keep after the step while AdamW's moments and the gradients' copies need the room.
@@ -105,7 +98,7 @@ export const ARENA_OFF_FROM_PARAMETERS = LARGE_MODEL_PARAMETERS;
 export function trainSessionArena(config: ModelConfig): boolean | undefined {
   const chosen = sessionDefaults().cpuMemArena;
   if (chosen !== undefined) return chosen;
-  return parameterCount(config) >= ARENA_OFF_FROM_PARAMETERS ? false : undefined;
+  return parameterCount(config) >= LARGE_MODEL_PARAMETERS ? false : undefined;
 }
 
 /**
@@ -121,10 +114,15 @@ export function trainSessionMemory(config: ModelConfig): { cpuMemArena?: boolean
   return { ...(arena === undefined ? {} : { cpuMemArena: arena }), enableMemPattern: false };
 }
 
+/**
+ * Whether an optimiser's parameters make a large model ({@link LARGE_MODEL_PARAMETERS}): each of its
+ * updates then collects the last one's gradient copies before it runs (a full GC costs tens of
+ * milliseconds, nothing beside a step of seconds).
+ */
 const largeModel = (params: ReadonlyMap<string, Float32Array>): boolean => {
   let n = 0;
   for (const p of params.values()) n += p.length;
-  return n >= ARENA_OFF_FROM_PARAMETERS;
+  return n >= LARGE_MODEL_PARAMETERS;
 };
 
 /** Feeds shared by the `policy` and `score` graphs for one packed batch. */

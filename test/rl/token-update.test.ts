@@ -8,14 +8,9 @@ import * as ort from 'onnxruntime-node';
 import { GraphBuilder, configureSessions, createSession, grad, sessionDefaults } from '../../src/onnx/index.js';
 import { newModelConfig } from '../../src/model/init.js';
 import { AdamW } from '../../src/rl/optimizer.js';
-import {
-  ARENA_OFF_FROM_PARAMETERS,
-  gradientStep,
-  lowMemoryBackward,
-  trainSessionArena,
-  trainSessionMemory,
-} from '../../src/rl/token-update.js';
+import { gradientStep, lowMemoryBackward, trainSessionArena, trainSessionMemory } from '../../src/rl/token-update.js';
 import { defaultLowMemoryBackward } from '../../src/model/graphs/train-graphs.js';
+import { LARGE_MODEL_PARAMETERS } from '../../src/model/parameters.js';
 
 /** loss = sum((x W^T - y)^2) with W [3, 4] and b [3] as inputs: a tiny stand-in for a training graph. */
 async function tinyTrainSession(): Promise<ort.InferenceSession> {
@@ -98,7 +93,7 @@ test('gradientStep skips the optimiser on a non-finite loss', async () => {
   await session.release();
 });
 
-test('training sessions: an explicit arena choice wins; auto turns the arena off and the low-memory backward on from ARENA_OFF_FROM_PARAMETERS on; no memory pattern', () => {
+test('training sessions: an explicit arena choice wins; auto turns the arena off and the low-memory backward on from LARGE_MODEL_PARAMETERS on; no memory pattern', () => {
   const saved = sessionDefaults();
   const config = (hidden: number, layers: number, vocab: number) =>
     newModelConfig({
@@ -132,7 +127,7 @@ test('training sessions: an explicit arena choice wins; auto turns the arena off
     configureSessions({ cpuMemArena: false });
     assert.equal(trainSessionArena(small), false);
     assert.deepEqual(trainSessionMemory(small), { cpuMemArena: false, enableMemPattern: false });
-    assert.ok(ARENA_OFF_FROM_PARAMETERS > 3.3e6 && ARENA_OFF_FROM_PARAMETERS < 41.6e6);
+    assert.ok(LARGE_MODEL_PARAMETERS > 3.3e6 && LARGE_MODEL_PARAMETERS < 41.6e6);
     // a job's explicit choice reaches the graph; auto leaves the graph's default
     assert.deepEqual(lowMemoryBackward({ model: { lowMemoryBackward: 'auto' } }), {});
     assert.deepEqual(lowMemoryBackward({ model: { lowMemoryBackward: false } }), { lowMemoryBackward: false });

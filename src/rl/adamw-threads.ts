@@ -9,23 +9,32 @@
  * a chunk goes to a helper worker thread when one has a free slot (two each), and is updated by
  * the caller in place otherwise, so a helper slowed by other processes gets fewer chunks instead
  * of holding the step up (dealing the chunks in fixed turns made the step slower than one thread
- * with a busy process beside it). For a helper's chunk the caller copies p, g, m and v into the
- * slot, and copies p, m and v back once the helper has updated them. Copies are needed because
- * onnxruntime-node refuses tensors whose memory is a SharedArrayBuffer, and the parameters are the
- * training session's feeds. With two slots the helper finds its next chunk waiting while the caller
- * copies the last one back. Every element goes through the same function in the same float64 arithmetic, so the result is bit for
- * bit that of one thread, whatever the number of helpers or the timing.
+ * with a busy process beside it). The moments m and v of a large optimiser live in
+ * SharedArrayBuffers ({@link momentArray}), which the helpers update in place; p and g cannot:
+ * the parameters are the training session's feeds and the gradients its outputs, and
+ * onnxruntime-node refuses (and returns) no SharedArrayBuffer memory. So for a helper's chunk the
+ * caller copies p and g into the slot and p back once the helper is done: three copies of the
+ * chunk, where copying the moments too took seven and left the caller copying for most of the
+ * step (2 threads ran 1.2x one thread in results/profile-train/adamw-h512.json at commit 2179d8d).
+ * A tensor whose moments are not shared is updated by the caller alone. With two slots the helper
+ * finds its next chunk waiting while the caller copies the last one back. Every element goes
+ * through the same function in the same float64 arithmetic, so the result is bit for bit that of
+ * one thread, whatever the number of helpers or the timing.
  *
- * The caller blocks in Atomics.wait for a helper's slot, so AdamW.step stays synchronous. The
- * helpers are shared by every optimiser of the process, started on first use, and unref'd: they
- * never keep the process alive. Where a helper cannot start, the caller does its share.
+ * A step's moments reach a helper as one message at the step's start (the step's shared m and v
+ * arrays, by tensor index; posting a SharedArrayBuffer shares it, nothing is copied); the helper
+ * handles it on its event loop, works through the step's chunks blocking in Atomics.wait, and
+ * drops the arrays when the caller closes the step, so no optimiser's moments outlive it in a
+ * helper. The caller blocks in Atomics.wait for a helper's slot, so AdamW.step stays synchronous.
+ * The helpers are shared by every optimiser of the process, started on first use, and unref'd:
+ * they never keep the process alive. Where a helper cannot start, the caller does its share.
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker, type ModuleWorkerData } from '../util/worker-module.js';
 import { adamwUpdate, type AdamWStepConstants } from './adamw-kernel.js';
 
-/** Elements per chunk: four float32 slots of 128 KiB, a chunk's work about 0.4 ms. */
+/** Elements per chunk: two float32 slots of 128 KiB, a chunk's work about 0.3 ms. */
 export const CHUNK = 1 << 15;
 /** How long the caller waits for a helper to start (load its module) before doing without it. */
 const STARTUP_LIMIT_MS = 20_000;
@@ -37,11 +46,12 @@ const CHUNK_LIMIT_MS = 120_000;
 
 /**
  * The control array's values. Index 0: the helper's status (the bootstrap of worker-module.ts sets
- * 2 when the module fails to load). Indices 1 and 2: the two slots' states. A slot's entry in the
- * meta array: [decay, elements].
+ * 2 when the module fails to load). Indices 1 and 2: the two slots' states; CLOSED in the slot the
+ * helper looks at next ends the step. A slot's entry in the meta array: [decay, elements, tensor
+ * index in the step, offset in the tensor].
  */
-export const PROTOCOL = { STATUS: 0, STARTING: 0, READY: 1, FREE: 0, SUBMITTED: 1, DONE: 2, META_FIELDS: 2 } as const;
-const { STATUS, STARTING, READY, FREE, SUBMITTED, DONE, META_FIELDS } = PROTOCOL;
+export const PROTOCOL = { STATUS: 0, STARTING: 0, READY: 1, FREE: 0, SUBMITTED: 1, DONE: 2, CLOSED: 3, META_FIELDS: 4 } as const;
+const { STATUS, STARTING, READY, FREE, SUBMITTED, DONE, CLOSED, META_FIELDS } = PROTOCOL;
 /** The step constants' layout in the shared constants array (the order of {@link writeConstants}). */
 const CONSTANT_FIELDS = 6;
 
@@ -49,13 +59,16 @@ const CONSTANT_FIELDS = 6;
 export interface AdamWHelperData extends ModuleWorkerData {
   /** [status, slot 0 state, slot 1 state] */
   flag: Int32Array;
-  /** per slot: [decay, elements] */
+  /** per slot: [decay, elements, tensor index, offset] */
   meta: Float64Array;
   /** the step's {@link AdamWStepConstants}, shared by all helpers */
   constants: Float64Array;
-  /** per slot: p, g, m, v of CHUNK elements each */
-  slots: { p: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }[];
+  /** per slot: p and g of CHUNK elements each */
+  slots: { p: Float32Array; g: Float32Array }[];
 }
+
+/** The message that opens a step in a helper: each tensor's shared moments, null where the caller keeps the tensor. */
+export type AdamWStepMoments = ({ m: Float32Array; v: Float32Array } | null)[];
 
 /** One tensor of a step: its parameter, gradient and moments, and its weight-decay factor. */
 export interface AdamWTensor {
@@ -66,7 +79,17 @@ export interface AdamWTensor {
   decay: number;
 }
 
-/** A chunk a helper holds: where its p, m and v go back to. */
+/**
+ * A zeroed float32 array for a moment that helper threads may update in place: over a
+ * SharedArrayBuffer when `shared`, else an ordinary one.
+ */
+export function momentArray(length: number, shared: boolean): Float32Array {
+  return shared ? new Float32Array(new SharedArrayBuffer(4 * length)) : new Float32Array(length);
+}
+
+const isShared = (a: Float32Array): boolean => a.buffer instanceof SharedArrayBuffer;
+
+/** A chunk a helper holds: where its p goes back to. */
 interface InFlight {
   tensor: AdamWTensor;
   offset: number;
@@ -89,7 +112,7 @@ class Helper {
       flag: new Int32Array(new SharedArrayBuffer(4 * 3)),
       meta: new Float64Array(new SharedArrayBuffer(8 * META_FIELDS * 2)),
       constants,
-      slots: [0, 1].map(() => ({ p: shared(CHUNK), g: shared(CHUNK), m: shared(CHUNK), v: shared(CHUNK) })),
+      slots: [0, 1].map(() => ({ p: shared(CHUNK), g: shared(CHUNK) })),
     };
     let worker: Worker;
     try {
@@ -105,11 +128,17 @@ class Helper {
     return new Helper(worker, data as AdamWHelperData);
   }
 
+  /** Opens a step: the helper receives the step's shared moments (by tensor index). */
+  open(moments: AdamWStepMoments): void {
+    this.worker.postMessage(moments);
+  }
+
   /**
-   * Hands the chunk [offset, offset + n) of `tensor` to the helper if its next slot is free or done
-   * (collecting what it held); false, without waiting, while the helper still works on it.
+   * Hands the chunk [offset, offset + n) of the step's tensor `index` to the helper if its next
+   * slot is free or done (collecting what it held); false, without waiting, while the helper still
+   * works on it. The tensor's moments must be shared ({@link momentArray}).
    */
-  trySubmit(tensor: AdamWTensor, offset: number, n: number): boolean {
+  trySubmit(tensor: AdamWTensor, index: number, offset: number, n: number): boolean {
     const slot = this.next;
     if (this.inFlight[slot] && Atomics.load(this.data.flag, 1 + slot) !== DONE) return false;
     this.collect(slot);
@@ -117,10 +146,7 @@ class Helper {
     const end = offset + n;
     s.p.set(tensor.p.subarray(offset, end));
     s.g.set(tensor.g.subarray(offset, end));
-    s.m.set(tensor.m.subarray(offset, end));
-    s.v.set(tensor.v.subarray(offset, end));
-    this.data.meta[slot * META_FIELDS] = tensor.decay;
-    this.data.meta[slot * META_FIELDS + 1] = n;
+    this.data.meta.set([tensor.decay, n, index, offset], slot * META_FIELDS);
     this.inFlight[slot] = { tensor, offset, n };
     Atomics.store(this.data.flag, 1 + slot, SUBMITTED);
     Atomics.notify(this.data.flag, 1 + slot);
@@ -128,10 +154,25 @@ class Helper {
     return true;
   }
 
-  /** Waits for both slots and copies their results back. */
-  drain(): void {
+  /**
+   * Waits for both slots, copies their results back and closes the step, and waits until the
+   * helper has left it (it then holds no moments, and the next step's first chunk cannot reach
+   * it with this step's). Where the helper never took a chunk, it leaves as soon as it has opened
+   * the step.
+   */
+  close(): void {
     this.collect(this.next);
     this.collect(1 - this.next);
+    const flag = this.data.flag;
+    const slot = 1 + this.next;
+    Atomics.store(flag, slot, CLOSED);
+    Atomics.notify(flag, slot);
+    while (Atomics.load(flag, slot) === CLOSED) {
+      if (Atomics.wait(flag, slot, CLOSED, CHUNK_LIMIT_MS) === 'timed-out' && Atomics.load(flag, slot) === CLOSED) {
+        throw new Error(`an AdamW helper thread did not close its step in ${CHUNK_LIMIT_MS / 1000} s`);
+      }
+    }
+    this.next = 0;
   }
 
   terminate(): void {
@@ -150,8 +191,6 @@ class Helper {
     const s = this.data.slots[slot]!;
     const { tensor, offset, n } = chunk;
     tensor.p.set(s.p.subarray(0, n), offset);
-    tensor.m.set(s.m.subarray(0, n), offset);
-    tensor.v.set(s.v.subarray(0, n), offset);
     this.inFlight[slot] = null;
     Atomics.store(flag, 1 + slot, FREE);
   }
@@ -191,21 +230,24 @@ export function readConstants(c: Float64Array): AdamWStepConstants {
  * comment); the same bits as one thread. Returns how many threads were offered chunks.
  */
 export function adamwUpdateAll(tensors: readonly AdamWTensor[], k: AdamWStepConstants, threads: number): number {
-  const helpers = threads > 1 ? helpersFor(threads) : [];
+  const moments: AdamWStepMoments = tensors.map((t) => (isShared(t.m) && isShared(t.v) ? { m: t.m, v: t.v } : null));
+  const helpers = threads > 1 && moments.some((x) => x) ? helpersFor(threads) : [];
   if (helpers.length === 0) {
     for (const t of tensors) adamwUpdate(t.p, t.g, t.m, t.v, t.decay, k);
     return 1;
   }
   writeConstants(k);
   try {
-    for (const t of tensors) {
+    for (const h of helpers) h.open(moments);
+    tensors.forEach((t, index) => {
+      const shared = moments[index] !== null;
       for (let offset = 0; offset < t.p.length; offset += CHUNK) {
         const end = Math.min(offset + CHUNK, t.p.length);
-        if (helpers.some((h) => h.trySubmit(t, offset, end - offset))) continue;
+        if (shared && helpers.some((h) => h.trySubmit(t, index, offset, end - offset))) continue;
         adamwUpdate(t.p.subarray(offset, end), t.g.subarray(offset, end), t.m.subarray(offset, end), t.v.subarray(offset, end), t.decay, k);
       }
-    }
-    for (const h of helpers) h.drain();
+    });
+    for (const h of helpers) h.close();
   } catch (error) {
     // A helper that stopped answering: none of them is trusted again in this process.
     for (const h of pool.helpers) h.terminate();

@@ -1,25 +1,39 @@
 /**
- * A helper thread of adamw-threads.ts. Protocol, per slot (taken alternately, 0 then 1): wait
- * until the caller marks it SUBMITTED, update its p, m and v from g in place with the one kernel,
- * mark it DONE and wake the caller. The helper never returns to its event loop; the caller
- * terminates it, or the process ends with it (it is unref'd).
+ * A helper thread of adamw-threads.ts. A step opens with a message holding the step's shared
+ * moments by tensor index. Then, per slot (taken alternately, 0 then 1, from slot 0 at every
+ * step): wait until the caller marks it SUBMITTED, update the chunk's p (copied into the slot)
+ * and the tensor's m and v (in place, in shared memory) from g with the one kernel, mark it DONE
+ * and wake the caller; CLOSED ends the step, and the moments are dropped with it. The helper is
+ * unref'd: the caller terminates it, or the process ends with it.
  */
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { adamwUpdate } from './adamw-kernel.js';
-import { PROTOCOL, readConstants, type AdamWHelperData } from './adamw-threads.js';
+import { PROTOCOL, readConstants, type AdamWHelperData, type AdamWStepMoments } from './adamw-threads.js';
 
 const { flag, meta, constants, slots } = workerData as AdamWHelperData;
-const { STATUS, READY, SUBMITTED, DONE, META_FIELDS } = PROTOCOL;
+const { STATUS, READY, FREE, SUBMITTED, DONE, CLOSED, META_FIELDS } = PROTOCOL;
 
+/** Works through one step's chunks until the caller closes it. */
+function runStep(moments: AdamWStepMoments): void {
+  const k = readConstants(constants);
+  for (let slot = 0; ; slot = 1 - slot) {
+    let state = Atomics.load(flag, 1 + slot);
+    for (; state !== SUBMITTED && state !== CLOSED; state = Atomics.load(flag, 1 + slot)) Atomics.wait(flag, 1 + slot, state);
+    if (state === CLOSED) {
+      Atomics.store(flag, 1 + slot, FREE);
+      Atomics.notify(flag, 1 + slot);
+      return;
+    }
+    const at = slot * META_FIELDS;
+    const [decay, n, index, offset] = [meta[at]!, meta[at + 1]!, meta[at + 2]!, meta[at + 3]!];
+    const { m, v } = moments[index]!;
+    const s = slots[slot]!;
+    adamwUpdate(s.p.subarray(0, n), s.g, m.subarray(offset, offset + n), v.subarray(offset, offset + n), decay, k);
+    Atomics.store(flag, 1 + slot, DONE);
+    Atomics.notify(flag, 1 + slot);
+  }
+}
+
+parentPort!.on('message', (moments: AdamWStepMoments) => runStep(moments));
 Atomics.store(flag, STATUS, READY);
 Atomics.notify(flag, STATUS);
-for (let slot = 0; ; slot = 1 - slot) {
-  for (let state = Atomics.load(flag, 1 + slot); state !== SUBMITTED; state = Atomics.load(flag, 1 + slot)) {
-    Atomics.wait(flag, 1 + slot, state);
-  }
-  const [decay, n] = [meta[slot * META_FIELDS]!, meta[slot * META_FIELDS + 1]!];
-  const s = slots[slot]!;
-  adamwUpdate(s.p.subarray(0, n), s.g, s.m, s.v, decay, readConstants(constants));
-  Atomics.store(flag, 1 + slot, DONE);
-  Atomics.notify(flag, 1 + slot);
-}

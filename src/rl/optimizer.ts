@@ -24,7 +24,7 @@
 import { availableParallelism } from 'node:os';
 import { UserError } from '../util/errors.js';
 import { must } from '../util/must.js';
-import { adamwUpdateAll } from './adamw-threads.js';
+import { adamwUpdateAll, momentArray } from './adamw-threads.js';
 
 export interface AdamWOptions {
   /** Default learning rate, used when `step` is not given one. */
@@ -120,9 +120,11 @@ export class AdamW {
     if (!(this.eps > 0)) throw new UserError(`AdamW eps must be > 0, got ${this.eps}`);
     if (!(this.weightDecay >= 0)) throw new UserError(`AdamW weight decay must be >= 0, got ${this.weightDecay}`);
     if (!(this.maxGradNorm > 0)) throw new UserError(`max gradient norm must be > 0, got ${this.maxGradNorm}`);
+    // Shared memory where helper threads may update the moments in place (adamw-threads.ts).
+    const shared = this.threads > 1;
     for (const [name, p] of params) {
-      this.m.set(name, new Float32Array(p.length));
-      this.v.set(name, new Float32Array(p.length));
+      this.m.set(name, momentArray(p.length, shared));
+      this.v.set(name, momentArray(p.length, shared));
     }
   }
 

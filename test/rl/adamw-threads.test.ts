@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { adamwUpdate } from '../../src/rl/adamw-kernel.js';
-import { CHUNK, adamwUpdateAll, type AdamWTensor } from '../../src/rl/adamw-threads.js';
+import { CHUNK, adamwUpdateAll, momentArray, type AdamWTensor } from '../../src/rl/adamw-threads.js';
 import { AdamW, PARALLEL_MIN_ELEMENTS } from '../../src/rl/optimizer.js';
 import { streamFor } from '../../src/util/rng.js';
 
@@ -31,13 +31,21 @@ function tensors(seed: number): AdamWTensor[] {
     return { p: values(1), g: values(1e-2), m: values(1e-3), v: values(1e-6).map(Math.abs), decay: i % 2 ? 1 : 1 - 1e-3 * 0.01 };
   });
 }
-const copy = (ts: AdamWTensor[]): AdamWTensor[] =>
-  ts.map((t) => ({ ...t, p: t.p.slice(), g: t.g.slice(), m: t.m.slice(), v: t.v.slice() }));
+/** A copy whose moments are in shared memory, where helpers may take its chunks. */
+const sharedCopy = (ts: AdamWTensor[]): AdamWTensor[] =>
+  ts.map((t) => ({ ...t, p: t.p.slice(), g: t.g.slice(), m: sharedOf(t.m), v: sharedOf(t.v) }));
+const sharedOf = (a: Float32Array): Float32Array => {
+  const s = momentArray(a.length, true);
+  s.set(a);
+  return s;
+};
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 test('adamwUpdateAll on two threads gives the bits of one thread, at every chunk boundary', () => {
   const one = tensors(1);
-  const two = copy(one);
+  const two = sharedCopy(one);
+  // One tensor with ordinary moments: the caller keeps all its chunks.
+  two[5] = { ...one[5]!, p: one[5]!.p.slice(), g: one[5]!.g.slice(), m: one[5]!.m.slice(), v: one[5]!.v.slice() };
   // Several steps in a row: the helper's slots are reused, and which chunks it takes changes.
   for (let step = 0; step < 3; step++) {
     for (const t of one) adamwUpdate(t.p, t.g, t.m, t.v, t.decay, constants);
@@ -45,6 +53,22 @@ test('adamwUpdateAll on two threads gives the bits of one thread, at every chunk
   }
   one.forEach((t, i) => {
     for (const key of ['p', 'm', 'v'] as const) assert.ok(bytes(t[key]).equals(bytes(two[i]![key])), `tensor ${i} ${key}`);
+  });
+});
+
+test('steps of two tensor sets in turn each get their own moments in the helper', () => {
+  // A helper's step must never see the previous step's moments: sets of different tensors,
+  // stepped alternately with no pause between, against one thread.
+  const [oneA, oneB] = [tensors(4), tensors(5).slice(3)];
+  const [twoA, twoB] = [sharedCopy(oneA), sharedCopy(oneB)];
+  for (let step = 0; step < 4; step++) {
+    for (const t of [...oneA, ...oneB]) adamwUpdate(t.p, t.g, t.m, t.v, t.decay, constants);
+    adamwUpdateAll(twoA, constants, 2);
+    adamwUpdateAll(twoB, constants, 2);
+  }
+  [...oneA, ...oneB].forEach((t, i) => {
+    const u = [...twoA, ...twoB][i]!;
+    for (const key of ['p', 'm', 'v'] as const) assert.ok(bytes(t[key]).equals(bytes(u[key])), `tensor ${i} ${key}`);
   });
 });
 
@@ -79,8 +103,8 @@ test('AdamW refuses a thread count that is not a whole number >= 0', () => {
 test('helper threads never keep the process alive', () => {
   const module = fileURLToPath(new URL('../../src/rl/adamw-threads.js', import.meta.url));
   const script = `
-    const { adamwUpdateAll } = await import(${JSON.stringify(module)});
-    const t = () => ({ p: new Float32Array(70000).fill(1), g: new Float32Array(70000).fill(0.5), m: new Float32Array(70000), v: new Float32Array(70000), decay: 1 });
+    const { adamwUpdateAll, momentArray } = await import(${JSON.stringify(module)});
+    const t = () => ({ p: new Float32Array(70000).fill(1), g: new Float32Array(70000).fill(0.5), m: momentArray(70000, true), v: momentArray(70000, true), decay: 1 });
     const used = adamwUpdateAll([t(), t()], { clipCoef: 1, beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 0.01, bias2Sqrt: 0.03 }, 2);
     console.log('threads', used);`;
   const started = Date.now();

@@ -8,10 +8,11 @@
  * vocab-terms.ts; their gradients from gemmGrad in src/onnx/gradients.ts): for y[M, N] = x[M, K]
  * W[N, K]^T, the forward x·Wᵀ (Gemm transB), the input gradient dY·W (no transpose) and the weight
  * gradient dYᵀ·x (transA). Per layer q, k, v, o, gate, up, down, with M = batch * seqLen rows;
- * and one row slice of the output projection (the vocabulary terms' chunk: ceil(batch * (seqLen -
- * 1) / chunks) rows, `defaultVocabChunks`), whose forward product runs twice per chunk when the
- * logits are recomputed (`defaultRecomputeLogits`). Left out: biases (q/k/v's are O(M N)), the
- * chunks' accumulation of dW through Gemm's C input, and attention's batched MatMuls.
+ * and the output projection: its forward product per row slice (the vocabulary terms' chunk:
+ * ceil(batch * (seqLen - 1) / chunks) rows, `defaultVocabChunks`; twice per chunk when the logits
+ * are recomputed, `recomputeLogits`, off by default), its input and weight gradients once over all
+ * batch * (seqLen - 1) rows. Left out: biases (q/k/v's are O(M N)) and attention's batched
+ * MatMuls.
  *
  * Each distinct (M, N, K, layout) is a one-node graph built with GraphBuilder, run in a session
  * with intraOpNumThreads t and spinning off (the product's default) and ONNX Runtime's profiler
@@ -31,7 +32,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { defaultRecomputeLogits, defaultVocabChunks } from '../../src/model/graphs/train-graphs.js';
+import { DEFAULT_RECOMPUTE_LOGITS, defaultVocabChunks } from '../../src/model/graphs/train-graphs.js';
 import type { ModelConfig } from '../../src/model/types.js';
 import { type GemmOptions, GraphBuilder, toModelBytes } from '../../src/onnx/index.js';
 import { collectGarbage } from '../../src/util/gc.js';
@@ -71,12 +72,20 @@ function stepProducts(config: ModelConfig, batch: number, seqLen: number): Produ
     { name: 'gate_proj', m: rows, n: I, k: H, perStep: each(L) },
     { name: 'up_proj', m: rows, n: I, k: H, perStep: each(L) },
     { name: 'down_proj', m: rows, n: H, k: I, perStep: each(L) },
+    // The vocabulary terms (vocab-terms.ts): the logits slice by slice, dh and dW over all rows.
     {
       name: `lm_head (1 of ${chunks} row slices)`,
       m: Math.ceil((batch * (seqLen - 1)) / chunks),
       n: config.vocabSize,
       k: H,
-      perStep: { ...each(chunks), forward: chunks * (defaultRecomputeLogits(config) ? 2 : 1) },
+      perStep: { forward: chunks * (DEFAULT_RECOMPUTE_LOGITS ? 2 : 1), 'input-grad': 0, 'weight-grad': 0 },
+    },
+    {
+      name: 'lm_head (all rows)',
+      m: batch * (seqLen - 1),
+      n: config.vocabSize,
+      k: H,
+      perStep: { forward: 0, 'input-grad': 1, 'weight-grad': 1 },
     },
   ];
   const products = new Map<string, Product>();
@@ -100,7 +109,7 @@ function gemmOf(layout: Layout): { a: 'x' | 'dy'; b: 'w' | 'x'; opts: GemmOption
 }
 
 const products = stepProducts(benchConfig(shape), Number(args.batch), Number(args.seqLen));
-const cases = products.flatMap((p) => LAYOUTS.map((layout) => ({ p, layout })));
+const cases = products.flatMap((p) => LAYOUTS.filter((layout) => p.perStep[layout] > 0).map((layout) => ({ p, layout })));
 const caseKey = (p: Product, layout: Layout): string => `${p.m}x${p.n}x${p.k}:${layout}`;
 const rng = streamFor(7, 0x67656d6d);
 const random = (dims: number[]): ort.Tensor =>
@@ -279,7 +288,7 @@ report(`gemm-${String(args.model)}`, {
     onnxruntime_session: { intra_op_spinning: false, graph_optimization_level: 'all' },
     pytorch: torchInfo,
     vocab_chunks: defaultVocabChunks(benchConfig(shape)),
-    recompute_logits: defaultRecomputeLogits(benchConfig(shape)),
+    recompute_logits: DEFAULT_RECOMPUTE_LOGITS,
     load_average: { min: Math.min(...loads), max: Math.max(...loads) },
   },
   products: rows,

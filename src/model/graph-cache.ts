@@ -24,7 +24,7 @@ import { selectParams } from './graphs/params.js';
 import {
   buildTrainGraph,
   defaultLowMemoryBackward,
-  defaultRecomputeLogits,
+  DEFAULT_RECOMPUTE_LOGITS,
   defaultVocabChunks,
   type ModelWeights,
   type TrainGraphKind,
@@ -34,9 +34,10 @@ import {
 /**
  * Bump whenever a change to the graph builders changes what an existing cached graph would compute,
  * or how (4: gradients seeded instead of surrogate terms, runtime-sized zeros: the same values with
- * less memory), so that no cache keeps serving the old graph.
+ * less memory; 5: the vocabulary terms keep the log-softmax, not the logits, and take dW and dh
+ * over all rows at once), so that no cache keeps serving the old graph.
  */
-export const GRAPH_FORMAT_VERSION = 4;
+export const GRAPH_FORMAT_VERSION = 5;
 
 /** Graphs whose stored weights exceed this are cached with their weights in an external data file. */
 export const EXTERNAL_DATA_MIN_BYTES = 64 * 2 ** 20;
@@ -134,7 +135,7 @@ function resolvedSpec(config: ModelConfig, spec: GraphSpec): unknown {
     entropyBonus: o.entropyBonus === true,
     entropyOutput: o.entropyOutput === true,
     vocabChunks: o.vocabChunks ?? defaultVocabChunks(config),
-    recomputeLogits: o.recomputeLogits ?? defaultRecomputeLogits(config),
+    recomputeLogits: o.recomputeLogits ?? DEFAULT_RECOMPUTE_LOGITS,
     lowMemoryBackward: o.lowMemoryBackward ?? defaultLowMemoryBackward(config),
     loss: spec.kind === 'policy' ? (o.loss ?? 'clipped') : null,
   };

@@ -91,7 +91,7 @@ describe('fused vocabulary terms equal the plain log-softmax graph', () => {
   const untied = loadReference('llama-tiny').checkpoint;
   const policy = { klPenalty: true, entropyBonus: true };
 
-  test('policy with KL and entropy bonus, tied embeddings: 3 uneven slices, logits kept', async () => {
+  test('policy with KL and entropy bonus, tied embeddings: 3 uneven slices, log-softmax kept', async () => {
     await compare(tied, 'policy', policy, 2, 9, { vocabChunks: 3, recomputeLogits: false });
   });
 
@@ -101,6 +101,10 @@ describe('fused vocabulary terms equal the plain log-softmax graph', () => {
 
   test('policy without entropy terms, one slice recomputed', async () => {
     await compare(tied, 'policy', {}, 2, 7, { vocabChunks: 1, recomputeLogits: true });
+  });
+
+  test('policy without entropy terms, untied lm_head: 3 slices, log-softmax kept', async () => {
+    await compare(untied, 'policy', {}, 2, 7, { vocabChunks: 3, recomputeLogits: false });
   });
 
   test('more slices than rows (empty slices) in ce and score', async () => {

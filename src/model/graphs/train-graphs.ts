@@ -37,7 +37,10 @@ export interface TrainGraphOptions {
    * {@link defaultVocabChunks}.
    */
   vocabChunks?: number;
-  /** fused terms: recompute the logits in the backward pass instead of keeping them (default: at vocabularies >= 65,536) */
+  /**
+   * fused terms: recompute the logits in the backward pass instead of keeping one [N, V]
+   * log-softmax (default {@link DEFAULT_RECOMPUTE_LOGITS})
+   */
   recomputeLogits?: boolean;
   /**
    * A backward pass that holds less (autodiff's `recompute` and `accumulateInPlace`): the
@@ -59,10 +62,14 @@ export function defaultVocabChunks(config: ModelConfig): number {
   return config.vocabSize >= 16384 ? 8 : 1;
 }
 
-/** Default of {@link TrainGraphOptions.recomputeLogits}: keep one [N, V] logits tensor unless the vocabulary is large. */
-export function defaultRecomputeLogits(config: ModelConfig): boolean {
-  return config.vocabSize >= 65536;
-}
+/**
+ * Default of {@link TrainGraphOptions.recomputeLogits}: keep the one [N, V] log-softmax at every
+ * vocabulary size. PyTorch eager holds several [N, V] tensors for the same step, and at the 0.5B
+ * shape (B=4, T=256) the update's peak RSS stayed where it was with recomputation (10.3-10.9 GB,
+ * `introspect bench train`) while the backward saved the slices' output projection and
+ * log-softmax again. Recomputing remains the choice where one [N, V] tensor does not fit.
+ */
+export const DEFAULT_RECOMPUTE_LOGITS = false;
 
 /**
  * Default of {@link TrainGraphOptions.lowMemoryBackward}: on for large models
@@ -116,7 +123,7 @@ export function buildTrainGraph(model: ModelWeights, kind: TrainGraphKind, opts:
     targets: g.reshape(targets, [-1]),
     entropy: wantEntropy && kind !== 'ce',
     chunks: opts.vocabChunks ?? defaultVocabChunks(config),
-    recompute: opts.recomputeLogits ?? defaultRecomputeLogits(config),
+    recompute: opts.recomputeLogits ?? DEFAULT_RECOMPUTE_LOGITS,
   });
   const perPosition = (x: Value): Value => g.reshape(x, g.shape(targets)); // [N] -> [B, T-1]
   const logprobs = perPosition(terms.logprobs);

@@ -15,11 +15,13 @@
  *   d logp[t] / ds = onehot(t) - p
  *   d H / ds       = -p * (log p + H)
  *   dz = (a * (onehot(t) - p) - b * p * (log p + H)) / tau,  a = dL/dlogp, b = dL/dH
- *   dh = dz W,  dW = dz^T h   (accumulated chunk by chunk)
+ *   dh = dz W,  dW = dz^T h   (over all rows, from the slices' dz)
  *
- * With `recompute` the backward recomputes each slice's logits z from h and W (one more output
- * projection, no [N, V] tensor kept between the passes); without it the forward's logits are kept
- * (one [N, V] tensor instead of several). `chunks: 0` builds the plain formulation (log-softmax,
+ * With `recompute` the backward recomputes each slice's logits z from h and W and their
+ * log-softmax (one more output projection, no [N, V] tensor kept between the passes); without it
+ * the forward's log-softmax is kept (one [N, V] tensor instead of several), which is all the
+ * backward reads of the slice: p = exp(log p). Keeping the log-softmax rather than the logits
+ * saves the backward a LogSoftmax and the division by tau per slice, with the same bits. `chunks: 0` builds the plain formulation (log-softmax,
  * gather and entropy differentiated by autodiff): the reference the fused one is tested against.
  *
  * How the hand-written backward joins autodiff ({@link gradWithVocabTerms}): the forward terms are
@@ -71,8 +73,8 @@ interface FusedRecord {
   targets: string;
   logprobs: string;
   entropy: string | null;
-  /** per slice: [start, end) row bounds and the kept logits (null with recompute) */
-  slices: { start: string; end: string; logits: string | null }[];
+  /** per slice: [start, end) row bounds and the kept log-softmax (null with recompute) */
+  slices: { start: string; end: string; logSoftmax: string | null }[];
 }
 
 /** Builds the per-row terms (see the module comment). */
@@ -94,7 +96,7 @@ export function vocabTerms(g: GraphBuilder, x: VocabTermsInputs): VocabTerms {
     const terms = sliceTerms(g, rows(h), w, tau ? rows(tau) : null, rows(x.targets), x.entropy);
     logps.push(terms.logprobs);
     if (terms.entropy) ents.push(terms.entropy);
-    slices.push({ start: start.name, end: end.name, logits: x.recompute ? null : terms.logits.name });
+    slices.push({ start: start.name, end: end.name, logSoftmax: x.recompute ? null : terms.logSoftmax.name });
   }
   const logprobs = g.concat(logps, { axis: 0 });
   const entropy = x.entropy ? g.concat(ents, { axis: 0 }) : null;
@@ -128,13 +130,13 @@ function sliceTerms(
   tau: Value | null,
   targets: Value,
   withEntropy: boolean,
-): { logits: Value; logprobs: Value; entropy: Value | null } {
+): { logSoftmax: Value; logprobs: Value; entropy: Value | null } {
   const logits = g.gemm(h, w, null, { transB: true }); // [C, V]
   const scaled = tau ? g.div(logits, g.unsqueeze(tau, { axes: [1] })) : logits;
   const logSoftmax = g.logSoftmax(scaled, { axis: -1 });
   const logprobs = g.squeeze(g.gatherElements(logSoftmax, g.unsqueeze(targets, { axes: [1] }), { axis: 1 }), { axes: [1] }); // [C]
   const entropy = withEntropy ? g.neg(g.reduceSum(g.mul(g.exp(logSoftmax), logSoftmax), { axes: [1], keepdims: false })) : null;
-  return { logits, logprobs, entropy };
+  return { logSoftmax, logprobs, entropy };
 }
 
 /** Whether `target` depends on `source` through the graph's nodes. */
@@ -179,26 +181,37 @@ export function gradWithVocabTerms(
   const gEnt = termNames.length > 1 ? g.value(`grad.${f.entropy}`) : null;
   const entropy = gEnt ? g.value(f.entropy as string) : null;
   const chunked = f.slices.length > 1;
-  const gHidden: Value[] = [];
-  let gWeight: Value | null = null;
+  const dzs: Value[] = [];
   for (const s of f.slices) {
     const rows = (v: Value): Value => (chunked ? g.slice(v, { starts: g.value(s.start), ends: g.value(s.end), axes: [0] }) : v);
-    const hs = rows(h);
-    const logits = s.logits ? g.value(s.logits) : g.gemm(hs, w, null, { transB: true }); // [C, V]
     const col = (v: Value): Value => g.unsqueeze(rows(v), { axes: [1] }); // [C, 1]
-    const scaled = tau ? g.div(logits, col(tau)) : logits;
-    const logSoftmax = g.logSoftmax(scaled, { axis: -1 });
-    const a = col(gLogp);
-    // d/ds of a*logp[t] + b*H = a*(onehot(t) - p) - b*p*(log p + H)
-    const inner = gEnt ? g.add(a, g.mul(col(gEnt), g.add(logSoftmax, col(entropy as Value)))) : a;
-    const dense = g.neg(g.mul(g.exp(logSoftmax), inner));
-    const ds = g.scatterElements(dense, col(g.value(f.targets)), a, { axis: 1, reduction: 'add' });
-    const dz = tau ? g.div(ds, col(tau)) : ds;
-    gHidden.push(g.gemm(dz, w)); // [C, H]
-    gWeight = gWeight ? g.gemm(dz, hs, gWeight, { transA: true }) : g.gemm(dz, hs, null, { transA: true }); // [V, H]
+    const recomputed = (): Value => {
+      const logits = g.gemm(rows(h), w, null, { transB: true }); // [C, V]
+      return g.logSoftmax(tau ? g.div(logits, col(tau)) : logits, { axis: -1 });
+    };
+    const logSoftmax = s.logSoftmax ? g.value(s.logSoftmax) : recomputed();
+    // dz = (a*(onehot(t) - p) - b*p*(log p + H)) / tau
+    //    = a' onehot(t) + p * (-b' log p - (a' + b' H)),  a' = a / tau, b' = b / tau,
+    // with the signs and 1/tau on the [C, 1] columns: three passes over [C, V] (exp, product,
+    // scatter), five with the entropy term, where negating and dividing the [C, V] products took
+    // two more.
+    const perTau = (v: Value): Value => (tau ? g.div(v, col(tau)) : v);
+    const a = perTau(col(gLogp)); // [C, 1]
+    const b = gEnt ? perTau(col(gEnt)) : null;
+    const weight = b
+      ? g.sub(g.mul(logSoftmax, g.neg(b)), g.add(a, g.mul(b, col(entropy as Value)))) // [C, V]
+      : g.neg(a); // [C, 1]
+    const dense = g.mul(g.exp(logSoftmax), weight);
+    dzs.push(g.scatterElements(dense, col(g.value(f.targets)), a, { axis: 1, reduction: 'add' })); // [C, V]
   }
-  const dh = g.stopGradient(g.concat(gHidden, { axis: 0 }));
-  const dw = g.stopGradient(gWeight as Value);
+  // The slices' dz side by side, [N, V], in place of the kept log-softmax they were made from, and
+  // two products over all rows: dW = dz^T h accumulated through Gemm's C input slice by slice
+  // allocated a new [V, H] table per slice and copied the last one into it (544 MB each at the
+  // 0.5B shape), and ran
+  // MLAS at C rows of depth; dh = dz W is one product instead of a concatenation of slices.
+  const dz = chunked ? g.concat(dzs, { axis: 0 }) : (dzs[0] as Value);
+  const dh = g.stopGradient(g.gemm(dz, w)); // [N, H]
+  const dw = g.stopGradient(g.gemm(dz, h, null, { transA: true })); // [V, H]
 
   // (3) Autodiff carries dh through the body and adds dW to the output projection. dh and dW are
   // outputs here only so that build() keeps them for grad() to find by name; grad()'s graph has

@@ -25,6 +25,7 @@ export function formatBench(r: BenchResult): string {
     `tokens/s           ${r.tokens_per_s.toFixed(1)}  (median of ${r.repeat_seconds.map((s) => s.toFixed(2)).join(', ')} s)`,
   ];
   if (r.time_to_first_token_s !== undefined) lines.push(`time to 1st token  ${r.time_to_first_token_s.toFixed(3)} s`);
+  if (r.optimizer_s !== undefined) lines.push(`optimizer          ${r.optimizer_s.toFixed(2)} s a step (clipping + AdamW)`);
   lines.push(
     `graph build        ${r.graph_cached ? 'cached' : `${r.graph_build_s.toFixed(2)} s`}`,
     `session load       ${r.session_load_s.toFixed(2)} s`,

@@ -1,6 +1,7 @@
 /**
  * `introspect bench rollout|train`: one JSON object with the measured figures, the graph cached on
- * the first run and reused on the second, and tokens/s consistent with the timed runs.
+ * the first run and reused on the second, and tokens/s consistent with the timed runs (the
+ * optimiser's seconds within a step's).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,6 +58,8 @@ test('bench rollout and bench train --json report tokens/s, peak RSS and graph b
     const t = JSON.parse(train.stdout) as Record<string, number>;
     assert.ok(Math.abs(t.tokens_per_s! - 18 / t.seconds!) < 1e-6);
     assert.ok(t.peak_rss_bytes! > 0 && t.session_load_s! > 0);
+    // The optimiser's share of a step is part of the step.
+    assert.ok(t.optimizer_s! > 0 && t.optimizer_s! < t.seconds!, `optimizer_s ${t.optimizer_s} of ${t.seconds} s`);
     const bad = cli(cacheDir, 'bench', 'train', model, '--seq-len', '1');
     assert.notEqual(bad.status, 0);
   } finally {

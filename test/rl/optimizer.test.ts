@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { streamFor } from '../../src/util/rng.js';
 import { AdamW, globalGradNorm, skipOneDimensional, type AdamWOptions } from '../../src/rl/optimizer.js';
 
 interface Hyper {
@@ -100,6 +101,29 @@ test('globalGradNorm spans all tensors', () => {
     ]),
   );
   assert.equal(norm, 5);
+});
+
+test('globalGradNorm counts every element at every length, tail included, and passes NaN and Inf on', () => {
+  // Integers: every square and partial sum is exact in float64, so any order gives the exact sum.
+  for (let n = 0; n <= 11; n++) {
+    const g = Float32Array.from({ length: n }, (_, i) => i + 1);
+    const exact = (n * (n + 1) * (2 * n + 1)) / 6;
+    assert.equal(globalGradNorm(new Map([['g', g]])), Math.sqrt(exact), `length ${n}`);
+  }
+  // Random values over magnitudes: within float64 rounding of a sequential sum.
+  const rng = streamFor(5, 0x6e6f726d);
+  const big = Float32Array.from({ length: 10_007 }, () => rng.normal() * 10 ** Math.floor(rng.uniform() * 6 - 3));
+  let sequential = 0;
+  for (const x of big) sequential += x * x;
+  assert.ok(Math.abs(globalGradNorm(new Map([['g', big]])) / Math.sqrt(sequential) - 1) < 1e-13);
+  for (const bad of [NaN, Infinity]) {
+    const g = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    g[5] = bad;
+    assert.ok(!Number.isFinite(globalGradNorm(new Map([['g', g]]))), `${bad} in the tail`);
+    g[5] = 6;
+    g[2] = bad;
+    assert.ok(!Number.isFinite(globalGradNorm(new Map([['g', g]]))), `${bad} in a partial sum`);
+  }
 });
 
 test('decay filter: 1-D parameters skip weight decay', () => {

@@ -113,3 +113,31 @@ test('helper threads never keep the process alive', () => {
   assert.match(r.stdout, new RegExp(`threads ${Math.min(2, availableParallelism())}`));
   assert.ok(Date.now() - started < 20_000, 'the process ended soon after its work');
 });
+
+test("a dropped optimiser's shared moments are freed: the helpers let go of them when a step ends", () => {
+  // The helpers receive each step's SharedArrayBuffers; they must not keep them alive afterwards
+  // (once 4 GB at the 0.5B shape). Two moments of 4M elements: 32 MB that must be given back.
+  const optimizer = fileURLToPath(new URL('../../src/rl/optimizer.js', import.meta.url));
+  const gc = fileURLToPath(new URL('../../src/util/gc.js', import.meta.url));
+  const script = `
+    const { AdamW } = await import(${JSON.stringify(optimizer)});
+    const { collectGarbage } = await import(${JSON.stringify(gc)});
+    const mb = () => process.memoryUsage().arrayBuffers / 2 ** 20;
+    function train() {
+      const n = 4 << 20;
+      const params = new Map([['w', new Float32Array(n)]]);
+      const grads = new Map([['w', new Float32Array(n).fill(0.01)]]);
+      const opt = new AdamW(params, { lr: 1e-3, threads: 2 });
+      opt.step(grads);
+      opt.step(grads);
+      return mb();
+    }
+    const during = train();
+    for (let i = 0; i < 3; i++) { collectGarbage(); await new Promise((r) => setTimeout(r, 100)); }
+    console.log(JSON.stringify({ during, after: mb() }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const { during, after } = JSON.parse(r.stdout) as { during: number; after: number };
+  assert.ok(during >= 64, `params, gradients and moments were allocated (${during} MiB)`);
+  assert.ok(after < 4, `${after} MiB of array buffers left after the optimiser was dropped`);
+});

@@ -12,10 +12,11 @@
  * with a busy process beside it). The moments m and v of a large optimiser live in
  * SharedArrayBuffers ({@link momentArray}), which the helpers update in place; p and g cannot:
  * the parameters are the training session's feeds and the gradients its outputs, and
- * onnxruntime-node refuses (and returns) no SharedArrayBuffer memory. So for a helper's chunk the
- * caller copies p and g into the slot and p back once the helper is done: three copies of the
- * chunk, where copying the moments too took seven and left the caller copying for most of the
- * step (2 threads ran 1.2x one thread in results/profile-train/adamw-h512.json at commit 2179d8d).
+ * onnxruntime-node takes no SharedArrayBuffer memory as a feed and returns none. So for a
+ * helper's chunk the caller copies p and g into the slot and p back once the helper is done:
+ * three copies of the chunk, where copying the moments too took seven and left the caller copying
+ * for most of the step (2 threads ran 1.2x one thread in
+ * results/profile-train/adamw-h512.json at commit 2179d8d).
  * A tensor whose moments are not shared is updated by the caller alone. With two slots the helper
  * finds its next chunk waiting while the caller copies the last one back. Every element goes
  * through the same function in the same float64 arithmetic, so the result is bit for bit that of
@@ -24,10 +25,11 @@
  * A step's moments reach a helper as one message at the step's start (the step's shared m and v
  * arrays, by tensor index; posting a SharedArrayBuffer shares it, nothing is copied); the helper
  * handles it on its event loop, works through the step's chunks blocking in Atomics.wait, and
- * drops the arrays when the caller closes the step, so no optimiser's moments outlive it in a
- * helper. The caller blocks in Atomics.wait for a helper's slot, so AdamW.step stays synchronous.
- * The helpers are shared by every optimiser of the process, started on first use, and unref'd:
- * they never keep the process alive. Where a helper cannot start, the caller does its share.
+ * when the caller closes the step collects its own garbage before it acknowledges
+ * (adamw-worker.ts, leaveStep), so no optimiser's moments outlive it in a helper. The caller
+ * blocks in Atomics.wait for a helper's slot, so AdamW.step stays synchronous. The helpers are
+ * shared by every optimiser of the process, started on first use, and unref'd: they never keep
+ * the process alive. Where a helper cannot start, the caller does its share.
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';

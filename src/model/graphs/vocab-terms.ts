@@ -21,8 +21,9 @@
  * log-softmax (one more output projection, no [N, V] tensor kept between the passes); without it
  * the forward's log-softmax is kept (one [N, V] tensor instead of several), which is all the
  * backward reads of the slice: p = exp(log p). Keeping the log-softmax rather than the logits
- * saves the backward a LogSoftmax and the division by tau per slice, with the same bits. `chunks: 0` builds the plain formulation (log-softmax,
- * gather and entropy differentiated by autodiff): the reference the fused one is tested against.
+ * saves the backward a LogSoftmax and the division by tau per slice (it recomputed the same
+ * bits). `chunks: 0` builds the plain formulation (log-softmax, gather and entropy differentiated
+ * by autodiff): the reference the fused one is tested against.
  *
  * How the hand-written backward joins autodiff ({@link gradWithVocabTerms}): the forward terms are
  * computed from stop-gradient copies of h and W, so the loss reaches the parameters only through
@@ -204,11 +205,11 @@ export function gradWithVocabTerms(
     const dense = g.mul(g.exp(logSoftmax), weight);
     dzs.push(g.scatterElements(dense, col(g.value(f.targets)), a, { axis: 1, reduction: 'add' })); // [C, V]
   }
-  // The slices' dz side by side, [N, V], in place of the kept log-softmax they were made from, and
-  // two products over all rows: dW = dz^T h accumulated through Gemm's C input slice by slice
-  // allocated a new [V, H] table per slice and copied the last one into it (544 MB each at the
-  // 0.5B shape), and ran
-  // MLAS at C rows of depth; dh = dz W is one product instead of a concatenation of slices.
+  // The slices' dz side by side, [N, V] (each slice's kept log-softmax is dead once its dz is
+  // made), then one product over all rows for each gradient. Accumulating dW = dz^T h through
+  // Gemm's C input slice by slice allocated a new [V, H] table per slice and copied the last one
+  // into it (544 MB each at the 0.5B shape), with products only C rows deep; dh = dz W replaces a
+  // concatenation of per-slice products.
   const dz = chunked ? g.concat(dzs, { axis: 0 }) : (dzs[0] as Value);
   const dh = g.stopGradient(g.gemm(dz, w)); // [N, H]
   const dw = g.stopGradient(g.gemm(dz, h, null, { transA: true })); // [V, H]
